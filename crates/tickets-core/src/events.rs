@@ -1,0 +1,172 @@
+//! Queue events: one [`QueueEvent`] per state change, fanned out to local subscribers.
+//!
+//! Both backends publish the same events in the same order: the memory backend through a
+//! tokio broadcast channel, the Redis backend from inside each script (`PUBLISH`), read
+//! back by one pub/sub connection per backend and fanned out through the same kind of
+//! channel. A subscriber that falls behind, or that was connected through a pub/sub
+//! reconnection, is told it [`Missed`] events and should read the state again.
+
+use std::pin::Pin;
+
+use chrono::{DateTime, Utc};
+use futures_util::Stream;
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+
+use crate::clock::BusinessDay;
+use crate::model::{Action, DeskId, TicketNumber, iso_format};
+
+/// How many events a subscriber may lag behind before it is told it missed some.
+pub const EVENT_BUFFER: usize = 1024;
+
+/// One state change of the queue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueueEvent {
+    /// The event's number within its day: 1, 2, 3… (kept across a reset).
+    pub seq: u64,
+    /// The business day.
+    pub day: BusinessDay,
+    /// When it happened.
+    #[serde(with = "iso_format")]
+    pub at: DateTime<Utc>,
+    /// What happened (the log's action name).
+    pub action: Action,
+    /// The ticket concerned.
+    pub ticket: Option<TicketNumber>,
+    /// The desk concerned.
+    pub desk: Option<DeskId>,
+    /// How many tickets wait after this change.
+    pub queue_length: u64,
+}
+
+/// What goes through a backend's broadcast channel.
+#[derive(Debug, Clone)]
+pub(crate) enum Signal {
+    /// An event.
+    Event(QueueEvent),
+    /// Events may have been lost upstream (the pub/sub connection dropped and came back).
+    Resync,
+}
+
+/// Why a subscriber did not get the next event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Missed {
+    /// The subscriber fell this many events behind; they are gone.
+    #[error("missed {0} events: read the state again")]
+    Lagged(u64),
+    /// The backend's link to the store dropped and came back; events may be lost.
+    #[error("the event feed reconnected: read the state again")]
+    Reconnected,
+    /// The backend is gone; no more events will come.
+    #[error("the event feed is closed")]
+    Closed,
+}
+
+/// A subscription to a backend's events.
+#[derive(Debug)]
+pub struct EventStream {
+    rx: broadcast::Receiver<Signal>,
+}
+
+impl EventStream {
+    pub(crate) fn new(rx: broadcast::Receiver<Signal>) -> Self {
+        Self { rx }
+    }
+
+    /// A stream that is already closed, for backends without events.
+    pub fn closed() -> Self {
+        let (_tx, rx) = broadcast::channel(1);
+        Self { rx }
+    }
+
+    /// The next event. After [`Missed::Lagged`] or [`Missed::Reconnected`] the stream goes
+    /// on; after [`Missed::Closed`] it is over.
+    pub async fn recv(&mut self) -> Result<QueueEvent, Missed> {
+        match self.rx.recv().await {
+            Ok(Signal::Event(e)) => Ok(e),
+            Ok(Signal::Resync) => Err(Missed::Reconnected),
+            Err(broadcast::error::RecvError::Lagged(n)) => Err(Missed::Lagged(n)),
+            Err(broadcast::error::RecvError::Closed) => Err(Missed::Closed),
+        }
+    }
+
+    /// The same subscription as a [`Stream`], ending when the backend is gone.
+    pub fn into_stream(self) -> Pin<Box<dyn Stream<Item = Result<QueueEvent, Missed>> + Send>> {
+        Box::pin(futures_util::stream::unfold(self, |mut s| async move {
+            match s.recv().await {
+                Err(Missed::Closed) => None,
+                item => Some((item, s)),
+            }
+        }))
+    }
+}
+
+/// The sending side shared by backends.
+#[derive(Debug, Clone)]
+pub(crate) struct EventHub {
+    tx: broadcast::Sender<Signal>,
+}
+
+impl Default for EventHub {
+    fn default() -> Self {
+        let (tx, _) = broadcast::channel(EVENT_BUFFER);
+        Self { tx }
+    }
+}
+
+impl EventHub {
+    pub(crate) fn subscribe(&self) -> EventStream {
+        EventStream::new(self.tx.subscribe())
+    }
+
+    pub(crate) fn send(&self, signal: Signal) {
+        // No subscriber is not an error.
+        let _ = self.tx.send(signal);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(seq: u64) -> QueueEvent {
+        QueueEvent {
+            seq,
+            day: "2026-11-24".parse().unwrap(),
+            at: crate::model::from_micros(1_795_505_475_226_383).unwrap(),
+            action: Action::TakeTicket,
+            ticket: TicketNumber::new(seq).ok(),
+            desk: None,
+            queue_length: seq,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_slow_subscriber_is_told_it_lagged_then_goes_on() {
+        let hub = EventHub::default();
+        let mut slow = hub.subscribe();
+        for i in 1..=(EVENT_BUFFER as u64 + 5) {
+            hub.send(Signal::Event(event(i)));
+        }
+        assert_eq!(slow.recv().await, Err(Missed::Lagged(5)));
+        assert_eq!(slow.recv().await.unwrap().seq, 6);
+    }
+
+    #[tokio::test]
+    async fn resync_and_close_are_reported() {
+        let hub = EventHub::default();
+        let mut s = hub.subscribe();
+        hub.send(Signal::Resync);
+        assert_eq!(s.recv().await, Err(Missed::Reconnected));
+        drop(hub);
+        assert_eq!(s.recv().await, Err(Missed::Closed));
+    }
+
+    #[test]
+    fn events_serialize_with_iso_time() {
+        let v = serde_json::to_value(event(1)).unwrap();
+        assert_eq!(v["at"], "2026-11-24T07:31:15.226383+00:00");
+        assert_eq!(v["action"], "take_ticket");
+        assert_eq!(v["ticket"], 1);
+    }
+}

@@ -1,0 +1,200 @@
+//! [`TicketQueue`]: the facade that owns the clock and the configuration.
+//!
+//! It turns "now" into a [`Moment`] (the business day and when its keys expire), calls
+//! the backend, and adds what needs configuration, such as the estimated wait.
+
+use crate::backend::{QueueBackend, TakeRequest};
+use crate::clock::{BusinessCalendar, Clock, Moment, SystemClock};
+use crate::error::Result;
+use crate::events::EventStream;
+use crate::model::{
+    Called, DayChange, DayFigures, DeskId, QueueStatus, Reset, Snapshot, SnapshotOptions, Taken,
+    Ticket, TicketInfo, TicketNumber,
+};
+
+/// Settings of a [`TicketQueue`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct QueueConfig {
+    /// How instants become business days.
+    pub calendar: BusinessCalendar,
+    /// The service time assumed before any ticket was served today, in seconds.
+    pub default_service_seconds: f64,
+}
+
+impl Default for QueueConfig {
+    fn default() -> Self {
+        Self {
+            calendar: BusinessCalendar::default(),
+            default_service_seconds: 300.0,
+        }
+    }
+}
+
+/// The estimated wait, in seconds, of a ticket with `waiting_before` tickets ahead.
+///
+/// `avg_service × (waiting_before + 1) ÷ desks`, rounded up, where `avg_service` is the
+/// day's average service time (or `default_service_seconds` before anyone was served) and
+/// `desks` the number of desks at work today (at least 1): the tickets ahead, plus the one
+/// being served at the desk that will free up, shared among the desks.
+///
+/// ```
+/// use tickets_core::{estimate_wait_seconds, DayFigures};
+/// let mut f = DayFigures {
+///     taken: 10, waiting: 5, called: 5, served: 4, no_shows: 0,
+///     avg_wait_seconds: Some(100.0), avg_service_seconds: Some(120.0), desks_at_work: 2,
+/// };
+/// assert_eq!(estimate_wait_seconds(3, &f, 300.0), 240);
+/// f.avg_service_seconds = None;
+/// f.desks_at_work = 0;
+/// assert_eq!(estimate_wait_seconds(0, &f, 300.0), 300);
+/// ```
+pub fn estimate_wait_seconds(
+    waiting_before: u64,
+    figures: &DayFigures,
+    default_service_seconds: f64,
+) -> u64 {
+    let avg = figures
+        .avg_service_seconds
+        .unwrap_or(default_service_seconds)
+        .max(0.0);
+    let desks = figures.desks_at_work.max(1) as f64;
+    ((waiting_before + 1) as f64 * avg / desks).ceil() as u64
+}
+
+/// The queue: a backend, a clock and a configuration.
+///
+/// ```
+/// use tickets_core::{DeskId, MemoryBackend, TicketQueue};
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> tickets_core::Result<()> {
+/// let queue = TicketQueue::new(MemoryBackend::new());
+/// queue.open_day().await?;
+/// queue.take(Default::default()).await?;
+/// let desk = DeskId::parse("guichet-3")?;
+/// let called = queue.call_next(&desk).await?;
+/// assert_eq!(called.called.unwrap().number.get(), 1);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct TicketQueue<B, C = SystemClock> {
+    backend: B,
+    clock: C,
+    config: QueueConfig,
+}
+
+impl<B: QueueBackend> TicketQueue<B> {
+    /// A queue on `backend` with the system clock and the default configuration (the
+    /// host's time zone, days changing at midnight).
+    pub fn new(backend: B) -> Self {
+        Self::with_clock(backend, SystemClock, QueueConfig::default())
+    }
+}
+
+impl<B: QueueBackend, C: Clock> TicketQueue<B, C> {
+    /// A queue with its own clock and configuration.
+    pub fn with_clock(backend: B, clock: C, config: QueueConfig) -> Self {
+        Self {
+            backend,
+            clock,
+            config,
+        }
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> &B {
+        &self.backend
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &QueueConfig {
+        &self.config
+    }
+
+    /// The current [`Moment`].
+    pub fn moment(&self) -> Moment {
+        self.config.calendar.moment(self.clock.now())
+    }
+
+    /// Opens today. Idempotent.
+    pub async fn open_day(&self) -> Result<DayChange> {
+        self.backend.open_day(&self.moment()).await
+    }
+
+    /// Closes today: no new tickets; waiting ones stay callable. Idempotent.
+    pub async fn close_day(&self) -> Result<DayChange> {
+        self.backend.close_day(&self.moment()).await
+    }
+
+    /// Wipes today.
+    pub async fn reset_day(&self) -> Result<Reset> {
+        self.backend.reset_day(&self.moment()).await
+    }
+
+    /// Takes a ticket.
+    pub async fn take(&self, req: TakeRequest) -> Result<Taken> {
+        self.backend.take(&self.moment(), &req).await
+    }
+
+    /// Calls the next ticket to `desk`, finishing its current one first.
+    pub async fn call_next(&self, desk: &DeskId) -> Result<Called> {
+        self.backend.call_next(&self.moment(), desk).await
+    }
+
+    /// Finishes `desk`'s current ticket.
+    pub async fn finish(&self, desk: &DeskId) -> Result<Option<Ticket>> {
+        self.backend.finish(&self.moment(), desk).await
+    }
+
+    /// Calls `desk`'s current ticket again.
+    pub async fn recall(&self, desk: &DeskId) -> Result<Option<Ticket>> {
+        self.backend.recall(&self.moment(), desk).await
+    }
+
+    /// Marks `desk`'s current ticket as no-show.
+    pub async fn no_show(&self, desk: &DeskId) -> Result<Option<Ticket>> {
+        self.backend.no_show(&self.moment(), desk).await
+    }
+
+    /// The cheap status as seen from `desk`.
+    pub async fn status(&self, desk: &DeskId) -> Result<QueueStatus> {
+        self.backend.status(&self.moment(), desk).await
+    }
+
+    /// Everything about today.
+    pub async fn snapshot(&self, opts: SnapshotOptions) -> Result<Snapshot> {
+        self.backend.snapshot(&self.moment(), opts).await
+    }
+
+    /// One ticket of today with its position and estimated wait.
+    pub async fn ticket(&self, number: TicketNumber) -> Result<TicketInfo> {
+        let at = self.moment();
+        let found = self.backend.ticket(&at, number).await?;
+        let estimated_wait_seconds = found.waiting_before.map(|ahead| {
+            estimate_wait_seconds(ahead, &found.figures, self.config.default_service_seconds)
+        });
+        Ok(TicketInfo {
+            day: at.day,
+            ticket: found.ticket,
+            waiting_before: found.waiting_before,
+            estimated_wait_seconds,
+            figures: found.figures,
+        })
+    }
+
+    /// The estimated wait of a ticket with `waiting_before` tickets ahead, from the
+    /// figures of a snapshot.
+    pub fn estimate(&self, waiting_before: u64, figures: &DayFigures) -> u64 {
+        estimate_wait_seconds(waiting_before, figures, self.config.default_service_seconds)
+    }
+
+    /// Checks that the store answers.
+    pub async fn ping(&self) -> Result<()> {
+        self.backend.ping().await
+    }
+
+    /// Subscribes to events.
+    pub fn events(&self) -> EventStream {
+        self.backend.events()
+    }
+}

@@ -1,0 +1,133 @@
+//! Every Redis key name of the crate, spelled in one place.
+//!
+//! `<prefix>:{<day>}:<name>`: the braced day is a Redis Cluster hash tag, so all the keys
+//! of one day live in one slot and each script touches one slot only.
+//! `docs/redis-schema.md` mirrors this module.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::BusinessDay;
+use crate::error::ValidationError;
+
+/// The prefix of every key and of the event channel (default `tickets`).
+///
+/// 1 to 64 characters among letters, digits, `-`, `_`, `.` and `:`; no braces, so that the
+/// day stays the only hash tag.
+///
+/// ```
+/// use tickets_core::KeyPrefix;
+/// assert_eq!(KeyPrefix::default().as_str(), "tickets");
+/// assert!(KeyPrefix::parse("post-office:paris-15").is_ok());
+/// assert!(KeyPrefix::parse("a{b}").is_err());
+/// assert!(KeyPrefix::parse("").is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct KeyPrefix(String);
+
+impl KeyPrefix {
+    /// Validates a prefix.
+    pub fn parse(s: impl Into<String>) -> Result<Self, ValidationError> {
+        let s = s.into();
+        let ok = !s.is_empty()
+            && s.len() <= 64
+            && s
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+        if ok {
+            Ok(Self(s))
+        } else {
+            Err(ValidationError::new(
+                "key_prefix",
+                "a key prefix is 1 to 64 characters among letters, digits, '-', '_', '.' and ':'",
+            ))
+        }
+    }
+
+    /// The prefix.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Default for KeyPrefix {
+    fn default() -> Self {
+        Self("tickets".to_owned())
+    }
+}
+
+impl FromStr for KeyPrefix {
+    type Err = ValidationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl TryFrom<String> for KeyPrefix {
+    type Error = ValidationError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Self::parse(s)
+    }
+}
+
+impl From<KeyPrefix> for String {
+    fn from(p: KeyPrefix) -> String {
+        p.0
+    }
+}
+
+impl fmt::Display for KeyPrefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The names of the keys of one day, in the order every script receives them as `KEYS`.
+pub(crate) const DAY_KEY_NAMES: [&str; 9] = [
+    "day", "counter", "queue", "current", "desks", "logs", "stats", "activity", "idem",
+];
+
+/// The `KEYS` of every script for one day: the nine keys of [`DAY_KEY_NAMES`], then the
+/// base of ticket keys (`<prefix>:{<day>}:ticket:`, to which a script appends a number).
+pub(crate) fn day_keys(prefix: &KeyPrefix, day: BusinessDay) -> [String; 10] {
+    let base = format!("{prefix}:{{{day}}}:");
+    let mut keys: [String; 10] = Default::default();
+    for (slot, name) in keys.iter_mut().zip(DAY_KEY_NAMES) {
+        *slot = format!("{base}{name}");
+    }
+    keys[9] = format!("{base}ticket:");
+    keys
+}
+
+/// The key of ticket `n` of `day`.
+pub(crate) fn ticket_key(prefix: &KeyPrefix, day: BusinessDay, n: u64) -> String {
+    format!("{prefix}:{{{day}}}:ticket:{n}")
+}
+
+/// The pub/sub channel of events.
+pub(crate) fn channel(prefix: &KeyPrefix) -> String {
+    format!("{prefix}:events")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_follow_the_original_layout_with_a_hash_tag() {
+        let day: BusinessDay = "2026-11-24".parse().unwrap();
+        let keys = day_keys(&KeyPrefix::default(), day);
+        assert_eq!(keys[0], "tickets:{2026-11-24}:day");
+        assert_eq!(keys[2], "tickets:{2026-11-24}:queue");
+        assert_eq!(keys[3], "tickets:{2026-11-24}:current");
+        assert_eq!(keys[9], "tickets:{2026-11-24}:ticket:");
+        assert_eq!(
+            ticket_key(&KeyPrefix::default(), day, 42),
+            "tickets:{2026-11-24}:ticket:42"
+        );
+        assert_eq!(channel(&KeyPrefix::default()), "tickets:events");
+    }
+}

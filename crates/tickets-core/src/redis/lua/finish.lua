@@ -1,0 +1,13 @@
+-- finish.lua: finishes the desk's current ticket ('completed') or marks it 'no_show'.
+-- KEYS, ARGV 1-7: see lib.lua.
+-- ARGV[8] desk, ARGV[9] the status to give: "completed" | "no_show"
+-- Returns: JSON {"ticket": {hash}} | {} when the desk has no current ticket
+local desk, status = ARGV[8], ARGV[9]
+if status ~= 'completed' and status ~= 'no_show' then
+  return redis.error_reply('ERR finish.lua: unknown status ' .. tostring(status))
+end
+local n = current_of(desk)
+if not n then
+  return cjson.encode({})
+end
+return cjson.encode({ticket = end_ticket(desk, n, status)})
