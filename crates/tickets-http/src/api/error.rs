@@ -1,0 +1,245 @@
+//! The one error type of the HTTP layer: every error leaves as
+//! `{"error": "<code>", "message": "<text>"}` with its status code.
+
+use std::fmt;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::{Map, Value, json};
+use tickets_core::{Error as CoreError, ErrorKind};
+
+use crate::lang::Lang;
+
+/// An error answer: a status, a stable code, a message in French and English, and extra
+/// JSON fields (e.g. the original `closed: true`).
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// The status code.
+    pub status: StatusCode,
+    /// A stable machine-readable code.
+    pub code: &'static str,
+    fr: String,
+    en: String,
+    extra: Map<String, Value>,
+    allow: Option<&'static str>,
+}
+
+impl ApiError {
+    /// An error with messages in both languages.
+    pub fn new(
+        status: StatusCode,
+        code: &'static str,
+        fr: impl Into<String>,
+        en: impl Into<String>,
+    ) -> Self {
+        Self {
+            status,
+            code,
+            fr: fr.into(),
+            en: en.into(),
+            extra: Map::new(),
+            allow: None,
+        }
+    }
+
+    /// Adds a field to the JSON body.
+    pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
+        self.extra.insert(key.to_owned(), value.into());
+        self
+    }
+
+    /// The message in `lang`.
+    pub fn message(&self, lang: Lang) -> &str {
+        lang.t(&self.fr, &self.en)
+    }
+
+    /// The JSON body in `lang`.
+    pub fn body(&self, lang: Lang) -> Value {
+        let mut body = Map::new();
+        body.insert("error".into(), json!(self.code));
+        body.insert("message".into(), json!(self.message(lang)));
+        for (k, v) in &self.extra {
+            body.insert(k.clone(), v.clone());
+        }
+        Value::Object(body)
+    }
+
+    /// 400: the body is not JSON.
+    pub fn malformed_json(detail: impl fmt::Display) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_json",
+            format!("Le corps de la requête n'est pas du JSON valide : {detail}"),
+            format!("The request body is not valid JSON: {detail}"),
+        )
+    }
+
+    /// 400: the body is not UTF-8.
+    pub fn invalid_utf8() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_utf8",
+            "Le corps de la requête n'est pas de l'UTF-8 valide.",
+            "The request body is not valid UTF-8.",
+        )
+    }
+
+    /// 422: a field breaks its rule.
+    pub fn invalid_field(field: &str, fr: impl Into<String>, en: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_field", fr, en).with("field", field)
+    }
+
+    /// 413.
+    pub fn too_large(limit: usize) -> Self {
+        Self::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            format!("Le corps de la requête dépasse la limite de {limit} octets."),
+            format!("The request body is larger than the limit of {limit} bytes."),
+        )
+        .with("limit_bytes", limit)
+    }
+
+    /// 401.
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Réservé au personnel : connectez-vous sur /api/login ou envoyez un jeton Bearer.",
+            "Staff only: sign in at /api/login or send a Bearer token.",
+        )
+    }
+
+    /// 403: an unsafe request from another origin.
+    pub fn cross_origin() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "cross_origin",
+            "Requête refusée : elle vient d'un autre site.",
+            "Request refused: it comes from another site.",
+        )
+    }
+
+    /// 400: the Host header is not allowed.
+    pub fn bad_host(host: &str) -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "bad_host",
+            format!("L'hôte {host:?} n'est pas autorisé (TICKETS_ALLOWED_HOSTS)."),
+            format!("Host {host:?} is not allowed (TICKETS_ALLOWED_HOSTS)."),
+        )
+    }
+
+    /// 404.
+    pub fn not_found() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "Cette adresse n'existe pas.",
+            "There is nothing at this address.",
+        )
+    }
+
+    /// 405 with the `Allow` header.
+    pub fn method_not_allowed(allow: &'static str) -> Self {
+        let mut e = Self::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+            format!("Méthode non autorisée ici ; utilisez {allow}."),
+            format!("Method not allowed here; use {allow}."),
+        )
+        .with("allow", allow);
+        e.allow = Some(allow);
+        e
+    }
+
+    /// 503.
+    pub fn unavailable() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "store_unavailable",
+            "Le stockage des tickets est momentanément indisponible. Réessayez dans un instant.",
+            "The ticket store is unavailable right now. Try again in a moment.",
+        )
+    }
+
+    /// 500, opaque.
+    pub fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "Erreur interne du serveur.",
+            "Internal server error.",
+        )
+    }
+
+    /// 409: no new tickets today (keeps the original `closed` and message).
+    pub fn day_closed() -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "day_closed",
+            "Service fermé, revenez demain",
+            "Service closed, come back tomorrow",
+        )
+        .with("closed", true)
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}: {}", self.status.as_u16(), self.code, self.en)
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status);
+        if let Some(allow) = self.allow {
+            res.insert_header((header::ALLOW, HeaderValue::from_static(allow)));
+        }
+        res.json(self.body(Lang::Fr))
+    }
+}
+
+impl From<CoreError> for ApiError {
+    fn from(e: CoreError) -> Self {
+        match e.kind() {
+            ErrorKind::DayClosed => ApiError::day_closed(),
+            ErrorKind::NotFound => {
+                let n = match &e {
+                    CoreError::TicketNotFound(n) => n.get(),
+                    _ => 0,
+                };
+                ApiError::new(
+                    StatusCode::NOT_FOUND,
+                    "ticket_not_found",
+                    format!("Le ticket {n} n'existe pas aujourd'hui."),
+                    format!("Ticket {n} does not exist today."),
+                )
+            }
+            ErrorKind::Invalid => match &e {
+                CoreError::Invalid(v) => ApiError::invalid_field(v.field, v.to_string(), v.to_string()),
+                _ => ApiError::invalid_field("", e.to_string(), e.to_string()),
+            },
+            ErrorKind::Unavailable => {
+                tracing::warn!(error = %e, source = ?std::error::Error::source(&e), "store unavailable");
+                ApiError::unavailable()
+            }
+            _ => {
+                tracing::error!(error = %e, source = ?std::error::Error::source(&e), "store failure");
+                ApiError::internal()
+            }
+        }
+    }
+}
+
+impl From<tickets_core::ValidationError> for ApiError {
+    fn from(v: tickets_core::ValidationError) -> Self {
+        ApiError::invalid_field(v.field, v.to_string(), v.to_string())
+    }
+}

@@ -1,0 +1,152 @@
+//! The JSON API under `/api/tickets/`: the original ten endpoints' paths and field names,
+//! plus recall, no-show, reset-day and one ticket's status.
+
+pub mod error;
+pub mod health;
+pub mod tickets;
+
+use actix_web::HttpRequest;
+use actix_web::http::header::CONTENT_LENGTH;
+use actix_web::web::{self, Bytes, BytesMut};
+use futures_util::StreamExt;
+use serde_json::{Map, Value};
+use tickets_core::{DeskId, IdempotencyKey, Service};
+
+use self::error::ApiError;
+
+/// The largest JSON body accepted.
+pub const BODY_LIMIT: usize = 16 * 1024;
+
+/// Reads the body, up to `limit` bytes (413 beyond).
+pub async fn read_body(
+    req: &HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<Bytes, ApiError> {
+    let declared = req
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ApiError::too_large(limit));
+    }
+    let mut body = BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::malformed_json(e))?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::too_large(limit));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}
+
+/// Parses an optional JSON object body: empty (or whitespace) is `{}`; anything else must
+/// be UTF-8 JSON holding an object.
+pub fn json_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    let text = std::str::from_utf8(body).map_err(|_| ApiError::invalid_utf8())?;
+    if text.trim().is_empty() {
+        return Ok(Map::new());
+    }
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(ApiError::invalid_field(
+            "body",
+            "Le corps doit être un objet JSON, par exemple {\"desk\": \"2\"}.",
+            "The body must be a JSON object, e.g. {\"desk\": \"2\"}.",
+        )),
+        Err(e) => Err(ApiError::malformed_json(e)),
+    }
+}
+
+/// A string field of a JSON object: absent or `null` is `None`; another type is a 422.
+fn string_field<'a>(obj: &'a Map<String, Value>, field: &str) -> Result<Option<&'a str>, ApiError> {
+    match obj.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s)),
+        Some(_) => Err(ApiError::invalid_field(
+            field,
+            format!("« {field} » doit être une chaîne de caractères."),
+            format!("\"{field}\" must be a string."),
+        )),
+    }
+}
+
+/// The `desk` of a body or query, or the default desk.
+pub fn desk_of(value: Option<&str>) -> Result<DeskId, ApiError> {
+    match value {
+        None => Ok(DeskId::default()),
+        Some(s) => DeskId::parse(s).map_err(|_| {
+            ApiError::invalid_field(
+                "desk",
+                "Un guichet s'écrit avec 1 à 16 caractères parmi lettres, chiffres, « - » et « _ » (ex. « 3 », « guichet-3 »).",
+                "A desk is 1 to 16 characters among letters, digits, '-' and '_' (e.g. \"3\", \"guichet-3\").",
+            )
+        }),
+    }
+}
+
+/// The `desk` field of a JSON body.
+pub fn body_desk(obj: &Map<String, Value>) -> Result<DeskId, ApiError> {
+    desk_of(string_field(obj, "desk")?)
+}
+
+/// The `service_type` field of a JSON body, or the default service.
+pub fn body_service(obj: &Map<String, Value>) -> Result<Service, ApiError> {
+    match string_field(obj, "service_type")? {
+        None => Ok(Service::default()),
+        Some(s) => Service::parse(s).map_err(|_| {
+            ApiError::invalid_field(
+                "service_type",
+                "Un service s'écrit avec 1 à 32 caractères parmi lettres, chiffres, « - » et « _ » (ex. « poste »).",
+                "A service is 1 to 32 characters among letters, digits, '-' and '_' (e.g. \"poste\").",
+            )
+        }),
+    }
+}
+
+/// The `Idempotency-Key` header, if any.
+pub fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, ApiError> {
+    let Some(v) = req.headers().get("idempotency-key") else {
+        return Ok(None);
+    };
+    let bad = || {
+        ApiError::invalid_field(
+            "Idempotency-Key",
+            "L'en-tête Idempotency-Key fait 1 à 128 caractères ASCII visibles, sans espace.",
+            "The Idempotency-Key header is 1 to 128 visible ASCII characters, without spaces.",
+        )
+    };
+    let s = v.to_str().map_err(|_| bad())?;
+    IdempotencyKey::parse(s).map(Some).map_err(|_| bad())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bodies_are_parsed_strictly() {
+        assert!(json_object(b"").unwrap().is_empty());
+        assert!(json_object(b"  \n").unwrap().is_empty());
+        assert_eq!(json_object(b"{\"desk\":\"A\"}").unwrap()["desk"], "A");
+        assert_eq!(json_object(b"{").unwrap_err().code, "malformed_json");
+        assert_eq!(json_object(b"[1]").unwrap_err().code, "invalid_field");
+        assert_eq!(json_object(&[0xff, 0xfe]).unwrap_err().code, "invalid_utf8");
+    }
+
+    #[test]
+    fn fields_are_validated() {
+        let obj = json_object(br#"{"desk": 3}"#).unwrap();
+        assert_eq!(body_desk(&obj).unwrap_err().status.as_u16(), 422);
+        let obj = json_object(br#"{"desk": "guichet 3"}"#).unwrap();
+        assert_eq!(body_desk(&obj).unwrap_err().status.as_u16(), 422);
+        let obj = json_object(br#"{"desk": null}"#).unwrap();
+        assert!(body_desk(&obj).unwrap().is_default());
+        let obj = json_object(br#"{"service_type": "banque"}"#).unwrap();
+        assert_eq!(body_service(&obj).unwrap().as_str(), "banque");
+        let obj = json_object(br#"{"service_type": ""}"#).unwrap();
+        assert!(body_service(&obj).is_err());
+    }
+}

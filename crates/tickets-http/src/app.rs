@@ -1,0 +1,413 @@
+//! The application: state, routes, middleware, and the server that `main` and the tests
+//! share.
+
+use std::net::TcpListener;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::middleware::{DefaultHeaders, Next, from_fn};
+use actix_web::{App, Error, HttpResponse, Responder, web};
+use tickets_core::{
+    AnyBackend, BusinessCalendar, MemoryBackend, QueueBackend, QueueConfig, RedisBackend,
+    TicketQueue, host_time_zone,
+};
+
+use crate::api::error::ApiError;
+use crate::api::{health, tickets};
+use crate::assets;
+use crate::auth::{AllowedHosts, Auth, guard_requests};
+use crate::config::{Config, StoreKind};
+use crate::lang::Lang;
+use crate::pages;
+
+/// What every handler shares: the queue and the name of its store.
+pub struct AppState<B> {
+    /// The queue.
+    pub queue: TicketQueue<B>,
+    /// `memory` or `redis`.
+    pub store: &'static str,
+}
+
+impl<B: QueueBackend> AppState<B> {
+    /// State around `queue`.
+    pub fn new(queue: TicketQueue<B>, store: &'static str) -> Self {
+        Self { queue, store }
+    }
+}
+
+/// Why the server could not start, with what to do about it.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    /// `TICKETS_STORE=redis` without `REDIS_URL`.
+    #[error("TICKETS_STORE=redis needs REDIS_URL (e.g. REDIS_URL=redis://127.0.0.1:6379)")]
+    NoRedisUrl,
+    /// Redis is configured but does not answer.
+    #[error(
+        "cannot use Redis at {url}: {source}. Start Redis there, fix REDIS_URL, \
+         or run on the in-memory store with TICKETS_STORE=memory"
+    )]
+    Redis {
+        /// The URL tried.
+        url: String,
+        /// Why it failed.
+        #[source]
+        source: tickets_core::Error,
+    },
+    /// The listen address cannot be bound.
+    #[error("cannot listen on {bind}: {source}. Choose another TICKETS_BIND")]
+    Bind {
+        /// The address.
+        bind: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Builds the backend the configuration selects; with Redis, fails at once when it does
+/// not answer.
+pub async fn backend_from(config: &Config) -> Result<AnyBackend, StartupError> {
+    match config.effective_store() {
+        StoreKind::Redis => {
+            let url = config.redis_url.clone().ok_or(StartupError::NoRedisUrl)?;
+            let backend = RedisBackend::builder(url.clone())
+                .prefix(config.key_prefix.clone())
+                .connection_timeout(config.redis_timeout())
+                .response_timeout(config.redis_timeout())
+                .build()
+                .await
+                .map_err(|source| StartupError::Redis {
+                    url: redact(&url),
+                    source,
+                })?;
+            Ok(AnyBackend::Redis(backend))
+        }
+        _ => Ok(AnyBackend::Memory(MemoryBackend::new())),
+    }
+}
+
+/// A URL with its password hidden.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://***@{}", &url[..s], &url[at + 1..]),
+        _ => url.to_owned(),
+    }
+}
+
+/// The queue configuration from the server configuration.
+pub fn queue_config(config: &Config) -> QueueConfig {
+    let tz = config.timezone.unwrap_or_else(host_time_zone);
+    QueueConfig {
+        calendar: BusinessCalendar::new(tz, config.rollover_hour)
+            .unwrap_or_else(|_| BusinessCalendar::default()),
+        default_service_seconds: config.default_service_seconds.max(0.0),
+    }
+}
+
+/// The security headers of every response.
+fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
+             form-action 'self'; frame-ancestors 'none'",
+        ))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::REFERRER_POLICY, "same-origin"))
+        .add((
+            header::HeaderName::from_static("permissions-policy"),
+            "camera=(), microphone=(), geolocation=()",
+        ))
+        .add((
+            header::HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ))
+}
+
+/// Makes every error answer JSON `{"error", "message"}` in the request's language, whatever
+/// produced it (a handler, an extractor, the router or the framework).
+async fn json_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    // Errors of handlers and extractors arrive here as responses; inner middleware
+    // answers with responses too, so an `Err` here is the framework's own and passes.
+    let lang = Lang::of(req.request());
+    let res = next.call(req).await?.map_into_boxed_body();
+    let status = res.status();
+    if !status.is_client_error() && !status.is_server_error() {
+        return Ok(res);
+    }
+    let api_error = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<ApiError>())
+        .cloned();
+    // JSON already, or a page that renders its own error for people.
+    let own_body = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        let v = v.as_bytes();
+        v.starts_with(b"application/json") || v.starts_with(b"text/html")
+    });
+    let error = match api_error {
+        Some(_) if lang == Lang::Fr => return Ok(res),
+        Some(e) => e,
+        None if own_body => return Ok(res),
+        None => generic_error(status, &res),
+    };
+    let (req, old) = res.into_parts();
+    let mut new = HttpResponse::build(status);
+    for name in [header::ALLOW, header::WWW_AUTHENTICATE, header::RETRY_AFTER] {
+        if let Some(v) = old.headers().get(&name) {
+            new.insert_header((name, v.clone()));
+        }
+    }
+    let new = new.json(error.body(lang));
+    Ok(ServiceResponse::new(req, new))
+}
+
+/// An [`ApiError`] for an error response that was not one.
+fn generic_error(status: StatusCode, res: &ServiceResponse<BoxBody>) -> ApiError {
+    match status {
+        StatusCode::NOT_FOUND => ApiError::not_found(),
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::too_large(crate::api::BODY_LIMIT),
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::new(
+            status,
+            "method_not_allowed",
+            "Méthode non autorisée ici.",
+            "Method not allowed here.",
+        ),
+        s if s.is_server_error() => {
+            let detail = res.response().error().map(|e| e.to_string());
+            tracing::error!(status = s.as_u16(), ?detail, "server error");
+            ApiError::internal()
+        }
+        s => {
+            let detail = res
+                .response()
+                .error()
+                .map(|e| e.to_string())
+                .unwrap_or_else(|| s.canonical_reason().unwrap_or("error").to_owned());
+            ApiError::new(
+                s,
+                "bad_request",
+                format!("Requête invalide : {detail}"),
+                format!("Bad request: {detail}"),
+            )
+        }
+    }
+}
+
+/// A resource that answers only `method`, and 405 JSON with `Allow` otherwise.
+fn only(path: &str, allow: &'static str, route: actix_web::Route) -> actix_web::Resource {
+    web::resource(path)
+        .route(route)
+        .default_service(web::to(move || async move {
+            Err::<HttpResponse, _>(ApiError::method_not_allowed(allow))
+        }))
+}
+
+/// A resource that answers GET and POST (pages with forms).
+fn get_post(path: &str, get: actix_web::Route, post: actix_web::Route) -> actix_web::Resource {
+    web::resource(path)
+        .route(get)
+        .route(post)
+        .default_service(web::to(|| async {
+            Err::<HttpResponse, _>(ApiError::method_not_allowed("GET, POST"))
+        }))
+}
+
+/// Registers every route of the application on `cfg`.
+pub fn routes<B: QueueBackend>(cfg: &mut web::ServiceConfig) {
+    use actix_web::web::{get, post};
+    cfg.service(only("/healthz", "GET", get().to(health::healthz)))
+        .service(only("/readyz", "GET", get().to(health::readyz::<B>)))
+        .service(only("/", "GET", get().to(root)))
+        .service(only("/assets/{path:.*}", "GET", get().to(assets::serve)))
+        .service(only("/api/tickets/status", "GET", get().to(tickets::status::<B>)))
+        .service(only("/api/tickets/snapshot", "GET", get().to(tickets::snapshot::<B>)))
+        .service(only("/api/tickets/ticket/{n}", "GET", get().to(tickets::ticket::<B>)))
+        .service(only("/api/tickets/start-day", "POST", post().to(tickets::start_day::<B>)))
+        .service(only("/api/tickets/end-day", "POST", post().to(tickets::end_day::<B>)))
+        .service(only("/api/tickets/reset-day", "POST", post().to(tickets::reset_day::<B>)))
+        .service(only("/api/tickets/take", "POST", post().to(tickets::take::<B>)))
+        .service(only("/api/tickets/call-next", "POST", post().to(tickets::call_next::<B>)))
+        .service(only(
+            "/api/tickets/finish-current",
+            "POST",
+            post().to(tickets::finish_current::<B>),
+        ))
+        .service(only("/api/tickets/recall", "POST", post().to(tickets::recall::<B>)))
+        .service(only("/api/tickets/no-show", "POST", post().to(tickets::no_show::<B>)))
+        .service(get_post(
+            "/api/tickets/public",
+            get().to(pages::kiosk::page::<B>),
+            post().to(pages::kiosk::take::<B>),
+        ))
+        .service(only(
+            "/api/tickets/follow/{day}/{n}",
+            "GET",
+            get().to(pages::follow::page::<B>),
+        ))
+        .service(get_post(
+            "/api/tickets/staff",
+            get().to(pages::staff::page::<B>),
+            post().to(pages::staff::act::<B>),
+        ))
+        .service(only("/api/dashboard", "GET", get().to(pages::dashboard::page::<B>)))
+        .service(get_post(
+            "/api/login",
+            get().to(pages::login::page),
+            post().to(pages::login::sign_in),
+        ))
+        .service(only("/api/logout", "POST", post().to(pages::login::sign_out)));
+}
+
+async fn root() -> impl Responder {
+    HttpResponse::Found()
+        .insert_header((header::LOCATION, "/api/tickets/public"))
+        .finish()
+}
+
+async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found())
+}
+
+/// The application for `state`: routes, guards, error shaping, security headers, request
+/// logs.
+pub fn app<B: QueueBackend>(
+    state: web::Data<AppState<B>>,
+    auth: web::Data<Auth>,
+    hosts: web::Data<AllowedHosts>,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = Error,
+        InitError = (),
+    >,
+> {
+    let query_config = web::QueryConfig::default().error_handler(|err, _| {
+        ApiError::invalid_field(
+            "query",
+            format!("Paramètres d'URL invalides : {err}"),
+            format!("Invalid URL parameters: {err}"),
+        )
+        .into()
+    });
+    let form_config = web::FormConfig::default()
+        .limit(crate::api::BODY_LIMIT)
+        .error_handler(|err, _| match err {
+            actix_web::error::UrlencodedError::Overflow { .. } => {
+                ApiError::too_large(crate::api::BODY_LIMIT).into()
+            }
+            other => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "bad_form",
+                format!("Formulaire invalide : {other}"),
+                format!("Invalid form: {other}"),
+            )
+            .into(),
+        });
+    App::new()
+        .app_data(state)
+        .app_data(auth)
+        .app_data(hosts)
+        .app_data(query_config)
+        .app_data(form_config)
+        .configure(routes::<B>)
+        .default_service(web::to(not_found))
+        .wrap(from_fn(guard_requests))
+        .wrap(from_fn(json_errors))
+        .wrap(security_headers())
+        .wrap(tracing_actix_web::TracingLogger::default())
+}
+
+/// A running server, for `main` and the tests.
+pub struct Application {
+    port: u16,
+    server: Server,
+    store: &'static str,
+    auth: Auth,
+}
+
+impl Application {
+    /// Builds the store, binds the listener and prepares the server (not yet running).
+    pub async fn build(config: &Config) -> Result<Self, StartupError> {
+        let backend = backend_from(config).await?;
+        let listener = TcpListener::bind(&config.bind).map_err(|source| StartupError::Bind {
+            bind: config.bind.clone(),
+            source,
+        })?;
+        Self::build_with(config, backend, listener)
+    }
+
+    /// Prepares the server on a given backend and listener.
+    pub fn build_with(
+        config: &Config,
+        backend: AnyBackend,
+        listener: TcpListener,
+    ) -> Result<Self, StartupError> {
+        let bind_err = |source| StartupError::Bind {
+            bind: config.bind.clone(),
+            source,
+        };
+        let port = listener.local_addr().map_err(bind_err)?.port();
+        let store = backend.name();
+        let state = web::Data::new(AppState::new(
+            TicketQueue::with_clock(backend, tickets_core::SystemClock, queue_config(config)),
+            store,
+        ));
+        let auth = Auth::new(config.staff_password.clone(), config.api_token.clone());
+        let auth_data = web::Data::new(auth.clone());
+        let hosts = web::Data::new(AllowedHosts::new(&config.allowed_hosts));
+        let server = actix_web::HttpServer::new(move || {
+            app(state.clone(), auth_data.clone(), hosts.clone())
+        })
+        .listen(listener)
+        .map_err(bind_err)?
+        .shutdown_timeout(10)
+        .run();
+        Ok(Self {
+            port,
+            server,
+            store,
+            auth,
+        })
+    }
+
+    /// The port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// `memory` or `redis`.
+    pub fn store(&self) -> &'static str {
+        self.store
+    }
+
+    /// The staff password generated at startup, when none was configured.
+    pub fn generated_password(&self) -> Option<&str> {
+        self.auth.generated_password()
+    }
+
+    /// Serves until SIGTERM / Ctrl-C, then finishes the requests in flight.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redis_passwords_are_hidden() {
+        assert_eq!(redact("redis://:pw@host:6379/0"), "redis://***@host:6379/0");
+        assert_eq!(redact("redis://127.0.0.1:6379"), "redis://127.0.0.1:6379");
+    }
+}

@@ -1,0 +1,56 @@
+//! The files of `web-assets/`, embedded in the binary: nothing is loaded from a CDN, so
+//! kiosks work offline.
+//!
+//! Pages link assets as `/assets/<path>?v=<hash>`; a request carrying the current hash is
+//! cached for a year (`immutable`), any other revalidates with the ETag.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use rust_embed::RustEmbed;
+
+use crate::api::error::ApiError;
+
+#[derive(RustEmbed)]
+#[folder = "../../web-assets/"]
+struct Files;
+
+fn short_hash(path: &str) -> Option<String> {
+    Files::get(path).map(|f| hex::encode(&f.metadata.sha256_hash()[..5]))
+}
+
+/// The URL of an embedded asset, versioned by its content.
+pub fn url(path: &str) -> String {
+    match short_hash(path) {
+        Some(v) => format!("/assets/{path}?v={v}"),
+        None => format!("/assets/{path}"),
+    }
+}
+
+/// `GET /assets/{path}`.
+pub async fn serve(req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let path = path.into_inner();
+    let file = Files::get(&path).ok_or_else(ApiError::not_found)?;
+    let etag = format!("\"{}\"", hex::encode(&file.metadata.sha256_hash()[..12]));
+    if req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v.as_bytes() == etag.as_bytes())
+    {
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .finish());
+    }
+    let versioned = short_hash(&path)
+        .is_some_and(|v| req.query_string() == format!("v={v}"));
+    let cache = if versioned {
+        "public, max-age=31536000, immutable"
+    } else {
+        "public, no-cache"
+    };
+    let mime = file.metadata.mimetype();
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, HeaderValue::from_str(mime).unwrap_or(HeaderValue::from_static("application/octet-stream"))))
+        .insert_header((header::CACHE_CONTROL, cache))
+        .insert_header((header::ETAG, etag))
+        .body(file.data.into_owned()))
+}

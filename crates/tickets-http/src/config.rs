@@ -1,0 +1,151 @@
+//! Flags and environment, in one place. The variable names are an interface that
+//! deployments rely on: keep them.
+
+use std::time::Duration;
+
+use clap::{Parser, ValueEnum};
+use tickets_core::chrono_tz::Tz;
+use tickets_core::{KeyPrefix, parse_time_zone};
+
+/// Which store holds the queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StoreKind {
+    /// Redis when `REDIS_URL` is set, else memory.
+    Auto,
+    /// In this process (lost on restart, not shared between servers).
+    Memory,
+    /// Redis at `REDIS_URL`.
+    Redis,
+}
+
+/// The server's configuration.
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "tickets",
+    version,
+    about = "A real-time ticket queue for post offices and other counters.",
+    after_help = "Every option can also be set by the environment variable shown beside it."
+)]
+pub struct Config {
+    /// Listen address.
+    #[arg(long, env = "TICKETS_BIND", default_value = "127.0.0.1:8000")]
+    pub bind: String,
+
+    /// Store: auto (Redis when REDIS_URL is set, else memory), memory or redis.
+    #[arg(long, env = "TICKETS_STORE", value_enum, default_value_t = StoreKind::Auto)]
+    pub store: StoreKind,
+
+    /// Redis to use, e.g. redis://127.0.0.1:6379/0.
+    #[arg(long, env = "REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// Prefix of every Redis key.
+    #[arg(long, env = "TICKETS_KEY_PREFIX", default_value = "tickets", value_parser = parse_prefix)]
+    pub key_prefix: KeyPrefix,
+
+    /// IANA time zone of the business day, e.g. Europe/Paris (default: the host's).
+    #[arg(long, env = "TICKETS_TIMEZONE", value_parser = parse_tz)]
+    pub timezone: Option<Tz>,
+
+    /// Hour (0–23) at which the business day changes.
+    #[arg(long, env = "TICKETS_ROLLOVER_HOUR", default_value_t = 0,
+          value_parser = clap::value_parser!(u8).range(0..=23))]
+    pub rollover_hour: u8,
+
+    /// Comma list of accepted Host names; `*` accepts any, `.example.org` a domain and
+    /// its subdomains.
+    #[arg(long, env = "TICKETS_ALLOWED_HOSTS", default_value = "localhost,127.0.0.1,[::1]",
+          value_delimiter = ',')]
+    pub allowed_hosts: Vec<String>,
+
+    /// Staff sign-in password (generated and printed at startup when unset).
+    #[arg(long, env = "TICKETS_STAFF_PASSWORD", hide_env_values = true)]
+    pub staff_password: Option<String>,
+
+    /// Enables `Authorization: Bearer <token>` for staff API clients.
+    #[arg(long, env = "TICKETS_API_TOKEN", hide_env_values = true)]
+    pub api_token: Option<String>,
+
+    /// Seconds to wait for Redis to accept a connection or answer a command.
+    #[arg(long, env = "TICKETS_REDIS_TIMEOUT_SECONDS", default_value_t = 2.0)]
+    pub redis_timeout_seconds: f64,
+
+    /// Service time assumed before anyone was served today, in seconds.
+    #[arg(long, env = "TICKETS_DEFAULT_SERVICE_SECONDS", default_value_t = 300.0)]
+    pub default_service_seconds: f64,
+}
+
+fn parse_prefix(s: &str) -> Result<KeyPrefix, String> {
+    KeyPrefix::parse(s).map_err(|e| e.to_string())
+}
+
+fn parse_tz(s: &str) -> Result<Tz, String> {
+    parse_time_zone(s).map_err(|e| e.to_string())
+}
+
+impl Config {
+    /// A configuration for tests and embedding: memory store, loopback on a free port,
+    /// the given staff password.
+    pub fn for_tests(staff_password: &str) -> Self {
+        Config {
+            bind: "127.0.0.1:0".into(),
+            store: StoreKind::Memory,
+            redis_url: None,
+            key_prefix: KeyPrefix::default(),
+            timezone: Some(Tz::UTC),
+            rollover_hour: 0,
+            allowed_hosts: vec!["localhost".into(), "127.0.0.1".into(), "[::1]".into()],
+            staff_password: Some(staff_password.into()),
+            api_token: None,
+            redis_timeout_seconds: 2.0,
+            default_service_seconds: 300.0,
+        }
+    }
+
+    /// The store this configuration selects.
+    pub fn effective_store(&self) -> StoreKind {
+        match self.store {
+            StoreKind::Auto if self.redis_url.is_some() => StoreKind::Redis,
+            StoreKind::Auto => StoreKind::Memory,
+            other => other,
+        }
+    }
+
+    /// The Redis time-out as a duration (at least 50 ms).
+    pub fn redis_timeout(&self) -> Duration {
+        Duration::from_secs_f64(self.redis_timeout_seconds.max(0.05))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_match_the_documented_interface() {
+        let c = Config::try_parse_from(["tickets"]).unwrap();
+        assert_eq!(c.bind, "127.0.0.1:8000");
+        assert_eq!(c.store, StoreKind::Auto);
+        assert_eq!(c.key_prefix.as_str(), "tickets");
+        assert_eq!(c.rollover_hour, 0);
+        assert_eq!(c.allowed_hosts, ["localhost", "127.0.0.1", "[::1]"]);
+    }
+
+    #[test]
+    fn bad_values_are_refused_with_a_reason() {
+        let e = Config::try_parse_from(["tickets", "--rollover-hour", "24"]).unwrap_err();
+        assert!(e.to_string().contains("24"));
+        let e = Config::try_parse_from(["tickets", "--timezone", "Mars/Base"]).unwrap_err();
+        assert!(e.to_string().contains("IANA"), "{e}");
+        assert!(Config::try_parse_from(["tickets", "--key-prefix", "a{b}"]).is_err());
+    }
+
+    #[test]
+    fn auto_store_follows_redis_url() {
+        let mut c = Config::for_tests("x");
+        c.store = StoreKind::Auto;
+        assert_eq!(c.effective_store(), StoreKind::Memory);
+        c.redis_url = Some("redis://127.0.0.1:1".into());
+        assert_eq!(c.effective_store(), StoreKind::Redis);
+    }
+}

@@ -1,0 +1,133 @@
+//! The language of a request: French by default, English on request.
+
+use std::convert::Infallible;
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::http::header::ACCEPT_LANGUAGE;
+use actix_web::{FromRequest, HttpRequest};
+
+/// The cookie that remembers the visible language switch.
+pub const LANG_COOKIE: &str = "lang";
+
+/// A page or message language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Lang {
+    /// French, the default.
+    #[default]
+    Fr,
+    /// English.
+    En,
+}
+
+impl Lang {
+    /// The BCP 47 code (`fr`, `en`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Fr => "fr",
+            Lang::En => "en",
+        }
+    }
+
+    /// The other language (for the switch).
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Fr => Lang::En,
+            Lang::En => Lang::Fr,
+        }
+    }
+
+    /// Picks the text of this language.
+    pub fn t<'a>(self, fr: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Fr => fr,
+            Lang::En => en,
+        }
+    }
+
+    fn parse(code: &str) -> Option<Lang> {
+        let code = code.trim().to_ascii_lowercase();
+        if code.starts_with("fr") {
+            Some(Lang::Fr)
+        } else if code.starts_with("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+
+    /// The language of `req`: `?lang=`, then the `lang` cookie, then `Accept-Language`
+    /// (the first of French or English by preference), then French.
+    pub fn of(req: &HttpRequest) -> Lang {
+        if let Some(l) = query_lang(req.query_string()) {
+            return l;
+        }
+        if let Some(l) = req.cookie(LANG_COOKIE).and_then(|c| Lang::parse(c.value())) {
+            return l;
+        }
+        req.headers()
+            .get(ACCEPT_LANGUAGE)
+            .and_then(|h| h.to_str().ok())
+            .and_then(accept_language)
+            .unwrap_or_default()
+    }
+}
+
+/// The `lang` query parameter, if it names a language we have.
+pub fn query_lang(query: &str) -> Option<Lang> {
+    query
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == "lang")
+        .and_then(|(_, v)| Lang::parse(v))
+}
+
+/// The preferred of French and English in an `Accept-Language` header.
+fn accept_language(header: &str) -> Option<Lang> {
+    let mut best: Option<(f32, Lang)> = None;
+    for part in header.split(',') {
+        let mut it = part.split(';');
+        let Some(lang) = it.next().and_then(Lang::parse) else {
+            continue;
+        };
+        let q = it
+            .find_map(|p| p.trim().strip_prefix("q="))
+            .and_then(|q| q.parse::<f32>().ok())
+            .unwrap_or(1.0);
+        if best.is_none_or(|(bq, _)| q > bq) {
+            best = Some((q, lang));
+        }
+    }
+    best.filter(|(q, _)| *q > 0.0).map(|(_, l)| l)
+}
+
+impl FromRequest for Lang {
+    type Error = Infallible;
+    type Future = Ready<Result<Self, Infallible>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Lang::of(req)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn french_by_default_english_on_request() {
+        assert_eq!(Lang::of(&TestRequest::default().to_http_request()), Lang::Fr);
+        let req = TestRequest::default()
+            .insert_header((ACCEPT_LANGUAGE, "en-GB,en;q=0.9,fr;q=0.5"))
+            .to_http_request();
+        assert_eq!(Lang::of(&req), Lang::En);
+        let req = TestRequest::default()
+            .insert_header((ACCEPT_LANGUAGE, "de-DE,fr;q=0.4,en;q=0.3"))
+            .to_http_request();
+        assert_eq!(Lang::of(&req), Lang::Fr);
+        let req = TestRequest::with_uri("/x?lang=en")
+            .insert_header((ACCEPT_LANGUAGE, "fr"))
+            .to_http_request();
+        assert_eq!(Lang::of(&req), Lang::En);
+    }
+}

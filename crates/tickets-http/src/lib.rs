@@ -1,0 +1,16 @@
+//! # tickets-http
+//!
+//! The thin shell around `tickets-core`: configuration, the actix-web application (JSON
+//! API, pages, staff sign-in, request guards) and the `tickets` binary.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod app;
+pub mod assets;
+pub mod auth;
+pub mod config;
+pub mod lang;
+pub mod pages;
+
+pub use app::{AppState, Application, StartupError, app, backend_from, queue_config};
+pub use config::{Config, StoreKind};

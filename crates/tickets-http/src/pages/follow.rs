@@ -1,0 +1,145 @@
+//! The ticket's own page `/api/tickets/follow/{day}/{n}`, for the phone (and, with
+//! `?kiosk=1`, the kiosk's result with print button and QR code).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use maud::{Markup, html};
+use qrcode::QrCode;
+use qrcode::render::svg;
+use tickets_core::{BusinessDay, Error, QueueBackend, TicketInfo, TicketStatus};
+
+use super::{Nav, Page, clock_time, error_page, html_response, status_words, unavailable_page, wait_words};
+use crate::api::tickets::{follow_path, parse_number};
+use crate::app::AppState;
+use crate::lang::Lang;
+
+/// The absolute URL of this page, for the QR code.
+fn absolute_url(req: &HttpRequest, path: &str) -> String {
+    let info = req.connection_info();
+    format!("{}://{}{}", info.scheme(), info.host(), path)
+}
+
+/// The QR code of `url` as inline SVG (dark modules on white, with a quiet zone).
+fn qr_svg(url: &str, lang: Lang) -> Option<String> {
+    let code = QrCode::new(url.as_bytes()).ok()?;
+    let svg = code
+        .render::<svg::Color<'_>>()
+        .min_dimensions(180, 180)
+        .dark_color(svg::Color("#000000"))
+        .light_color(svg::Color("#ffffff"))
+        .quiet_zone(true)
+        .build();
+    let label = lang.t("Code QR pour suivre ce ticket sur un téléphone", "QR code to follow this ticket on a phone");
+    Some(svg.replacen("<svg ", &format!("<svg role=\"img\" aria-label=\"{label}\" "), 1))
+}
+
+/// `GET /api/tickets/follow/{day}/{n}`
+pub async fn page<B: QueueBackend>(
+    req: HttpRequest,
+    state: web::Data<AppState<B>>,
+    lang: Lang,
+    path: web::Path<(String, String)>,
+) -> HttpResponse {
+    let l = lang;
+    let (day, n) = path.into_inner();
+    let not_found = |req: &HttpRequest| {
+        error_page(
+            req,
+            l,
+            StatusCode::NOT_FOUND,
+            l.t("Ticket introuvable", "Ticket not found"),
+            l.t(
+                "Ce ticket n'existe pas ou n'est plus valable aujourd'hui. Prenez un nouveau ticket à la borne.",
+                "This ticket does not exist or is no longer valid today. Take a new ticket at the kiosk.",
+            ),
+        )
+    };
+    let (Ok(day), Ok(n)) = (day.parse::<BusinessDay>(), parse_number(&n)) else {
+        return not_found(&req);
+    };
+    if day != state.queue.moment().day {
+        return not_found(&req);
+    }
+    let info = match state.queue.ticket(n).await {
+        Ok(info) => info,
+        Err(Error::TicketNotFound(_)) => return not_found(&req),
+        Err(_) => return unavailable_page(&req, l),
+    };
+    let kiosk = req.query_string().split('&').any(|kv| kv == "kiosk=1");
+    let tz = state.queue.config().calendar.time_zone();
+    let path = follow_path(&day, n);
+    let url = absolute_url(&req, &path);
+    let page = Page {
+        lang,
+        title: format!("{} {}", l.t("Ticket", "Ticket"), n),
+        class: if kiosk { "page-follow kiosk-mode" } else { "page-follow" },
+        nav: Nav::Public,
+        scripts: &["js/common.js", "js/follow.js"],
+        req: &req,
+    };
+    html_response(
+        StatusCode::OK,
+        page.render(html! {
+            article class="ticket-card" {
+                div class="ticket-print" {
+                    p class="ticket-label" { (l.t("Votre ticket", "Your ticket")) }
+                    p class="ticket-number" aria-label=(format!("{} {n}", l.t("Ticket numéro", "Ticket number"))) { (n) }
+                    p class="ticket-meta" {
+                        (info.ticket.service) " · " (day) " · " (clock_time(info.ticket.taken_at, tz))
+                    }
+                    (state_block(l, &info))
+                    @if kiosk {
+                        div class="qr" {
+                            @if let Some(svg) = qr_svg(&url, l) { (super::svg(svg)) }
+                            p class="qr-caption" { (l.t("Suivez votre ticket sur votre téléphone :", "Follow your ticket on your phone:")) br; a href=(path) { (url) } }
+                        }
+                    }
+                }
+                @if kiosk {
+                    div class="ticket-actions no-print" {
+                        button type="button" class="button js-only" data-print hidden { (l.t("Imprimer le ticket", "Print the ticket")) }
+                        a class="button button-secondary" href="/api/tickets/public" data-return-after="60" { (l.t("Nouveau ticket", "New ticket")) }
+                    }
+                } @else {
+                    p class="no-print hint" { (l.t("Cette page se met à jour toute seule. Gardez-la ouverte.", "This page updates by itself. Keep it open.")) }
+                    div class="no-print js-only" hidden {
+                        button type="button" class="button button-secondary" data-alerts { (l.t("Me prévenir quand c'est mon tour", "Alert me when it is my turn")) }
+                    }
+                }
+            }
+        }),
+    )
+}
+
+/// The live part of the ticket: status, position, wait or desk.
+fn state_block(l: Lang, info: &TicketInfo) -> Markup {
+    let t = &info.ticket;
+    html! {
+        div class="ticket-state" aria-live="polite" data-live="ticket-state" data-status=(t.status.as_str()) data-ahead=[info.waiting_before] {
+            @match t.status {
+                TicketStatus::Waiting => {
+                    p class="ticket-ahead" {
+                        @match info.waiting_before.unwrap_or(0) {
+                            0 => (l.t("Vous êtes le prochain.", "You are next.")),
+                            1 => (l.t("1 personne avant vous.", "1 person ahead of you.")),
+                            k => (l.t("{n} personnes avant vous.", "{n} people ahead of you.").replace("{n}", &k.to_string())),
+                        }
+                    }
+                    p class="ticket-wait" {
+                        (l.t("Attente estimée : ", "Estimated wait: "))
+                        strong { (wait_words(l, info.estimated_wait_seconds.unwrap_or(0))) }
+                    }
+                }
+                TicketStatus::InProgress => {
+                    p class="ticket-called" {
+                        (l.t("C'est votre tour ! Rendez-vous au guichet ", "It's your turn! Please go to desk "))
+                        strong { (t.desk.as_ref().map(|d| d.as_str()).unwrap_or("?")) }
+                    }
+                }
+                s => {
+                    p class="ticket-done" { (l.t("Ticket ", "Ticket ")) (status_words(l, s)) "." }
+                }
+            }
+        }
+    }
+}

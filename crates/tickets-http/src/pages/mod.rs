@@ -1,0 +1,246 @@
+//! The pages, rendered with maud: French by default, English on request. They work by
+//! plain forms without JavaScript; the scripts in `web-assets/js/` only add live updates.
+
+pub mod dashboard;
+pub mod follow;
+pub mod kiosk;
+pub mod login;
+pub mod staff;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentType};
+use actix_web::{HttpRequest, HttpResponse};
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use tickets_core::{Action, TicketStatus};
+
+use crate::assets;
+use crate::lang::Lang;
+
+/// Which navigation a page shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nav {
+    /// Public pages: no staff links.
+    Public,
+    /// Staff pages: console, dashboard, sign out; the current one marked.
+    Staff(StaffPage),
+}
+
+/// The staff pages, for the navigation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaffPage {
+    /// The console.
+    Console,
+    /// The dashboard.
+    Dashboard,
+}
+
+/// What a page is made of.
+pub struct Page<'a> {
+    /// The language.
+    pub lang: Lang,
+    /// The title (also the `<title>`).
+    pub title: String,
+    /// A class on `<body>` (`page-kiosk`, …).
+    pub class: &'a str,
+    /// The navigation.
+    pub nav: Nav,
+    /// Extra scripts (paths under `web-assets/`).
+    pub scripts: &'a [&'a str],
+    /// The request (for the language switch link).
+    pub req: &'a HttpRequest,
+}
+
+/// The path of the current request with `lang=<other>` in its query.
+fn switch_href(req: &HttpRequest, to: Lang) -> String {
+    let kept: Vec<&str> = req
+        .query_string()
+        .split('&')
+        .filter(|kv| !kv.is_empty() && !kv.starts_with("lang="))
+        .collect();
+    let mut q = kept.join("&");
+    if !q.is_empty() {
+        q.push('&');
+    }
+    format!("{}?{q}lang={}", req.path(), to.code())
+}
+
+impl Page<'_> {
+    /// The whole document around `main`.
+    pub fn render(&self, main: Markup) -> Markup {
+        let l = self.lang;
+        let other = l.other();
+        html! {
+            (DOCTYPE)
+            html lang=(l.code()) {
+                head {
+                    meta charset="utf-8";
+                    meta name="viewport" content="width=device-width, initial-scale=1";
+                    meta name="color-scheme" content="light";
+                    title { (self.title) " · " (l.t("Tickets", "Tickets")) }
+                    link rel="icon" href=(assets::url("img/icon.svg")) type="image/svg+xml";
+                    link rel="stylesheet" href=(assets::url("css/app.css"));
+                    link rel="stylesheet" href=(assets::url("css/print.css")) media="print";
+                    @for s in self.scripts {
+                        script src=(assets::url(s)) defer {}
+                    }
+                }
+                body class=(self.class) {
+                    a class="skip-link" href="#main" { (l.t("Aller au contenu", "Skip to content")) }
+                    header class="topbar" {
+                        a class="brand" href="/api/tickets/public" {
+                            span class="brand-mark" aria-hidden="true" { "№" }
+                            " " (l.t("Tickets", "Tickets"))
+                        }
+                        nav aria-label=(l.t("Navigation", "Navigation")) {
+                            ul {
+                                @if let Nav::Staff(current) = self.nav {
+                                    li { a href="/api/tickets/staff" aria-current=[(current == StaffPage::Console).then_some("page")] { (l.t("Guichet", "Desk")) } }
+                                    li { a href="/api/dashboard" aria-current=[(current == StaffPage::Dashboard).then_some("page")] { (l.t("Tableau de bord", "Dashboard")) } }
+                                    li { a href="/api/tickets/public" { (l.t("Borne", "Kiosk")) } }
+                                    li {
+                                        form method="post" action="/api/logout" class="inline" {
+                                            button type="submit" class="link" { (l.t("Se déconnecter", "Sign out")) }
+                                        }
+                                    }
+                                }
+                                li {
+                                    a href=(switch_href(self.req, other)) lang=(other.code()) hreflang=(other.code()) class="lang-switch" {
+                                        (l.t("English", "Français"))
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    main id="main" tabindex="-1" { (main) }
+                }
+            }
+        }
+    }
+}
+
+/// An HTML response.
+pub fn html_response(status: StatusCode, markup: Markup) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type(ContentType::html())
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(markup.into_string())
+}
+
+/// A page that explains an error to a person (store down, ticket unknown, …).
+pub fn error_page(
+    req: &HttpRequest,
+    lang: Lang,
+    status: StatusCode,
+    title: &str,
+    text: &str,
+) -> HttpResponse {
+    let page = Page {
+        lang,
+        title: title.to_owned(),
+        class: "page-error",
+        nav: Nav::Public,
+        scripts: &[],
+        req,
+    };
+    html_response(
+        status,
+        page.render(html! {
+            section class="card center" {
+                h1 { (title) }
+                p class="lead" { (text) }
+                p { a class="button" href=(req.path()) { (lang.t("Réessayer", "Try again")) } }
+            }
+        }),
+    )
+}
+
+/// The store-unavailable page.
+pub fn unavailable_page(req: &HttpRequest, lang: Lang) -> HttpResponse {
+    error_page(
+        req,
+        lang,
+        StatusCode::SERVICE_UNAVAILABLE,
+        lang.t("Service momentanément indisponible", "Service temporarily unavailable"),
+        lang.t(
+            "Le système de tickets ne répond pas. Réessayez dans un instant.",
+            "The ticket system does not answer. Try again in a moment.",
+        ),
+    )
+}
+
+/// A time as `HH:MM:SS` in the business time zone.
+pub fn clock_time(t: DateTime<Utc>, tz: Tz) -> String {
+    t.with_timezone(&tz).format("%H:%M:%S").to_string()
+}
+
+/// A wait in words: "< 1 min", "≈ 7 min", "≈ 1 h 05".
+pub fn wait_words(lang: Lang, seconds: u64) -> String {
+    let minutes = seconds.div_ceil(60);
+    match minutes {
+        0 => lang.t("aucune attente", "no wait").to_owned(),
+        1 => lang.t("moins d'une minute", "under a minute").to_owned(),
+        m if m < 60 => format!("≈ {m} min"),
+        m => format!("≈ {} h {:02}", m / 60, m % 60),
+    }
+}
+
+/// A duration in seconds as `m:ss` (or `h:mm:ss`).
+pub fn duration_text(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    if s >= 3600 {
+        format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+    } else {
+        format!("{}:{:02}", s / 60, s % 60)
+    }
+}
+
+/// A ticket status in words.
+pub fn status_words(lang: Lang, s: TicketStatus) -> &'static str {
+    match s {
+        TicketStatus::Waiting => lang.t("en attente", "waiting"),
+        TicketStatus::InProgress => lang.t("appelé", "called"),
+        TicketStatus::Completed => lang.t("terminé", "done"),
+        TicketStatus::NoShow => lang.t("absent", "no-show"),
+    }
+}
+
+/// An action in words, for logs.
+pub fn action_words(lang: Lang, a: Action) -> &'static str {
+    match a {
+        Action::StartDay => lang.t("Ouverture", "Day opened"),
+        Action::EndDay => lang.t("Fermeture", "Day closed"),
+        Action::TakeTicket => lang.t("Ticket pris", "Ticket taken"),
+        Action::CallNext => lang.t("Appel", "Called"),
+        Action::FinishCurrent => lang.t("Terminé", "Finished"),
+        Action::Recall => lang.t("Rappel", "Recalled"),
+        Action::NoShow => lang.t("Absent", "No-show"),
+        Action::ResetDay => lang.t("Remise à zéro", "Day reset"),
+    }
+}
+
+/// JSON for `data-` attributes that scripts read (labels in the page's language).
+pub fn data_json(v: &serde_json::Value) -> String {
+    v.to_string()
+}
+
+/// Marks up already-escaped SVG (the QR code).
+pub fn svg(s: String) -> PreEscaped<String> {
+    PreEscaped(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_read_naturally() {
+        assert_eq!(wait_words(Lang::Fr, 0), "aucune attente");
+        assert_eq!(wait_words(Lang::En, 30), "under a minute");
+        assert_eq!(wait_words(Lang::Fr, 400), "≈ 7 min");
+        assert_eq!(wait_words(Lang::Fr, 3900), "≈ 1 h 05");
+        assert_eq!(duration_text(65.4), "1:05");
+        assert_eq!(duration_text(3725.0), "1:02:05");
+    }
+}
