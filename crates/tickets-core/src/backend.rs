@@ -92,8 +92,7 @@ pub trait QueueBackend: Send + Sync + 'static {
 
     /// Calls the next ticket to `desk`, finishing the desk's current ticket first in the
     /// same step. `called` is `None` when nobody waits.
-    fn call_next(&self, at: &Moment, desk: &DeskId)
-    -> impl Future<Output = Result<Called>> + Send;
+    fn call_next(&self, at: &Moment, desk: &DeskId) -> impl Future<Output = Result<Called>> + Send;
 
     /// Finishes `desk`'s current ticket; `None` when it has none.
     fn finish(
@@ -117,8 +116,11 @@ pub trait QueueBackend: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<Ticket>>> + Send;
 
     /// The cheap status, as seen from `desk`.
-    fn status(&self, at: &Moment, desk: &DeskId)
-    -> impl Future<Output = Result<QueueStatus>> + Send;
+    fn status(
+        &self,
+        at: &Moment,
+        desk: &DeskId,
+    ) -> impl Future<Output = Result<QueueStatus>> + Send;
 
     /// Everything about the day, with bounded lists.
     fn snapshot(

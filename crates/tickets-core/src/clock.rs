@@ -293,16 +293,28 @@ mod tests {
     fn day_changes_at_local_midnight_not_utc() {
         let cal = BusinessCalendar::new(Paris, 0).unwrap();
         // 23:30 UTC on the 24th is 00:30 on the 25th in Paris (winter, UTC+1).
-        assert_eq!(cal.day_of(utc(2026, 11, 24, 23, 30)).to_string(), "2026-11-25");
-        assert_eq!(cal.day_of(utc(2026, 11, 24, 22, 59)).to_string(), "2026-11-24");
+        assert_eq!(
+            cal.day_of(utc(2026, 11, 24, 23, 30)).to_string(),
+            "2026-11-25"
+        );
+        assert_eq!(
+            cal.day_of(utc(2026, 11, 24, 22, 59)).to_string(),
+            "2026-11-24"
+        );
     }
 
     #[test]
     fn rollover_hour_moves_the_day_boundary() {
         let cal = BusinessCalendar::new(Paris, 3).unwrap();
         // 01:59 UTC on the 25th = 02:59 Paris: still the 24th.
-        assert_eq!(cal.day_of(utc(2026, 11, 25, 1, 59)).to_string(), "2026-11-24");
-        assert_eq!(cal.day_of(utc(2026, 11, 25, 2, 0)).to_string(), "2026-11-25");
+        assert_eq!(
+            cal.day_of(utc(2026, 11, 25, 1, 59)).to_string(),
+            "2026-11-24"
+        );
+        assert_eq!(
+            cal.day_of(utc(2026, 11, 25, 2, 0)).to_string(),
+            "2026-11-25"
+        );
         assert!(BusinessCalendar::new(Paris, 24).is_err());
     }
 
@@ -323,7 +335,10 @@ mod tests {
         let len = cal.end_of(spring) - cal.start_of(spring);
         assert_eq!(len, Duration::hours(23));
         let autumn = BusinessDay("2026-10-25".parse().unwrap());
-        assert_eq!(cal.end_of(autumn) - cal.start_of(autumn), Duration::hours(25));
+        assert_eq!(
+            cal.end_of(autumn) - cal.start_of(autumn),
+            Duration::hours(25)
+        );
     }
 
     #[test]
@@ -333,7 +348,10 @@ mod tests {
         let cal = BusinessCalendar::new(Paris, 2).unwrap();
         let day = BusinessDay("2026-03-29".parse().unwrap());
         assert_eq!(cal.start_of(day), utc(2026, 3, 29, 1, 0));
-        assert_eq!(cal.day_of(utc(2026, 3, 29, 0, 59)).to_string(), "2026-03-28");
+        assert_eq!(
+            cal.day_of(utc(2026, 3, 29, 0, 59)).to_string(),
+            "2026-03-28"
+        );
         assert_eq!(cal.day_of(utc(2026, 3, 29, 1, 0)).to_string(), "2026-03-29");
     }
 

@@ -61,6 +61,8 @@ pub mod testing;
 #[cfg(any(test, feature = "mock"))]
 pub use backend::MockQueueBackend;
 pub use backend::{AnyBackend, QueueBackend, TakeRequest, TicketLookup};
+/// Time zones (re-exported from `chrono-tz`).
+pub use chrono_tz;
 pub use clock::{
     BusinessCalendar, BusinessDay, Clock, MIN_TTL_SECONDS, ManualClock, Moment, SystemClock,
     host_time_zone, parse_time_zone,
@@ -69,10 +71,10 @@ pub use error::{BoxError, Error, ErrorKind, Result, ValidationError};
 pub use events::{EVENT_BUFFER, EventStream, Missed, QueueEvent};
 pub use memory::MemoryBackend;
 pub use model::{
-    Action, Called, DayChange, DayFigures, DayStats, DeskId, DeskState, DeskStats,
-    IdempotencyKey, LIST_LIMIT, LogEntry, MinuteActivity, QueueStatus, Reset, Service, Snapshot,
-    SnapshotOptions, Taken, Ticket, TicketInfo, TicketNumber, TicketStatus, from_micros, iso,
-    micros, parse_seconds_text, seconds_text,
+    Action, Called, DayChange, DayFigures, DayStats, DeskId, DeskState, DeskStats, IdempotencyKey,
+    LIST_LIMIT, LogEntry, MinuteActivity, QueueStatus, Reset, Service, Snapshot, SnapshotOptions,
+    Taken, Ticket, TicketInfo, TicketNumber, TicketStatus, from_micros, iso, micros,
+    parse_seconds_text, seconds_text,
 };
 pub use queue::{QueueConfig, TicketQueue, estimate_wait_seconds};
 #[cfg(feature = "redis")]
@@ -80,5 +82,3 @@ pub use redis::{
     DEFAULT_CONNECTION_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, KeyPrefix, RedisBackend,
     RedisBackendBuilder,
 };
-/// Time zones (re-exported from `chrono-tz`).
-pub use chrono_tz;

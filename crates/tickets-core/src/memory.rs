@@ -17,8 +17,8 @@ use crate::error::{Error, Result};
 use crate::events::{EventHub, EventStream, QueueEvent, Signal};
 use crate::model::{
     Action, Called, DayChange, DayStats, DeskId, IdempotencyKey, LIST_LIMIT, LogEntry,
-    MinuteActivity, QueueStatus, Reset, Snapshot, SnapshotOptions, Taken, Ticket,
-    TicketNumber, TicketStatus, micros,
+    MinuteActivity, QueueStatus, Reset, Snapshot, SnapshotOptions, Taken, Ticket, TicketNumber,
+    TicketStatus, micros,
 };
 
 /// The queue kept in memory.
@@ -252,18 +252,20 @@ impl QueueBackend for MemoryBackend {
 
     async fn take(&self, at: &Moment, req: &TakeRequest) -> Result<Taken> {
         self.with_day(at, |d, hub| {
-            if let Some(key) = &req.idempotency_key {
-                if let Some(n) = d.idempotency.get(key).copied() {
-                    let ticket = d.tickets.get(&n).cloned().ok_or_else(|| {
-                        Error::corrupt("idem", format!("key points to missing ticket {n}"))
-                    })?;
-                    return Ok(Taken {
-                        day: at.day,
-                        waiting_before: d.position(n).unwrap_or(0),
-                        ticket,
-                        replayed: true,
-                    });
-                }
+            let known = req
+                .idempotency_key
+                .as_ref()
+                .and_then(|key| d.idempotency.get(key).copied());
+            if let Some(n) = known {
+                let ticket = d.tickets.get(&n).cloned().ok_or_else(|| {
+                    Error::corrupt("idem", format!("key points to missing ticket {n}"))
+                })?;
+                return Ok(Taken {
+                    day: at.day,
+                    waiting_before: d.position(n).unwrap_or(0),
+                    ticket,
+                    replayed: true,
+                });
             }
             if !d.open {
                 return Err(Error::DayClosed);

@@ -70,10 +70,7 @@ impl FromStr for TicketNumber {
         let n = s.parse::<u64>().map_err(|_| {
             ValidationError::new(
                 "ticket_number",
-                format!(
-                    "a ticket number is a whole number from 1 to {}",
-                    Self::MAX
-                ),
+                format!("a ticket number is a whole number from 1 to {}", Self::MAX),
             )
         })?;
         Self::new(n)
@@ -302,7 +299,11 @@ pub fn from_micros(us: i64) -> Option<DateTime<Utc>> {
 /// Formats a time as the store keeps it: `<seconds>.<6 digits>` (the original format).
 pub fn seconds_text(t: DateTime<Utc>) -> String {
     let us = micros(t);
-    format!("{}.{:06}", us.div_euclid(1_000_000), us.rem_euclid(1_000_000))
+    format!(
+        "{}.{:06}",
+        us.div_euclid(1_000_000),
+        us.rem_euclid(1_000_000)
+    )
 }
 
 /// Parses `<seconds>.<6 digits>` back into a time, exactly.
@@ -932,12 +933,18 @@ mod tests {
 
     #[test]
     fn log_lines_without_ticket_or_desk_parse() {
-        let e: LogEntry = "2026-11-24T07:31:15.119891+00:00|start_day".parse().unwrap();
+        let e: LogEntry = "2026-11-24T07:31:15.119891+00:00|start_day"
+            .parse()
+            .unwrap();
         assert_eq!(e.action, Action::StartDay);
         assert_eq!(e.ticket, None);
         assert_eq!(e.desk, None);
         assert!("garbage".parse::<LogEntry>().is_err());
-        assert!("2026-11-24T07:31:15+00:00|dance".parse::<LogEntry>().is_err());
+        assert!(
+            "2026-11-24T07:31:15+00:00|dance"
+                .parse::<LogEntry>()
+                .is_err()
+        );
     }
 
     #[test]
@@ -966,7 +973,9 @@ mod tests {
         assert!(serde_json::from_str::<TicketNumber>("0").is_err());
         assert!(serde_json::from_str::<Service>("\"\"").is_err());
         assert_eq!(
-            serde_json::from_str::<DeskId>("\"guichet-3\"").unwrap().as_str(),
+            serde_json::from_str::<DeskId>("\"guichet-3\"")
+                .unwrap()
+                .as_str(),
             "guichet-3"
         );
     }

@@ -131,11 +131,9 @@ impl RedisServer {
             if ping(self.port) {
                 return Ok(());
             }
-            if let Some(child) = self.child.as_mut() {
-                if let Ok(Some(status)) = child.try_wait() {
-                    self.child = None;
-                    return Err(format!("redis-server exited at start ({status})"));
-                }
+            if let Some(Ok(Some(status))) = self.child.as_mut().map(|c| c.try_wait()) {
+                self.child = None;
+                return Err(format!("redis-server exited at start ({status})"));
             }
             std::thread::sleep(StdDuration::from_millis(20));
         }
@@ -169,7 +167,9 @@ impl RedisServer {
             match self.spawn() {
                 Ok(()) => return,
                 // The port may linger for a moment after the kill.
-                Err(e) if Instant::now() > deadline => panic!("could not restart redis-server: {e}"),
+                Err(e) if Instant::now() > deadline => {
+                    panic!("could not restart redis-server: {e}")
+                }
                 Err(_) => std::thread::sleep(StdDuration::from_millis(100)),
             }
         }
@@ -339,15 +339,21 @@ async fn a_closed_day_refuses_tickets_and_writes_nothing<B: QueueBackend + Clone
     let q = &f.queue;
     let st = q.status(&DeskId::default()).await.unwrap();
     assert!(!st.open);
-    assert_eq!((st.queue_length, st.current_ticket, st.next_ticket), (0, None, None));
+    assert_eq!(
+        (st.queue_length, st.current_ticket, st.next_ticket),
+        (0, None, None)
+    );
     let err = q.take(TakeRequest::default()).await.unwrap_err();
     assert_eq!(err.kind(), ErrorKind::DayClosed);
     let called = q.call_next(&DeskId::default()).await.unwrap();
     assert_eq!((called.called, called.finished), (None, None));
     assert_eq!(q.finish(&DeskId::default()).await.unwrap(), None);
-    assert_eq!(q.close_day().await.unwrap().changed, false);
+    assert!(!q.close_day().await.unwrap().changed);
     let snap = q.snapshot(SnapshotOptions::default()).await.unwrap();
-    assert_eq!(snap.key_count, 0, "nothing may be written on a closed, empty day");
+    assert_eq!(
+        snap.key_count, 0,
+        "nothing may be written on a closed, empty day"
+    );
     assert_eq!(snap.ttl_seconds, None);
     assert!(snap.logs.is_empty() && snap.waiting_list.is_empty() && snap.desks.is_empty());
     assert_eq!(snap.day.to_string(), "2026-11-24");
@@ -390,7 +396,10 @@ async fn tickets_are_numbered_in_order_with_the_count_ahead<B: QueueBackend + Cl
     assert_eq!(listed, [1, 2, 3]);
     assert_eq!(snap.total_tickets, 3);
     assert_eq!(snap.hash_count, 3);
-    assert_eq!(snap.logs[0].to_string().split('|').nth(1), Some("take_ticket:3"));
+    assert_eq!(
+        snap.logs[0].to_string().split('|').nth(1),
+        Some("take_ticket:3")
+    );
 }
 
 async fn the_service_is_kept<B: QueueBackend + Clone>(f: Fixture<B>) {
@@ -456,12 +465,20 @@ async fn desks_hold_one_ticket_each_independently<B: QueueBackend + Clone>(f: Fi
     assert_eq!((fin.number, fin.status), (n(1), TicketStatus::Completed));
     assert_eq!(q.status(&a).await.unwrap().current_ticket, None);
     assert_eq!(q.status(&b).await.unwrap().current_ticket, Some(n(2)));
-    assert_eq!(q.status(&DeskId::default()).await.unwrap().current_ticket, None);
+    assert_eq!(
+        q.status(&DeskId::default()).await.unwrap().current_ticket,
+        None
+    );
     let snap = q.snapshot(SnapshotOptions::default()).await.unwrap();
     let desks: Vec<(String, Option<u64>)> = snap
         .desks
         .iter()
-        .map(|d| (d.desk.to_string(), d.current.as_ref().map(|t| t.number.get())))
+        .map(|d| {
+            (
+                d.desk.to_string(),
+                d.current.as_ref().map(|t| t.number.get()),
+            )
+        })
         .collect();
     assert_eq!(desks, [("A".into(), None), ("guichet-2".into(), Some(2))]);
     assert_eq!(snap.current_ticket, None, "the default desk holds nothing");
@@ -471,12 +488,13 @@ async fn desks_hold_one_ticket_each_independently<B: QueueBackend + Clone>(f: Fi
     assert_eq!(c.called.unwrap().number, n(3));
     let snap = q.snapshot(SnapshotOptions::default()).await.unwrap();
     assert_eq!(snap.current_ticket, Some(n(3)));
-    assert_eq!(snap.current_ticket_data.unwrap().status, TicketStatus::InProgress);
+    assert_eq!(
+        snap.current_ticket_data.unwrap().status,
+        TicketStatus::InProgress
+    );
 }
 
-async fn call_next_on_an_empty_queue_still_finishes_the_current_ticket<
-    B: QueueBackend + Clone,
->(
+async fn call_next_on_an_empty_queue_still_finishes_the_current_ticket<B: QueueBackend + Clone>(
     f: Fixture<B>,
 ) {
     let q = &f.queue;
@@ -535,7 +553,10 @@ async fn no_show_frees_the_desk_and_is_counted<B: QueueBackend + Clone>(f: Fixtu
     let snap = q.snapshot(SnapshotOptions::default()).await.unwrap();
     assert_eq!(snap.figures.no_shows, 1);
     assert_eq!(snap.figures.served, 0);
-    assert_eq!(q.ticket(n(1)).await.unwrap().ticket.status, TicketStatus::NoShow);
+    assert_eq!(
+        q.ticket(n(1)).await.unwrap().ticket.status,
+        TicketStatus::NoShow
+    );
 }
 
 async fn closing_keeps_waiting_tickets_callable_and_reopening_continues_numbering<
@@ -572,18 +593,28 @@ async fn reset_wipes_the_day_and_keeps_event_numbers_rising<B: QueueBackend + Cl
         take(&f).await;
     }
     q.call_next(&desk("A")).await.unwrap();
-    let before = q.snapshot(SnapshotOptions::default()).await.unwrap().last_event;
+    let before = q
+        .snapshot(SnapshotOptions::default())
+        .await
+        .unwrap()
+        .last_event;
     let reset = q.reset_day().await.unwrap();
     assert_eq!(reset.tickets_removed, 4);
     let st = q.status(&desk("A")).await.unwrap();
     assert!(!st.open);
-    assert_eq!((st.queue_length, st.current_ticket, st.total_tickets), (0, None, 0));
+    assert_eq!(
+        (st.queue_length, st.current_ticket, st.total_tickets),
+        (0, None, 0)
+    );
     let snap = q.snapshot(SnapshotOptions::default()).await.unwrap();
     assert_eq!(snap.logs.len(), 1);
     assert_eq!(snap.logs[0].action, Action::ResetDay);
     assert_eq!(snap.last_event, before + 1);
     assert!(snap.desks.is_empty());
-    assert!(matches!(q.ticket(n(1)).await, Err(Error::TicketNotFound(_))));
+    assert!(matches!(
+        q.ticket(n(1)).await,
+        Err(Error::TicketNotFound(_))
+    ));
     q.open_day().await.unwrap();
     assert_eq!(take(&f).await.ticket.number, n(1));
 }
@@ -614,7 +645,10 @@ async fn an_idempotency_key_gives_the_same_ticket<B: QueueBackend + Clone>(f: Fi
     assert_eq!(after_call.ticket.status, TicketStatus::InProgress);
     assert_eq!(after_call.waiting_before, 0);
     q.close_day().await.unwrap();
-    assert!(q.take(req).await.unwrap().replayed, "a known key still answers when closed");
+    assert!(
+        q.take(req).await.unwrap().replayed,
+        "a known key still answers when closed"
+    );
     let new_key = TakeRequest {
         service: Service::default(),
         idempotency_key: key("kiosk-1:new"),
@@ -623,9 +657,7 @@ async fn an_idempotency_key_gives_the_same_ticket<B: QueueBackend + Clone>(f: Fi
     assert_eq!(q.status(&DeskId::default()).await.unwrap().total_tickets, 2);
 }
 
-async fn a_ticket_is_found_with_its_position_and_estimate<B: QueueBackend + Clone>(
-    f: Fixture<B>,
-) {
+async fn a_ticket_is_found_with_its_position_and_estimate<B: QueueBackend + Clone>(f: Fixture<B>) {
     let q = &f.queue;
     q.open_day().await.unwrap();
     for _ in 0..3 {
@@ -643,7 +675,10 @@ async fn a_ticket_is_found_with_its_position_and_estimate<B: QueueBackend + Clon
     assert_eq!(info.figures.avg_service_seconds, Some(60.0));
     assert_eq!(info.estimated_wait_seconds, Some(60));
     let called = q.ticket(n(1)).await.unwrap();
-    assert_eq!((called.waiting_before, called.estimated_wait_seconds), (None, None));
+    assert_eq!(
+        (called.waiting_before, called.estimated_wait_seconds),
+        (None, None)
+    );
     assert!(matches!(q.ticket(n(99)).await, Err(Error::TicketNotFound(x)) if x == n(99)));
 }
 
@@ -662,7 +697,10 @@ async fn waits_and_service_times_are_measured<B: QueueBackend + Clone>(f: Fixtur
     q.finish(&a).await.unwrap(); // 2 served in 60 s
     let snap = q.snapshot(SnapshotOptions::default()).await.unwrap();
     let fig = &snap.figures;
-    assert_eq!((fig.taken, fig.called, fig.served, fig.waiting), (2, 2, 2, 0));
+    assert_eq!(
+        (fig.taken, fig.called, fig.served, fig.waiting),
+        (2, 2, 2, 0)
+    );
     assert_eq!(fig.avg_wait_seconds, Some(105.0));
     assert_eq!(snap.avg_wait_seconds, Some(105.0));
     assert_eq!(fig.avg_service_seconds, Some(90.0));
@@ -687,7 +725,8 @@ async fn every_change_emits_one_event_in_order<B: QueueBackend + Clone>(f: Fixtu
     q.close_day().await.unwrap();
     q.reset_day().await.unwrap();
     let got = next_events(&mut events, 10).await;
-    let summary: Vec<(u64, Action, Option<u64>, Option<String>, u64)> = got
+    type Summary = (u64, Action, Option<u64>, Option<String>, u64);
+    let summary: Vec<Summary> = got
         .iter()
         .map(|e| {
             (
@@ -760,7 +799,11 @@ async fn snapshot_lists_are_bounded<B: QueueBackend + Clone>(f: Fixture<B>) {
         .await
         .unwrap();
     assert!(none.waiting_list.is_empty());
-    assert_eq!(none.next_ticket, Some(n(1)), "next is known without listing");
+    assert_eq!(
+        none.next_ticket,
+        Some(n(1)),
+        "next is known without listing"
+    );
 }
 
 async fn activity_is_counted_per_minute_and_action<B: QueueBackend + Clone>(f: Fixture<B>) {
@@ -799,8 +842,11 @@ async fn the_business_day_follows_the_time_zone_and_rollover_hour<B: QueueBacken
     // Paris, days change at 03:00 local. 2026-11-25 01:30 UTC = 02:30 Paris: still the 24th.
     let cal = BusinessCalendar::new(chrono_tz::Europe::Paris, 3).unwrap();
     let q = f.with_calendar(cal);
-    f.clock
-        .set(Utc.with_ymd_and_hms(2026, 11, 25, 1, 30, 0).single().unwrap());
+    f.clock.set(
+        Utc.with_ymd_and_hms(2026, 11, 25, 1, 30, 0)
+            .single()
+            .unwrap(),
+    );
     q.open_day().await.unwrap();
     let t = q.take(TakeRequest::default()).await.unwrap();
     assert_eq!(t.day.to_string(), "2026-11-24");
@@ -812,13 +858,19 @@ async fn the_business_day_follows_the_time_zone_and_rollover_hour<B: QueueBacken
     assert!(!st.open);
     assert_eq!(st.total_tickets, 0);
     q.open_day().await.unwrap();
-    assert_eq!(q.take(TakeRequest::default()).await.unwrap().ticket.number, n(1));
+    assert_eq!(
+        q.take(TakeRequest::default()).await.unwrap().ticket.number,
+        n(1)
+    );
     // Across the spring DST change (2026-03-29, 02:00 → 03:00 in Paris) with a rollover at
     // 02:00: 00:59 UTC is 01:59 local on the 28th's business day; 01:00 UTC is 03:00 local,
     // the 29th's.
     let q = f.with_calendar(BusinessCalendar::new(chrono_tz::Europe::Paris, 2).unwrap());
-    f.clock
-        .set(Utc.with_ymd_and_hms(2026, 3, 29, 0, 59, 0).single().unwrap());
+    f.clock.set(
+        Utc.with_ymd_and_hms(2026, 3, 29, 0, 59, 0)
+            .single()
+            .unwrap(),
+    );
     q.open_day().await.unwrap();
     let before = q.take(TakeRequest::default()).await.unwrap();
     assert_eq!(before.day.to_string(), "2026-03-28");
@@ -836,7 +888,10 @@ async fn key_count_and_ttl_describe_the_days_keys<B: QueueBackend + Clone>(f: Fi
     assert_eq!(snap.key_count, 5);
     let expected = q.moment().ttl_seconds();
     let ttl = snap.ttl_seconds.expect("a TTL");
-    assert!(ttl <= expected && ttl + 5 >= expected, "ttl {ttl} vs {expected}");
+    assert!(
+        ttl <= expected && ttl + 5 >= expected,
+        "ttl {ttl} vs {expected}"
+    );
     take(&f).await;
     q.call_next(&DeskId::default()).await.unwrap();
     // + queue emptied again, + current, + desks, + ticket:1

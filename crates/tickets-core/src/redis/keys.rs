@@ -34,8 +34,7 @@ impl KeyPrefix {
         let s = s.into();
         let ok = !s.is_empty()
             && s.len() <= 64
-            && s
-                .bytes()
+            && s.bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
         if ok {
             Ok(Self(s))

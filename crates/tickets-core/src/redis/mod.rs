@@ -125,7 +125,8 @@ impl RedisBackendBuilder {
             .set_response_timeout(Some(self.response_timeout));
         let manager = deadpool_redis::Manager::new_with_config(self.url.as_str(), config)
             .map_err(|e| Error::Invalid(invalid_url(&e)))?;
-        let client = redis::Client::open(self.url.as_str()).map_err(|e| Error::Invalid(invalid_url(&e)))?;
+        let client =
+            redis::Client::open(self.url.as_str()).map_err(|e| Error::Invalid(invalid_url(&e)))?;
         let pool = Pool::builder(QuietManager { inner: manager })
             .max_size(self.pool_size)
             .runtime(deadpool::Runtime::Tokio1)
@@ -285,8 +286,11 @@ impl RedisBackend {
                 Err(e) => {
                     let dropped = e.is_connection_dropped() || e.is_io_error() || e.is_timeout();
                     if dropped {
-                        // Never hand this connection out again.
+                        // Never hand this connection out again, nor the idle ones: after
+                        // a Redis restart they are all dead, and the next callers would
+                        // each fail once on them.
                         let _ = Object::take(conn);
+                        self.inner.pool.retain(|_, _| false);
                         if retry == Retry::Once && attempt == 1 {
                             continue;
                         }
@@ -309,7 +313,11 @@ impl RedisBackend {
         })
     }
 
-    fn ticket_opt(&self, at: &Moment, hash: Option<&HashMap<String, String>>) -> Result<Option<Ticket>> {
+    fn ticket_opt(
+        &self,
+        at: &Moment,
+        hash: Option<&HashMap<String, String>>,
+    ) -> Result<Option<Ticket>> {
         hash.map(|h| self.ticket_of(at, h)).transpose()
     }
 }
@@ -324,9 +332,13 @@ fn ticket_from_hash(h: &HashMap<String, String>) -> std::result::Result<Ticket, 
             .transpose()
     };
     Ok(Ticket {
-        number: need("ticket_number")?.parse().map_err(|e: crate::ValidationError| e.to_string())?,
+        number: need("ticket_number")?
+            .parse()
+            .map_err(|e: crate::ValidationError| e.to_string())?,
         service: Service::parse(need("service_type")?).map_err(|e| e.to_string())?,
-        status: need("status")?.parse::<TicketStatus>().map_err(|e| e.to_string())?,
+        status: need("status")?
+            .parse::<TicketStatus>()
+            .map_err(|e| e.to_string())?,
         taken_at: time("creation_time")?.ok_or("field creation_time is missing")?,
         called_at: time("called_time")?,
         finished_at: time("finish_time")?,
@@ -501,7 +513,12 @@ impl QueueBackend for RedisBackend {
 
     async fn call_next(&self, at: &Moment, desk: &DeskId) -> Result<Called> {
         let r: CallReply = self
-            .run(&self.inner.scripts.call_next, at, &[desk.as_str()], Retry::Never)
+            .run(
+                &self.inner.scripts.call_next,
+                at,
+                &[desk.as_str()],
+                Retry::Never,
+            )
             .await?;
         Ok(Called {
             desk: desk.clone(),
@@ -525,7 +542,12 @@ impl QueueBackend for RedisBackend {
 
     async fn recall(&self, at: &Moment, desk: &DeskId) -> Result<Option<Ticket>> {
         let r: OneTicketReply = self
-            .run(&self.inner.scripts.recall, at, &[desk.as_str()], Retry::Never)
+            .run(
+                &self.inner.scripts.recall,
+                at,
+                &[desk.as_str()],
+                Retry::Never,
+            )
             .await?;
         self.ticket_opt(at, r.ticket.as_ref())
     }
@@ -544,7 +566,12 @@ impl QueueBackend for RedisBackend {
 
     async fn status(&self, at: &Moment, desk: &DeskId) -> Result<QueueStatus> {
         let r: StatusReply = self
-            .run(&self.inner.scripts.status, at, &[desk.as_str()], Retry::Once)
+            .run(
+                &self.inner.scripts.status,
+                at,
+                &[desk.as_str()],
+                Retry::Once,
+            )
             .await?;
         Ok(QueueStatus {
             day: at.day,
@@ -597,7 +624,10 @@ impl QueueBackend for RedisBackend {
         let mut per_minute: BTreeMap<i64, BTreeMap<Action, u64>> = BTreeMap::new();
         for (minute, action, count) in &r.activity {
             let action: Action = action.parse().map_err(|e| Error::corrupt("activity", e))?;
-            per_minute.entry(*minute).or_default().insert(action, *count);
+            per_minute
+                .entry(*minute)
+                .or_default()
+                .insert(action, *count);
         }
         let activity = per_minute
             .into_iter()
@@ -646,6 +676,7 @@ impl QueueBackend for RedisBackend {
             Err(e) => {
                 if e.is_connection_dropped() || e.is_io_error() || e.is_timeout() {
                     let _ = Object::take(conn);
+                    self.inner.pool.retain(|_, _| false);
                 }
                 Err(e.into())
             }
@@ -671,12 +702,11 @@ struct WireEvent {
 
 fn parse_event(payload: &[u8]) -> std::result::Result<QueueEvent, String> {
     let w: WireEvent = serde_json::from_slice(payload).map_err(|e| e.to_string())?;
-    let at = w
-        .at
-        .parse::<i64>()
-        .ok()
-        .and_then(from_micros)
-        .ok_or_else(|| format!("bad time {:?}", w.at))?;
+    let at =
+        w.at.parse::<i64>()
+            .ok()
+            .and_then(from_micros)
+            .ok_or_else(|| format!("bad time {:?}", w.at))?;
     Ok(QueueEvent {
         seq: w.seq,
         day: w.day,
@@ -805,7 +835,12 @@ mod tests {
             #[serde(deserialize_with = "lua_list")]
             v: Vec<u8>,
         }
-        assert!(serde_json::from_str::<L>(r#"{"v":{}}"#).unwrap().v.is_empty());
+        assert!(
+            serde_json::from_str::<L>(r#"{"v":{}}"#)
+                .unwrap()
+                .v
+                .is_empty()
+        );
         assert_eq!(serde_json::from_str::<L>(r#"{"v":[1]}"#).unwrap().v, [1]);
         assert!(serde_json::from_str::<L>(r#"{"v":{"a":1}}"#).is_err());
     }

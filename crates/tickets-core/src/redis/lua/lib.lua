@@ -30,6 +30,21 @@ local function fail(detail)
   error({err = 'CORRUPT ' .. detail})
 end
 
+-- Checks that every key of the day holds the type this layout gives it (or nothing),
+-- before a script writes anything: foreign data fails the script without a partial write.
+local EXPECTED_TYPES = {
+  {K_DAY, 'string'}, {K_COUNTER, 'string'}, {K_QUEUE, 'list'}, {K_CURRENT, 'string'},
+  {K_DESKS, 'hash'}, {K_LOGS, 'list'}, {K_STATS, 'hash'}, {K_ACTIVITY, 'hash'}, {K_IDEM, 'hash'},
+}
+local function check_layout()
+  for _, kt in ipairs(EXPECTED_TYPES) do
+    local t = redis.call('TYPE', kt[1])['ok']
+    if t ~= 'none' and t ~= kt[2] then
+      fail(kt[1] .. ' is a ' .. t .. ', expected a ' .. kt[2])
+    end
+  end
+end
+
 local function touch(key)
   redis.call('EXPIRE', key, TTL)
 end
@@ -115,10 +130,10 @@ local function end_ticket(desk, n, status)
   if not called then
     fail('ticket ' .. n .. ' is current at desk ' .. desk .. ' but was never called')
   end
+  local dur = math.max(0, NOW_US - micros(called, key .. ' called_time'))
   redis.call('HSET', key, 'status', status, 'finish_time', NOW)
   touch(key)
   if status == 'completed' then
-    local dur = math.max(0, NOW_US - micros(called, key .. ' called_time'))
     redis.call('HINCRBY', K_STATS, 'served', 1)
     redis.call('HINCRBY', K_STATS, 'service_us', dur)
     redis.call('HINCRBY', K_STATS, 'desk:' .. desk .. ':served', 1)
@@ -144,5 +159,8 @@ end
 local function position(n)
   return redis.call('LPOS', K_QUEUE, n) or nil
 end
+
+-- Every script starts with the layout check.
+check_layout()
 
 -- (scripts follow)

@@ -1,0 +1,274 @@
+//! Differential tests: seeded random sequences of operations give the same results and the
+//! same events on the memory and Redis backends.
+
+use std::collections::BTreeSet;
+use std::fmt::Debug;
+use std::time::Duration as StdDuration;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use tickets_core::testing::{RedisServer, start_time, unique_prefix};
+use tickets_core::{
+    BusinessCalendar, BusinessDay, Clock, DeskId, EventStream, IdempotencyKey, ManualClock,
+    MemoryBackend, QueueConfig, QueueEvent, RedisBackend, Result, Service, Snapshot,
+    SnapshotOptions, TakeRequest, TicketNumber, TicketQueue,
+};
+
+const DESKS: [&str; 3] = ["1", "A", "B"];
+const SERVICES: [&str; 3] = ["poste", "banque", "colis"];
+const KEYS: [&str; 4] = ["kiosk-1:a", "kiosk-1:b", "kiosk-2:a", "phone:x"];
+
+#[derive(Debug, Clone)]
+enum Op {
+    Open,
+    Close,
+    Reset,
+    Take(TakeRequest),
+    CallNext(DeskId),
+    Finish(DeskId),
+    Recall(DeskId),
+    NoShow(DeskId),
+    Status(DeskId),
+    Snapshot,
+    Ticket(TicketNumber),
+    Advance(Duration),
+}
+
+fn random_op(rng: &mut StdRng) -> Op {
+    let desk = |rng: &mut StdRng| DeskId::parse(DESKS[rng.random_range(0..DESKS.len())]).unwrap();
+    match rng.random_range(0..100) {
+        0..5 => Op::Open,
+        5..8 => Op::Close,
+        8..9 => Op::Reset,
+        9..38 => Op::Take(TakeRequest {
+            service: Service::parse(SERVICES[rng.random_range(0..SERVICES.len())]).unwrap(),
+            idempotency_key: rng
+                .random_bool(0.3)
+                .then(|| IdempotencyKey::parse(KEYS[rng.random_range(0..KEYS.len())]).unwrap()),
+        }),
+        38..55 => Op::CallNext(desk(rng)),
+        55..62 => Op::Finish(desk(rng)),
+        62..66 => Op::Recall(desk(rng)),
+        66..70 => Op::NoShow(desk(rng)),
+        70..77 => Op::Status(desk(rng)),
+        77..83 => Op::Snapshot,
+        83..91 => Op::Ticket(TicketNumber::new(rng.random_range(1..=30)).unwrap()),
+        _ => Op::Advance(match rng.random_range(0..100) {
+            0..70 => Duration::seconds(rng.random_range(1..=120)),
+            70..95 => Duration::minutes(rng.random_range(1..=90)),
+            _ => Duration::hours(rng.random_range(1..=8)),
+        }),
+    }
+}
+
+/// One queue per backend, each with its own clock, always set to the same time.
+struct Pair {
+    mem: TicketQueue<MemoryBackend, ManualClock>,
+    red: TicketQueue<RedisBackend, ManualClock>,
+    mem_clock: ManualClock,
+    red_clock: ManualClock,
+    calendar: BusinessCalendar,
+}
+
+fn same<T: PartialEq + Debug>(ctx: &str, mem: Result<T>, red: Result<T>) {
+    match (mem, red) {
+        (Ok(m), Ok(r)) => assert_eq!(m, r, "{ctx}: memory (left) and Redis (right) differ"),
+        (Err(m), Err(r)) => assert_eq!(m.kind(), r.kind(), "{ctx}: memory {m:?}, Redis {r:?}"),
+        (m, r) => panic!("{ctx}: memory gave {m:?}, Redis gave {r:?}"),
+    }
+}
+
+/// Redis counts a key's TTL down in real time, the memory backend in the test clock's
+/// time. Both must match what was set at the last change of the day (the newest log
+/// line): Redis within a few real seconds, memory after the test clock's advance since.
+fn normalise_ttl(
+    ctx: &str,
+    calendar: &BusinessCalendar,
+    now: DateTime<Utc>,
+    mem: &mut Snapshot,
+    red: &mut Snapshot,
+) {
+    match (mem.ttl_seconds, red.ttl_seconds) {
+        (None, None) => {}
+        (Some(m), Some(r)) => {
+            let last = mem.logs.first().expect("a day with keys has logs").time;
+            let set = calendar.moment(last).ttl_seconds() as i64;
+            let since = (now - last).num_milliseconds();
+            let expected_mem = set - since / 1000;
+            assert!(
+                (m as i64 - expected_mem).abs() <= 1,
+                "{ctx}: memory ttl {m}, expected {expected_mem} ({set} s set {since} ms ago)"
+            );
+            assert!(
+                r as i64 <= set && r as i64 >= set - 5,
+                "{ctx}: Redis ttl {r}, expected {set} minus a few real seconds"
+            );
+            red.ttl_seconds = mem.ttl_seconds;
+        }
+        (m, r) => panic!("{ctx}: ttl memory {m:?}, Redis {r:?}"),
+    }
+}
+
+impl Pair {
+    fn now(&self) -> DateTime<Utc> {
+        let (m, r) = (self.mem_clock.now(), self.red_clock.now());
+        assert_eq!(m, r, "the two clocks stay together");
+        m
+    }
+
+    async fn apply(&self, ctx: &str, op: &Op) {
+        let (m, r) = (&self.mem, &self.red);
+        match op {
+            Op::Open => same(ctx, m.open_day().await, r.open_day().await),
+            Op::Close => same(ctx, m.close_day().await, r.close_day().await),
+            Op::Reset => same(ctx, m.reset_day().await, r.reset_day().await),
+            Op::Take(req) => same(ctx, m.take(req.clone()).await, r.take(req.clone()).await),
+            Op::CallNext(d) => same(ctx, m.call_next(d).await, r.call_next(d).await),
+            Op::Finish(d) => same(ctx, m.finish(d).await, r.finish(d).await),
+            Op::Recall(d) => same(ctx, m.recall(d).await, r.recall(d).await),
+            Op::NoShow(d) => same(ctx, m.no_show(d).await, r.no_show(d).await),
+            Op::Status(d) => same(ctx, m.status(d).await, r.status(d).await),
+            Op::Ticket(n) => same(ctx, m.ticket(*n).await, r.ticket(*n).await),
+            Op::Snapshot => {
+                let opts = SnapshotOptions::default();
+                match (m.snapshot(opts).await, r.snapshot(opts).await) {
+                    (Ok(mut ms), Ok(mut rs)) => {
+                        normalise_ttl(ctx, &self.calendar, self.now(), &mut ms, &mut rs);
+                        assert_eq!(ms, rs, "{ctx}: memory (left) and Redis (right) differ");
+                    }
+                    (ms, rs) => same(ctx, ms, rs),
+                }
+            }
+            Op::Advance(by) => {
+                self.mem_clock.advance(*by);
+                self.red_clock.advance(*by);
+            }
+        }
+    }
+}
+
+/// Every event already sent to `stream` (the memory backend sends synchronously).
+fn drain_sent(stream: &mut EventStream) -> Vec<QueueEvent> {
+    let mut out = Vec::new();
+    loop {
+        // Events already sent are ready at once; an empty buffer means none is left.
+        let next = futures_util::FutureExt::now_or_never(stream.recv());
+        match next {
+            Some(Ok(e)) => out.push(e),
+            Some(Err(missed)) => panic!("the memory subscriber missed events: {missed}"),
+            None => return out,
+        }
+    }
+}
+
+/// The next `n` events from Redis, 10 s at most each.
+async fn receive(ctx: &str, stream: &mut EventStream, n: usize) -> Vec<QueueEvent> {
+    let mut out = Vec::with_capacity(n);
+    while out.len() < n {
+        match tokio::time::timeout(StdDuration::from_secs(10), stream.recv()).await {
+            Ok(Ok(e)) => out.push(e),
+            Ok(Err(missed)) => panic!("{ctx}: the Redis subscriber missed events: {missed}"),
+            Err(_) => panic!("{ctx}: only {} of {n} Redis events arrived", out.len()),
+        }
+    }
+    out
+}
+
+async fn run_seed(
+    server: &RedisServer,
+    seed: u64,
+    calendar: BusinessCalendar,
+    start: DateTime<Utc>,
+    steps: usize,
+) -> BTreeSet<BusinessDay> {
+    let config = QueueConfig {
+        calendar,
+        ..QueueConfig::default()
+    };
+    let mem_clock = ManualClock::new(start);
+    let red_clock = ManualClock::new(start);
+    let redis = RedisBackend::builder(server.url())
+        .prefix(unique_prefix())
+        .build()
+        .await
+        .expect("connect to the test redis-server");
+    let pair = Pair {
+        mem: TicketQueue::with_clock(MemoryBackend::new(), mem_clock.clone(), config),
+        red: TicketQueue::with_clock(redis, red_clock.clone(), config),
+        mem_clock,
+        red_clock,
+        calendar,
+    };
+    let mut mem_events = pair.mem.events();
+    let mut red_events = pair.red.events();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut days = BTreeSet::new();
+    for step in 0..steps {
+        let op = random_op(&mut rng);
+        let ctx = format!("seed {seed}, step {step} at {}, {op:?}", pair.now());
+        pair.apply(&ctx, &op).await;
+        days.insert(pair.mem.moment().day);
+        assert_eq!(pair.mem.moment(), pair.red.moment(), "{ctx}");
+    }
+
+    // The same events, in the same order. A final reset on both marks the end: the next
+    // Redis event after the memory ones must be that reset, not a stray extra.
+    let ctx = format!("seed {seed}, events");
+    let ends = (pair.mem.reset_day().await, pair.red.reset_day().await);
+    same(&ctx, ends.0, ends.1);
+    let mem = drain_sent(&mut mem_events);
+    assert!(!mem.is_empty(), "{ctx}: the run changed something");
+    let red = receive(&ctx, &mut red_events, mem.len()).await;
+    for (i, (m, r)) in mem.iter().zip(&red).enumerate() {
+        assert_eq!(m, r, "{ctx}: event {i} of {} differs", mem.len());
+    }
+    days
+}
+
+fn utc() -> BusinessCalendar {
+    BusinessCalendar::new(tickets_core::chrono_tz::UTC, 0).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_operations_give_the_same_results_and_events_on_memory_and_redis() {
+    let server = RedisServer::start();
+    for seed in 1..=8 {
+        run_seed(&server, seed, utc(), start_time(), 300).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_operations_agree_across_midnight_with_the_one_hour_ttl_floor() {
+    let server = RedisServer::start();
+    // 23:10 UTC: keys written now get the one-hour floor, and the day soon changes.
+    let start = Utc
+        .with_ymd_and_hms(2026, 11, 24, 23, 10, 0)
+        .single()
+        .unwrap();
+    for seed in [101, 102] {
+        let days = run_seed(&server, seed, utc(), start, 300).await;
+        assert!(days.len() >= 2, "seed {seed} crossed midnight: {days:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_operations_agree_in_paris_with_a_3am_rollover_across_the_autumn_dst_change() {
+    let server = RedisServer::start();
+    let paris = BusinessCalendar::new(tickets_core::chrono_tz::Europe::Paris, 3).unwrap();
+    // 2026-10-25 00:30 UTC is 02:30 CEST, still the 24th's business day. Clocks go back at
+    // 01:00 UTC (03:00 CEST → 02:00 CET) and the 25th starts at 03:00 CET (02:00 UTC).
+    let start = Utc
+        .with_ymd_and_hms(2026, 10, 25, 0, 30, 0)
+        .single()
+        .unwrap();
+    for seed in [201, 202, 203] {
+        let days = run_seed(&server, seed, paris, start, 300).await;
+        let first: BusinessDay = "2026-10-24".parse().unwrap();
+        let second: BusinessDay = "2026-10-25".parse().unwrap();
+        assert!(
+            days.contains(&first) && days.contains(&second),
+            "seed {seed} crossed the business day boundary: {days:?}"
+        );
+    }
+}

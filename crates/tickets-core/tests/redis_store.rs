@@ -1,0 +1,676 @@
+//! The Redis store as Redis sees it: key expiry, outages, foreign data and round trips.
+
+use std::collections::BTreeMap;
+use std::fmt::Debug;
+use std::time::{Duration as StdDuration, Instant};
+
+use chrono::{DateTime, TimeZone, Utc};
+use futures_util::StreamExt;
+use redis::aio::MultiplexedConnection;
+use tickets_core::testing::{RedisServer, start_time, unique_prefix};
+use tickets_core::{
+    Action, BusinessCalendar, BusinessDay, DeskId, Error, ErrorKind, IdempotencyKey, KeyPrefix,
+    ManualClock, Missed, QueueConfig, RedisBackend, Result, SnapshotOptions, TakeRequest,
+    TicketNumber, TicketQueue,
+};
+
+type Queue = TicketQueue<RedisBackend, ManualClock>;
+
+fn utc_config() -> QueueConfig {
+    QueueConfig {
+        calendar: BusinessCalendar::new(tickets_core::chrono_tz::UTC, 0).expect("a calendar"),
+        ..QueueConfig::default()
+    }
+}
+
+async fn queue_on(server: &RedisServer, prefix: &KeyPrefix, clock: &ManualClock) -> Queue {
+    let backend = RedisBackend::builder(server.url())
+        .prefix(prefix.clone())
+        .build()
+        .await
+        .expect("connect to the test redis-server");
+    TicketQueue::with_clock(backend, clock.clone(), utc_config())
+}
+
+async fn raw(server: &RedisServer) -> MultiplexedConnection {
+    redis::Client::open(server.url())
+        .expect("a client")
+        .get_multiplexed_async_connection()
+        .await
+        .expect("a raw connection to the test redis-server")
+}
+
+fn desk(s: &str) -> DeskId {
+    DeskId::parse(s).expect("a valid desk")
+}
+
+fn n(v: u64) -> TicketNumber {
+    TicketNumber::new(v).expect("a valid number")
+}
+
+fn keyed(k: &str) -> TakeRequest {
+    TakeRequest {
+        idempotency_key: Some(IdempotencyKey::parse(k).expect("a valid key")),
+        ..TakeRequest::default()
+    }
+}
+
+fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).single().unwrap()
+}
+
+/// Every key of the server that belongs to `day`, with its TTL in seconds.
+async fn keys_of_day(conn: &mut MultiplexedConnection, day: BusinessDay) -> BTreeMap<String, i64> {
+    let all: Vec<String> = redis::cmd("KEYS").arg("*").query_async(conn).await.unwrap();
+    let tag = format!("{{{day}}}");
+    let mut out = BTreeMap::new();
+    for key in all.into_iter().filter(|k| k.contains(&tag)) {
+        let ttl: i64 = redis::cmd("TTL").arg(&key).query_async(conn).await.unwrap();
+        out.insert(key, ttl);
+    }
+    out
+}
+
+/// Checks that the day's keys are exactly what the snapshot counts, all under the prefix
+/// and the day's hash tag, each expiring within `ttl` seconds (and not much sooner: the
+/// clock is fixed, so only real seconds have passed since they were written).
+async fn check_day_keys(conn: &mut MultiplexedConnection, q: &Queue, prefix: &KeyPrefix) {
+    let moment = q.moment();
+    let ttl = moment.ttl_seconds() as i64;
+    let snap = q.snapshot(SnapshotOptions::default()).await.unwrap();
+    let keys = keys_of_day(conn, moment.day).await;
+    assert_eq!(
+        keys.len() as u64,
+        snap.key_count,
+        "the snapshot counts every key of the day: {keys:?}"
+    );
+    let head = format!("{prefix}:{{{}}}:", moment.day);
+    for (key, t) in &keys {
+        assert!(key.starts_with(&head), "{key} is under {head}");
+        assert!(
+            *t > 0 && *t <= ttl && *t >= ttl - 30,
+            "{key} expires in {t} s, expected {ttl} s"
+        );
+    }
+    let reported = snap.ttl_seconds.expect("a day with keys has a TTL") as i64;
+    assert!(
+        reported <= ttl && reported >= ttl - 30,
+        "snapshot ttl {reported} vs {ttl}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_key_written_expires_with_the_day_and_is_counted_by_the_snapshot() {
+    let server = RedisServer::start();
+    let mut conn = raw(&server).await;
+    let prefix = unique_prefix();
+    let clock = ManualClock::new(start_time()); // 08:00 UTC: 16 h left in the day
+    let q = queue_on(&server, &prefix, &clock).await;
+    let a = desk("A");
+    let default = DeskId::default();
+
+    q.open_day().await.unwrap();
+    for _ in 0..3 {
+        q.take(TakeRequest::default()).await.unwrap();
+    }
+    q.take(keyed("kiosk-1:a")).await.unwrap(); // 4
+    q.call_next(&default).await.unwrap(); // 1 at the default desk
+    q.call_next(&a).await.unwrap(); // 2 at A
+    q.finish(&a).await.unwrap();
+    q.call_next(&a).await.unwrap(); // 3 at A
+    q.recall(&a).await.unwrap();
+    q.no_show(&a).await.unwrap();
+    q.take(keyed("kiosk-1:b")).await.unwrap(); // 5
+    q.close_day().await.unwrap();
+    assert!(q.take(keyed("kiosk-1:b")).await.unwrap().replayed);
+    assert_eq!(q.moment().ttl_seconds(), 16 * 3600);
+    check_day_keys(&mut conn, &q, &prefix).await;
+    // counter, queue, current, desks, logs, stats, activity, idem and five tickets; the
+    // day is closed, so no open marker.
+    let snap = q.snapshot(SnapshotOptions::default()).await.unwrap();
+    assert_eq!(snap.key_count, 13);
+
+    // Half an hour before midnight the keys still live at least one hour.
+    clock.set(at(2026, 11, 25, 23, 30));
+    q.open_day().await.unwrap();
+    q.take(TakeRequest::default()).await.unwrap();
+    q.call_next(&a).await.unwrap();
+    assert_eq!(q.moment().ttl_seconds(), 3600);
+    check_day_keys(&mut conn, &q, &prefix).await;
+
+    // A reset leaves only its own log line, counters and activity, with the same TTL.
+    clock.set(start_time());
+    q.reset_day().await.unwrap();
+    check_day_keys(&mut conn, &q, &prefix).await;
+    let snap = q.snapshot(SnapshotOptions::default()).await.unwrap();
+    assert_eq!(snap.key_count, 3, "logs, stats and activity");
+
+    // Nothing else was written anywhere: every key of the server is a key of one of the
+    // two days, under the prefix and the day's hash tag.
+    let all: Vec<String> = redis::cmd("KEYS")
+        .arg("*")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let mut counted = snap.key_count;
+    clock.set(at(2026, 11, 25, 23, 30));
+    counted += q
+        .snapshot(SnapshotOptions::default())
+        .await
+        .unwrap()
+        .key_count;
+    assert_eq!(all.len() as u64, counted, "{all:?}");
+    for key in &all {
+        let ok = ["2026-11-24", "2026-11-25"]
+            .iter()
+            .any(|day| key.starts_with(&format!("{prefix}:{{{day}}}:")));
+        assert!(ok, "{key} is not a key of a day under {prefix}");
+    }
+}
+
+fn assert_unavailable_quickly<T: Debug>(what: &str, started: Instant, r: Result<T>) {
+    let elapsed = started.elapsed();
+    let err = r.expect_err(what);
+    assert_eq!(err.kind(), ErrorKind::Unavailable, "{what}: {err:?}");
+    assert!(err.is_transient());
+    assert!(
+        elapsed < StdDuration::from_secs(3),
+        "{what} took {elapsed:?} to fail with Redis down"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_outage_is_reported_as_unavailable_and_the_same_backend_recovers() {
+    let mut server = RedisServer::start();
+    let clock = ManualClock::new(start_time());
+    let backend = RedisBackend::builder(server.url())
+        .prefix(unique_prefix())
+        .connection_timeout(StdDuration::from_millis(300))
+        .response_timeout(StdDuration::from_millis(300))
+        .build()
+        .await
+        .expect("connect to the test redis-server");
+    let q = TicketQueue::with_clock(backend, clock, utc_config());
+    let mut events = q.events();
+    q.open_day().await.unwrap();
+    q.take(TakeRequest::default()).await.unwrap();
+    let before: Vec<Action> = tickets_core::testing::next_events(&mut events, 2)
+        .await
+        .iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(before, [Action::StartDay, Action::TakeTicket]);
+    // Fill the pool with connections, all of which the outage will break.
+    let mut readers = tokio::task::JoinSet::new();
+    for _ in 0..64 {
+        let q = q.clone();
+        readers.spawn(async move { q.status(&DeskId::default()).await });
+    }
+    while let Some(r) = readers.join_next().await {
+        r.unwrap().expect("status before the outage");
+    }
+
+    tokio::task::block_in_place(|| server.stop());
+    let d = DeskId::default();
+    let t = Instant::now();
+    assert_unavailable_quickly("status", t, q.status(&d).await);
+    let t = Instant::now();
+    assert_unavailable_quickly("take", t, q.take(TakeRequest::default()).await);
+    let t = Instant::now();
+    assert_unavailable_quickly("snapshot", t, q.snapshot(SnapshotOptions::default()).await);
+    let t = Instant::now();
+    assert_unavailable_quickly("call_next", t, q.call_next(&d).await);
+    let t = Instant::now();
+    assert_unavailable_quickly("ping", t, q.ping().await);
+
+    tokio::task::block_in_place(|| server.restart());
+    // The first failure during the outage dropped every pooled connection, so the pool
+    // reconnects at once: at most one more caller may meet a dead connection.
+    let deadline = Instant::now() + StdDuration::from_secs(5);
+    let mut failures = 0;
+    let after = loop {
+        match q.take(TakeRequest::default()).await {
+            Err(e) if e.kind() == ErrorKind::Unavailable && Instant::now() < deadline => {
+                failures += 1;
+                tokio::time::sleep(StdDuration::from_millis(50)).await;
+            }
+            other => break other,
+        }
+    };
+    assert!(failures <= 1, "{failures} calls failed after Redis was back");
+    // The server came back empty (no persistence): the day is closed again.
+    let err = after.expect_err("a take on the emptied server");
+    assert_eq!(err.kind(), ErrorKind::DayClosed, "{err:?}");
+    q.ping().await.expect("ping after the restart");
+
+    // The event feed says it reconnected, then carries events again.
+    let missed = tokio::time::timeout(StdDuration::from_secs(15), events.recv())
+        .await
+        .expect("the event feed comes back after the restart");
+    assert_eq!(missed, Err(Missed::Reconnected));
+    assert!(q.open_day().await.unwrap().changed);
+    let taken = q.take(TakeRequest::default()).await.unwrap();
+    assert_eq!(taken.ticket.number, n(1));
+    let after: Vec<(u64, Action)> = tickets_core::testing::next_events(&mut events, 2)
+        .await
+        .iter()
+        .map(|e| (e.seq, e.action))
+        .collect();
+    assert_eq!(after, [(1, Action::StartDay), (2, Action::TakeTicket)]);
+    let st = q.status(&d).await.unwrap();
+    assert_eq!((st.open, st.total_tickets), (true, 1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_redis_that_stops_answering_gives_unavailable_within_the_response_timeout() {
+    let server = RedisServer::start_with(&["--enable-debug-command", "yes"]);
+    let clock = ManualClock::new(start_time());
+    let backend = RedisBackend::builder(server.url())
+        .prefix(unique_prefix())
+        .connection_timeout(StdDuration::from_millis(300))
+        .response_timeout(StdDuration::from_millis(300))
+        .build()
+        .await
+        .expect("connect to the test redis-server");
+    let q = TicketQueue::with_clock(backend, clock, utc_config());
+    q.open_day().await.unwrap();
+    q.take(TakeRequest::default()).await.unwrap();
+
+    // DEBUG SLEEP blocks the whole server, as a hung or overloaded Redis would.
+    let mut sleeper = raw(&server).await;
+    let mut probe = raw(&server).await;
+    let hang = tokio::spawn(async move {
+        let _: redis::RedisResult<()> = redis::cmd("DEBUG")
+            .arg("SLEEP")
+            .arg(2)
+            .query_async(&mut sleeper)
+            .await;
+    });
+    // Wait until the server really hangs: PING gets no answer in time.
+    let deadline = Instant::now() + StdDuration::from_secs(2);
+    loop {
+        let pong: redis::RedisResult<String> = redis::cmd("PING").query_async(&mut probe).await;
+        if pong.is_err() {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "DEBUG SLEEP did not block the server"
+        );
+        tokio::task::yield_now().await;
+    }
+    let d = DeskId::default();
+    let t = Instant::now();
+    assert_unavailable_quickly("status", t, q.status(&d).await);
+    let t = Instant::now();
+    assert_unavailable_quickly("take", t, q.take(TakeRequest::default()).await);
+    hang.await.unwrap();
+
+    // Once the server answers again, so does the backend (its timed-out connections
+    // were dropped, not reused).
+    let deadline = Instant::now() + StdDuration::from_secs(10);
+    let st = loop {
+        match q.status(&d).await {
+            Err(e) if e.kind() == ErrorKind::Unavailable && Instant::now() < deadline => {
+                tokio::time::sleep(StdDuration::from_millis(100)).await;
+            }
+            other => break other.expect("status once Redis answers again"),
+        }
+    };
+    // The timed-out take may or may not have run: Redis ran it late, or never got it.
+    assert!(st.open && (1..=2).contains(&st.total_tickets), "{st:?}");
+    let next = q.take(TakeRequest::default()).await.unwrap();
+    assert_eq!(next.ticket.number.get(), st.total_tickets + 1);
+}
+
+fn assert_corrupt<T: Debug>(what: &str, r: Result<T>) {
+    match r {
+        Err(e @ Error::Corrupt { .. }) => assert_eq!(e.kind(), ErrorKind::Internal),
+        other => panic!("{what}: expected Error::Corrupt, got {other:?}"),
+    }
+}
+
+fn assert_internal<T: Debug>(what: &str, r: Result<T>) {
+    let err = r.expect_err(what);
+    assert_eq!(err.kind(), ErrorKind::Internal, "{what}: {err:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn foreign_data_under_the_days_keys_gives_an_internal_error_not_a_panic() {
+    let server = RedisServer::start();
+    let mut conn = raw(&server).await;
+    let clock = ManualClock::new(start_time());
+    let day = "2026-11-24";
+    let a = desk("A");
+    let set = |k: String, v: &str| redis::cmd("SET").arg(k).arg(v).to_owned();
+    let hset = |k: String, f: &str, v: &str| redis::cmd("HSET").arg(k).arg(f).arg(v).to_owned();
+
+    // A string where the queue list belongs.
+    let prefix = unique_prefix();
+    let q = queue_on(&server, &prefix, &clock).await;
+    q.open_day().await.unwrap();
+    let () = set(format!("{prefix}:{{{day}}}:queue"), "junk")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_corrupt(
+        "take onto a string queue",
+        q.take(TakeRequest::default()).await,
+    );
+    assert_corrupt("status of a string queue", q.status(&a).await);
+    assert_corrupt("call_next from a string queue", q.call_next(&a).await);
+    assert_corrupt(
+        "snapshot of a string queue",
+        q.snapshot(SnapshotOptions::default()).await,
+    );
+
+    // Something that is not a ticket number as a desk's current ticket.
+    let prefix = unique_prefix();
+    let q = queue_on(&server, &prefix, &clock).await;
+    q.open_day().await.unwrap();
+    q.take(TakeRequest::default()).await.unwrap();
+    let () = hset(format!("{prefix}:{{{day}}}:desks"), "A", "twelve")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_corrupt("call_next at a garbled desk", q.call_next(&a).await);
+    assert_corrupt("finish at a garbled desk", q.finish(&a).await);
+    assert_corrupt("recall at a garbled desk", q.recall(&a).await);
+    assert_corrupt("no_show at a garbled desk", q.no_show(&a).await);
+    assert_corrupt("status of a garbled desk", q.status(&a).await);
+    assert_corrupt(
+        "snapshot with a garbled desk",
+        q.snapshot(SnapshotOptions::default()).await,
+    );
+    // Another desk's status does not read desk A.
+    assert_eq!(q.status(&desk("B")).await.unwrap().queue_length, 1);
+
+    // A ticket whose creation time is not a time.
+    let prefix = unique_prefix();
+    let q = queue_on(&server, &prefix, &clock).await;
+    q.open_day().await.unwrap();
+    q.take(TakeRequest::default()).await.unwrap();
+    let () = hset(
+        format!("{prefix}:{{{day}}}:ticket:1"),
+        "creation_time",
+        "yesterday",
+    )
+    .query_async(&mut conn)
+    .await
+    .unwrap();
+    assert_corrupt(
+        "snapshot listing the bad ticket",
+        q.snapshot(SnapshotOptions::default()).await,
+    );
+    assert_corrupt("the bad ticket", q.ticket(n(1)).await);
+    assert_corrupt("calling the bad ticket", q.call_next(&a).await);
+
+    // Foreign fields in the counters, a garbled log line, a garbled counter, and an
+    // idempotency key pointing nowhere.
+    let prefix = unique_prefix();
+    let q = queue_on(&server, &prefix, &clock).await;
+    q.open_day().await.unwrap();
+    q.take(keyed("k-1")).await.unwrap();
+    let () = hset(format!("{prefix}:{{{day}}}:stats"), "colour", "blue")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_corrupt(
+        "snapshot with foreign stats",
+        q.snapshot(SnapshotOptions::default()).await,
+    );
+    assert_corrupt("ticket with foreign stats", q.ticket(n(1)).await);
+    let () = redis::cmd("HDEL")
+        .arg(format!("{prefix}:{{{day}}}:stats"))
+        .arg("colour")
+        .query_async(&mut conn)
+        .await
+        .map(|_: i64| ())
+        .unwrap();
+    let () = redis::cmd("LPUSH")
+        .arg(format!("{prefix}:{{{day}}}:logs"))
+        .arg("not a log line")
+        .query_async(&mut conn)
+        .await
+        .map(|_: i64| ())
+        .unwrap();
+    assert_corrupt(
+        "snapshot with a garbled log",
+        q.snapshot(SnapshotOptions::default()).await,
+    );
+    let () = hset(format!("{prefix}:{{{day}}}:idem"), "k-2", "7")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_corrupt(
+        "take with a dangling idempotency key",
+        q.take(keyed("k-2")).await,
+    );
+    let () = set(format!("{prefix}:{{{day}}}:counter"), "many")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_internal(
+        "take with a garbled counter",
+        q.take(TakeRequest::default()).await,
+    );
+    assert_internal("status with a garbled counter", q.status(&a).await);
+    assert_internal("reset with a garbled counter", q.reset_day().await);
+
+    // The backend keeps serving other days and prefixes.
+    let clean = queue_on(&server, &unique_prefix(), &clock).await;
+    clean.open_day().await.unwrap();
+    assert_eq!(
+        clean
+            .take(TakeRequest::default())
+            .await
+            .unwrap()
+            .ticket
+            .number,
+        n(1)
+    );
+    q.ping().await.unwrap();
+}
+
+/// One line of `MONITOR`: the client (`127.0.0.1:port`, or `lua`) and the arguments.
+struct Monitored {
+    client: String,
+    args: Vec<String>,
+}
+
+/// Parses `1700000000.123456 [0 127.0.0.1:50000] "evalsha" "abc" "10" …`.
+fn parse_monitor_line(line: &str) -> Monitored {
+    let open = line.find('[').expect("a [db client] part");
+    let close = line[open..].find(']').expect("a closing bracket") + open;
+    let client = line[open + 1..close]
+        .split_once(' ')
+        .map(|(_, c)| c.to_owned())
+        .unwrap_or_default();
+    let mut args = Vec::new();
+    let mut rest = &line[close + 1..];
+    while let Some(start) = rest.find('"') {
+        let mut arg = String::new();
+        let mut chars = rest[start + 1..].char_indices();
+        let mut end = None;
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '\\' => {
+                    if let Some((_, e)) = chars.next() {
+                        arg.push(e);
+                    }
+                }
+                '"' => {
+                    end = Some(start + 1 + i);
+                    break;
+                }
+                c => arg.push(c),
+            }
+        }
+        args.push(arg);
+        rest = &rest[end.expect("a closing quote") + 1..];
+    }
+    Monitored { client, args }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_operation_is_exactly_one_evalsha_round_trip() {
+    let server = RedisServer::start();
+    let mut conn = raw(&server).await;
+    let prefix = unique_prefix();
+    let clock = ManualClock::new(start_time());
+    let q = queue_on(&server, &prefix, &clock).await;
+    let a = desk("A");
+
+    // Each operation with the script that serves it.
+    async fn run(q: &Queue, a: &DeskId, ops: &mut Vec<&'static str>) {
+        macro_rules! op {
+            ($name:literal, $e:expr) => {{
+                $e.await.unwrap();
+                ops.push($name);
+            }};
+        }
+        op!("open_day", q.open_day());
+        op!("take", q.take(TakeRequest::default()));
+        op!("take", q.take(TakeRequest::default()));
+        op!("call_next", q.call_next(a));
+        op!("recall", q.recall(a));
+        op!("finish", q.finish(a));
+        op!("call_next", q.call_next(a));
+        op!("finish", q.no_show(a)); // no_show runs finish.lua
+        op!("status", q.status(a));
+        op!("snapshot", q.snapshot(SnapshotOptions::default()));
+        op!("ticket", q.ticket(n(1)));
+        op!("close_day", q.close_day());
+        op!("reset_day", q.reset_day());
+    }
+
+    // Warm up: the first call of each script may add SCRIPT LOAD after NOSCRIPT.
+    run(&q, &a, &mut Vec::new()).await;
+
+    let monitor = redis::Client::open(server.url())
+        .unwrap()
+        .get_async_monitor()
+        .await
+        .expect("a MONITOR connection");
+    let mut feed = monitor.into_on_message::<String>();
+    let () = redis::cmd("CONFIG")
+        .arg("RESETSTAT")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let before_conns = connections_received(&mut conn).await;
+    // Sentinels from the measuring connection bracket what the backend sends.
+    async fn sentinel(conn: &mut MultiplexedConnection, text: &str) {
+        let echoed: String = redis::cmd("ECHO")
+            .arg(text)
+            .query_async(conn)
+            .await
+            .unwrap();
+        assert_eq!(echoed, text);
+    }
+    async fn read_until(
+        feed: &mut (impl futures_util::Stream<Item = String> + Unpin),
+        text: &str,
+    ) -> Vec<String> {
+        let mut lines = Vec::new();
+        loop {
+            let line = tokio::time::timeout(StdDuration::from_secs(10), feed.next())
+                .await
+                .expect("MONITOR keeps reporting")
+                .expect("the MONITOR connection stays open");
+            if line
+                .to_lowercase()
+                .contains(&format!("\"echo\" \"{text}\""))
+            {
+                return lines;
+            }
+            lines.push(line);
+        }
+    }
+    sentinel(&mut conn, "round-trips:start").await;
+    read_until(&mut feed, "round-trips:start").await;
+
+    let mut ops = Vec::new();
+    for _ in 0..20 {
+        run(&q, &a, &mut ops).await;
+    }
+
+    sentinel(&mut conn, "round-trips:end").await;
+    let lines = read_until(&mut feed, "round-trips:end").await;
+    let sent: Vec<Monitored> = lines
+        .iter()
+        .map(|l| parse_monitor_line(l))
+        .filter(|m| m.client != "lua")
+        .collect();
+    let script_lines = lines.len() - sent.len();
+    assert!(
+        script_lines > sent.len(),
+        "commands inside scripts show as [0 lua]"
+    );
+    assert_eq!(
+        sent.len(),
+        ops.len(),
+        "one command per operation; clients sent: {:?}",
+        sent.iter().map(|m| m.args.join(" ")).collect::<Vec<_>>()
+    );
+
+    let tag = format!("{{{}}}", q.moment().day);
+    let mut sha_of: BTreeMap<&str, String> = BTreeMap::new();
+    for (op, m) in ops.iter().zip(&sent) {
+        assert_eq!(
+            m.args[0].to_lowercase(),
+            "evalsha",
+            "{op} sent {:?}",
+            m.args
+        );
+        assert_eq!(m.args[2], "10", "{op} passes the day's ten keys");
+        for key in &m.args[3..13] {
+            assert!(
+                key.starts_with(prefix.as_str()) && key.contains(&tag),
+                "{op}: {key}"
+            );
+        }
+        let sha = sha_of.entry(op).or_insert_with(|| m.args[1].clone());
+        assert_eq!(*sha, m.args[1], "{op} always runs the same script");
+    }
+    let distinct: std::collections::BTreeSet<&String> = sha_of.values().collect();
+    assert_eq!(distinct.len(), 10, "ten scripts, one per operation");
+
+    let stats: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let calls = |name: &str| -> u64 {
+        stats
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("cmdstat_{name}:calls=")))
+            .map_or(0, |rest| rest.split(',').next().unwrap().parse().unwrap())
+    };
+    assert_eq!(calls("evalsha"), ops.len() as u64);
+    assert_eq!(calls("eval"), 0);
+    assert_eq!(
+        calls("script|load"),
+        0,
+        "warm scripts are never loaded again"
+    );
+    assert_eq!(
+        connections_received(&mut conn).await,
+        before_conns,
+        "no connection was opened during the run"
+    );
+}
+
+async fn connections_received(conn: &mut MultiplexedConnection) -> u64 {
+    let info: String = redis::cmd("INFO")
+        .arg("stats")
+        .query_async(conn)
+        .await
+        .unwrap();
+    info.lines()
+        .find_map(|l| l.strip_prefix("total_connections_received:"))
+        .expect("total_connections_received in INFO stats")
+        .trim()
+        .parse()
+        .unwrap()
+}
