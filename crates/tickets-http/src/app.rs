@@ -227,21 +227,61 @@ pub fn routes<B: QueueBackend>(cfg: &mut web::ServiceConfig) {
         .service(only("/readyz", "GET", get().to(health::readyz::<B>)))
         .service(only("/", "GET", get().to(root)))
         .service(only("/assets/{path:.*}", "GET", get().to(assets::serve)))
-        .service(only("/api/tickets/status", "GET", get().to(tickets::status::<B>)))
-        .service(only("/api/tickets/snapshot", "GET", get().to(tickets::snapshot::<B>)))
-        .service(only("/api/tickets/ticket/{n}", "GET", get().to(tickets::ticket::<B>)))
-        .service(only("/api/tickets/start-day", "POST", post().to(tickets::start_day::<B>)))
-        .service(only("/api/tickets/end-day", "POST", post().to(tickets::end_day::<B>)))
-        .service(only("/api/tickets/reset-day", "POST", post().to(tickets::reset_day::<B>)))
-        .service(only("/api/tickets/take", "POST", post().to(tickets::take::<B>)))
-        .service(only("/api/tickets/call-next", "POST", post().to(tickets::call_next::<B>)))
+        .service(only(
+            "/api/tickets/status",
+            "GET",
+            get().to(tickets::status::<B>),
+        ))
+        .service(only(
+            "/api/tickets/snapshot",
+            "GET",
+            get().to(tickets::snapshot::<B>),
+        ))
+        .service(only(
+            "/api/tickets/ticket/{n}",
+            "GET",
+            get().to(tickets::ticket::<B>),
+        ))
+        .service(only(
+            "/api/tickets/start-day",
+            "POST",
+            post().to(tickets::start_day::<B>),
+        ))
+        .service(only(
+            "/api/tickets/end-day",
+            "POST",
+            post().to(tickets::end_day::<B>),
+        ))
+        .service(only(
+            "/api/tickets/reset-day",
+            "POST",
+            post().to(tickets::reset_day::<B>),
+        ))
+        .service(only(
+            "/api/tickets/take",
+            "POST",
+            post().to(tickets::take::<B>),
+        ))
+        .service(only(
+            "/api/tickets/call-next",
+            "POST",
+            post().to(tickets::call_next::<B>),
+        ))
         .service(only(
             "/api/tickets/finish-current",
             "POST",
             post().to(tickets::finish_current::<B>),
         ))
-        .service(only("/api/tickets/recall", "POST", post().to(tickets::recall::<B>)))
-        .service(only("/api/tickets/no-show", "POST", post().to(tickets::no_show::<B>)))
+        .service(only(
+            "/api/tickets/recall",
+            "POST",
+            post().to(tickets::recall::<B>),
+        ))
+        .service(only(
+            "/api/tickets/no-show",
+            "POST",
+            post().to(tickets::no_show::<B>),
+        ))
         .service(get_post(
             "/api/tickets/public",
             get().to(pages::kiosk::page::<B>),
@@ -257,13 +297,21 @@ pub fn routes<B: QueueBackend>(cfg: &mut web::ServiceConfig) {
             get().to(pages::staff::page::<B>),
             post().to(pages::staff::act::<B>),
         ))
-        .service(only("/api/dashboard", "GET", get().to(pages::dashboard::page::<B>)))
+        .service(only(
+            "/api/dashboard",
+            "GET",
+            get().to(pages::dashboard::page::<B>),
+        ))
         .service(get_post(
             "/api/login",
             get().to(pages::login::page),
             post().to(pages::login::sign_in),
         ))
-        .service(only("/api/logout", "POST", post().to(pages::login::sign_out)));
+        .service(only(
+            "/api/logout",
+            "POST",
+            post().to(pages::login::sign_out),
+        ));
 }
 
 async fn root() -> impl Responder {
@@ -321,6 +369,7 @@ pub fn app<B: QueueBackend>(
         .app_data(form_config)
         .configure(routes::<B>)
         .default_service(web::to(not_found))
+        .wrap(from_fn(crate::lang::remember_lang))
         .wrap(from_fn(guard_requests))
         .wrap(from_fn(json_errors))
         .wrap(security_headers())

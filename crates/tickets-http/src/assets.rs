@@ -40,8 +40,7 @@ pub async fn serve(req: HttpRequest, path: web::Path<String>) -> Result<HttpResp
             .insert_header((header::ETAG, etag))
             .finish());
     }
-    let versioned = short_hash(&path)
-        .is_some_and(|v| req.query_string() == format!("v={v}"));
+    let versioned = short_hash(&path).is_some_and(|v| req.query_string() == format!("v={v}"));
     let cache = if versioned {
         "public, max-age=31536000, immutable"
     } else {
@@ -49,7 +48,11 @@ pub async fn serve(req: HttpRequest, path: web::Path<String>) -> Result<HttpResp
     };
     let mime = file.metadata.mimetype();
     Ok(HttpResponse::Ok()
-        .insert_header((header::CONTENT_TYPE, HeaderValue::from_str(mime).unwrap_or(HeaderValue::from_static("application/octet-stream"))))
+        .insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_str(mime)
+                .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+        ))
         .insert_header((header::CACHE_CONTROL, cache))
         .insert_header((header::ETAG, etag))
         .body(file.data.into_owned()))

@@ -162,10 +162,11 @@ impl Auth {
     /// Whether `req` carries staff credentials: a valid session cookie, or the bearer
     /// token when one is configured.
     pub fn is_staff(&self, req: &HttpRequest) -> bool {
-        if let Some(c) = req.cookie(SESSION_COOKIE) {
-            if self.check_session(c.value()) {
-                return true;
-            }
+        if req
+            .cookie(SESSION_COOKIE)
+            .is_some_and(|c| self.check_session(c.value()))
+        {
+            return true;
         }
         req.headers()
             .get(header::AUTHORIZATION)
@@ -326,13 +327,15 @@ pub async fn guard_requests(
             .app_data::<web::Data<AllowedHosts>>()
             .is_some_and(|h| h.allows(host_name(&host)));
         if !allowed {
-            let res = ApiError::bad_host(host_name(&host)).error_response();
-            return Ok(req.into_response(res));
+            // Keeps the error with the response so that `json_errors` can answer in the
+            // request's language.
+            let err = ApiError::bad_host(host_name(&host));
+            return Ok(req.error_response(err));
         }
     }
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if unsafe_method && !same_origin(req.headers(), &host) {
-        return Ok(req.into_response(ApiError::cross_origin().error_response()));
+        return Ok(req.error_response(ApiError::cross_origin()));
     }
     Ok(next.call(req).await?.map_into_boxed_body())
 }
@@ -445,7 +448,10 @@ mod tests {
     fn next_is_kept_local() {
         assert_eq!(safe_next(Some("/api/dashboard")), "/api/dashboard");
         assert_eq!(safe_next(Some("//evil.example/api/")), "/api/tickets/staff");
-        assert_eq!(safe_next(Some("https://evil.example")), "/api/tickets/staff");
+        assert_eq!(
+            safe_next(Some("https://evil.example")),
+            "/api/tickets/staff"
+        );
         assert_eq!(safe_next(None), "/api/tickets/staff");
     }
 }

@@ -54,8 +54,12 @@ pub struct Config {
 
     /// Comma list of accepted Host names; `*` accepts any, `.example.org` a domain and
     /// its subdomains.
-    #[arg(long, env = "TICKETS_ALLOWED_HOSTS", default_value = "localhost,127.0.0.1,[::1]",
-          value_delimiter = ',')]
+    #[arg(
+        long,
+        env = "TICKETS_ALLOWED_HOSTS",
+        default_value = "localhost,127.0.0.1,[::1]",
+        value_delimiter = ','
+    )]
     pub allowed_hosts: Vec<String>,
 
     /// Staff sign-in password (generated and printed at startup when unset).

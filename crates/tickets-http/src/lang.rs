@@ -109,6 +109,24 @@ impl FromRequest for Lang {
     }
 }
 
+/// Remembers a `?lang=` choice in the `lang` cookie, so the switch holds across pages.
+pub async fn remember_lang(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody + 'static>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    let chosen = query_lang(req.query_string());
+    let mut res = next.call(req).await?;
+    if let Some(lang) = chosen {
+        let cookie = actix_web::cookie::Cookie::build(LANG_COOKIE, lang.code())
+            .path("/")
+            .same_site(actix_web::cookie::SameSite::Lax)
+            .max_age(actix_web::cookie::time::Duration::days(365))
+            .finish();
+        let _ = res.response_mut().add_cookie(&cookie);
+    }
+    Ok(res)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,7 +134,10 @@ mod tests {
 
     #[test]
     fn french_by_default_english_on_request() {
-        assert_eq!(Lang::of(&TestRequest::default().to_http_request()), Lang::Fr);
+        assert_eq!(
+            Lang::of(&TestRequest::default().to_http_request()),
+            Lang::Fr
+        );
         let req = TestRequest::default()
             .insert_header((ACCEPT_LANGUAGE, "en-GB,en;q=0.9,fr;q=0.5"))
             .to_http_request();

@@ -24,11 +24,17 @@ async fn main() -> std::process::ExitCode {
         .bind
         .rsplit_once(':')
         .map_or(config.bind.as_str(), |(h, _)| h);
-    let host = if host == "0.0.0.0" || host == "[::]" { "localhost" } else { host };
+    let host = if host == "0.0.0.0" || host == "[::]" {
+        "localhost"
+    } else {
+        host
+    };
     let base = format!("http://{host}:{}", app.port());
     println!("tickets: listening on {base} (store: {})", app.store());
     if app.store() == "memory" {
-        println!("tickets: in-memory store: the queue lives in this process only (set REDIS_URL to use Redis)");
+        println!(
+            "tickets: in-memory store: the queue lives in this process only (set REDIS_URL to use Redis)"
+        );
     }
     println!("  kiosk      {base}/api/tickets/public");
     println!("  staff      {base}/api/tickets/staff");

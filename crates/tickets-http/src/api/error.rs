@@ -223,7 +223,9 @@ impl From<CoreError> for ApiError {
                 )
             }
             ErrorKind::Invalid => match &e {
-                CoreError::Invalid(v) => ApiError::invalid_field(v.field, v.to_string(), v.to_string()),
+                CoreError::Invalid(v) => {
+                    ApiError::invalid_field(v.field, v.to_string(), v.to_string())
+                }
                 _ => ApiError::invalid_field("", e.to_string(), e.to_string()),
             },
             ErrorKind::Unavailable => {

@@ -33,7 +33,7 @@ pub async fn read_body(
     }
     let mut body = BytesMut::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|e| ApiError::malformed_json(e))?;
+        let chunk = chunk.map_err(ApiError::malformed_json)?;
         if body.len() + chunk.len() > limit {
             return Err(ApiError::too_large(limit));
         }

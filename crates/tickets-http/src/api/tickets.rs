@@ -9,7 +9,9 @@ use tickets_core::{
 };
 
 use super::error::ApiError;
-use super::{BODY_LIMIT, body_desk, body_service, desk_of, idempotency_key, json_object, read_body};
+use super::{
+    BODY_LIMIT, body_desk, body_service, desk_of, idempotency_key, json_object, read_body,
+};
 use crate::app::AppState;
 use crate::auth::Staff;
 use crate::lang::Lang;
@@ -137,7 +139,10 @@ pub async fn take<B: QueueBackend>(
     Ok(res.json(taken_json(&taken)))
 }
 
-async fn desk_body(req: &HttpRequest, payload: web::Payload) -> Result<tickets_core::DeskId, ApiError> {
+async fn desk_body(
+    req: &HttpRequest,
+    payload: web::Payload,
+) -> Result<tickets_core::DeskId, ApiError> {
     let body = read_body(req, payload, BODY_LIMIT).await?;
     body_desk(&json_object(&body)?)
 }
@@ -184,10 +189,12 @@ pub async fn finish_current<B: QueueBackend>(
     lang: Lang,
 ) -> Result<HttpResponse, ApiError> {
     let desk = desk_body(&req, payload).await?;
-    Ok(HttpResponse::Ok().json(match state.queue.finish(&desk).await? {
-        Some(t) => json!({"finished_ticket": t.number, "desk": desk, "ticket": t}),
-        None => no_current(lang, &desk),
-    }))
+    Ok(
+        HttpResponse::Ok().json(match state.queue.finish(&desk).await? {
+            Some(t) => json!({"finished_ticket": t.number, "desk": desk, "ticket": t}),
+            None => no_current(lang, &desk),
+        }),
+    )
 }
 
 /// `POST /api/tickets/recall` (staff), body `{"desk": "…"}` optional.
@@ -199,10 +206,12 @@ pub async fn recall<B: QueueBackend>(
     lang: Lang,
 ) -> Result<HttpResponse, ApiError> {
     let desk = desk_body(&req, payload).await?;
-    Ok(HttpResponse::Ok().json(match state.queue.recall(&desk).await? {
-        Some(t) => json!({"recalled_ticket": t.number, "desk": desk, "ticket": t}),
-        None => no_current(lang, &desk),
-    }))
+    Ok(
+        HttpResponse::Ok().json(match state.queue.recall(&desk).await? {
+            Some(t) => json!({"recalled_ticket": t.number, "desk": desk, "ticket": t}),
+            None => no_current(lang, &desk),
+        }),
+    )
 }
 
 /// `POST /api/tickets/no-show` (staff), body `{"desk": "…"}` optional.
@@ -214,10 +223,12 @@ pub async fn no_show<B: QueueBackend>(
     lang: Lang,
 ) -> Result<HttpResponse, ApiError> {
     let desk = desk_body(&req, payload).await?;
-    Ok(HttpResponse::Ok().json(match state.queue.no_show(&desk).await? {
-        Some(t) => json!({"no_show_ticket": t.number, "desk": desk, "ticket": t}),
-        None => no_current(lang, &desk),
-    }))
+    Ok(
+        HttpResponse::Ok().json(match state.queue.no_show(&desk).await? {
+            Some(t) => json!({"no_show_ticket": t.number, "desk": desk, "ticket": t}),
+            None => no_current(lang, &desk),
+        }),
+    )
 }
 
 /// Parses a ticket number from a path segment (404-free: a bad number is a 422).

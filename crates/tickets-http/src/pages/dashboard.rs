@@ -49,7 +49,12 @@ pub async fn page<B: QueueBackend>(
         title: l.t("Tableau de bord", "Dashboard").to_owned(),
         class: "page-dashboard",
         nav: Nav::Staff(Current::Dashboard),
-        scripts: &["vendor/uplot/uPlot.iife.min.js", "js/common.js", "js/dashboard.js"],
+        scripts: &[
+            "vendor/uplot/uPlot.iife.min.js",
+            "js/common.js",
+            "js/dashboard.js",
+        ],
+        styles: &["vendor/uplot/uPlot.min.css"],
         req: &req,
     };
     html_response(

@@ -8,7 +8,9 @@ use qrcode::QrCode;
 use qrcode::render::svg;
 use tickets_core::{BusinessDay, Error, QueueBackend, TicketInfo, TicketStatus};
 
-use super::{Nav, Page, clock_time, error_page, html_response, status_words, unavailable_page, wait_words};
+use super::{
+    Nav, Page, clock_time, error_page, html_response, status_words, unavailable_page, wait_words,
+};
 use crate::api::tickets::{follow_path, parse_number};
 use crate::app::AppState;
 use crate::lang::Lang;
@@ -29,8 +31,15 @@ fn qr_svg(url: &str, lang: Lang) -> Option<String> {
         .light_color(svg::Color("#ffffff"))
         .quiet_zone(true)
         .build();
-    let label = lang.t("Code QR pour suivre ce ticket sur un téléphone", "QR code to follow this ticket on a phone");
-    Some(svg.replacen("<svg ", &format!("<svg role=\"img\" aria-label=\"{label}\" "), 1))
+    let label = lang.t(
+        "Code QR pour suivre ce ticket sur un téléphone",
+        "QR code to follow this ticket on a phone",
+    );
+    Some(svg.replacen(
+        "<svg ",
+        &format!("<svg role=\"img\" aria-label=\"{label}\" "),
+        1,
+    ))
 }
 
 /// `GET /api/tickets/follow/{day}/{n}`
@@ -72,9 +81,14 @@ pub async fn page<B: QueueBackend>(
     let page = Page {
         lang,
         title: format!("{} {}", l.t("Ticket", "Ticket"), n),
-        class: if kiosk { "page-follow kiosk-mode" } else { "page-follow" },
+        class: if kiosk {
+            "page-follow kiosk-mode"
+        } else {
+            "page-follow"
+        },
         nav: Nav::Public,
         scripts: &["js/common.js", "js/follow.js"],
+        styles: &[],
         req: &req,
     };
     html_response(

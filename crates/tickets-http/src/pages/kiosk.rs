@@ -38,6 +38,7 @@ pub async fn page<B: QueueBackend>(
         class: "page-kiosk",
         nav: Nav::Public,
         scripts: &["js/common.js", "js/kiosk.js"],
+        styles: &[],
         req: &req,
     };
     let waiting = status.waiting_tickets;

@@ -27,9 +27,14 @@ fn form(req: &HttpRequest, lang: Lang, next: &str, failed: bool) -> HttpResponse
         class: "page-login",
         nav: Nav::Public,
         scripts: &[],
+        styles: &[],
         req,
     };
-    let status = if failed { StatusCode::UNAUTHORIZED } else { StatusCode::OK };
+    let status = if failed {
+        StatusCode::UNAUTHORIZED
+    } else {
+        StatusCode::OK
+    };
     html_response(
         status,
         page.render(html! {

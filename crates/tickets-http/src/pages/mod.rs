@@ -48,6 +48,8 @@ pub struct Page<'a> {
     pub nav: Nav,
     /// Extra scripts (paths under `web-assets/`).
     pub scripts: &'a [&'a str],
+    /// Extra stylesheets (paths under `web-assets/`).
+    pub styles: &'a [&'a str],
     /// The request (for the language switch link).
     pub req: &'a HttpRequest,
 }
@@ -81,6 +83,9 @@ impl Page<'_> {
                     title { (self.title) " · " (l.t("Tickets", "Tickets")) }
                     link rel="icon" href=(assets::url("img/icon.svg")) type="image/svg+xml";
                     link rel="stylesheet" href=(assets::url("css/app.css"));
+                    @for s in self.styles {
+                        link rel="stylesheet" href=(assets::url(s));
+                    }
                     link rel="stylesheet" href=(assets::url("css/print.css")) media="print";
                     @for s in self.scripts {
                         script src=(assets::url(s)) defer {}
@@ -142,6 +147,7 @@ pub fn error_page(
         class: "page-error",
         nav: Nav::Public,
         scripts: &[],
+        styles: &[],
         req,
     };
     html_response(
@@ -162,7 +168,10 @@ pub fn unavailable_page(req: &HttpRequest, lang: Lang) -> HttpResponse {
         req,
         lang,
         StatusCode::SERVICE_UNAVAILABLE,
-        lang.t("Service momentanément indisponible", "Service temporarily unavailable"),
+        lang.t(
+            "Service momentanément indisponible",
+            "Service temporarily unavailable",
+        ),
         lang.t(
             "Le système de tickets ne répond pas. Réessayez dans un instant.",
             "The ticket system does not answer. Try again in a moment.",

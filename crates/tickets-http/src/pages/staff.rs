@@ -9,7 +9,9 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use tickets_core::{DeskId, Error, QueueBackend, Snapshot, SnapshotOptions};
 
-use super::{Nav, Page, StaffPage as Current, clock_time, duration_text, html_response, unavailable_page};
+use super::{
+    Nav, Page, StaffPage as Current, clock_time, duration_text, html_response, unavailable_page,
+};
 use crate::app::AppState;
 use crate::auth::{StaffPage, url_encode};
 use crate::lang::Lang;
@@ -50,17 +52,44 @@ fn outcome(l: Lang, done: &str, n: Option<u64>) -> Option<(bool, String)> {
         "called" => ok("Ticket {n} appelé.", "Ticket {n} called."),
         "none_waiting" => warn("Aucun ticket en attente.", "No ticket waiting."),
         "finished" => ok("Ticket {n} terminé.", "Ticket {n} finished."),
-        "none_current" => warn("Aucun ticket en cours à ce guichet.", "No current ticket at this desk."),
+        "none_current" => warn(
+            "Aucun ticket en cours à ce guichet.",
+            "No current ticket at this desk.",
+        ),
         "recalled" => ok("Ticket {n} rappelé.", "Ticket {n} called again."),
         "no_show" => ok("Ticket {n} marqué absent.", "Ticket {n} marked as no-show."),
-        "opened" => ok("Journée ouverte : les clients peuvent prendre un ticket.", "Day opened: customers can take tickets."),
-        "already_open" => warn("La journée était déjà ouverte.", "The day was already open."),
-        "closed" => ok("Journée fermée : plus de nouveaux tickets ; la file reste appelable.", "Day closed: no new tickets; the queue can still be called."),
-        "already_closed" => warn("La journée était déjà fermée.", "The day was already closed."),
-        "reset" => ok("Journée remise à zéro : {n} ticket(s) effacé(s).", "Day reset: {n} ticket(s) removed."),
-        "reset_unconfirmed" => warn("Cochez la confirmation pour remettre la journée à zéro.", "Tick the confirmation to reset the day."),
-        "bad_desk" => warn("Guichet invalide : 1 à 16 caractères parmi lettres, chiffres, « - » et « _ ».", "Invalid desk: 1 to 16 characters among letters, digits, '-' and '_'."),
-        "unavailable" => warn("Le stockage ne répond pas ; rien n'a été fait. Réessayez.", "The store does not answer; nothing was done. Try again."),
+        "opened" => ok(
+            "Journée ouverte : les clients peuvent prendre un ticket.",
+            "Day opened: customers can take tickets.",
+        ),
+        "already_open" => warn(
+            "La journée était déjà ouverte.",
+            "The day was already open.",
+        ),
+        "closed" => ok(
+            "Journée fermée : plus de nouveaux tickets ; la file reste appelable.",
+            "Day closed: no new tickets; the queue can still be called.",
+        ),
+        "already_closed" => warn(
+            "La journée était déjà fermée.",
+            "The day was already closed.",
+        ),
+        "reset" => ok(
+            "Journée remise à zéro : {n} ticket(s) effacé(s).",
+            "Day reset: {n} ticket(s) removed.",
+        ),
+        "reset_unconfirmed" => warn(
+            "Cochez la confirmation pour remettre la journée à zéro.",
+            "Tick the confirmation to reset the day.",
+        ),
+        "bad_desk" => warn(
+            "Guichet invalide : 1 à 16 caractères parmi lettres, chiffres, « - » et « _ ».",
+            "Invalid desk: 1 to 16 characters among letters, digits, '-' and '_'.",
+        ),
+        "unavailable" => warn(
+            "Le stockage ne répond pas ; rien n'a été fait. Réessayez.",
+            "The store does not answer; nothing was done. Try again.",
+        ),
         "unknown" => warn("Action inconnue.", "Unknown action."),
         _ => None,
     }
@@ -86,7 +115,11 @@ pub async fn page<B: QueueBackend>(
         Err(_) => return unavailable_page(&req, l),
     };
     let tz = state.queue.config().calendar.time_zone();
-    let done = if desk_ok { query.done.as_deref() } else { Some("bad_desk") };
+    let done = if desk_ok {
+        query.done.as_deref()
+    } else {
+        Some("bad_desk")
+    };
     let message = done.and_then(|d| outcome(l, d, query.n));
     let page = Page {
         lang,
@@ -94,6 +127,7 @@ pub async fn page<B: QueueBackend>(
         class: "page-staff",
         nav: Nav::Staff(Current::Console),
         scripts: &["js/common.js", "js/staff.js"],
+        styles: &[],
         req: &req,
     };
     let body = page.render(html! {
@@ -256,8 +290,22 @@ pub async fn act<B: QueueBackend>(
                 Some(t) => ("no_show", Some(t.number.get())),
                 None => ("none_current", None),
             },
-            "open_day" => (if q.open_day().await?.changed { "opened" } else { "already_open" }, None),
-            "close_day" => (if q.close_day().await?.changed { "closed" } else { "already_closed" }, None),
+            "open_day" => (
+                if q.open_day().await?.changed {
+                    "opened"
+                } else {
+                    "already_open"
+                },
+                None,
+            ),
+            "close_day" => (
+                if q.close_day().await?.changed {
+                    "closed"
+                } else {
+                    "already_closed"
+                },
+                None,
+            ),
             "reset_day" if form.confirm.as_deref() == Some("yes") => {
                 ("reset", Some(q.reset_day().await?.tickets_removed))
             }

@@ -1,0 +1,15 @@
+//! The HTTP test suite of `tickets-http`: one binary, one module per feature.
+//!
+//! Every test drives the real application (`tickets_http::app`) through actix's test
+//! service, except `startup`, which runs the `tickets` binary, and the few tests that need
+//! a real socket (chunked bodies).
+
+mod helpers;
+
+mod auth;
+mod errors;
+mod pages;
+mod redis;
+mod seed_contract;
+mod startup;
+mod store_down;

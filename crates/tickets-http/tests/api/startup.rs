@@ -1,0 +1,283 @@
+//! The `tickets` binary itself: what it prints, how it fails, how it stops.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// The server's environment variables, removed so that the developer's own do not leak in.
+const ENV: [&str; 13] = [
+    "TICKETS_BIND",
+    "TICKETS_STORE",
+    "REDIS_URL",
+    "TICKETS_KEY_PREFIX",
+    "TICKETS_TIMEZONE",
+    "TICKETS_ROLLOVER_HOUR",
+    "TICKETS_ALLOWED_HOSTS",
+    "TICKETS_STAFF_PASSWORD",
+    "TICKETS_API_TOKEN",
+    "TICKETS_REDIS_TIMEOUT_SECONDS",
+    "TICKETS_DEFAULT_SERVICE_SECONDS",
+    "RUST_LOG",
+    "TZ",
+];
+
+fn tickets() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_tickets"));
+    for var in ENV {
+        cmd.env_remove(var);
+    }
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// A running server: its stdout lines arrive on a channel.
+struct Running {
+    child: Child,
+    lines: Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Running {
+    fn start(cmd: &mut Command) -> Self {
+        let mut child = cmd.spawn().expect("the tickets binary starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, lines) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Running {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Reads stdout until a line contains `needle` (10 s at most); returns that line.
+    fn wait_for(&mut self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => {
+                    self.seen.push(line.clone());
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                Err(_) => panic!(
+                    "no line with {needle:?} within 10 s; stdout so far:\n{}",
+                    self.seen.join("\n")
+                ),
+            }
+        }
+    }
+
+    /// Sends SIGTERM and waits for the exit (10 s at most).
+    fn terminate(&mut self) -> ExitStatus {
+        let status = Command::new("kill")
+            .arg("-TERM")
+            .arg(self.child.id().to_string())
+            .status()
+            .expect("kill runs");
+        assert!(status.success(), "kill -TERM failed");
+        wait_exit(&mut self.child, Duration::from_secs(10))
+            .expect("the server stops within 10 s of SIGTERM")
+    }
+
+    /// Every stdout line, once the process is gone.
+    fn rest_of_stdout(&mut self) -> Vec<String> {
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
+            self.seen.push(line);
+        }
+        self.seen.clone()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
+
+/// Waits for `child` to exit, up to `limit`.
+fn wait_exit(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return Some(status);
+        }
+        thread::sleep(Duration::from_millis(25));
+    }
+    None
+}
+
+/// The port in "tickets: listening on http://127.0.0.1:PORT (store: …)".
+fn port_of(listening: &str) -> u16 {
+    let url = listening
+        .split("listening on ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_else(|| panic!("a URL in {listening:?}"));
+    let port: u16 = url
+        .strip_prefix("http://127.0.0.1:")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("a port in {listening:?}"));
+    assert_ne!(port, 0, "the real port, not the one asked");
+    port
+}
+
+/// A raw HTTP GET to the server; returns the status line.
+fn http_get(port: u16, path: &str) -> String {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("the server accepts");
+    s.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("a read timeout");
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("sent");
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    answer.lines().next().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn an_unreachable_redis_stops_the_server_at_once_with_advice() {
+    let mut child = tickets()
+        .env("TICKETS_STORE", "redis")
+        .env("REDIS_URL", "redis://127.0.0.1:1")
+        .env("TICKETS_BIND", "127.0.0.1:0")
+        .env("TICKETS_STAFF_PASSWORD", "pw")
+        .spawn()
+        .expect("the tickets binary starts");
+    let status = wait_exit(&mut child, Duration::from_secs(10));
+    let Some(status) = status else {
+        let _ = child.kill();
+        let _ = child.wait();
+        panic!("the server hangs when Redis is unreachable");
+    };
+    assert!(!status.success(), "it must fail: {status}");
+    let mut stderr = String::new();
+    child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr)
+        .expect("stderr is text");
+    assert!(stderr.contains("Redis"), "mentions Redis: {stderr}");
+    assert!(
+        stderr.contains("redis://127.0.0.1:1"),
+        "names the URL: {stderr}"
+    );
+    assert!(
+        stderr.contains("REDIS_URL") && stderr.contains("TICKETS_STORE=memory"),
+        "says what to do: {stderr}"
+    );
+}
+
+#[test]
+fn redis_without_a_url_is_refused_with_advice() {
+    let mut child = tickets()
+        .env("TICKETS_STORE", "redis")
+        .env("TICKETS_BIND", "127.0.0.1:0")
+        .spawn()
+        .expect("the tickets binary starts");
+    let status = wait_exit(&mut child, Duration::from_secs(10)).expect("it exits");
+    assert!(!status.success());
+    let mut stderr = String::new();
+    let _ = child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr);
+    assert!(stderr.contains("REDIS_URL"), "{stderr}");
+}
+
+#[test]
+fn the_memory_store_prints_its_urls_and_a_generated_password_then_stops_on_sigterm() {
+    let mut server = Running::start(tickets().env("TICKETS_BIND", "127.0.0.1:0"));
+    let listening = server.wait_for("listening on");
+    let port = port_of(&listening);
+    assert!(listening.contains("store: memory"), "{listening}");
+    server.wait_for("in-memory store");
+    let kiosk = server.wait_for("/api/tickets/public");
+    assert!(kiosk.contains(&format!("http://127.0.0.1:{port}/api/tickets/public")));
+    server.wait_for(&format!("http://127.0.0.1:{port}/api/tickets/staff"));
+    server.wait_for(&format!("http://127.0.0.1:{port}/api/dashboard"));
+    let password_line = server.wait_for("staff password");
+    let password = password_line
+        .rsplit(' ')
+        .next()
+        .expect("the password ends the line");
+    assert_eq!(password.len(), 16, "{password_line}");
+    assert!(password_line.contains("TICKETS_STAFF_PASSWORD"));
+
+    // It serves (and, from then on, handles signals).
+    assert_eq!(http_get(port, "/healthz"), "HTTP/1.1 200 OK");
+    assert_eq!(http_get(port, "/api/tickets/status"), "HTTP/1.1 200 OK");
+
+    let status = server.terminate();
+    assert!(
+        status.success(),
+        "a graceful stop exits with success: {status}"
+    );
+    let out = server.rest_of_stdout();
+    assert!(
+        out.iter().any(|l| l.contains("tickets: stopped")),
+        "{}",
+        out.join("\n")
+    );
+}
+
+#[test]
+fn a_configured_password_is_not_printed() {
+    let secret = "un-secret-bien-garde";
+    let mut server = Running::start(
+        tickets()
+            .env("TICKETS_BIND", "127.0.0.1:0")
+            .env("TICKETS_STAFF_PASSWORD", secret),
+    );
+    let port = port_of(&server.wait_for("listening on"));
+    server.wait_for("/api/dashboard");
+    // Signals are handled once the server runs: wait until it answers.
+    assert_eq!(http_get(port, "/healthz"), "HTTP/1.1 200 OK");
+    let status = server.terminate();
+    assert!(status.success(), "{status}");
+    let out = server.rest_of_stdout().join("\n");
+    assert!(!out.contains(secret), "{out}");
+    assert!(!out.contains("staff password"), "{out}");
+}
+
+#[test]
+fn a_port_in_use_is_reported_with_advice() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+    let addr = taken.local_addr().expect("an address");
+    let mut child = tickets()
+        .env("TICKETS_BIND", addr.to_string())
+        .env("TICKETS_STAFF_PASSWORD", "pw")
+        .spawn()
+        .expect("the tickets binary starts");
+    let status = wait_exit(&mut child, Duration::from_secs(10)).expect("it exits");
+    assert!(!status.success());
+    let mut stderr = String::new();
+    let _ = child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr);
+    assert!(stderr.contains(&addr.to_string()), "{stderr}");
+    assert!(stderr.contains("TICKETS_BIND"), "{stderr}");
+}
