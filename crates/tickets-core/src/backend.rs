@@ -235,12 +235,30 @@ pub(crate) struct SnapshotParts {
 }
 
 /// The day's figures from its counters.
-pub(crate) fn figures(
+pub(crate) fn figures<'a>(
     stats: &DayStats,
     taken: u64,
     waiting: u64,
-    desks_at_work: u64,
+    desks_at_work: impl IntoIterator<Item = &'a DeskId>,
 ) -> DayFigures {
+    // Each desk at work serves at its own measured pace; a desk that has not completed
+    // anyone yet is assumed to go at the day's average. No average at all: unknown.
+    let day_avg = stats.avg_service_seconds();
+    // Summed in id order, so that every backend gets the same float.
+    let mut desks: Vec<&DeskId> = desks_at_work.into_iter().collect();
+    desks.sort();
+    let count = desks.len() as u64;
+    let mut rate = 0.0;
+    for desk in desks {
+        let avg = stats
+            .desks
+            .get(desk)
+            .and_then(|d| d.avg_service_seconds())
+            .or(day_avg);
+        if let Some(avg) = avg {
+            rate += 3600.0 / avg.max(1.0);
+        }
+    }
     DayFigures {
         taken,
         waiting,
@@ -248,8 +266,9 @@ pub(crate) fn figures(
         served: stats.served,
         no_shows: stats.no_shows,
         avg_wait_seconds: stats.avg_wait_seconds(),
-        avg_service_seconds: stats.avg_service_seconds(),
-        desks_at_work,
+        avg_service_seconds: day_avg,
+        desks_at_work: count,
+        service_rate_per_hour: (rate > 0.0).then_some(rate),
     }
 }
 
@@ -259,7 +278,7 @@ impl SnapshotParts {
             &self.stats,
             self.counter,
             self.queue_length,
-            self.desks.len() as u64,
+            self.desks.iter().map(|(d, _)| d),
         );
         let current_ticket_data = self
             .desks

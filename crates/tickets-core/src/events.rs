@@ -37,6 +37,9 @@ pub struct QueueEvent {
     pub desk: Option<DeskId>,
     /// How many tickets wait after this change.
     pub queue_length: u64,
+    /// The ticket that will be called next, after this change. Waiting tickets are always
+    /// the numbers from this one to the last taken, so a ticket's position follows from it.
+    pub next_ticket: Option<TicketNumber>,
 }
 
 /// What goes through a backend's broadcast channel.
@@ -138,6 +141,7 @@ mod tests {
             ticket: TicketNumber::new(seq).ok(),
             desk: None,
             queue_length: seq,
+            next_ticket: None,
         }
     }
 

@@ -111,6 +111,7 @@ impl DayData {
             ticket,
             desk: desk.cloned(),
             queue_length: self.queue.len() as u64,
+            next_ticket: self.queue.front().copied(),
         }));
     }
 
@@ -443,7 +444,7 @@ impl QueueBackend for MemoryBackend {
                     &d.stats,
                     d.counter.unwrap_or(0),
                     d.queue.len() as u64,
-                    d.desks.len() as u64,
+                    d.desks.keys(),
                 ),
                 ticket,
             })

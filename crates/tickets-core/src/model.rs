@@ -777,6 +777,10 @@ pub struct DayFigures {
     pub avg_service_seconds: Option<f64>,
     /// Desks that called at least once today.
     pub desks_at_work: u64,
+    /// Tickets per hour the desks at work complete together, from each desk's measured
+    /// average service time (the day's average for a desk that completed none yet);
+    /// `None` before anyone was served.
+    pub service_rate_per_hour: Option<f64>,
 }
 
 /// One desk as the dashboard shows it.

@@ -32,19 +32,22 @@ impl Default for QueueConfig {
 
 /// The estimated wait, in seconds, of a ticket with `waiting_before` tickets ahead.
 ///
-/// `avg_service × (waiting_before + 1) ÷ desks`, rounded up, where `avg_service` is the
-/// day's average service time (or `default_service_seconds` before anyone was served) and
-/// `desks` the number of desks at work today (at least 1): the tickets ahead, plus the one
-/// being served at the desk that will free up, shared among the desks.
+/// `(waiting_before + 1) × 3600 ÷ rate`, rounded up: the tickets ahead, plus the one being
+/// served at the desk that will free up, at the pace the desks at work measured today.
+/// `rate` is [`DayFigures::service_rate_per_hour`] (the sum over desks at work of
+/// 3600 ÷ that desk's average service time); before anyone was served it is
+/// `max(desks_at_work, 1) × 3600 ÷ default_service_seconds`.
 ///
 /// ```
 /// use tickets_core::{estimate_wait_seconds, DayFigures};
 /// let mut f = DayFigures {
 ///     taken: 10, waiting: 5, called: 5, served: 4, no_shows: 0,
 ///     avg_wait_seconds: Some(100.0), avg_service_seconds: Some(120.0), desks_at_work: 2,
+///     // one desk serving in 2 min (30/h), one in 4 min (15/h)
+///     service_rate_per_hour: Some(45.0),
 /// };
-/// assert_eq!(estimate_wait_seconds(3, &f, 300.0), 240);
-/// f.avg_service_seconds = None;
+/// assert_eq!(estimate_wait_seconds(2, &f, 300.0), 240);
+/// f.service_rate_per_hour = None;
 /// f.desks_at_work = 0;
 /// assert_eq!(estimate_wait_seconds(0, &f, 300.0), 300);
 /// ```
@@ -53,12 +56,10 @@ pub fn estimate_wait_seconds(
     figures: &DayFigures,
     default_service_seconds: f64,
 ) -> u64 {
-    let avg = figures
-        .avg_service_seconds
-        .unwrap_or(default_service_seconds)
-        .max(0.0);
-    let desks = figures.desks_at_work.max(1) as f64;
-    ((waiting_before + 1) as f64 * avg / desks).ceil() as u64
+    let rate = figures.service_rate_per_hour.unwrap_or_else(|| {
+        figures.desks_at_work.max(1) as f64 * 3600.0 / default_service_seconds.max(1.0)
+    });
+    ((waiting_before + 1) as f64 * 3600.0 / rate.max(f64::MIN_POSITIVE)).ceil() as u64
 }
 
 /// The queue: a backend, a clock and a configuration.

@@ -673,6 +673,7 @@ async fn a_ticket_is_found_with_its_position_and_estimate<B: QueueBackend + Clon
     let info = q.ticket(n(3)).await.unwrap();
     assert_eq!(info.waiting_before, Some(0));
     assert_eq!(info.figures.avg_service_seconds, Some(60.0));
+    assert_eq!(info.figures.service_rate_per_hour, Some(60.0));
     assert_eq!(info.estimated_wait_seconds, Some(60));
     let called = q.ticket(n(1)).await.unwrap();
     assert_eq!(
@@ -753,6 +754,15 @@ async fn every_change_emits_one_event_in_order<B: QueueBackend + Clone>(f: Fixtu
             (9, Action::EndDay, None, None, 0),
             (10, Action::ResetDay, None, None, 0),
         ]
+    );
+    let heads: Vec<Option<u64>> = got
+        .iter()
+        .map(|e| e.next_ticket.map(TicketNumber::get))
+        .collect();
+    assert_eq!(
+        heads,
+        [None, Some(1), Some(1), Some(2), Some(2), Some(2), None, None, None, None],
+        "next_ticket after each change"
     );
     assert!(got.iter().all(|e| e.day.to_string() == "2026-11-24"));
     assert_eq!(got[0].at, f.clock.now_micros());

@@ -90,6 +90,7 @@ async fn the_ticket_lookup_gets_an_estimate_from_the_days_figures() {
                     avg_wait_seconds: Some(200.0),
                     avg_service_seconds: None,
                     desks_at_work: 2,
+                    service_rate_per_hour: None,
                 },
             })
         })

@@ -237,7 +237,10 @@ async fn a_redis_outage_is_reported_as_unavailable_and_the_same_backend_recovers
             other => break other,
         }
     };
-    assert!(failures <= 1, "{failures} calls failed after Redis was back");
+    assert!(
+        failures <= 1,
+        "{failures} calls failed after Redis was back"
+    );
     // The server came back empty (no persistence): the day is closed again.
     let err = after.expect_err("a take on the emptied server");
     assert_eq!(err.kind(), ErrorKind::DayClosed, "{err:?}");

@@ -441,8 +441,8 @@ struct TicketReply {
     counter: u64,
     #[serde(default)]
     queue_length: u64,
-    #[serde(default)]
-    desks: u64,
+    #[serde(default, deserialize_with = "lua_list")]
+    desks: Vec<String>,
 }
 
 fn stats_of(h: &Hash) -> Result<DayStats> {
@@ -660,10 +660,15 @@ impl QueueBackend for RedisBackend {
             .await?;
         let hash = r.ticket.ok_or(Error::TicketNotFound(number))?;
         let stats = stats_of(&r.stats)?;
+        let desks = r
+            .desks
+            .iter()
+            .map(|d| DeskId::parse(d.as_str()).map_err(|e| Error::corrupt("desks", e)))
+            .collect::<Result<Vec<_>>>()?;
         Ok(TicketLookup {
             ticket: self.ticket_of(at, &hash)?,
             waiting_before: r.position,
-            figures: figures(&stats, r.counter, r.queue_length, r.desks),
+            figures: figures(&stats, r.counter, r.queue_length, &desks),
         })
     }
 
@@ -698,6 +703,7 @@ struct WireEvent {
     ticket: Option<TicketNumber>,
     desk: Option<DeskId>,
     queue_length: u64,
+    next_ticket: Option<TicketNumber>,
 }
 
 fn parse_event(payload: &[u8]) -> std::result::Result<QueueEvent, String> {
@@ -715,6 +721,7 @@ fn parse_event(payload: &[u8]) -> std::result::Result<QueueEvent, String> {
         ticket: w.ticket,
         desk: w.desk,
         queue_length: w.queue_length,
+        next_ticket: w.next_ticket,
     })
 }
 

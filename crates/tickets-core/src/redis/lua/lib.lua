@@ -117,9 +117,11 @@ local function record(action, n, desk)
   touch(K_ACTIVITY)
   local seq = redis.call('HINCRBY', K_STATS, 'seq', 1)
   touch(K_STATS)
+  local head = redis.call('LINDEX', K_QUEUE, 0)
   redis.call('PUBLISH', CHANNEL, cjson.encode({
     seq = seq, day = DAY, at = ARGV[1], action = action,
     ticket = n, desk = desk, queue_length = redis.call('LLEN', K_QUEUE),
+    next_ticket = head and tonumber(head) or nil,
   }))
 end
 

@@ -3,7 +3,7 @@
 -- ARGV[8] ticket number
 -- Returns: JSON {} when there is no such ticket
 --        | {"ticket": {hash}, "position": n|absent, "stats": {…}, "counter": n,
---           "queue_length": n, "desks": n}
+--           "queue_length": n, "desks": [desk id]}
 local n = ARGV[8]
 local t = ticket_table(n)
 if not t then
@@ -15,5 +15,5 @@ return cjson.encode({
   stats = stats_table(),
   counter = tonumber(redis.call('GET', K_COUNTER) or '0'),
   queue_length = redis.call('LLEN', K_QUEUE),
-  desks = redis.call('HLEN', K_DESKS),
+  desks = redis.call('HKEYS', K_DESKS),
 })
