@@ -1,0 +1,115 @@
+/* tickets — shared page helpers. Pages work without JavaScript; this only adds live
+ * updates: a page is fetched again and its [data-live] regions are swapped in place,
+ * so every text stays rendered (and translated) by the server. */
+(function () {
+  'use strict';
+
+  var parser = new DOMParser();
+
+  /* Replaces each [data-live] region of the page with the same region of `doc`. */
+  function swap(doc) {
+    var changed = [];
+    document.querySelectorAll('[data-live]').forEach(function (old) {
+      var name = old.getAttribute('data-live');
+      var fresh = doc.querySelector('[data-live="' + name + '"]');
+      if (!fresh || fresh.outerHTML === old.outerHTML) return;
+      // Keep open <details> open.
+      var open = Array.prototype.map.call(old.querySelectorAll('details'), function (d) { return d.open; });
+      fresh.querySelectorAll('details').forEach(function (d, i) { if (open[i]) d.open = true; });
+      old.replaceWith(fresh);
+      changed.push(name);
+    });
+    return changed;
+  }
+
+  /* Fetches `url` (default: this page) and swaps its live regions. Resolves to the
+   * names of the regions that changed, or null when the page could not be read. */
+  function refresh(url) {
+    return fetch(url || window.location.href, {
+      credentials: 'same-origin',
+      headers: { 'Accept': 'text/html' },
+      cache: 'no-store'
+    }).then(function (res) {
+      if (res.redirected && /\/api\/login/.test(res.url)) {
+        window.location.reload();
+        return null;
+      }
+      if (!res.ok) return null;
+      return res.text().then(function (html) {
+        var doc = parser.parseFromString(html, 'text/html');
+        document.body.classList.remove('offline');
+        return swap(doc);
+      });
+    }).catch(function () {
+      document.body.classList.add('offline');
+      return null;
+    });
+  }
+
+  /* Calls `fn` every `ms` milliseconds while the page is visible, and at once when it
+   * becomes visible again. */
+  function every(ms, fn) {
+    var timer = null;
+    function start() { if (!timer) timer = setInterval(fn, ms); }
+    function stop() { if (timer) { clearInterval(timer); timer = null; } }
+    document.addEventListener('visibilitychange', function () {
+      if (document.hidden) { stop(); } else { fn(); start(); }
+    });
+    if (!document.hidden) start();
+  }
+
+  /* Subscribes to the server's event stream: `handlers.state(state)` on the current state
+   * (first thing after every (re)connection, then after each burst of changes) and
+   * `handlers.queue(event)` on each change. The browser reconnects by itself; `mark`, if
+   * given, is shown while the connection is down. Falls back to refreshing the page's
+   * live regions every 10 s where EventSource is missing. */
+  function stream(handlers, mark) {
+    if (!window.EventSource) {
+      every(10000, function () { refresh(); });
+      return null;
+    }
+    var source = new EventSource('/api/tickets/events');
+    function on(name) {
+      source.addEventListener(name, function (e) {
+        var data;
+        try { data = JSON.parse(e.data); } catch (err) { return; }
+        if (handlers[name]) handlers[name](data);
+      });
+    }
+    on('state'); on('queue');
+    source.onopen = function () {
+      document.body.classList.remove('offline');
+      if (mark) mark.hidden = true;
+    };
+    source.onerror = function () {
+      document.body.classList.add('offline');
+      if (mark) mark.hidden = false;
+      if (source.readyState === EventSource.CLOSED) {
+        setTimeout(function () { stream(handlers, mark); }, 3000);
+      }
+    };
+    return source;
+  }
+
+  /* Calls `fn` once, `ms` after the last of a burst of calls. */
+  function debounce(ms, fn) {
+    var timer = null;
+    return function () {
+      clearTimeout(timer);
+      timer = setTimeout(fn, ms);
+    };
+  }
+
+  document.addEventListener('DOMContentLoaded', function () {
+    document.querySelectorAll('.js-only').forEach(function (el) { el.hidden = false; });
+    document.querySelectorAll('[data-print]').forEach(function (b) {
+      b.addEventListener('click', function () { window.print(); });
+    });
+    document.querySelectorAll('[data-return-after]').forEach(function (a) {
+      var seconds = parseInt(a.getAttribute('data-return-after'), 10) || 60;
+      setTimeout(function () { window.location.href = a.href; }, seconds * 1000);
+    });
+  });
+
+  window.Tickets = { refresh: refresh, swap: swap, every: every, stream: stream, debounce: debounce, parser: parser };
+})();

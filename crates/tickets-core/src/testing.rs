@@ -761,7 +761,18 @@ async fn every_change_emits_one_event_in_order<B: QueueBackend + Clone>(f: Fixtu
         .collect();
     assert_eq!(
         heads,
-        [None, Some(1), Some(1), Some(2), Some(2), Some(2), None, None, None, None],
+        [
+            None,
+            Some(1),
+            Some(1),
+            Some(2),
+            Some(2),
+            Some(2),
+            None,
+            None,
+            None,
+            None
+        ],
         "next_ticket after each change"
     );
     assert!(got.iter().all(|e| e.day.to_string() == "2026-11-24"));

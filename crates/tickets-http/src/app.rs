@@ -22,18 +22,21 @@ use crate::config::{Config, StoreKind};
 use crate::lang::Lang;
 use crate::pages;
 
-/// What every handler shares: the queue and the name of its store.
+/// What every handler shares: the queue, the name of its store, the live hub.
 pub struct AppState<B> {
     /// The queue.
     pub queue: TicketQueue<B>,
     /// `memory` or `redis`.
     pub store: &'static str,
+    /// The fan-out of live updates.
+    pub live: crate::live::LiveHub,
 }
 
 impl<B: QueueBackend> AppState<B> {
     /// State around `queue`.
     pub fn new(queue: TicketQueue<B>, store: &'static str) -> Self {
-        Self { queue, store }
+        let live = crate::live::LiveHub::new(queue.config().default_service_seconds);
+        Self { queue, store, live }
     }
 }
 
@@ -241,6 +244,16 @@ pub fn routes<B: QueueBackend>(cfg: &mut web::ServiceConfig) {
             "/api/tickets/ticket/{n}",
             "GET",
             get().to(tickets::ticket::<B>),
+        ))
+        .service(only(
+            "/api/tickets/display",
+            "GET",
+            get().to(pages::display::page::<B>),
+        ))
+        .service(only(
+            "/api/tickets/events",
+            "GET",
+            get().to(crate::live::events::<B>),
         ))
         .service(only(
             "/api/tickets/start-day",

@@ -10,6 +10,7 @@ pub mod assets;
 pub mod auth;
 pub mod config;
 pub mod lang;
+pub mod live;
 pub mod pages;
 
 pub use app::{AppState, Application, StartupError, app, backend_from, queue_config};

@@ -94,7 +94,17 @@ pub async fn page<B: QueueBackend>(
     html_response(
         StatusCode::OK,
         page.render(html! {
-            article class="ticket-card" {
+            article class="ticket-card" data-ticket=(n) data-day=(day)
+                data-t-ahead-0=(l.t("Vous êtes le prochain.", "You are next."))
+                data-t-ahead-1=(l.t("1 personne avant vous.", "1 person ahead of you."))
+                data-t-ahead-n=(l.t("{n} personnes avant vous.", "{n} people ahead of you."))
+                data-t-wait=(l.t("Attente estimée : ", "Estimated wait: "))
+                data-t-called=(l.t("C'est votre tour ! Rendez-vous au guichet ", "It's your turn! Please go to desk "))
+                data-t-none=(l.t("aucune attente", "no wait"))
+                data-t-lt1=(l.t("moins d'une minute", "under a minute"))
+                data-t-min="≈ {m} min"
+                data-t-hours="≈ {h} h {mm}"
+            {
                 div class="ticket-print" {
                     p class="ticket-label" { (l.t("Votre ticket", "Your ticket")) }
                     p class="ticket-number" aria-label=(format!("{} {n}", l.t("Ticket numéro", "Ticket number"))) { (n) }

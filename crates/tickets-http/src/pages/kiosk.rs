@@ -57,7 +57,12 @@ pub async fn page<B: QueueBackend>(
                         span { (l.t("Prendre un ticket", "Take a ticket")) }
                     }
                 }
-                div data-live="kiosk-state" data-open=(status.open) aria-live="polite" {
+                div data-live="kiosk-state" data-open=(status.open) aria-live="polite"
+                    data-t-0=(l.t("Personne n'attend : vous serez servi rapidement.", "Nobody is waiting: you will be served soon."))
+                    data-t-1=(l.t("1 personne attend.", "1 person is waiting."))
+                    data-t-n=(l.t("{n} personnes attendent.", "{n} people are waiting."))
+                    data-t-closed=(l.t("Service fermé, revenez demain", "Service closed, come back tomorrow"))
+                {
                     @if status.open {
                         p class="kiosk-waiting" {
                             @match waiting {

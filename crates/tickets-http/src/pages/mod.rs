@@ -2,6 +2,7 @@
 //! plain forms without JavaScript; the scripts in `web-assets/js/` only add live updates.
 
 pub mod dashboard;
+pub mod display;
 pub mod follow;
 pub mod kiosk;
 pub mod login;

@@ -1,0 +1,287 @@
+//! Live updates: `GET /api/tickets/events`, a Server-Sent Events stream.
+//!
+//! One [`LiveHub`] per process subscribes once to the queue's events (on Redis, events of
+//! every server sharing the Redis arrive through pub/sub). For each event it writes the
+//! SSE frame once, and after each burst of events it reads the state once (one store
+//! round trip) and writes a `state` frame: the work per event is the same whether one
+//! client or ten thousand are connected. Clients only copy shared bytes.
+//!
+//! On (re)connect a client first gets the current state, so a dropped connection loses
+//! nothing. A client that falls more than [`CLIENT_BUFFER`] frames behind is dropped and
+//! reconnects (the `retry` hint says when). The public stream carries what the public may
+//! see; staff get the day's figures too.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, web};
+use futures_util::FutureExt;
+use serde_json::{Value, json};
+use tickets_core::{Action, Missed, QueueBackend, QueueEvent, Snapshot, SnapshotOptions};
+use tokio::sync::broadcast;
+
+use crate::app::AppState;
+use crate::auth::Auth;
+
+/// Frames a client may fall behind before it is dropped (it then reconnects).
+pub const CLIENT_BUFFER: usize = 256;
+/// A comment is sent this often so proxies keep idle streams open.
+pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// The state is read again this often even without events (day change, lost events).
+pub const STATE_REFRESH: Duration = Duration::from_secs(30);
+/// The reconnection delay suggested to clients, in milliseconds.
+pub const RETRY_MS: u64 = 2000;
+/// How many recent calls the state lists (for the display board).
+const RECENT_CALLS: usize = 8;
+
+/// One frame in its public and staff forms.
+#[derive(Debug)]
+struct Frame {
+    public: Bytes,
+    staff: Bytes,
+}
+
+/// The process-wide fan-out of queue events to SSE clients.
+#[derive(Debug)]
+pub struct LiveHub {
+    tx: broadcast::Sender<Arc<Frame>>,
+    latest: Mutex<Option<Arc<Frame>>>,
+    started: AtomicBool,
+    clients: Arc<AtomicUsize>,
+    default_service_seconds: f64,
+}
+
+impl LiveHub {
+    /// A hub; its reader starts with the first client.
+    pub fn new(default_service_seconds: f64) -> Self {
+        let (tx, _) = broadcast::channel(CLIENT_BUFFER);
+        Self {
+            tx,
+            latest: Mutex::new(None),
+            started: AtomicBool::new(false),
+            clients: Arc::new(AtomicUsize::new(0)),
+            default_service_seconds,
+        }
+    }
+
+    /// How many clients are connected now.
+    pub fn clients(&self) -> usize {
+        self.clients.load(Ordering::Relaxed)
+    }
+
+    fn latest(&self) -> Option<Arc<Frame>> {
+        self.latest.lock().map(|l| l.clone()).unwrap_or(None)
+    }
+
+    fn publish(&self, frame: Frame, keep: bool) {
+        let frame = Arc::new(frame);
+        if let (true, Ok(mut l)) = (keep, self.latest.lock()) {
+            *l = Some(frame.clone());
+        }
+        let _ = self.tx.send(frame);
+    }
+}
+
+/// Starts the hub's reader for `state` if it is not running.
+fn ensure_started<B: QueueBackend>(state: &web::Data<AppState<B>>) {
+    if state.live.started.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        run(&state).await;
+        state.live.started.store(false, Ordering::Release);
+    });
+}
+
+/// Reads events until the backend is gone.
+async fn run<B: QueueBackend>(state: &web::Data<AppState<B>>) {
+    let hub = &state.live;
+    let mut events = state.queue.events();
+    let mut refresh = tokio::time::interval(STATE_REFRESH);
+    refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_state: Option<Bytes> = None;
+    loop {
+        tokio::select! {
+            received = events.recv() => {
+                match received {
+                    Ok(event) => {
+                        hub.publish(event_frame(&event), false);
+                        // Take the rest of a burst before reading the state once.
+                        while let Some(more) = events.recv().now_or_never() {
+                            match more {
+                                Ok(event) => hub.publish(event_frame(&event), false),
+                                Err(Missed::Closed) => return,
+                                Err(_) => break,
+                            }
+                        }
+                    }
+                    Err(Missed::Closed) => return,
+                    Err(missed) => tracing::info!(%missed, "live: reading the state again"),
+                }
+                publish_state(state, &mut last_state, true).await;
+            }
+            _ = refresh.tick() => publish_state(state, &mut last_state, false).await,
+        }
+    }
+}
+
+/// Reads the state and publishes it (always after events; on the timer only when it
+/// changed).
+async fn publish_state<B: QueueBackend>(
+    state: &web::Data<AppState<B>>,
+    last: &mut Option<Bytes>,
+    always: bool,
+) {
+    let opts = SnapshotOptions {
+        waiting: 0,
+        logs: 50,
+        activity_minutes: 0,
+    };
+    match state.queue.snapshot(opts).await {
+        Ok(snap) => {
+            let frame = state_frame(&snap, state.live.default_service_seconds);
+            if always || last.as_ref() != Some(&frame.staff) {
+                *last = Some(frame.staff.clone());
+                state.live.publish(frame, true);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "live: cannot read the state"),
+    }
+}
+
+fn sse(id: Option<&str>, event: &str, data: &Value) -> Bytes {
+    let mut s = String::with_capacity(256);
+    if let Some(id) = id {
+        s.push_str("id: ");
+        s.push_str(id);
+        s.push('\n');
+    }
+    s.push_str("event: ");
+    s.push_str(event);
+    s.push_str("\ndata: ");
+    s.push_str(&data.to_string());
+    s.push_str("\n\n");
+    Bytes::from(s)
+}
+
+fn event_frame(e: &QueueEvent) -> Frame {
+    let id = format!("{}:{}", e.day, e.seq);
+    let data = serde_json::to_value(e).unwrap_or(Value::Null);
+    let bytes = sse(Some(&id), "queue", &data);
+    Frame {
+        public: bytes.clone(),
+        staff: bytes,
+    }
+}
+
+/// The state every page needs, from a snapshot: public fields, and the figures for staff.
+fn state_frame(snap: &Snapshot, default_service_seconds: f64) -> Frame {
+    let desks: Vec<Value> = snap
+        .desks
+        .iter()
+        .map(|d| json!({"desk": d.desk, "ticket": d.current.as_ref().map(|t| t.number)}))
+        .collect();
+    let calls: Vec<Value> = snap
+        .logs
+        .iter()
+        .filter(|l| matches!(l.action, Action::CallNext | Action::Recall))
+        .take(RECENT_CALLS)
+        .map(|l| {
+            json!({
+                "ticket": l.ticket,
+                "desk": l.desk,
+                "at": tickets_core::iso(l.time),
+                "recall": l.action == Action::Recall,
+            })
+        })
+        .collect();
+    let mut public = json!({
+        "day": snap.day,
+        "open": snap.open,
+        "queue_length": snap.queue_length,
+        "next_ticket": snap.next_ticket,
+        "total_tickets": snap.total_tickets,
+        "desks": desks,
+        "calls": calls,
+        "desks_at_work": snap.figures.desks_at_work,
+        "service_rate_per_hour": snap.figures.service_rate_per_hour,
+        "default_service_seconds": default_service_seconds,
+        "last_event": snap.last_event,
+    });
+    let id = format!("{}:{}", snap.day, snap.last_event);
+    let public_bytes = sse(Some(&id), "state", &public);
+    if let Value::Object(m) = &mut public {
+        m.insert("figures".into(), json!(snap.figures));
+    }
+    Frame {
+        public: public_bytes,
+        staff: sse(Some(&id), "state", &public),
+    }
+}
+
+/// Counts a connected client while it lives.
+struct ClientGuard(Arc<AtomicUsize>);
+
+impl Drop for ClientGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+struct Client {
+    rx: broadcast::Receiver<Arc<Frame>>,
+    staff: bool,
+    first: Option<Bytes>,
+    keep_alive: tokio::time::Interval,
+    _guard: ClientGuard,
+}
+
+/// `GET /api/tickets/events`: the SSE stream (public; staff credentials add figures).
+pub async fn events<B: QueueBackend>(
+    req: HttpRequest,
+    state: web::Data<AppState<B>>,
+    auth: web::Data<Auth>,
+) -> HttpResponse {
+    ensure_started(&state);
+    let hub = &state.live;
+    let staff = auth.is_staff(&req);
+    let rx = hub.tx.subscribe();
+    hub.clients.fetch_add(1, Ordering::Relaxed);
+    let mut first = format!("retry: {RETRY_MS}\n\n").into_bytes();
+    if let Some(frame) = hub.latest() {
+        first.extend_from_slice(if staff { &frame.staff } else { &frame.public });
+    }
+    let client = Client {
+        rx,
+        staff,
+        first: Some(Bytes::from(first)),
+        keep_alive: tokio::time::interval_at(tokio::time::Instant::now() + KEEP_ALIVE, KEEP_ALIVE),
+        _guard: ClientGuard(hub.clients.clone()),
+    };
+    let stream = futures_util::stream::unfold(client, |mut c| async move {
+        if let Some(first) = c.first.take() {
+            return Some((Ok::<_, actix_web::Error>(first), c));
+        }
+        tokio::select! {
+            frame = c.rx.recv() => match frame {
+                Ok(f) => {
+                    let bytes = if c.staff { f.staff.clone() } else { f.public.clone() };
+                    Some((Ok(bytes), c))
+                }
+                // Too far behind (or the hub is gone): end; the browser reconnects and
+                // starts again from the current state.
+                Err(_) => None,
+            },
+            _ = c.keep_alive.tick() => Some((Ok(Bytes::from_static(b": keep-alive\n\n")), c)),
+        }
+    });
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/event-stream"))
+        .insert_header((header::CACHE_CONTROL, "no-cache, no-transform"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(stream)
+}
