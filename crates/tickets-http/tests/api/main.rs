@@ -6,6 +6,8 @@
 
 mod helpers;
 
+mod live;
+
 mod auth;
 mod errors;
 mod pages;

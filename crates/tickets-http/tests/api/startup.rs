@@ -24,7 +24,7 @@ const ENV: [&str; 13] = [
     "TZ",
 ];
 
-fn tickets() -> Command {
+pub(crate) fn tickets() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_tickets"));
     for var in ENV {
         cmd.env_remove(var);
@@ -36,14 +36,14 @@ fn tickets() -> Command {
 }
 
 /// A running server: its stdout lines arrive on a channel.
-struct Running {
+pub(crate) struct Running {
     child: Child,
     lines: Receiver<String>,
     seen: Vec<String>,
 }
 
 impl Running {
-    fn start(cmd: &mut Command) -> Self {
+    pub(crate) fn start(cmd: &mut Command) -> Self {
         let mut child = cmd.spawn().expect("the tickets binary starts");
         let stdout = child.stdout.take().expect("stdout");
         let (tx, lines) = mpsc::channel();
@@ -63,7 +63,7 @@ impl Running {
     }
 
     /// Reads stdout until a line contains `needle` (10 s at most); returns that line.
-    fn wait_for(&mut self, needle: &str) -> String {
+    pub(crate) fn wait_for(&mut self, needle: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -125,7 +125,7 @@ fn wait_exit(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
 }
 
 /// The port in "tickets: listening on http://127.0.0.1:PORT (store: …)".
-fn port_of(listening: &str) -> u16 {
+pub(crate) fn port_of(listening: &str) -> u16 {
     let url = listening
         .split("listening on ")
         .nth(1)

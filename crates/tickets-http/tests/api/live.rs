@@ -1,0 +1,286 @@
+//! The event stream across real server processes sharing one Redis.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use tickets_core::testing::{RedisServer, unique_prefix};
+
+use crate::startup::{Running, port_of, tickets};
+
+const TOKEN: &str = "live-test-token";
+
+/// A `tickets` process on the given Redis, with a bearer token for staff calls.
+fn server(redis: &RedisServer, prefix: &str) -> (Running, u16) {
+    let mut cmd = tickets();
+    cmd.env("TICKETS_STORE", "redis")
+        .env("REDIS_URL", redis.url())
+        .env("TICKETS_KEY_PREFIX", prefix)
+        .env("TICKETS_BIND", "127.0.0.1:0")
+        .env("TICKETS_TIMEZONE", "UTC")
+        .env("TICKETS_STAFF_PASSWORD", "live-test-password")
+        .env("TICKETS_API_TOKEN", TOKEN)
+        .env("TICKETS_REDIS_TIMEOUT_SECONDS", "0.5");
+    let mut running = Running::start(&mut cmd);
+    let port = port_of(&running.wait_for("listening on"));
+    (running, port)
+}
+
+/// A staff POST; returns the status code.
+fn post(port: u16, path: &str, body: &str) -> u16 {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("the server accepts");
+    s.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    write!(
+        s,
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {TOKEN}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("sent");
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+/// One frame of the stream.
+#[derive(Debug, Clone)]
+struct Frame {
+    event: String,
+    data: Value,
+}
+
+/// A raw SSE client: HTTP/1.1, chunked transfer decoding, frames split on blank lines.
+struct SseClient {
+    reader: BufReader<TcpStream>,
+    pending: String,
+}
+
+impl SseClient {
+    fn connect(port: u16, staff: bool) -> Self {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).expect("the server accepts");
+        s.set_read_timeout(Some(Duration::from_secs(20)))
+            .expect("timeout");
+        let auth = if staff {
+            format!("Authorization: Bearer {TOKEN}\r\n")
+        } else {
+            String::new()
+        };
+        write!(
+            s,
+            "GET /api/tickets/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\
+             Accept: text/event-stream\r\n{auth}\r\n"
+        )
+        .expect("sent");
+        let mut reader = BufReader::new(s);
+        let mut head = String::new();
+        loop {
+            let mut line = String::new();
+            reader.read_line(&mut line).expect("response headers");
+            if line == "\r\n" || line.is_empty() {
+                break;
+            }
+            head.push_str(&line);
+        }
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        assert!(
+            head.to_ascii_lowercase().contains("text/event-stream"),
+            "{head}"
+        );
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("transfer-encoding: chunked"),
+            "{head}"
+        );
+        SseClient {
+            reader,
+            pending: String::new(),
+        }
+    }
+
+    /// Reads one chunk of the body into `pending`.
+    fn read_chunk(&mut self) {
+        let mut size = String::new();
+        self.reader.read_line(&mut size).expect("a chunk size");
+        let size = usize::from_str_radix(size.trim(), 16).expect("a hexadecimal chunk size");
+        assert!(size > 0, "the stream ended");
+        let mut data = vec![0; size + 2];
+        self.reader.read_exact(&mut data).expect("a chunk");
+        self.pending
+            .push_str(std::str::from_utf8(&data[..size]).expect("UTF-8"));
+    }
+
+    /// The next `event:` frame (comments and the `retry` hint are skipped).
+    fn next(&mut self) -> Frame {
+        loop {
+            while let Some(end) = self.pending.find("\n\n") {
+                let raw: String = self.pending.drain(..end + 2).collect();
+                let mut event = None;
+                let mut data = None;
+                for line in raw.lines() {
+                    if let Some(e) = line.strip_prefix("event: ") {
+                        event = Some(e.to_owned());
+                    } else if let Some(d) = line.strip_prefix("data: ") {
+                        data = Some(serde_json::from_str(d).expect("JSON data"));
+                    }
+                }
+                if let (Some(event), Some(data)) = (event, data) {
+                    return Frame { event, data };
+                }
+            }
+            self.read_chunk();
+        }
+    }
+
+    /// The next frame of kind `event`, skipping others.
+    fn next_of(&mut self, event: &str) -> Frame {
+        loop {
+            let f = self.next();
+            if f.event == event {
+                return f;
+            }
+        }
+    }
+}
+
+#[test]
+fn events_made_on_one_server_reach_a_client_of_another_in_order_and_once() {
+    let redis = RedisServer::start();
+    let prefix = unique_prefix().to_string();
+    let (_a, port_a) = server(&redis, &prefix);
+    let (_b, port_b) = server(&redis, &prefix);
+
+    let mut public = SseClient::connect(port_a, false);
+    let mut staff = SseClient::connect(port_a, true);
+    // The current state comes first.
+    let first = public.next();
+    assert_eq!(first.event, "state");
+    assert_eq!(first.data["open"], false);
+    assert!(first.data.get("figures").is_none(), "figures are for staff");
+    let first_staff = staff.next();
+    assert_eq!(first_staff.event, "state");
+    assert!(first_staff.data.get("figures").is_some());
+
+    assert_eq!(post(port_b, "/api/tickets/start-day", ""), 200);
+    for _ in 0..5 {
+        assert_eq!(post(port_b, "/api/tickets/take", ""), 201);
+    }
+    assert_eq!(
+        post(port_b, "/api/tickets/call-next", r#"{"desk":"A"}"#),
+        200
+    );
+    assert_eq!(post(port_b, "/api/tickets/recall", r#"{"desk":"A"}"#), 200);
+    assert_eq!(
+        post(port_b, "/api/tickets/call-next", r#"{"desk":"A"}"#),
+        200
+    );
+    assert_eq!(post(port_b, "/api/tickets/no-show", r#"{"desk":"A"}"#), 200);
+    assert_eq!(post(port_b, "/api/tickets/end-day", ""), 200);
+
+    let expected = [
+        "start_day",
+        "take_ticket",
+        "take_ticket",
+        "take_ticket",
+        "take_ticket",
+        "take_ticket",
+        "call_next",
+        "recall",
+        "finish_current",
+        "call_next",
+        "no_show",
+        "end_day",
+    ];
+    for client in [&mut public, &mut staff] {
+        let got: Vec<(u64, String)> = (0..expected.len())
+            .map(|_| {
+                let f = client.next_of("queue");
+                (
+                    f.data["seq"].as_u64().expect("seq"),
+                    f.data["action"].as_str().expect("action").to_owned(),
+                )
+            })
+            .collect();
+        let want: Vec<(u64, String)> = expected
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (i as u64 + 1, a.to_string()))
+            .collect();
+        assert_eq!(got, want, "every event once, in order");
+    }
+    // The state after the burst says where the queue stands.
+    let mut state = public.next_of("state");
+    while state.data["last_event"] != expected.len() {
+        state = public.next_of("state");
+    }
+    assert_eq!(state.data["open"], false);
+    assert_eq!(state.data["queue_length"], 3);
+    assert_eq!(state.data["next_ticket"], 3);
+    assert_eq!(state.data["total_tickets"], 5);
+
+    // A client connecting now starts from the current state.
+    let mut late = SseClient::connect(port_b, false);
+    let f = late.next();
+    assert_eq!(f.event, "state");
+    assert_eq!(f.data["last_event"], expected.len());
+    assert_eq!(f.data["queue_length"], 3);
+}
+
+#[test]
+fn events_flow_again_after_redis_restarts_without_restarting_the_servers() {
+    let mut redis = RedisServer::start();
+    let prefix = unique_prefix().to_string();
+    let (_a, port_a) = server(&redis, &prefix);
+    let (_b, port_b) = server(&redis, &prefix);
+    let mut client = SseClient::connect(port_a, false);
+    assert_eq!(client.next().event, "state");
+    assert_eq!(post(port_b, "/api/tickets/start-day", ""), 200);
+    assert_eq!(client.next_of("queue").data["action"], "start_day");
+
+    redis.stop();
+    assert_eq!(
+        post(port_b, "/api/tickets/take", ""),
+        503,
+        "Redis down: 503"
+    );
+    redis.restart();
+
+    // Redis came back empty (no persistence): the day is closed; open it from B as soon
+    // as B's pool has reconnected.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        match post(port_b, "/api/tickets/start-day", "") {
+            200 => break,
+            code if Instant::now() < deadline => {
+                assert_eq!(code, 503, "only 503 while reconnecting");
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            code => panic!("start-day still answers {code} 15 s after Redis came back"),
+        }
+    }
+    // A's pub/sub listener reconnects with backoff; B's actions must reach A's client.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut takes = 0;
+    let got = loop {
+        assert!(
+            Instant::now() < deadline,
+            "no event reached A after the restart"
+        );
+        assert_eq!(post(port_b, "/api/tickets/take", ""), 201);
+        takes += 1;
+        let f = client.next();
+        if f.event == "queue" {
+            break f;
+        }
+    };
+    assert!(takes >= 1);
+    assert!(
+        ["start_day", "take_ticket"].contains(&got.data["action"].as_str().unwrap_or("")),
+        "{got:?}"
+    );
+}
