@@ -1,0 +1,227 @@
+//! Load tool for the event stream: connects many SSE clients to a running server, then
+//! calls the next ticket a few times and measures, for every client, the delay from the
+//! call-next request to the arrival of its event. Prints median, p99 and max, and the
+//! server's RSS when given its pid.
+//!
+//! ```text
+//! cargo run --release -p tickets-http --example sse_clients -- \
+//!     --port 8000 --token "$TICKETS_API_TOKEN" --clients 1000 --calls 20 [--pid <server pid>]
+//! ```
+//! The server must accept `Authorization: Bearer <token>`; the tool opens the day and
+//! takes the tickets it calls. Loopback only; every loop is bounded.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::sync::{Barrier, Mutex};
+
+#[derive(Clone)]
+struct Args {
+    port: u16,
+    token: String,
+    clients: usize,
+    calls: usize,
+    pid: Option<u32>,
+}
+
+fn args() -> Args {
+    let mut a = Args {
+        port: 8000,
+        token: String::new(),
+        clients: 1000,
+        calls: 20,
+        pid: None,
+    };
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let mut i = 0;
+    while i + 1 < argv.len() {
+        let v = &argv[i + 1];
+        match argv[i].as_str() {
+            "--port" => a.port = v.parse().expect("--port N"),
+            "--token" => a.token = v.clone(),
+            "--clients" => a.clients = v.parse().expect("--clients N"),
+            "--calls" => a.calls = v.parse().expect("--calls N"),
+            "--pid" => a.pid = v.parse().ok(),
+            other => panic!("unknown argument {other}"),
+        }
+        i += 2;
+    }
+    a
+}
+
+/// One request over a fresh connection; returns the status code.
+async fn post(a: &Args, path: &str, body: &str) -> u16 {
+    let mut s = TcpStream::connect(("127.0.0.1", a.port))
+        .await
+        .expect("connect");
+    let req = format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nAuthorization: Bearer {}\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        a.port,
+        a.token,
+        body.len()
+    );
+    s.write_all(req.as_bytes()).await.expect("send");
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer).await;
+    answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Reads an SSE stream (chunked) and reports the arrival time of each `call_next` event
+/// by its sequence number.
+async fn client(
+    a: Args,
+    ready: Arc<Barrier>,
+    arrivals: Arc<Mutex<HashMap<u64, Vec<Instant>>>>,
+    expected: usize,
+) {
+    let mut s = TcpStream::connect(("127.0.0.1", a.port))
+        .await
+        .expect("connect");
+    let req = format!(
+        "GET /api/tickets/events HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nAccept: text/event-stream\r\n\r\n",
+        a.port
+    );
+    s.write_all(req.as_bytes()).await.expect("send");
+    let mut r = BufReader::new(s);
+    let mut line = String::new();
+    loop {
+        line.clear();
+        r.read_line(&mut line).await.expect("headers");
+        if line == "\r\n" {
+            break;
+        }
+    }
+    let mut pending = String::new();
+    let mut got_state = false;
+    let mut seen = 0;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while seen < expected && Instant::now() < deadline {
+        line.clear();
+        let n = tokio::time::timeout(Duration::from_secs(30), r.read_line(&mut line)).await;
+        if !matches!(n, Ok(Ok(k)) if k > 0) {
+            break;
+        }
+        let size = usize::from_str_radix(line.trim(), 16).unwrap_or(0);
+        let mut data = vec![0; size + 2];
+        if r.read_exact(&mut data).await.is_err() {
+            break;
+        }
+        let now = Instant::now();
+        pending.push_str(&String::from_utf8_lossy(&data[..size]));
+        while let Some(end) = pending.find("\n\n") {
+            let frame: String = pending.drain(..end + 2).collect();
+            if frame.contains("event: state") && !got_state {
+                got_state = true;
+                ready.wait().await;
+            } else if frame.contains("event: queue") && frame.contains("\"call_next\"") {
+                if let Some(seq) = frame
+                    .split("\"seq\":")
+                    .nth(1)
+                    .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+                    .and_then(|n| n.parse::<u64>().ok())
+                {
+                    arrivals.lock().await.entry(seq).or_default().push(now);
+                    seen += 1;
+                }
+            }
+        }
+    }
+}
+
+fn rss_kib(pid: u32) -> Option<u64> {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()?
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i]
+}
+
+#[tokio::main]
+async fn main() {
+    let a = args();
+    let idle_rss = a.pid.and_then(rss_kib);
+    post(&a, "/api/tickets/start-day", "").await;
+    for _ in 0..a.calls {
+        post(&a, "/api/tickets/take", "").await;
+    }
+    let ready = Arc::new(Barrier::new(a.clients + 1));
+    let arrivals = Arc::new(Mutex::new(HashMap::new()));
+    let mut tasks = Vec::new();
+    let t_connect = Instant::now();
+    for _ in 0..a.clients {
+        tasks.push(tokio::spawn(client(
+            a.clone(),
+            ready.clone(),
+            arrivals.clone(),
+            a.calls,
+        )));
+    }
+    ready.wait().await;
+    let connect_ms = t_connect.elapsed().as_secs_f64() * 1e3;
+    let connected_rss = a.pid.and_then(rss_kib);
+
+    // Each call's event is matched by seq: the state's last event tells where we start.
+    let mut sent_at = Vec::new();
+    for _ in 0..a.calls {
+        let t = Instant::now();
+        let code = post(&a, "/api/tickets/call-next", r#"{"desk":"bench"}"#).await;
+        assert_eq!(code, 200, "call-next answers 200");
+        sent_at.push(t);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    for t in tasks {
+        let _ = tokio::time::timeout(Duration::from_secs(60), t).await;
+    }
+    let arrivals = arrivals.lock().await;
+    let mut seqs: Vec<u64> = arrivals.keys().copied().collect();
+    seqs.sort();
+    // call_next events come in the order of the calls; a finish event precedes each after
+    // the first, so match the i-th call_next seq with the i-th request.
+    let mut delays = Vec::new();
+    let mut received = 0;
+    for (i, seq) in seqs.iter().enumerate() {
+        let Some(sent) = sent_at.get(i) else { break };
+        for at in &arrivals[seq] {
+            received += 1;
+            delays.push(at.duration_since(*sent).as_secs_f64() * 1e3);
+        }
+    }
+    delays.sort_by(|x, y| x.total_cmp(y));
+    let expected = a.clients * a.calls;
+    println!("clients: {}", a.clients);
+    println!("calls: {}", a.calls);
+    println!("events received: {received} of {expected}");
+    println!("connect all (ms): {connect_ms:.1}");
+    println!("delay median (ms): {:.2}", percentile(&delays, 0.5));
+    println!("delay p99 (ms): {:.2}", percentile(&delays, 0.99));
+    println!(
+        "delay max (ms): {:.2}",
+        delays.last().copied().unwrap_or(f64::NAN)
+    );
+    if let (Some(idle), Some(conn)) = (idle_rss, connected_rss) {
+        println!("server RSS before (MiB): {:.1}", idle as f64 / 1024.0);
+        println!("server RSS with clients (MiB): {:.1}", conn as f64 / 1024.0);
+    }
+    if received < expected {
+        std::process::exit(1);
+    }
+}
