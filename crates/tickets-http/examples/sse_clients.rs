@@ -121,19 +121,24 @@ async fn client(
             if frame.contains("event: state") && !got_state {
                 got_state = true;
                 ready.wait().await;
-            } else if frame.contains("event: queue") && frame.contains("\"call_next\"") {
-                if let Some(seq) = frame
-                    .split("\"seq\":")
-                    .nth(1)
-                    .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
-                    .and_then(|n| n.parse::<u64>().ok())
-                {
-                    arrivals.lock().await.entry(seq).or_default().push(now);
-                    seen += 1;
-                }
+            } else if let Some(seq) = call_seq(&frame) {
+                arrivals.lock().await.entry(seq).or_default().push(now);
+                seen += 1;
             }
         }
     }
+}
+
+/// The `seq` of a `call_next` queue frame.
+fn call_seq(frame: &str) -> Option<u64> {
+    if !(frame.contains("event: queue") && frame.contains("\"call_next\"")) {
+        return None;
+    }
+    frame
+        .split("\"seq\":")
+        .nth(1)
+        .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+        .and_then(|n| n.parse::<u64>().ok())
 }
 
 fn rss_kib(pid: u32) -> Option<u64> {
