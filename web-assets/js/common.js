@@ -22,9 +22,10 @@
     return changed;
   }
 
-  /* Fetches `url` (default: this page) and swaps its live regions. Resolves to the
-   * names of the regions that changed, or null when the page could not be read. */
-  function refresh(url) {
+  /* Fetches `url` (default: this page) and swaps its live regions, unless `stillWanted`
+   * says otherwise by the time the answer arrives. Resolves to the names of the regions
+   * that changed, or null when the page could not be read. */
+  function refresh(url, stillWanted) {
     return fetch(url || window.location.href, {
       credentials: 'same-origin',
       headers: { 'Accept': 'text/html' },
@@ -36,6 +37,7 @@
       }
       if (!res.ok) return null;
       return res.text().then(function (html) {
+        if (stillWanted && !stillWanted()) return null;
         var doc = parser.parseFromString(html, 'text/html');
         document.body.classList.remove('offline');
         return swap(doc);
@@ -69,6 +71,7 @@
       return null;
     }
     var source = new EventSource('/api/tickets/events');
+    window.Tickets.source = source; // the current connection, for diagnostics
     function on(name) {
       source.addEventListener(name, function (e) {
         var data;

@@ -15,13 +15,26 @@
     if (!d || !box || !window.uPlot) return;
     var rows = [d.x].concat(d.series.map(function (s) { return s.values; }));
     if (chart) { chart.setData(rows); return; }
+    var lang = document.documentElement.lang || 'fr';
+    var tz = box.getAttribute('data-tz') || undefined;
+    function hhmm(seconds) {
+      try {
+        return new Date(seconds * 1000).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit', timeZone: tz });
+      } catch (e) {
+        return new Date(seconds * 1000).toLocaleTimeString(lang, { hour: '2-digit', minute: '2-digit' });
+      }
+    }
+    var font = '15px system-ui, sans-serif';
     chart = new window.uPlot({
       width: box.clientWidth || 600,
       height: 260,
       legend: { show: false },
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true }, y: { range: function (u, min, max) { return [0, Math.max(4, max + 1)]; } } },
-      axes: [{}, { values: function (u, v) { return v.map(function (n) { return Number.isInteger(n) ? n : ''; }); } }],
+      axes: [
+        { font: font, stroke: '#374151', space: 70, values: function (u, v) { return v.map(hhmm); } },
+        { font: font, stroke: '#374151', values: function (u, v) { return v.map(function (n) { return Number.isInteger(n) ? n : ''; }); } }
+      ],
       series: [{}].concat(d.series.map(function (s) {
         return { label: s.label, stroke: s.colour, width: 2, points: { show: false } };
       }))

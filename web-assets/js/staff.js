@@ -3,13 +3,15 @@
 (function () {
   'use strict';
   var busy = false;
+  var actions = 0; // a refresh started before an action must not undo what it showed
 
   function send(form) {
     if (busy) return;
     busy = true;
     var button = form.querySelector('button[type="submit"]');
     if (button) button.setAttribute('aria-busy', 'true');
-    fetch(form.action, {
+    actions += 1;
+    fetch(form.getAttribute('action'), {
       method: 'POST',
       credentials: 'same-origin',
       headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
@@ -52,7 +54,11 @@
       var button = document.querySelector('button[data-key="' + e.key.toLowerCase() + '"]');
       if (button) { e.preventDefault(); button.click(); }
     });
-    var refresh = window.Tickets.debounce(150, function () { if (!busy) window.Tickets.refresh(); });
+    var refresh = window.Tickets.debounce(150, function () {
+      if (busy) return;
+      var at = actions;
+      window.Tickets.refresh(null, function () { return !busy && at === actions; });
+    });
     window.Tickets.stream({ state: refresh, queue: refresh });
   });
 })();

@@ -74,7 +74,7 @@ pub async fn page<B: QueueBackend>(
             div class="dash-grid" {
                 section class="card" aria-labelledby="chart-title" {
                     h2 id="chart-title" { (l.t("Actions par minute (60 dernières minutes)", "Actions per minute (last 60 minutes)")) }
-                    div class="chart" data-chart-canvas aria-hidden="true" {}
+                    div class="chart" data-chart-canvas data-tz=(tz.name()) aria-hidden="true" {}
                     (chart_data(l, &snap))
                 }
                 section class="card" aria-labelledby="desks-title" {
@@ -240,7 +240,7 @@ fn logs(l: Lang, snap: &Snapshot, tz: chrono_tz::Tz) -> Markup {
             @if snap.logs.is_empty() {
                 p class="muted" { (l.t("Rien encore aujourd'hui.", "Nothing yet today.")) }
             } @else {
-                ol class="log" {
+                ol class="log" tabindex="0" aria-labelledby="logs-title" {
                     @for e in &snap.logs {
                         li {
                             time datetime=(tickets_core::iso(e.time)) { (clock_time(e.time, tz)) }

@@ -106,10 +106,10 @@ pub async fn page<B: QueueBackend>(
                 data-t-hours="≈ {h} h {mm}"
             {
                 div class="ticket-print" {
-                    p class="ticket-label" { (l.t("Votre ticket", "Your ticket")) }
+                    h1 class="ticket-label" { (l.t("Votre ticket", "Your ticket")) }
                     p class="ticket-number" aria-label=(format!("{} {n}", l.t("Ticket numéro", "Ticket number"))) { (n) }
                     p class="ticket-meta" {
-                        (info.ticket.service) " · " (day) " · " (clock_time(info.ticket.taken_at, tz))
+                        (service_name(&info.ticket.service)) " · " (day_words(l, day)) " · " (clock_time(info.ticket.taken_at, tz))
                     }
                     (state_block(l, &info))
                     @if kiosk {
@@ -133,6 +133,24 @@ pub async fn page<B: QueueBackend>(
             }
         }),
     )
+}
+
+/// A service id as people read it: `poste` → `Poste`, `carte-grise` → `Carte grise`.
+fn service_name(s: &tickets_core::Service) -> String {
+    let text = s.as_str().replace(['-', '_'], " ");
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => text,
+    }
+}
+
+/// A day as people write it: `25/11/2026`, `25 Nov 2026`.
+fn day_words(l: Lang, day: BusinessDay) -> String {
+    match l {
+        Lang::Fr => day.date().format("%d/%m/%Y").to_string(),
+        Lang::En => day.date().format("%-d %b %Y").to_string(),
+    }
 }
 
 /// The live part of the ticket: status, position, wait or desk.

@@ -50,7 +50,7 @@ fn form(req: &HttpRequest, lang: Lang, next: &str, failed: bool) -> HttpResponse
                         autofocus aria-describedby=[failed.then_some("login-error")];
                     button type="submit" class="button button-primary" { (l.t("Se connecter", "Sign in")) }
                 }
-                p class="hint" { (l.t("Le mot de passe est défini par TICKETS_STAFF_PASSWORD, ou affiché au démarrage du serveur.", "The password is set by TICKETS_STAFF_PASSWORD, or printed when the server starts.")) }
+                p class="hint" { (l.t("Réservé au personnel des guichets. Le mot de passe vous est donné par votre responsable.", "For counter staff only. Your manager gives you the password.")) }
             }
         }),
     )

@@ -1,0 +1,81 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { defineConfig } from '@playwright/test';
+
+/** Where the server under test listens (fixed, unlikely to clash). */
+export const PORT = 18765;
+export const BASE_URL = `http://127.0.0.1:${PORT}`;
+
+// `npm test` builds the binary first (`cargo build -p tickets-http --bin tickets`); a bare
+// `npx playwright test` runs whatever binary is there. E2E_SERVER_BIN runs another one
+// (a release build, say).
+const binary = process.env.E2E_SERVER_BIN
+  ? resolve(process.env.E2E_SERVER_BIN)
+  : resolve(__dirname, '..', 'target', 'debug', 'tickets');
+if (!existsSync(binary)) {
+  throw new Error(
+    `${binary} is missing: build it first with \`cd .. && cargo build -p tickets-http --bin tickets\` (or run \`npm test\`)`,
+  );
+}
+
+const serverDir = resolve(__dirname, 'node_modules', '.cache', 'tickets-e2e');
+const serverCopy = resolve(serverDir, 'e2e-queue-server');
+
+export default defineConfig({
+  testDir: './tests',
+  // The tests share one server and so one queue: one at a time, in one worker.
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 5_000 },
+  forbidOnly: !!process.env.CI,
+  reporter: [['list'], ['html', { open: 'never' }]],
+  globalSetup: './global-setup.ts',
+  use: {
+    baseURL: BASE_URL,
+    browserName: 'chromium',
+    headless: true,
+    // The server's business day is in Paris; so are the browsers (uPlot's time axis).
+    timezoneId: 'Europe/Paris',
+    locale: 'fr-FR',
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+    launchOptions: {
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    },
+  },
+  webServer: {
+    // Runs a copy of the binary, so that neither a rebuild nor a script that stops
+    // `target/debug/tickets` by name (another checkout's server, a benchmark) can take
+    // the server away in the middle of the run.
+    command: [
+      `mkdir -p ${JSON.stringify(serverDir)}`,
+      `rm -f ${JSON.stringify(serverCopy)}`,
+      `cp ${JSON.stringify(binary)} ${JSON.stringify(serverCopy)}`,
+      `exec ${JSON.stringify(serverCopy)}`,
+    ].join(' && '),
+    url: `${BASE_URL}/healthz`,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    stdout: 'ignore',
+    stderr: 'pipe',
+    env: {
+      TICKETS_STORE: 'memory',
+      TICKETS_STAFF_PASSWORD: 'e2e-password',
+      TICKETS_TIMEZONE: 'Europe/Paris',
+      TICKETS_BIND: `127.0.0.1:${PORT}`,
+      TICKETS_ALLOWED_HOSTS: 'localhost,127.0.0.1,[::1]',
+      RUST_LOG: 'warn',
+    },
+  },
+});

@@ -1,0 +1,157 @@
+import { copyFileSync, mkdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { BrowserContext, Page } from '@playwright/test';
+import {
+  test, expect, signIn, staffAction, takeTicket, plottedAboveZero, SIZES, type LangCode, type SizeName,
+} from './helpers';
+
+/** Every screenshot: `e2e/screenshots/<page>-<lang>-<size>.png` (not committed). */
+const OUT = resolve(__dirname, '..', 'screenshots');
+/** The curated set for the README (committed). */
+const DOCS = resolve(__dirname, '..', '..', 'docs', 'screenshots');
+
+/** The pages shot. `ticket` is the ticket page in kiosk mode (print button, QR code),
+ * `follow` the same ticket's phone page. */
+type PageName = 'kiosk' | 'ticket' | 'follow' | 'login' | 'staff' | 'dashboard';
+
+/** docs/screenshots/<name> ← screenshots/<source>. */
+const CURATED: [string, string][] = [
+  ['kiosk-fr-kiosk.png', 'kiosk-fr-kiosk.png'],
+  ['ticket-fr-kiosk.png', 'ticket-fr-kiosk.png'],
+  ['ticket-fr-phone.png', 'follow-fr-phone.png'],
+  ['staff-fr-desktop.png', 'staff-fr-desktop.png'],
+  ['dashboard-fr-desktop.png', 'dashboard-fr-desktop.png'],
+  ['login-fr-desktop.png', 'login-fr-desktop.png'],
+  ['staff-en-desktop.png', 'staff-en-desktop.png'],
+  ['dashboard-en-desktop.png', 'dashboard-en-desktop.png'],
+  ['display-fr-board.png', 'display-fr-board.png'],
+];
+
+/** The display board's screen. */
+const BOARD = { width: 1920, height: 1080 };
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A realistic morning: ten tickets, two desks each with a current ticket, three served,
+ * one no-show, four waiting. Answers the tickets shown on the ticket pages. */
+async function realisticDay(staff: BrowserContext): Promise<{ day: string; kioskTicket: number; phoneTicket: number }> {
+  expect(await staffAction(staff, 'reset_day', '1', { confirm: 'yes' })).toBe('reset');
+  expect(await staffAction(staff, 'open_day')).toBe('opened');
+  let day = '';
+  const numbers: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const t = await takeTicket(staff);
+    day = t.day;
+    numbers.push(t.n);
+  }
+  expect(numbers).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+  const steps: [string, string, string][] = [
+    ['call_next', '1', 'called'], // 1 at desk 1
+    ['call_next', '2', 'called'], // 2 at desk 2
+    ['finish', '1', 'finished'], //  1 served
+    ['call_next', '1', 'called'], // 3 at desk 1
+    ['no_show', '2', 'no_show'], //  2 absent
+    ['call_next', '2', 'called'], // 4 at desk 2
+    ['finish', '1', 'finished'], //  3 served
+    ['finish', '2', 'finished'], //  4 served
+    ['call_next', '1', 'called'], // 5 at desk 1
+    ['recall', '1', 'recalled'], //  5 called again
+    ['call_next', '2', 'called'], // 6 at desk 2
+  ];
+  for (const [action, desk, done] of steps) {
+    // A little time between actions, so durations and averages are not all zero.
+    await pause(400);
+    expect(await staffAction(staff, action, desk), `${action} at desk ${desk}`).toBe(done);
+  }
+  return { day, kioskTicket: 10, phoneTicket: 9 };
+}
+
+/** Waits until the page is settled for a picture: fonts, scripts, the chart. */
+async function settle(page: Page, name: PageName): Promise<void> {
+  await page.waitForLoadState('load');
+  await page.evaluate(() => document.fonts.ready.then(() => undefined));
+  if (name === 'dashboard') {
+    const canvas = page.locator('[data-chart-canvas] canvas').first();
+    await expect(canvas).toBeVisible();
+    await expect.poll(() => plottedAboveZero(canvas), { message: 'the chart is drawn' }).toBeGreaterThan(5);
+  }
+  if (name === 'ticket') await expect(page.getByRole('img', { name: /QR/ })).toBeVisible();
+}
+
+test('screenshots of every page, in French and English, at kiosk, desktop and phone sizes', async ({ newContext }) => {
+  test.setTimeout(120_000);
+  mkdirSync(OUT, { recursive: true });
+  const staff = await newContext();
+  await signIn(staff);
+  const { day, kioskTicket, phoneTicket } = await realisticDay(staff);
+
+  const paths: Record<PageName, string> = {
+    kiosk: '/api/tickets/public',
+    ticket: `/api/tickets/follow/${day}/${kioskTicket}?kiosk=1`,
+    follow: `/api/tickets/follow/${day}/${phoneTicket}`,
+    login: '/api/login',
+    staff: '/api/tickets/staff?desk=1',
+    dashboard: '/api/dashboard',
+  };
+  const overflow: string[] = [];
+  for (const lang of ['fr', 'en'] as LangCode[]) {
+    for (const size of Object.keys(SIZES) as SizeName[]) {
+      const context = await newContext({
+        locale: lang === 'fr' ? 'fr-FR' : 'en-GB',
+        viewport: SIZES[size],
+        deviceScaleFactor: 1,
+        isMobile: size === 'phone',
+        hasTouch: size !== 'desktop',
+      });
+      await signIn(context);
+      const page = await context.newPage();
+      for (const name of Object.keys(paths) as PageName[]) {
+        await page.goto(paths[name]);
+        await expect(page.locator('html')).toHaveAttribute('lang', lang);
+        await settle(page, name);
+        // Nothing may stick out sideways (a page that scrolls horizontally).
+        const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        if (wide > 0) overflow.push(`${name}-${lang}-${size}: ${wide}px wider than the screen`);
+        const file = join(OUT, `${name}-${lang}-${size}.png`);
+        await page.screenshot({ path: file, fullPage: false, animations: 'disabled', caret: 'hide' });
+        expect(statSync(file).size, file).toBeGreaterThan(5_000);
+      }
+      // The state the pictures show, checked once per language.
+      if (size === 'desktop') {
+        await page.goto(paths.dashboard);
+        await expect(page.locator('[data-live="figures"] .figure dd').nth(0)).toHaveText('10');
+        await expect(page.locator('[data-live="figures"] .figure dd').nth(1)).toHaveText('4');
+        await expect(page.locator('[data-live="figures"] .figure dd').nth(2)).toHaveText('3');
+        await expect(page.locator('[data-live="figures"] .figure dd').nth(3)).toHaveText('1');
+        await expect(page.locator('[data-live="desks"] tbody tr')).toHaveCount(2);
+        await expect(page.locator('[data-live="desks"] tbody tr td strong')).toHaveText(['5', '6']);
+        await expect(page.locator('[data-live="queue"] tbody tr')).toHaveCount(4);
+      }
+      await context.close();
+    }
+  }
+
+  // The display board, on its 1920×1080 screen.
+  for (const lang of ['fr', 'en'] as LangCode[]) {
+    const context = await newContext({ locale: lang === 'fr' ? 'fr-FR' : 'en-GB', viewport: BOARD });
+    const page = await context.newPage();
+    await page.goto('/api/tickets/display');
+    await expect(page.locator('[data-now-number]')).toHaveText('6');
+    await expect(page.locator('[data-now-desk]')).toHaveText('2');
+    await expect(page.locator('[data-calls] tr')).toHaveCount(2);
+    await page.evaluate(() => document.fonts.ready.then(() => undefined));
+    const wide = await page.evaluate(() => document.documentElement.scrollHeight - window.innerHeight);
+    if (wide > 0) overflow.push(`display-${lang}-board: ${wide}px taller than the screen`);
+    const file = join(OUT, `display-${lang}-board.png`);
+    await page.screenshot({ path: file, fullPage: false, animations: 'disabled', caret: 'hide' });
+    await context.close();
+  }
+
+  // The README's pictures are refreshed on request only, so a test run leaves the tree
+  // as it was: UPDATE_DOCS_SCREENSHOTS=1 npx playwright test screenshots
+  if (process.env.UPDATE_DOCS_SCREENSHOTS) {
+    mkdirSync(DOCS, { recursive: true });
+    for (const [name, source] of CURATED) copyFileSync(join(OUT, source), join(DOCS, name));
+  }
+  expect(overflow, 'pages wider than the screen').toEqual([]);
+});
