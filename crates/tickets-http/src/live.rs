@@ -240,15 +240,12 @@ struct Client {
     _guard: ClientGuard,
 }
 
-/// `GET /api/tickets/events`: the SSE stream (public; staff credentials add figures).
-pub async fn events<B: QueueBackend>(
-    req: HttpRequest,
-    state: web::Data<AppState<B>>,
-    auth: web::Data<Auth>,
-) -> HttpResponse {
-    ensure_started(&state);
-    let hub = &state.live;
-    let staff = auth.is_staff(&req);
+/// One client's stream: the retry hint and the latest state, then every frame, with
+/// keep-alive comments; it ends when the client falls [`CLIENT_BUFFER`] frames behind.
+fn client_stream(
+    hub: &LiveHub,
+    staff: bool,
+) -> impl futures_util::Stream<Item = Result<Bytes, actix_web::Error>> + use<> {
     let rx = hub.tx.subscribe();
     hub.clients.fetch_add(1, Ordering::Relaxed);
     let mut first = format!("retry: {RETRY_MS}\n\n").into_bytes();
@@ -262,7 +259,7 @@ pub async fn events<B: QueueBackend>(
         keep_alive: tokio::time::interval_at(tokio::time::Instant::now() + KEEP_ALIVE, KEEP_ALIVE),
         _guard: ClientGuard(hub.clients.clone()),
     };
-    let stream = futures_util::stream::unfold(client, |mut c| async move {
+    futures_util::stream::unfold(client, |mut c| async move {
         if let Some(first) = c.first.take() {
             return Some((Ok::<_, actix_web::Error>(first), c));
         }
@@ -278,10 +275,71 @@ pub async fn events<B: QueueBackend>(
             },
             _ = c.keep_alive.tick() => Some((Ok(Bytes::from_static(b": keep-alive\n\n")), c)),
         }
-    });
+    })
+}
+
+/// `GET /api/tickets/events`: the SSE stream (public; staff credentials add figures).
+pub async fn events<B: QueueBackend>(
+    req: HttpRequest,
+    state: web::Data<AppState<B>>,
+    auth: web::Data<Auth>,
+) -> HttpResponse {
+    ensure_started(&state);
+    let staff = auth.is_staff(&req);
+    let stream = client_stream(&state.live, staff);
     HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/event-stream"))
         .insert_header((header::CACHE_CONTROL, "no-cache, no-transform"))
         .insert_header(("X-Accel-Buffering", "no"))
         .streaming(stream)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::StreamExt;
+
+    fn frame(i: usize) -> Frame {
+        Frame {
+            public: Bytes::from(format!("event: queue\ndata: {{\"n\":{i}}}\n\n")),
+            staff: Bytes::from(format!(
+                "event: queue\ndata: {{\"n\":{i},\"staff\":true}}\n\n"
+            )),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_client_starts_with_the_retry_hint_and_the_latest_state() {
+        let hub = LiveHub::new(300.0);
+        hub.publish(frame(0), true);
+        let mut public = Box::pin(client_stream(&hub, false));
+        let mut staff = Box::pin(client_stream(&hub, true));
+        let first = public.next().await.unwrap().unwrap();
+        assert!(first.starts_with(b"retry: 2000\n\n"));
+        assert!(String::from_utf8_lossy(&first).ends_with("{\"n\":0}\n\n"));
+        let first = staff.next().await.unwrap().unwrap();
+        assert!(String::from_utf8_lossy(&first).contains("\"staff\":true"));
+        assert_eq!(hub.clients(), 2);
+        drop(public);
+        assert_eq!(hub.clients(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_slow_client_is_dropped_while_a_fast_one_gets_everything() {
+        let hub = LiveHub::new(300.0);
+        let mut slow = Box::pin(client_stream(&hub, false));
+        let mut fast = Box::pin(client_stream(&hub, false));
+        // Both read their first bytes; then the slow one stops reading.
+        slow.next().await.unwrap().unwrap();
+        fast.next().await.unwrap().unwrap();
+        let total = CLIENT_BUFFER * 2;
+        for i in 1..=total {
+            hub.publish(frame(i), false);
+            let got = fast.next().await.unwrap().unwrap();
+            assert!(String::from_utf8_lossy(&got).contains(&format!("{{\"n\":{i}}}")));
+        }
+        // The slow one fell more than the buffer behind: its stream ends (it reconnects).
+        assert!(slow.next().await.is_none());
+        assert_eq!(hub.clients(), 1, "an ended stream no longer counts");
+    }
 }
