@@ -11,6 +11,8 @@ async fn main() -> std::process::ExitCode {
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let config = Config::parse();
     let app = match Application::build(&config).await {
@@ -20,6 +22,12 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    let store = app.store();
+    let port = app.port();
+    let password = app.generated_password().map(str::to_owned);
+    // Start serving (and so handling SIGTERM / Ctrl-C) before announcing the addresses.
+    let server = actix_web::rt::spawn(app.run_until_stopped());
+    tokio::task::yield_now().await;
     let host = config
         .bind
         .rsplit_once(':')
@@ -29,9 +37,9 @@ async fn main() -> std::process::ExitCode {
     } else {
         host
     };
-    let base = format!("http://{host}:{}", app.port());
-    println!("tickets: listening on {base} (store: {})", app.store());
-    if app.store() == "memory" {
+    let base = format!("http://{host}:{port}");
+    println!("tickets: listening on {base} (store: {store})");
+    if store == "memory" {
         println!(
             "tickets: in-memory store: the queue lives in this process only (set REDIS_URL to use Redis)"
         );
@@ -39,10 +47,14 @@ async fn main() -> std::process::ExitCode {
     println!("  kiosk      {base}/api/tickets/public");
     println!("  staff      {base}/api/tickets/staff");
     println!("  dashboard  {base}/api/dashboard");
-    if let Some(p) = app.generated_password() {
+    println!("  display    {base}/api/tickets/display");
+    if let Some(p) = password {
         println!("  staff password (generated; set TICKETS_STAFF_PASSWORD to choose one): {p}");
     }
-    match app.run_until_stopped().await {
+    match server
+        .await
+        .unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    {
         Ok(()) => {
             println!("tickets: stopped");
             std::process::ExitCode::SUCCESS
