@@ -3,8 +3,8 @@
 
 use tickets_core::testing::{RedisServer, unique_prefix};
 use tickets_core::{
-    BusinessCalendar, DeskId, ManualClock, QueueConfig, RedisBackend, SnapshotOptions,
-    TakeRequest, TicketQueue,
+    BusinessCalendar, DeskId, ManualClock, QueueConfig, RedisBackend, SnapshotOptions, TakeRequest,
+    TicketQueue,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -49,9 +49,18 @@ async fn acknowledged_tickets_survive_a_redis_crash_with_the_append_only_file() 
     assert_eq!(snap.total_tickets, 200);
     assert_eq!(snap.current_ticket.map(|n| n.get()), Some(1));
     let waiting: Vec<u64> = snap.waiting_list.iter().map(|t| t.number.get()).collect();
-    assert_eq!(waiting, (2..=200).collect::<Vec<_>>(), "every ticket, in order");
     assert_eq!(
-        q.take(TakeRequest::default()).await.unwrap().ticket.number.get(),
+        waiting,
+        (2..=200).collect::<Vec<_>>(),
+        "every ticket, in order"
+    );
+    assert_eq!(
+        q.take(TakeRequest::default())
+            .await
+            .unwrap()
+            .ticket
+            .number
+            .get(),
         201,
         "numbering goes on"
     );

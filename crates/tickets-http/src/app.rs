@@ -229,6 +229,7 @@ pub fn routes<B: QueueBackend>(cfg: &mut web::ServiceConfig) {
     cfg.service(only("/healthz", "GET", get().to(health::healthz)))
         .service(only("/readyz", "GET", get().to(health::readyz::<B>)))
         .service(only("/", "GET", get().to(root)))
+        .service(only("/metrics", "GET", get().to(crate::metrics::render)))
         .service(only("/assets/{path:.*}", "GET", get().to(assets::serve)))
         .service(only(
             "/api/tickets/status",
@@ -385,6 +386,7 @@ pub fn app<B: QueueBackend>(
         .wrap(from_fn(crate::lang::remember_lang))
         .wrap(from_fn(guard_requests))
         .wrap(from_fn(json_errors))
+        .wrap(from_fn(crate::metrics::record_requests))
         .wrap(security_headers())
         .wrap(tracing_actix_web::TracingLogger::default())
 }
@@ -420,10 +422,13 @@ impl Application {
         };
         let port = listener.local_addr().map_err(bind_err)?.port();
         let store = backend.name();
+        let backend = crate::metrics::Instrumented(backend);
         let state = web::Data::new(AppState::new(
             TicketQueue::with_clock(backend, tickets_core::SystemClock, queue_config(config)),
             store,
         ));
+        // Live updates and the queue metrics follow the event feed from the start.
+        crate::live::ensure_started(&state);
         let auth = Auth::new(config.staff_password.clone(), config.api_token.clone());
         let auth_data = web::Data::new(auth.clone());
         let hosts = web::Data::new(AllowedHosts::new(&config.allowed_hosts));

@@ -18,6 +18,15 @@ pub enum StoreKind {
     Redis,
 }
 
+/// How logs are written (to standard error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Lines for people.
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
 /// The server's configuration.
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -77,6 +86,10 @@ pub struct Config {
     /// Service time assumed before anyone was served today, in seconds.
     #[arg(long, env = "TICKETS_DEFAULT_SERVICE_SECONDS", default_value_t = 300.0)]
     pub default_service_seconds: f64,
+
+    /// Log format: text or json (one object per line). Filter with RUST_LOG.
+    #[arg(long, env = "TICKETS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
 }
 
 fn parse_prefix(s: &str) -> Result<KeyPrefix, String> {
@@ -103,6 +116,7 @@ impl Config {
             api_token: None,
             redis_timeout_seconds: 2.0,
             default_service_seconds: 300.0,
+            log_format: LogFormat::Text,
         }
     }
 

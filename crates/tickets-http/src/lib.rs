@@ -11,7 +11,8 @@ pub mod auth;
 pub mod config;
 pub mod lang;
 pub mod live;
+pub mod metrics;
 pub mod pages;
 
 pub use app::{AppState, Application, StartupError, app, backend_from, queue_config};
-pub use config::{Config, StoreKind};
+pub use config::{Config, LogFormat, StoreKind};

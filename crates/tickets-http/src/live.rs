@@ -85,8 +85,8 @@ impl LiveHub {
     }
 }
 
-/// Starts the hub's reader for `state` if it is not running.
-fn ensure_started<B: QueueBackend>(state: &web::Data<AppState<B>>) {
+/// Starts the hub's reader for `state` if it is not running (needs a Tokio runtime).
+pub fn ensure_started<B: QueueBackend>(state: &web::Data<AppState<B>>) {
     if state.live.started.swap(true, Ordering::AcqRel) {
         return;
     }
@@ -109,11 +109,15 @@ async fn run<B: QueueBackend>(state: &web::Data<AppState<B>>) {
             received = events.recv() => {
                 match received {
                     Ok(event) => {
+                        observe(&event);
                         hub.publish(event_frame(&event), false);
                         // Take the rest of a burst before reading the state once.
                         while let Some(more) = events.recv().now_or_never() {
                             match more {
-                                Ok(event) => hub.publish(event_frame(&event), false),
+                                Ok(event) => {
+                                    observe(&event);
+                                    hub.publish(event_frame(&event), false);
+                                }
                                 Err(Missed::Closed) => return,
                                 Err(_) => break,
                             }
@@ -127,6 +131,12 @@ async fn run<B: QueueBackend>(state: &web::Data<AppState<B>>) {
             _ = refresh.tick() => publish_state(state, &mut last_state, false).await,
         }
     }
+}
+
+/// Metrics of the shared event feed.
+fn observe(e: &QueueEvent) {
+    metrics::gauge!("queue_length").set(e.queue_length as f64);
+    metrics::counter!("queue_events_total", "action" => e.action.as_str()).increment(1);
 }
 
 /// Reads the state and publishes it (always after events; on the timer only when it
@@ -228,7 +238,8 @@ struct ClientGuard(Arc<AtomicUsize>);
 
 impl Drop for ClientGuard {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::Relaxed);
+        let now = self.0.fetch_sub(1, Ordering::Relaxed) - 1;
+        metrics::gauge!("sse_clients").set(now as f64);
     }
 }
 
@@ -247,7 +258,8 @@ fn client_stream(
     staff: bool,
 ) -> impl futures_util::Stream<Item = Result<Bytes, actix_web::Error>> + use<> {
     let rx = hub.tx.subscribe();
-    hub.clients.fetch_add(1, Ordering::Relaxed);
+    let now = hub.clients.fetch_add(1, Ordering::Relaxed) + 1;
+    metrics::gauge!("sse_clients").set(now as f64);
     let mut first = format!("retry: {RETRY_MS}\n\n").into_bytes();
     if let Some(frame) = hub.latest() {
         first.extend_from_slice(if staff { &frame.staff } else { &frame.public });

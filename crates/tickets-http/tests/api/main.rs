@@ -7,6 +7,7 @@
 mod helpers;
 
 mod live;
+mod metrics;
 
 mod auth;
 mod errors;

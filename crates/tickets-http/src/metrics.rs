@@ -1,0 +1,184 @@
+//! Prometheus metrics at `GET /metrics` (staff: session cookie or bearer token).
+//!
+//! | metric | kind | labels | what |
+//! |---|---|---|---|
+//! | `http_requests_total` | counter | `method`, `route`, `status` | requests answered |
+//! | `http_request_duration_seconds` | histogram | `method`, `route` | time to the response head |
+//! | `store_operation_duration_seconds` | histogram | `op` | one queue operation on the store |
+//! | `store_errors_total` | counter | `op`, `kind` | failed store operations (`unavailable`, `internal`) |
+//! | `tickets_taken_total`, `tickets_called_total`, `tickets_served_total`, `tickets_no_show_total` | counter | | tickets through this server |
+//! | `ticket_wait_seconds` | histogram | | taken → called, for tickets called through this server |
+//! | `ticket_service_seconds` | histogram | | called → finished, for tickets finished through this server |
+//! | `queue_length` | gauge | | tickets waiting (from the shared event feed) |
+//! | `queue_events_total` | counter | `action` | events seen by this server (from every server) |
+//! | `sse_clients` | gauge | | event-stream clients connected to this server |
+
+use std::sync::OnceLock;
+use std::time::Instant;
+
+use actix_web::HttpResponse;
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::header;
+use actix_web::middleware::Next;
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use tickets_core::{
+    Called, DayChange, DeskId, ErrorKind, EventStream, Moment, QueueBackend, QueueStatus, Reset,
+    Result, Snapshot, SnapshotOptions, TakeRequest, Taken, Ticket, TicketLookup, TicketNumber,
+};
+
+use crate::auth::Staff;
+
+const LATENCY: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
+const MINUTES: [f64; 10] = [
+    30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1200.0, 1800.0, 2700.0, 3600.0,
+];
+
+/// The process's recorder (installed once; `None` if another recorder was installed first).
+pub fn handle() -> Option<&'static PrometheusHandle> {
+    static HANDLE: OnceLock<Option<PrometheusHandle>> = OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            let builder = PrometheusBuilder::new()
+                .set_buckets_for_metric(Matcher::Suffix("duration_seconds".into()), &LATENCY)
+                .and_then(|b| b.set_buckets_for_metric(Matcher::Prefix("ticket_".into()), &MINUTES))
+                .ok()?;
+            builder.install_recorder().ok()
+        })
+        .as_ref()
+}
+
+/// `GET /metrics` (staff).
+pub async fn render(_staff: Staff) -> HttpResponse {
+    let body = handle()
+        .map(|h| {
+            h.run_upkeep();
+            h.render()
+        })
+        .unwrap_or_default();
+    HttpResponse::Ok()
+        .insert_header((
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body)
+}
+
+/// Counts every request by route pattern and status, and times it.
+pub async fn record_requests(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> std::result::Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    handle();
+    let start = Instant::now();
+    let method = req.method().to_string();
+    let res = next.call(req).await?;
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let status = res.status().as_u16().to_string();
+    metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status)
+        .increment(1);
+    metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
+        .record(start.elapsed().as_secs_f64());
+    Ok(res)
+}
+
+/// A backend that measures each operation of the one it wraps, and counts tickets.
+#[derive(Debug, Clone)]
+pub struct Instrumented<B>(pub B);
+
+fn seconds_between(from: chrono::DateTime<chrono::Utc>, to: chrono::DateTime<chrono::Utc>) -> f64 {
+    (to - from).num_microseconds().unwrap_or(0).max(0) as f64 / 1e6
+}
+
+fn served(t: &Ticket) {
+    metrics::counter!("tickets_served_total").increment(1);
+    if let (Some(c), Some(f)) = (t.called_at, t.finished_at) {
+        metrics::histogram!("ticket_service_seconds").record(seconds_between(c, f));
+    }
+}
+
+async fn timed<T>(op: &'static str, fut: impl Future<Output = Result<T>>) -> Result<T> {
+    let start = Instant::now();
+    let out = fut.await;
+    metrics::histogram!("store_operation_duration_seconds", "op" => op)
+        .record(start.elapsed().as_secs_f64());
+    if let Err(e) = &out {
+        let kind = match e.kind() {
+            ErrorKind::Unavailable => "unavailable",
+            ErrorKind::Internal => "internal",
+            _ => "refused",
+        };
+        metrics::counter!("store_errors_total", "op" => op, "kind" => kind).increment(1);
+    }
+    out
+}
+
+impl<B: QueueBackend> QueueBackend for Instrumented<B> {
+    async fn open_day(&self, at: &Moment) -> Result<DayChange> {
+        timed("open_day", self.0.open_day(at)).await
+    }
+    async fn close_day(&self, at: &Moment) -> Result<DayChange> {
+        timed("close_day", self.0.close_day(at)).await
+    }
+    async fn reset_day(&self, at: &Moment) -> Result<Reset> {
+        timed("reset_day", self.0.reset_day(at)).await
+    }
+    async fn take(&self, at: &Moment, req: &TakeRequest) -> Result<Taken> {
+        let taken = timed("take", self.0.take(at, req)).await?;
+        if !taken.replayed {
+            metrics::counter!("tickets_taken_total").increment(1);
+        }
+        Ok(taken)
+    }
+    async fn call_next(&self, at: &Moment, desk: &DeskId) -> Result<Called> {
+        let called = timed("call_next", self.0.call_next(at, desk)).await?;
+        if let Some(t) = &called.finished {
+            served(t);
+        }
+        if let Some(t) = &called.called {
+            metrics::counter!("tickets_called_total").increment(1);
+            if let Some(c) = t.called_at {
+                metrics::histogram!("ticket_wait_seconds").record(seconds_between(t.taken_at, c));
+            }
+        }
+        Ok(called)
+    }
+    async fn finish(&self, at: &Moment, desk: &DeskId) -> Result<Option<Ticket>> {
+        let t = timed("finish", self.0.finish(at, desk)).await?;
+        if let Some(t) = &t {
+            served(t);
+        }
+        Ok(t)
+    }
+    async fn recall(&self, at: &Moment, desk: &DeskId) -> Result<Option<Ticket>> {
+        timed("recall", self.0.recall(at, desk)).await
+    }
+    async fn no_show(&self, at: &Moment, desk: &DeskId) -> Result<Option<Ticket>> {
+        let t = timed("no_show", self.0.no_show(at, desk)).await?;
+        if t.is_some() {
+            metrics::counter!("tickets_no_show_total").increment(1);
+        }
+        Ok(t)
+    }
+    async fn status(&self, at: &Moment, desk: &DeskId) -> Result<QueueStatus> {
+        timed("status", self.0.status(at, desk)).await
+    }
+    async fn snapshot(&self, at: &Moment, opts: SnapshotOptions) -> Result<Snapshot> {
+        timed("snapshot", self.0.snapshot(at, opts)).await
+    }
+    async fn ticket(&self, at: &Moment, number: TicketNumber) -> Result<TicketLookup> {
+        timed("ticket", self.0.ticket(at, number)).await
+    }
+    async fn ping(&self) -> Result<()> {
+        timed("ping", self.0.ping()).await
+    }
+    fn events(&self) -> EventStream {
+        self.0.events()
+    }
+}
