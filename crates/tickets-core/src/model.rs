@@ -825,7 +825,9 @@ pub struct Snapshot {
     pub waiting_tickets: u64,
     /// The first waiting tickets, in order (at most the limit asked, 50 by default).
     pub waiting_list: Vec<Ticket>,
-    /// The last log entries, newest first (at most the limit asked, 50 by default).
+    /// The last log entries, newest first (at most the limit asked, 50 by default); in JSON
+    /// as the original log lines (`<time>|<action>[:<ticket>][@<desk>]`).
+    #[serde(with = "log_lines")]
     pub logs: Vec<LogEntry>,
     /// Tickets taken today.
     pub total_tickets: u64,
@@ -845,6 +847,24 @@ pub struct Snapshot {
     pub activity: Vec<MinuteActivity>,
     /// The number of the last event of the day (0 when none).
     pub last_event: u64,
+}
+
+/// Serde for log entries as their text lines.
+mod log_lines {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use super::LogEntry;
+
+    pub(crate) fn serialize<S: Serializer>(logs: &[LogEntry], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(logs.iter().map(|l| l.to_string()))
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<LogEntry>, D::Error> {
+        Vec::<String>::deserialize(d)?
+            .iter()
+            .map(|l| l.parse().map_err(serde::de::Error::custom))
+            .collect()
+    }
 }
 
 /// How much a snapshot lists.

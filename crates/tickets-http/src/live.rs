@@ -52,6 +52,9 @@ pub struct LiveHub {
     started: AtomicBool,
     clients: Arc<AtomicUsize>,
     default_service_seconds: f64,
+    /// Set when the state changed while nobody was connected; the next client asks for it.
+    stale: AtomicBool,
+    wake: tokio::sync::Notify,
 }
 
 impl LiveHub {
@@ -64,6 +67,8 @@ impl LiveHub {
             started: AtomicBool::new(false),
             clients: Arc::new(AtomicUsize::new(0)),
             default_service_seconds,
+            stale: AtomicBool::new(true),
+            wake: tokio::sync::Notify::new(),
         }
     }
 
@@ -80,6 +85,7 @@ impl LiveHub {
         let frame = Arc::new(frame);
         if let (true, Ok(mut l)) = (keep, self.latest.lock()) {
             *l = Some(frame.clone());
+            self.stale.store(false, Ordering::Release);
         }
         let _ = self.tx.send(frame);
     }
@@ -126,9 +132,21 @@ async fn run<B: QueueBackend>(state: &web::Data<AppState<B>>) {
                     Err(Missed::Closed) => return,
                     Err(missed) => tracing::info!(%missed, "live: reading the state again"),
                 }
-                publish_state(state, &mut last_state, true).await;
+                // Nobody listening: no store read; the next client gets a fresh state.
+                if hub.clients() > 0 {
+                    publish_state(state, &mut last_state, true).await;
+                } else {
+                    hub.stale.store(true, Ordering::Release);
+                }
             }
-            _ = refresh.tick() => publish_state(state, &mut last_state, false).await,
+            _ = hub.wake.notified() => publish_state(state, &mut last_state, true).await,
+            _ = refresh.tick() => {
+                if hub.clients() > 0 {
+                    publish_state(state, &mut last_state, false).await;
+                } else {
+                    hub.stale.store(true, Ordering::Release);
+                }
+            }
         }
     }
 }
@@ -261,7 +279,10 @@ fn client_stream(
     let now = hub.clients.fetch_add(1, Ordering::Relaxed) + 1;
     metrics::gauge!("sse_clients").set(now as f64);
     let mut first = format!("retry: {RETRY_MS}\n\n").into_bytes();
-    if let Some(frame) = hub.latest() {
+    if hub.stale.swap(false, Ordering::AcqRel) {
+        // The hub sends a fresh state to everyone in a moment.
+        hub.wake.notify_one();
+    } else if let Some(frame) = hub.latest() {
         first.extend_from_slice(if staff { &frame.staff } else { &frame.public });
     }
     let client = Client {

@@ -2,7 +2,7 @@
 //! the queue lives here.
 
 use actix_web::{HttpRequest, HttpResponse, web};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use tickets_core::{
     QueueBackend, Snapshot, SnapshotOptions, TakeRequest, Taken, TicketInfo, TicketNumber,
@@ -42,16 +42,24 @@ pub struct SnapshotQuery {
     activity_minutes: Option<u32>,
 }
 
-/// The snapshot as JSON: the original `logs` as lines, the entries as objects beside.
-pub fn snapshot_json(snap: &Snapshot) -> Value {
-    let mut v = serde_json::to_value(snap).unwrap_or(Value::Null);
-    if let Value::Object(map) = &mut v {
-        let lines: Vec<String> = snap.logs.iter().map(|l| l.to_string()).collect();
-        if let Some(entries) = map.insert("logs".into(), json!(lines)) {
-            map.insert("log_entries".into(), entries);
+/// The snapshot's JSON: every field of [`Snapshot`] (whose `logs` are the original log
+/// lines), and the same entries as objects in `log_entries`. Serialized straight from the
+/// borrowed snapshot, without an intermediate JSON tree.
+#[derive(Serialize)]
+pub struct SnapshotBody<'a> {
+    #[serde(flatten)]
+    snapshot: &'a Snapshot,
+    log_entries: &'a [tickets_core::LogEntry],
+}
+
+impl<'a> SnapshotBody<'a> {
+    /// The body of `snapshot`.
+    pub fn new(snapshot: &'a Snapshot) -> Self {
+        Self {
+            snapshot,
+            log_entries: &snapshot.logs,
         }
     }
-    v
 }
 
 /// `GET /api/tickets/snapshot` (staff)
@@ -67,7 +75,7 @@ pub async fn snapshot<B: QueueBackend>(
         activity_minutes: query.activity_minutes.unwrap_or(d.activity_minutes),
     };
     let snap = state.queue.snapshot(opts).await?;
-    Ok(HttpResponse::Ok().json(snapshot_json(&snap)))
+    Ok(HttpResponse::Ok().json(SnapshotBody::new(&snap)))
 }
 
 /// `POST /api/tickets/start-day` (staff)
@@ -107,14 +115,26 @@ pub fn follow_path(taken_day: &tickets_core::BusinessDay, n: TicketNumber) -> St
 }
 
 /// The JSON of a take.
-pub fn taken_json(t: &Taken) -> Value {
-    json!({
-        "day": t.day,
-        "ticket": t.ticket,
-        "waiting_before": t.waiting_before,
-        "replayed": t.replayed,
-        "ticket_url": follow_path(&t.day, t.ticket.number),
-    })
+#[derive(Serialize)]
+pub struct TakenBody<'a> {
+    day: tickets_core::BusinessDay,
+    ticket: &'a tickets_core::Ticket,
+    waiting_before: u64,
+    replayed: bool,
+    ticket_url: String,
+}
+
+impl<'a> TakenBody<'a> {
+    /// The body of `t`.
+    pub fn new(t: &'a Taken) -> Self {
+        Self {
+            day: t.day,
+            ticket: &t.ticket,
+            waiting_before: t.waiting_before,
+            replayed: t.replayed,
+            ticket_url: follow_path(&t.day, t.ticket.number),
+        }
+    }
 }
 
 /// `POST /api/tickets/take`: 201 with the ticket; 200 when an `Idempotency-Key` matched an
@@ -136,7 +156,7 @@ pub async fn take<B: QueueBackend>(
     } else {
         HttpResponse::Created()
     };
-    Ok(res.json(taken_json(&taken)))
+    Ok(res.json(TakenBody::new(&taken)))
 }
 
 async fn desk_body(

@@ -3,6 +3,7 @@
 -- KEYS, ARGV 1-7: see lib.lua.
 -- ARGV[8] desk
 -- Returns: JSON {"finished": {hash}|absent, "called": {hash}|absent, "waiting": n}
+check_layout()
 local desk = ARGV[8]
 -- Read and check everything before the first write.
 local prev = current_of(desk)

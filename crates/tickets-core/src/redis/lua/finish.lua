@@ -2,6 +2,7 @@
 -- KEYS, ARGV 1-7: see lib.lua.
 -- ARGV[8] desk, ARGV[9] the status to give: "completed" | "no_show"
 -- Returns: JSON {"ticket": {hash}} | {} when the desk has no current ticket
+check_layout()
 local desk, status = ARGV[8], ARGV[9]
 if status ~= 'completed' and status ~= 'no_show' then
   return redis.error_reply('ERR finish.lua: unknown status ' .. tostring(status))

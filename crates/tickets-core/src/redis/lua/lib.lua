@@ -162,7 +162,4 @@ local function position(n)
   return redis.call('LPOS', K_QUEUE, n) or nil
 end
 
--- Every script starts with the layout check.
-check_layout()
-
--- (scripts follow)
+-- (scripts follow; those that write start with check_layout())

@@ -2,6 +2,7 @@
 -- KEYS, ARGV 1-7: see lib.lua.
 -- ARGV[8] desk
 -- Returns: JSON {"ticket": {hash}} | {} when the desk has no current ticket
+check_layout()
 local desk = ARGV[8]
 local n = current_of(desk)
 if not n then

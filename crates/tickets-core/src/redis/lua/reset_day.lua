@@ -3,6 +3,7 @@
 -- (stats.seq) is kept so that event ids never go back. Logs reset_day.
 -- KEYS, ARGV 1-7: see lib.lua. No operation arguments.
 -- Returns: JSON {"tickets_removed": n}
+check_layout()
 local counter = tonumber(redis.call('GET', K_COUNTER) or '0')
 if not counter then
   fail('counter is not a number')

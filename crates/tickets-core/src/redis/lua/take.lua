@@ -3,6 +3,7 @@
 -- ARGV[8] service, ARGV[9] idempotency key ("" for none)
 -- Returns: JSON {"closed": true}
 --        | {"ticket": {hash}, "waiting_before": n, "replayed": bool}
+check_layout()
 local service, idem = ARGV[8], ARGV[9]
 if idem ~= '' then
   local known = redis.call('HGET', K_IDEM, idem)
