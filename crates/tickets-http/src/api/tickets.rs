@@ -196,8 +196,33 @@ pub async fn call_next<B: QueueBackend>(
     }))
 }
 
-fn no_current(lang: Lang, desk: &tickets_core::DeskId) -> Value {
-    json!({"message": lang.t("Aucun ticket en cours", "No current ticket"), "desk": desk})
+/// Runs an action on a desk's current ticket and answers `{"<key>": n, "desk", "ticket"}`,
+/// or the original "Aucun ticket en cours" message when the desk has none.
+async fn current_ticket_action<Fut>(
+    req: &HttpRequest,
+    payload: web::Payload,
+    lang: Lang,
+    key: &str,
+    act: impl FnOnce(tickets_core::DeskId) -> Fut,
+) -> Result<HttpResponse, ApiError>
+where
+    Fut:
+        Future<Output = tickets_core::Result<(tickets_core::DeskId, Option<tickets_core::Ticket>)>>,
+{
+    let desk = desk_body(req, payload).await?;
+    let (desk, ticket) = act(desk).await?;
+    Ok(HttpResponse::Ok().json(match ticket {
+        Some(t) => {
+            let mut body = serde_json::Map::new();
+            body.insert(key.to_owned(), json!(t.number));
+            body.insert("desk".into(), json!(desk));
+            body.insert("ticket".into(), json!(t));
+            Value::Object(body)
+        }
+        None => {
+            json!({"message": lang.t("Aucun ticket en cours", "No current ticket"), "desk": desk})
+        }
+    }))
 }
 
 /// `POST /api/tickets/finish-current` (staff), body `{"desk": "…"}` optional.
@@ -208,13 +233,11 @@ pub async fn finish_current<B: QueueBackend>(
     payload: web::Payload,
     lang: Lang,
 ) -> Result<HttpResponse, ApiError> {
-    let desk = desk_body(&req, payload).await?;
-    Ok(
-        HttpResponse::Ok().json(match state.queue.finish(&desk).await? {
-            Some(t) => json!({"finished_ticket": t.number, "desk": desk, "ticket": t}),
-            None => no_current(lang, &desk),
-        }),
-    )
+    current_ticket_action(&req, payload, lang, "finished_ticket", |desk| async move {
+        let t = state.queue.finish(&desk).await?;
+        Ok((desk, t))
+    })
+    .await
 }
 
 /// `POST /api/tickets/recall` (staff), body `{"desk": "…"}` optional.
@@ -225,13 +248,11 @@ pub async fn recall<B: QueueBackend>(
     payload: web::Payload,
     lang: Lang,
 ) -> Result<HttpResponse, ApiError> {
-    let desk = desk_body(&req, payload).await?;
-    Ok(
-        HttpResponse::Ok().json(match state.queue.recall(&desk).await? {
-            Some(t) => json!({"recalled_ticket": t.number, "desk": desk, "ticket": t}),
-            None => no_current(lang, &desk),
-        }),
-    )
+    current_ticket_action(&req, payload, lang, "recalled_ticket", |desk| async move {
+        let t = state.queue.recall(&desk).await?;
+        Ok((desk, t))
+    })
+    .await
 }
 
 /// `POST /api/tickets/no-show` (staff), body `{"desk": "…"}` optional.
@@ -242,13 +263,11 @@ pub async fn no_show<B: QueueBackend>(
     payload: web::Payload,
     lang: Lang,
 ) -> Result<HttpResponse, ApiError> {
-    let desk = desk_body(&req, payload).await?;
-    Ok(
-        HttpResponse::Ok().json(match state.queue.no_show(&desk).await? {
-            Some(t) => json!({"no_show_ticket": t.number, "desk": desk, "ticket": t}),
-            None => no_current(lang, &desk),
-        }),
-    )
+    current_ticket_action(&req, payload, lang, "no_show_ticket", |desk| async move {
+        let t = state.queue.no_show(&desk).await?;
+        Ok((desk, t))
+    })
+    .await
 }
 
 /// Parses a ticket number from a path segment (404-free: a bad number is a 422).

@@ -71,15 +71,21 @@ local function micros(v, where)
   return tonumber(s) * 1000000 + tonumber(f)
 end
 
--- A ticket hash as a table, or nil.
-local function ticket_table(n)
-  local flat = redis.call('HGETALL', ticket_key(n))
-  if #flat == 0 then
-    return nil
-  end
+-- A hash as a table (empty when the key does not exist).
+local function hash_table(key)
+  local flat = redis.call('HGETALL', key)
   local t = {}
   for i = 1, #flat, 2 do
     t[flat[i]] = flat[i + 1]
+  end
+  return t, #flat
+end
+
+-- A ticket hash as a table, or nil.
+local function ticket_table(n)
+  local t, size = hash_table(ticket_key(n))
+  if size == 0 then
+    return nil
   end
   return t
 end
@@ -149,12 +155,7 @@ local function end_ticket(desk, n, status)
 end
 
 local function stats_table()
-  local flat = redis.call('HGETALL', K_STATS)
-  local t = {}
-  for i = 1, #flat, 2 do
-    t[flat[i]] = flat[i + 1]
-  end
-  return t
+  return (hash_table(K_STATS))
 end
 
 -- Position of ticket n in the queue (0 = next), or nil.
