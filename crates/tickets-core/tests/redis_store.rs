@@ -59,9 +59,16 @@ fn at(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).single().unwrap()
 }
 
+/// Every key of the (throwaway, test-only) server, by cursor iteration.
+async fn all_keys(conn: &mut MultiplexedConnection) -> Vec<String> {
+    use redis::AsyncCommands;
+    let iter = conn.scan::<String>().await.expect("iterate over the keys");
+    iter.map(|k| k.expect("a key name")).collect().await
+}
+
 /// Every key of the server that belongs to `day`, with its TTL in seconds.
 async fn keys_of_day(conn: &mut MultiplexedConnection, day: BusinessDay) -> BTreeMap<String, i64> {
-    let all: Vec<String> = redis::cmd("KEYS").arg("*").query_async(conn).await.unwrap();
+    let all = all_keys(conn).await;
     let tag = format!("{{{day}}}");
     let mut out = BTreeMap::new();
     for key in all.into_iter().filter(|k| k.contains(&tag)) {
@@ -147,11 +154,7 @@ async fn every_key_written_expires_with_the_day_and_is_counted_by_the_snapshot()
 
     // Nothing else was written anywhere: every key of the server is a key of one of the
     // two days, under the prefix and the day's hash tag.
-    let all: Vec<String> = redis::cmd("KEYS")
-        .arg("*")
-        .query_async(&mut conn)
-        .await
-        .unwrap();
+    let all = all_keys(&mut conn).await;
     let mut counted = snap.key_count;
     clock.set(at(2026, 11, 25, 23, 30));
     counted += q
