@@ -178,6 +178,34 @@ mod tests {
         assert!(Error::Unavailable(Box::new(io)).is_transient());
     }
 
+    #[cfg(feature = "redis")]
+    #[test]
+    fn a_cluster_that_refuses_or_is_down_is_unavailable() {
+        let server = |reply: &str| -> Error {
+            redis::parse_redis_value(format!("{reply}\r\n").as_bytes())
+                .and_then(redis::Value::extract_error)
+                .expect_err("an error reply")
+                .into()
+        };
+        for reply in [
+            "-MOVED 3999 127.0.0.1:7001",
+            "-ASK 3999 127.0.0.1:7001",
+            "-TRYAGAIN Multiple keys request during rehashing of slot",
+            "-CLUSTERDOWN The cluster is down",
+            "-MASTERDOWN Link with MASTER is down",
+            "-READONLY You can't write against a read only replica.",
+        ] {
+            assert_eq!(server(reply).kind(), ErrorKind::Unavailable, "{reply}");
+        }
+        let lost: Error =
+            redis::RedisError::from((redis::ErrorKind::ClusterConnectionNotFound, "no node"))
+                .into();
+        assert_eq!(lost.kind(), ErrorKind::Unavailable);
+        // A call across slots would be a defect of ours, not an outage.
+        let cross = server("-CROSSSLOT Keys in request don't hash to the same slot");
+        assert_eq!(cross.kind(), ErrorKind::Internal);
+    }
+
     #[test]
     fn validation_error_reads_as_a_sentence() {
         let e = ValidationError::new("desk", "use 1 to 16 letters, digits, '-' or '_'");

@@ -129,4 +129,34 @@ mod tests {
         );
         assert_eq!(channel(&KeyPrefix::default()), "tickets:events");
     }
+
+    #[test]
+    fn every_key_of_a_day_is_in_the_slot_of_its_day() {
+        use redis::cluster_routing::Slot;
+        let prefixes = [
+            KeyPrefix::default(),
+            KeyPrefix::parse("post-office:paris-15").unwrap(),
+            KeyPrefix::parse("a.b_c-d:e").unwrap(),
+        ];
+        for prefix in &prefixes {
+            for day in ["2026-11-24", "2026-11-25", "2027-01-01", "2030-02-28"] {
+                let day: BusinessDay = day.parse().unwrap();
+                let slot = Slot::for_key(day.to_string());
+                let keys = day_keys(prefix, day);
+                // Every KEYS entry, the ticket key base included.
+                for key in &keys {
+                    assert_eq!(Slot::for_key(key), slot, "{key}");
+                }
+                // And every key a script builds from the base.
+                for n in [1, 42, 999_999] {
+                    let key = format!("{}{n}", keys[9]);
+                    assert_eq!(key, ticket_key(prefix, day, n));
+                    assert_eq!(Slot::for_key(&key), slot, "{key}");
+                }
+            }
+        }
+        // The tag is the day: two days are (here) two slots.
+        let slot = |d: &str| Slot::for_key(day_keys(&prefixes[0], d.parse().unwrap())[0].clone());
+        assert_ne!(slot("2026-11-24"), slot("2026-11-25"));
+    }
 }

@@ -5,9 +5,16 @@
 //! business day, and `PUBLISH`es its events. One pub/sub connection per backend reads
 //! the events back and fans them out to local subscribers, so events written by another
 //! server on the same Redis arrive here too.
+//!
+//! The same backend runs on a Redis Cluster (`cluster.rs`) when the URL names one
+//! (`target.rs`): every key of a day carries the day as its hash tag, so each script
+//! touches one slot, and the listener subscribes through any node, moving to another
+//! when that one goes away.
 
+mod cluster;
 mod keys;
 mod scripts;
+mod target;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -17,14 +24,16 @@ use std::time::Duration;
 use deadpool::managed::{self, Metrics, Object, RecycleResult, Timeouts};
 use futures_util::StreamExt;
 use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, RedisError, Script};
+use redis::{AsyncConnectionConfig, RedisError};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use self::cluster::ClusterStore;
 pub use self::keys::KeyPrefix;
-use self::scripts::Scripts;
+use self::scripts::{Lua, Scripts};
+use self::target::Target;
 use crate::backend::{QueueBackend, SnapshotParts, TakeRequest, TicketLookup, figures};
 use crate::clock::Moment;
 use crate::error::{Error, Result};
@@ -43,6 +52,8 @@ pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
 const IDLE_PING_AFTER: Duration = Duration::from_secs(5);
 /// The longest pause between two pub/sub reconnection attempts.
 const MAX_RECONNECT_PAUSE: Duration = Duration::from_secs(5);
+/// The most cluster nodes the event listener remembers.
+const MAX_KNOWN_NODES: usize = 64;
 
 /// The pool's manager: deadpool-redis's, without its per-checkout round trip.
 ///
@@ -115,9 +126,22 @@ impl RedisBackendBuilder {
         self
     }
 
-    /// Connects: checks that Redis answers (`PING`) and subscribes to the event channel.
-    /// Fails fast with [`Error::Unavailable`] when Redis cannot be reached.
+    /// Connects: checks that Redis answers (`PING`; on a cluster, that a node says
+    /// `cluster_state:ok`) and subscribes to the event channel. Fails fast with [`Error::Unavailable`] when Redis
+    /// cannot be reached, and with [`Error::Invalid`] when the URL cannot be read.
+    ///
+    /// The URL says which Redis: `redis://host:port[/db]` is one server;
+    /// `redis+cluster://host:port,host:port` or a comma list of nodes
+    /// (`redis://host:port,redis://host:port`, or `host:port,host:port`) is a Redis
+    /// Cluster, reached through any of the nodes named.
     pub async fn build(self) -> Result<RedisBackend> {
+        match Target::parse(&self.url)? {
+            Target::Single => self.build_single().await,
+            Target::Cluster(nodes) => self.build_cluster(nodes).await,
+        }
+    }
+
+    async fn build_single(self) -> Result<RedisBackend> {
         // redis 1.x defaults to a 1 s connection and a 500 ms response time-out, which
         // deadpool-redis inherits; both are set here explicitly from the builder.
         let config = AsyncConnectionConfig::new()
@@ -137,12 +161,30 @@ impl RedisBackendBuilder {
             })
             .build()
             .map_err(|e| Error::Backend(Box::new(e)))?;
+        self.start(Store::Single(pool), EventSources::single(client))
+            .await
+    }
 
+    async fn build_cluster(self, nodes: Vec<redis::ConnectionInfo>) -> Result<RedisBackend> {
+        let seeds = nodes
+            .iter()
+            .map(|n| redis::Client::open(n.clone()))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| Error::Invalid(invalid_url(&e)))?;
+        let store =
+            ClusterStore::connect(nodes, self.connection_timeout, self.response_timeout).await?;
+        self.start(Store::Cluster(store), EventSources::cluster(seeds))
+            .await
+    }
+
+    /// Starts the event listener, then checks that the store answers and the listener
+    /// has subscribed.
+    async fn start(self, store: Store, sources: EventSources) -> Result<RedisBackend> {
         let hub = EventHub::default();
         let channel = keys::channel(&self.prefix);
         let (ready_tx, ready_rx) = oneshot::channel();
         let listener = tokio::spawn(listen(
-            client,
+            sources,
             channel.clone(),
             hub.clone(),
             self.connection_timeout,
@@ -150,7 +192,7 @@ impl RedisBackendBuilder {
         ));
         let backend = RedisBackend {
             inner: Arc::new(Inner {
-                pool,
+                store,
                 scripts: Scripts::load(),
                 prefix: self.prefix,
                 channel,
@@ -197,8 +239,16 @@ pub struct RedisBackend {
     inner: Arc<Inner>,
 }
 
+/// Where the scripts run.
+enum Store {
+    /// One server, through the pool.
+    Single(Pool),
+    /// A Redis Cluster, through one multiplexed connection per node.
+    Cluster(ClusterStore),
+}
+
 struct Inner {
-    pool: Pool,
+    store: Store,
     scripts: Scripts,
     prefix: KeyPrefix,
     channel: String,
@@ -214,10 +264,13 @@ impl Drop for Inner {
 
 impl fmt::Debug for RedisBackend {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RedisBackend")
-            .field("prefix", &self.inner.prefix)
-            .field("pool", &self.inner.pool.status())
-            .finish_non_exhaustive()
+        let mut d = f.debug_struct("RedisBackend");
+        d.field("prefix", &self.inner.prefix);
+        match &self.inner.store {
+            Store::Single(pool) => d.field("pool", &pool.status()),
+            Store::Cluster(c) => d.field("cluster_seeds", &c.seed_count()),
+        };
+        d.finish_non_exhaustive()
     }
 }
 
@@ -231,7 +284,9 @@ enum Retry {
 }
 
 impl RedisBackend {
-    /// A builder for a backend on the Redis at `url` (`redis://host:port/db`).
+    /// A builder for a backend on the Redis at `url`: one server (`redis://host:port/db`)
+    /// or a Redis Cluster (`redis+cluster://host:port,host:port`, or a comma list of
+    /// nodes); see [`RedisBackendBuilder::build`].
     pub fn builder(url: impl Into<String>) -> RedisBackendBuilder {
         RedisBackendBuilder {
             url: url.into(),
@@ -247,8 +302,13 @@ impl RedisBackend {
         &self.inner.prefix
     }
 
-    async fn connection(&self) -> Result<Object<QuietManager>> {
-        self.inner.pool.get().await.map_err(|e| match e {
+    /// Whether this backend runs on a Redis Cluster.
+    pub fn is_cluster(&self) -> bool {
+        matches!(self.inner.store, Store::Cluster(_))
+    }
+
+    async fn connection(pool: &Pool) -> Result<Object<QuietManager>> {
+        pool.get().await.map_err(|e| match e {
             managed::PoolError::Backend(e) => Error::from(e),
             other => Error::Unavailable(Box::new(other)),
         })
@@ -258,11 +318,41 @@ impl RedisBackend {
     /// decodes its JSON answer.
     async fn run<T: DeserializeOwned>(
         &self,
-        script: &Script,
+        script: &Lua,
         at: &Moment,
         args: &[&str],
         retry: Retry,
     ) -> Result<T> {
+        let reply = match &self.inner.store {
+            Store::Single(pool) => self.run_single(pool, script, at, args, retry).await?,
+            Store::Cluster(cluster) => {
+                let keys = keys::day_keys(&self.inner.prefix, at.day);
+                let mut argv = vec![
+                    micros(at.now).to_string(),
+                    seconds_text(at.now),
+                    iso(at.now),
+                    at.ttl_seconds().to_string(),
+                    at.day.to_string(),
+                    self.inner.channel.clone(),
+                    DeskId::DEFAULT.to_owned(),
+                ];
+                argv.extend(args.iter().map(|a| (*a).to_owned()));
+                cluster.eval(script, &keys, &argv, retry).await?
+            }
+        };
+        serde_json::from_str(&reply)
+            .map_err(|e| Error::corrupt("a key of the day", format!("unreadable reply: {e}")))
+    }
+
+    /// [`Self::run`] on one server: one `EVALSHA` on a pooled connection.
+    async fn run_single(
+        &self,
+        pool: &Pool,
+        script: &Lua,
+        at: &Moment,
+        args: &[&str],
+        retry: Retry,
+    ) -> Result<String> {
         let mut inv = script.prepare_invoke();
         for key in keys::day_keys(&self.inner.prefix, at.day) {
             inv.key(key);
@@ -280,7 +370,7 @@ impl RedisBackend {
         let mut attempt = 0;
         let reply: String = loop {
             attempt += 1;
-            let mut conn = self.connection().await?;
+            let mut conn = Self::connection(pool).await?;
             match inv.invoke_async(&mut *conn).await {
                 Ok(reply) => break reply,
                 Err(e) => {
@@ -290,7 +380,7 @@ impl RedisBackend {
                         // a Redis restart they are all dead, and the next callers would
                         // each fail once on them.
                         let _ = Object::take(conn);
-                        self.inner.pool.retain(|_, _| false);
+                        pool.retain(|_, _| false);
                         if retry == Retry::Once && attempt == 1 {
                             continue;
                         }
@@ -299,8 +389,7 @@ impl RedisBackend {
                 }
             }
         };
-        serde_json::from_str(&reply)
-            .map_err(|e| Error::corrupt("a key of the day", format!("unreadable reply: {e}")))
+        Ok(reply)
     }
 
     fn ticket_of(&self, at: &Moment, hash: &HashMap<String, String>) -> Result<Ticket> {
@@ -673,7 +762,11 @@ impl QueueBackend for RedisBackend {
     }
 
     async fn ping(&self) -> Result<()> {
-        let mut conn = self.connection().await?;
+        let pool = match &self.inner.store {
+            Store::Single(pool) => pool,
+            Store::Cluster(cluster) => return cluster.ping().await,
+        };
+        let mut conn = Self::connection(pool).await?;
         let pong: std::result::Result<String, RedisError> =
             redis::cmd("PING").query_async(&mut *conn).await;
         match pong {
@@ -681,7 +774,7 @@ impl QueueBackend for RedisBackend {
             Err(e) => {
                 if e.is_connection_dropped() || e.is_io_error() || e.is_timeout() {
                     let _ = Object::take(conn);
-                    self.inner.pool.retain(|_, _| false);
+                    pool.retain(|_, _| false);
                 }
                 Err(e.into())
             }
@@ -725,11 +818,82 @@ fn parse_event(payload: &[u8]) -> std::result::Result<QueueEvent, String> {
     })
 }
 
+/// The nodes the event listener subscribes through: the one server, or the nodes of a
+/// cluster (a `PUBLISH` reaches every node of a cluster, so any one will do).
+struct EventSources {
+    /// The nodes the URL named; always kept.
+    seeds: Vec<redis::Client>,
+    /// The seeds, then the other nodes last seen in the cluster; tried in turn.
+    nodes: Vec<redis::Client>,
+    /// Whether `nodes` is refreshed from `CLUSTER NODES`.
+    cluster: bool,
+    /// The index in `nodes` of the node to try next.
+    next: usize,
+}
+
+impl EventSources {
+    fn single(client: redis::Client) -> Self {
+        EventSources {
+            seeds: vec![client.clone()],
+            nodes: vec![client],
+            cluster: false,
+            next: 0,
+        }
+    }
+
+    fn cluster(seeds: Vec<redis::Client>) -> Self {
+        EventSources {
+            nodes: seeds.clone(),
+            seeds,
+            cluster: true,
+            next: 0,
+        }
+    }
+
+    /// The node to try now.
+    fn current(&self) -> &redis::Client {
+        &self.nodes[self.next % self.nodes.len()]
+    }
+
+    /// Moves on to the next node (on a single server: the same one again).
+    fn advance(&mut self) {
+        self.next = (self.next + 1) % self.nodes.len();
+    }
+
+    /// On a cluster, learns the current nodes from `node` (where the listener has just
+    /// subscribed), so that it can move to one the URL did not name when `node` goes.
+    async fn learn(&mut self, node: &redis::Client, timeout: Duration) {
+        if !self.cluster {
+            return;
+        }
+        let found = cluster::discover(node, timeout).await;
+        if found.is_empty() {
+            return;
+        }
+        let addr = |c: &redis::Client| c.get_connection_info().addr().to_string();
+        let mut nodes = self.seeds.clone();
+        for info in found {
+            if nodes.len() >= MAX_KNOWN_NODES {
+                break;
+            }
+            let known = info.addr().to_string();
+            if !nodes.iter().any(|n| addr(n) == known)
+                && let Ok(client) = redis::Client::open(info)
+            {
+                nodes.push(client);
+            }
+        }
+        let here = addr(node);
+        self.next = nodes.iter().position(|n| addr(n) == here).unwrap_or(0);
+        self.nodes = nodes;
+    }
+}
+
 /// Reads the event channel and fans events out to local subscribers; reconnects with
-/// backoff when the connection drops, and tells subscribers to resynchronise when it
-/// comes back.
+/// backoff when the connection drops (on a cluster, to the next known node), and tells
+/// subscribers to resynchronise when it comes back.
 async fn listen(
-    client: redis::Client,
+    mut sources: EventSources,
     channel: String,
     hub: EventHub,
     connect_timeout: Duration,
@@ -738,7 +902,11 @@ async fn listen(
     let mut ready = Some(ready);
     let mut pause = Duration::from_millis(50);
     let mut interrupted = false;
+    // Attempts since the last subscription: the build fails once every node has refused.
+    let mut failures = 0;
     loop {
+        let client = sources.current().clone();
+        let node = client.get_connection_info().addr().to_string();
         let connected = tokio::time::timeout(connect_timeout, async {
             let mut pubsub = client.get_async_pubsub().await?;
             pubsub.subscribe(&channel).await?;
@@ -747,14 +915,16 @@ async fn listen(
         .await;
         match connected {
             Ok(Ok(pubsub)) => {
+                failures = 0;
                 if let Some(tx) = ready.take() {
                     let _ = tx.send(Ok(()));
                 }
                 if interrupted {
-                    tracing::info!(%channel, "event subscription restored");
+                    tracing::info!(%channel, %node, "event subscription restored");
                     hub.send(Signal::Resync);
                 }
                 pause = Duration::from_millis(50);
+                sources.learn(&client, connect_timeout).await;
                 let mut messages = pubsub.into_on_message();
                 while let Some(msg) = messages.next().await {
                     match parse_event(msg.get_payload_bytes()) {
@@ -762,19 +932,24 @@ async fn listen(
                         Err(e) => tracing::warn!(%channel, error = %e, "unreadable event skipped"),
                     }
                 }
-                tracing::warn!(%channel, "event subscription lost; reconnecting");
+                tracing::warn!(%channel, %node, "event subscription lost; reconnecting");
             }
             Ok(Err(e)) => {
-                tracing::warn!(%channel, error = %e, "cannot subscribe to events; retrying");
-                if let Some(tx) = ready.take() {
+                failures += 1;
+                tracing::warn!(%channel, %node, error = %e, "cannot subscribe to events; retrying");
+                if failures >= sources.nodes.len()
+                    && let Some(tx) = ready.take()
+                {
                     let _ = tx.send(Err(e));
                 }
             }
             Err(_) => {
-                tracing::warn!(%channel, "subscribing to events timed out; retrying");
+                failures += 1;
+                tracing::warn!(%channel, %node, "subscribing to events timed out; retrying");
             }
         }
         interrupted = true;
+        sources.advance();
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(MAX_RECONNECT_PAUSE);
     }

@@ -1,26 +1,59 @@
 //! The Lua scripts, one per operation, each loaded once with the shared prelude.
 
+use std::ops::Deref;
+
 use redis::Script;
 
-/// One [`Script`] per operation. `redis::Script` runs `EVALSHA` and loads the script
-/// again when Redis answers `NOSCRIPT` (after a restart or `SCRIPT FLUSH`).
+/// One script: the [`Script`] (its SHA1, for `EVALSHA`) and its full text (for `EVAL`
+/// on a cluster node that does not know it yet).
+#[derive(Debug)]
+pub(crate) struct Lua {
+    script: Script,
+    source: &'static str,
+}
+
+impl Lua {
+    fn new(source: &'static str) -> Self {
+        Lua {
+            script: Script::new(source),
+            source,
+        }
+    }
+
+    /// The text of the script, prelude included.
+    pub(crate) fn source(&self) -> &'static str {
+        self.source
+    }
+}
+
+impl Deref for Lua {
+    type Target = Script;
+
+    fn deref(&self) -> &Script {
+        &self.script
+    }
+}
+
+/// One script per operation. On a single server, `redis::Script` runs `EVALSHA` and loads
+/// the script again when Redis answers `NOSCRIPT` (after a restart or `SCRIPT FLUSH`); on
+/// a cluster, `cluster.rs` sends the text with `EVAL` to the one node that answered so.
 #[derive(Debug)]
 pub(crate) struct Scripts {
-    pub(crate) open_day: Script,
-    pub(crate) close_day: Script,
-    pub(crate) reset_day: Script,
-    pub(crate) take: Script,
-    pub(crate) call_next: Script,
-    pub(crate) finish: Script,
-    pub(crate) recall: Script,
-    pub(crate) status: Script,
-    pub(crate) snapshot: Script,
-    pub(crate) ticket: Script,
+    pub(crate) open_day: Lua,
+    pub(crate) close_day: Lua,
+    pub(crate) reset_day: Lua,
+    pub(crate) take: Lua,
+    pub(crate) call_next: Lua,
+    pub(crate) finish: Lua,
+    pub(crate) recall: Lua,
+    pub(crate) status: Lua,
+    pub(crate) snapshot: Lua,
+    pub(crate) ticket: Lua,
 }
 
 macro_rules! script {
     ($file:literal) => {
-        Script::new(concat!(
+        Lua::new(concat!(
             include_str!("lua/lib.lua"),
             "\n",
             include_str!(concat!("lua/", $file))
