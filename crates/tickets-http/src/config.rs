@@ -44,7 +44,9 @@ pub struct Config {
     #[arg(long, env = "TICKETS_STORE", value_enum, default_value_t = StoreKind::Auto)]
     pub store: StoreKind,
 
-    /// Redis to use, e.g. redis://127.0.0.1:6379/0.
+    /// Redis to use: one server, e.g. redis://127.0.0.1:6379/0, or a Redis Cluster, e.g.
+    /// redis+cluster://10.0.0.1:7000,10.0.0.2:7000 (a comma list of nodes, each
+    /// redis://host:port or host:port, is a cluster too).
     #[arg(long, env = "REDIS_URL")]
     pub redis_url: Option<String>,
 

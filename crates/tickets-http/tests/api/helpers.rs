@@ -17,13 +17,13 @@ use actix_web::http::{Method, StatusCode};
 use actix_web::test::{self, TestRequest};
 use actix_web::web::{self, Bytes};
 use serde_json::Value;
-use tickets_core::testing::{RedisServer, unique_prefix};
+use tickets_core::testing::{RedisCluster, RedisServer, unique_prefix};
 use tickets_core::{
     AnyBackend, MemoryBackend, MockQueueBackend, QueueBackend, RedisBackend, SystemClock,
     TicketQueue,
 };
 use tickets_http::auth::{AllowedHosts, Auth, SESSION_COOKIE};
-use tickets_http::{AppState, Config, app, queue_config};
+use tickets_http::{AppState, Config, StoreKind, app, backend_from, queue_config};
 
 /// The staff password of every test application.
 pub(crate) const PASSWORD: &str = "mot-de-passe-du-guichet";
@@ -190,6 +190,26 @@ pub(crate) async fn spawn_redis_app() -> (RedisServer, TestApp) {
     let backend = redis_backend(&server).await;
     let app = spawn_app_with(backend, "redis", &Config::for_tests(PASSWORD)).await;
     (server, app)
+}
+
+/// A fresh application on its own local Redis Cluster (keep the cluster alive with the
+/// app). The backend is built as the server builds it, from `REDIS_URL` given as the comma
+/// list of the cluster's nodes (`redis://127.0.0.1:<p1>,redis://127.0.0.1:<p2>,…`).
+pub(crate) async fn spawn_cluster_app() -> (RedisCluster, TestApp) {
+    let cluster = RedisCluster::start();
+    let mut config = Config::for_tests(PASSWORD);
+    config.store = StoreKind::Redis;
+    config.redis_url = Some(cluster.node_list());
+    config.key_prefix = unique_prefix();
+    let backend = backend_from(&config)
+        .await
+        .expect("the test cluster answers");
+    match &backend {
+        AnyBackend::Redis(redis) => assert!(redis.is_cluster(), "a comma list is a cluster"),
+        _ => panic!("REDIS_URL set with TICKETS_STORE=redis gives the Redis backend"),
+    }
+    let app = spawn_app_with(backend, "redis", &config).await;
+    (cluster, app)
 }
 
 /// The application state, credentials and hosts as `Application::build_with` makes them.

@@ -10,6 +10,7 @@ mod live;
 mod metrics;
 
 mod auth;
+mod cluster;
 mod errors;
 mod pages;
 mod redis;
