@@ -52,6 +52,8 @@ mod error;
 mod events;
 mod memory;
 mod model;
+#[cfg(feature = "openapi")]
+mod openapi;
 mod queue;
 #[cfg(feature = "redis")]
 mod redis;

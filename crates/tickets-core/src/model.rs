@@ -238,6 +238,7 @@ string_newtype!(
 
 /// Where a ticket is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TicketStatus {
     /// In the queue.
@@ -401,23 +402,35 @@ impl Ticket {
 
 /// The JSON shape of [`Ticket`].
 #[derive(Serialize, Deserialize)]
-struct TicketJson {
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Ticket))]
+pub(crate) struct TicketJson {
+    /// Its number.
     ticket_number: TicketNumber,
+    /// When it was taken, in seconds since 1970 (UTC).
     creation_time: f64,
+    /// The service it is for.
     service_type: Service,
+    /// Where it is in its life.
     status: TicketStatus,
+    /// When it was taken (RFC 3339, UTC).
     #[serde(with = "iso_format")]
     creation_time_iso: DateTime<Utc>,
+    /// When a desk called it, in seconds since 1970.
     #[serde(default)]
     called_time: Option<f64>,
+    /// When a desk called it (RFC 3339).
     #[serde(default, with = "iso_format::option")]
     called_time_iso: Option<DateTime<Utc>>,
+    /// When it was finished or marked no-show, in seconds since 1970.
     #[serde(default)]
     finish_time: Option<f64>,
+    /// When it was finished or marked no-show (RFC 3339).
     #[serde(default, with = "iso_format::option")]
     finish_time_iso: Option<DateTime<Utc>>,
+    /// The desk that called it.
     #[serde(default)]
     desk: Option<DeskId>,
+    /// How many times it was recalled.
     #[serde(default)]
     recalls: u32,
 }
@@ -459,6 +472,7 @@ impl TryFrom<TicketJson> for Ticket {
 /// An action, as written in logs and carried by events (the original action names, plus
 /// `end_day`, `recall`, `no_show` and `reset_day`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     /// The day was opened.
@@ -537,6 +551,7 @@ impl fmt::Display for Action {
 /// assert_eq!(e.to_string(), "2026-11-24T07:31:15.119891+00:00|call_next:5@guichet-3");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LogEntry {
     /// When it happened.
     #[serde(with = "iso_format")]
@@ -653,6 +668,7 @@ pub struct Called {
 
 /// The cheap status of the queue, as seen from one desk.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct QueueStatus {
     /// The business day.
     pub day: BusinessDay,
@@ -760,6 +776,7 @@ impl DayStats {
 
 /// The day's figures, for the dashboard and the staff console.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DayFigures {
     /// Tickets taken today.
     pub taken: u64,
@@ -785,6 +802,7 @@ pub struct DayFigures {
 
 /// One desk as the dashboard shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeskState {
     /// The desk.
     pub desk: DeskId,
@@ -798,6 +816,7 @@ pub struct DeskState {
 
 /// How many times each action happened in one minute.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MinuteActivity {
     /// The start of the minute.
     pub minute: DateTime<Utc>,
@@ -808,6 +827,7 @@ pub struct MinuteActivity {
 /// Everything about the day in one read: the original snapshot fields plus desks,
 /// figures and per-minute activity.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Snapshot {
     /// The business day.
     pub day: BusinessDay,
@@ -828,6 +848,7 @@ pub struct Snapshot {
     /// The last log entries, newest first (at most the limit asked, 50 by default); in JSON
     /// as the original log lines (`<time>|<action>[:<ticket>][@<desk>]`).
     #[serde(with = "log_lines")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub logs: Vec<LogEntry>,
     /// Tickets taken today.
     pub total_tickets: u64,

@@ -5,10 +5,11 @@ use std::net::TcpListener;
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::middleware::{DefaultHeaders, Next, from_fn};
-use actix_web::{App, Error, HttpResponse, Responder, web};
+use actix_web::{App, Error, FromRequest, Handler, HttpResponse, Responder, web};
 use tickets_core::{
     AnyBackend, BusinessCalendar, MemoryBackend, QueueBackend, QueueConfig, RedisBackend,
     TicketQueue, host_time_zone,
@@ -204,133 +205,151 @@ fn generic_error(status: StatusCode, res: &ServiceResponse<BoxBody>) -> ApiError
     }
 }
 
-/// A resource that answers only `method`, and 405 JSON with `Allow` otherwise.
-fn only(path: &str, allow: &'static str, route: actix_web::Route) -> actix_web::Resource {
-    web::resource(path)
-        .route(route)
-        .default_service(web::to(move || async move {
-            Err::<HttpResponse, _>(ApiError::method_not_allowed(allow))
-        }))
+/// One method of a route and its handler.
+pub struct MethodRoute {
+    method: Method,
+    route: actix_web::Route,
 }
 
-/// A resource that answers GET and POST (pages with forms).
-fn get_post(path: &str, get: actix_web::Route, post: actix_web::Route) -> actix_web::Resource {
-    web::resource(path)
-        .route(get)
-        .route(post)
-        .default_service(web::to(|| async {
-            Err::<HttpResponse, _>(ApiError::method_not_allowed("GET, POST"))
-        }))
+/// `method` with `handler`.
+fn on<F, Args>(method: Method, handler: F) -> MethodRoute
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    MethodRoute {
+        route: web::route().method(method.clone()).to(handler),
+        method,
+    }
 }
 
-/// Registers every route of the application on `cfg`.
+/// Every route of the application, in matching order: the hot paths first, the few
+/// patterns with parameters last (matching a pattern runs a regex, a literal path does
+/// not); no two routes overlap. [`routes`] registers exactly these, and the OpenAPI
+/// document is checked against them.
+fn route_table<B: QueueBackend>() -> Vec<(&'static str, Vec<MethodRoute>)> {
+    const GET: Method = Method::GET;
+    const POST: Method = Method::POST;
+    vec![
+        ("/api/tickets/take", vec![on(POST, tickets::take::<B>)]),
+        ("/api/tickets/status", vec![on(GET, tickets::status::<B>)]),
+        (
+            "/api/tickets/call-next",
+            vec![on(POST, tickets::call_next::<B>)],
+        ),
+        (
+            "/api/tickets/finish-current",
+            vec![on(POST, tickets::finish_current::<B>)],
+        ),
+        (
+            "/api/tickets/snapshot",
+            vec![on(GET, tickets::snapshot::<B>)],
+        ),
+        (
+            "/api/tickets/events",
+            vec![on(GET, crate::live::events::<B>)],
+        ),
+        ("/api/tickets/recall", vec![on(POST, tickets::recall::<B>)]),
+        (
+            "/api/tickets/no-show",
+            vec![on(POST, tickets::no_show::<B>)],
+        ),
+        (
+            "/api/tickets/start-day",
+            vec![on(POST, tickets::start_day::<B>)],
+        ),
+        (
+            "/api/tickets/end-day",
+            vec![on(POST, tickets::end_day::<B>)],
+        ),
+        (
+            "/api/tickets/reset-day",
+            vec![on(POST, tickets::reset_day::<B>)],
+        ),
+        ("/healthz", vec![on(GET, health::healthz)]),
+        ("/readyz", vec![on(GET, health::readyz::<B>)]),
+        ("/metrics", vec![on(GET, crate::metrics::render)]),
+        ("/", vec![on(GET, root)]),
+        (
+            "/api/tickets/public",
+            vec![
+                on(GET, pages::kiosk::page::<B>),
+                on(POST, pages::kiosk::take::<B>),
+            ],
+        ),
+        (
+            "/api/tickets/display",
+            vec![on(GET, pages::display::page::<B>)],
+        ),
+        (
+            "/api/tickets/staff",
+            vec![
+                on(GET, pages::staff::page::<B>),
+                on(POST, pages::staff::act::<B>),
+            ],
+        ),
+        ("/api/dashboard", vec![on(GET, pages::dashboard::page::<B>)]),
+        (
+            "/api/login",
+            vec![on(GET, pages::login::page), on(POST, pages::login::sign_in)],
+        ),
+        ("/api/logout", vec![on(POST, pages::login::sign_out)]),
+        ("/api/openapi.json", vec![on(GET, crate::openapi::document)]),
+        ("/api/docs", vec![on(GET, crate::openapi::docs_root)]),
+        (
+            "/api/tickets/ticket/{n}",
+            vec![on(GET, tickets::ticket::<B>)],
+        ),
+        (
+            "/api/tickets/follow/{day}/{n}",
+            vec![on(GET, pages::follow::page::<B>)],
+        ),
+        (
+            "/api/docs/{file:.*}",
+            vec![on(GET, crate::openapi::docs_file)],
+        ),
+        ("/assets/{path:.*}", vec![on(GET, assets::serve)]),
+    ]
+}
+
+/// Every route of the application with the methods it answers, e.g.
+/// `("/api/tickets/take", ["POST"])`; patterns as registered (`/assets/{path:.*}`).
+pub fn route_list() -> Vec<(&'static str, Vec<Method>)> {
+    route_table::<MemoryBackend>()
+        .into_iter()
+        .map(|(path, methods)| (path, methods.into_iter().map(|m| m.method).collect()))
+        .collect()
+}
+
+/// Registers every route of the application on `cfg`: each path answers its methods, and
+/// 405 in JSON with `Allow` to any other.
 pub fn routes<B: QueueBackend>(cfg: &mut web::ServiceConfig) {
-    use actix_web::web::{get, post};
-    // The hot paths first; the few patterns with parameters last (matching a pattern runs
-    // a regex, a literal path does not), and no two routes overlap.
-    cfg.service(only(
-        "/api/tickets/take",
-        "POST",
-        post().to(tickets::take::<B>),
-    ))
-    .service(only(
-        "/api/tickets/status",
-        "GET",
-        get().to(tickets::status::<B>),
-    ))
-    .service(only(
-        "/api/tickets/call-next",
-        "POST",
-        post().to(tickets::call_next::<B>),
-    ))
-    .service(only(
-        "/api/tickets/finish-current",
-        "POST",
-        post().to(tickets::finish_current::<B>),
-    ))
-    .service(only(
-        "/api/tickets/snapshot",
-        "GET",
-        get().to(tickets::snapshot::<B>),
-    ))
-    .service(only(
-        "/api/tickets/events",
-        "GET",
-        get().to(crate::live::events::<B>),
-    ))
-    .service(only(
-        "/api/tickets/recall",
-        "POST",
-        post().to(tickets::recall::<B>),
-    ))
-    .service(only(
-        "/api/tickets/no-show",
-        "POST",
-        post().to(tickets::no_show::<B>),
-    ))
-    .service(only(
-        "/api/tickets/start-day",
-        "POST",
-        post().to(tickets::start_day::<B>),
-    ))
-    .service(only(
-        "/api/tickets/end-day",
-        "POST",
-        post().to(tickets::end_day::<B>),
-    ))
-    .service(only(
-        "/api/tickets/reset-day",
-        "POST",
-        post().to(tickets::reset_day::<B>),
-    ))
-    .service(only("/healthz", "GET", get().to(health::healthz)))
-    .service(only("/readyz", "GET", get().to(health::readyz::<B>)))
-    .service(only("/metrics", "GET", get().to(crate::metrics::render)))
-    .service(only("/", "GET", get().to(root)))
-    .service(get_post(
-        "/api/tickets/public",
-        get().to(pages::kiosk::page::<B>),
-        post().to(pages::kiosk::take::<B>),
-    ))
-    .service(only(
-        "/api/tickets/display",
-        "GET",
-        get().to(pages::display::page::<B>),
-    ))
-    .service(get_post(
-        "/api/tickets/staff",
-        get().to(pages::staff::page::<B>),
-        post().to(pages::staff::act::<B>),
-    ))
-    .service(only(
-        "/api/dashboard",
-        "GET",
-        get().to(pages::dashboard::page::<B>),
-    ))
-    .service(get_post(
-        "/api/login",
-        get().to(pages::login::page),
-        post().to(pages::login::sign_in),
-    ))
-    .service(only(
-        "/api/logout",
-        "POST",
-        post().to(pages::login::sign_out),
-    ))
-    .service(only(
-        "/api/tickets/ticket/{n}",
-        "GET",
-        get().to(tickets::ticket::<B>),
-    ))
-    .service(only(
-        "/api/tickets/follow/{day}/{n}",
-        "GET",
-        get().to(pages::follow::page::<B>),
-    ))
-    .service(only("/assets/{path:.*}", "GET", get().to(assets::serve)));
+    for (path, methods) in route_table::<B>() {
+        let allow = methods
+            .iter()
+            .map(|m| m.method.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut resource = web::resource(path);
+        for m in methods {
+            resource = resource.route(m.route);
+        }
+        cfg.service(resource.default_service(web::to(move || {
+            let allow = allow.clone();
+            async move { Err::<HttpResponse, _>(ApiError::method_not_allowed(allow)) }
+        })));
+    }
 }
 
-async fn root() -> impl Responder {
+/// The home page: to the kiosk.
+#[utoipa::path(
+    get,
+    path = "/",
+    tag = crate::openapi::TAG_PAGES,
+    responses((status = 302, description = "To the kiosk, `/api/tickets/public`."))
+)]
+pub(crate) async fn root() -> impl Responder {
     HttpResponse::Found()
         .insert_header((header::LOCATION, "/api/tickets/public"))
         .finish()

@@ -26,7 +26,21 @@ pub fn url(path: &str) -> String {
     }
 }
 
-/// `GET /assets/{path}`.
+/// A static file of the pages (CSS, scripts, icons).
+///
+/// `GET /assets/{path}`: with `?v=<hash>` as the pages link them, cached for a year;
+/// otherwise revalidated with its `ETag`.
+#[utoipa::path(
+    get,
+    path = "/assets/{path}",
+    tag = crate::openapi::TAG_PAGES,
+    params(("path" = String, Path, example = "css/app.css", description = "The file, e.g. `css/app.css`.")),
+    responses(
+        (status = 200, description = "The file.", content_type = "*/*", body = String),
+        (status = 304, description = "Not modified (`If-None-Match`)."),
+        (status = 404, description = "No such file.", body = crate::openapi::ErrorBody),
+    )
+)]
 pub async fn serve(req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let path = path.into_inner();
     let file = Files::get(&path).ok_or_else(ApiError::not_found)?;

@@ -313,14 +313,18 @@ fn request_host(headers: &HeaderMap, req: &ServiceRequest) -> String {
         .unwrap_or_default()
 }
 
+/// The probes, which answer whatever the `Host` (load balancers ask by address).
+pub fn is_probe(path: &str) -> bool {
+    path == "/healthz" || path == "/readyz"
+}
+
 /// Refuses requests whose `Host` is not allowed (health probes excepted), and unsafe
 /// requests whose `Origin` (or `Sec-Fetch-Site`) says they come from another site.
 pub async fn guard_requests(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let path = req.path();
-    let probe = path == "/healthz" || path == "/readyz";
+    let probe = is_probe(req.path());
     let host = request_host(req.headers(), &req);
     if !probe {
         let allowed = req

@@ -12,6 +12,7 @@ pub mod config;
 pub mod lang;
 pub mod live;
 pub mod metrics;
+pub mod openapi;
 pub mod pages;
 
 pub use app::{AppState, Application, StartupError, app, backend_from, queue_config};

@@ -311,7 +311,24 @@ fn client_stream(
     })
 }
 
-/// `GET /api/tickets/events`: the SSE stream (public; staff credentials add figures).
+/// The live stream of the queue (Server-Sent Events).
+///
+/// `GET /api/tickets/events`: public; staff credentials add the figures. It starts with a
+/// `retry:` hint and a `state` event (the current state), then sends `queue` events as they
+/// happen and a `state` event after each burst, with a comment every 15 s to keep
+/// connections open. It never ends by itself: a client too far behind is dropped and
+/// reconnects. See docs/http-api.md for the event formats.
+#[utoipa::path(
+    get,
+    path = "/api/tickets/events",
+    tag = crate::openapi::TAG_PUBLIC,
+    responses((
+        status = 200,
+        description = "An endless `text/event-stream`.",
+        content_type = "text/event-stream",
+        body = String,
+    ))
+)]
 pub async fn events<B: QueueBackend>(
     req: HttpRequest,
     state: web::Data<AppState<B>>,

@@ -51,6 +51,7 @@ async fn main() -> std::process::ExitCode {
     println!("  staff      {base}/api/tickets/staff");
     println!("  dashboard  {base}/api/dashboard");
     println!("  display    {base}/api/tickets/display");
+    println!("  API docs   {base}/api/docs/");
     if let Some(p) = password {
         println!("  staff password (generated; set TICKETS_STAFF_PASSWORD to choose one): {p}");
     }

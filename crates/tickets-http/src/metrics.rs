@@ -50,7 +50,21 @@ pub fn handle() -> Option<&'static PrometheusHandle> {
         .as_ref()
 }
 
-/// `GET /metrics` (staff).
+/// The server's metrics in the Prometheus text format (staff).
+///
+/// `GET /metrics`: what each metric means is in docs/operations.md.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    tag = crate::openapi::TAG_OPS,
+    security(("staff_token" = []), ("staff_session" = [])),
+    responses((
+        status = 200,
+        description = "Prometheus text exposition format 0.0.4.",
+        content_type = "text/plain",
+        body = String,
+    ))
+)]
 pub async fn render(_staff: Staff) -> HttpResponse {
     let body = handle()
         .map(|h| {

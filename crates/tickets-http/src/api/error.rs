@@ -22,7 +22,7 @@ pub struct ApiError {
     fr: String,
     en: String,
     extra: Map<String, Value>,
-    allow: Option<&'static str>,
+    allow: Option<String>,
 }
 
 impl ApiError {
@@ -142,14 +142,15 @@ impl ApiError {
     }
 
     /// 405 with the `Allow` header.
-    pub fn method_not_allowed(allow: &'static str) -> Self {
+    pub fn method_not_allowed(allow: impl Into<String>) -> Self {
+        let allow = allow.into();
         let mut e = Self::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "method_not_allowed",
             format!("Méthode non autorisée ici ; utilisez {allow}."),
             format!("Method not allowed here; use {allow}."),
         )
-        .with("allow", allow);
+        .with("allow", allow.as_str());
         e.allow = Some(allow);
         e
     }
@@ -199,8 +200,12 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let mut res = HttpResponse::build(self.status);
-        if let Some(allow) = self.allow {
-            res.insert_header((header::ALLOW, HeaderValue::from_static(allow)));
+        if let Some(allow) = self
+            .allow
+            .as_deref()
+            .and_then(|a| HeaderValue::from_str(a).ok())
+        {
+            res.insert_header((header::ALLOW, allow));
         }
         res.json(self.body(Lang::Fr))
     }

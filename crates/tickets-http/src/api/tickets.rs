@@ -3,10 +3,11 @@
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 use tickets_core::{
-    QueueBackend, Snapshot, SnapshotOptions, TakeRequest, Taken, TicketInfo, TicketNumber,
+    BusinessDay, DeskId, QueueBackend, QueueStatus, Snapshot, SnapshotOptions, TakeRequest, Taken,
+    Ticket, TicketInfo, TicketNumber, TicketStatus,
 };
+use utoipa::{IntoParams, ToSchema};
 
 use super::error::ApiError;
 use super::{
@@ -15,16 +16,34 @@ use super::{
 use crate::app::AppState;
 use crate::auth::Staff;
 use crate::lang::Lang;
+use crate::openapi::{BodyErrors, ErrorBody, TAG_DAY, TAG_DESK, TAG_PUBLIC, Unavailable};
 
 type State<B> = web::Data<AppState<B>>;
 
 /// The query of `status`: an optional desk.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DeskQuery {
+    /// The desk the status is for (default `1`).
+    #[param(value_type = Option<DeskId>)]
     desk: Option<String>,
 }
 
-/// `GET /api/tickets/status[?desk=]`
+/// The queue's status as seen from one desk.
+///
+/// `GET /api/tickets/status[?desk=]`: open or closed, queue length, the desk's current
+/// ticket, the next ticket and the day's total.
+#[utoipa::path(
+    get,
+    path = "/api/tickets/status",
+    tag = TAG_PUBLIC,
+    params(DeskQuery),
+    responses(
+        (status = 200, description = "The status.", body = QueueStatus),
+        (status = 422, description = "Invalid desk.", body = ErrorBody),
+        Unavailable,
+    )
+)]
 pub async fn status<B: QueueBackend>(
     state: State<B>,
     query: web::Query<DeskQuery>,
@@ -35,20 +54,27 @@ pub async fn status<B: QueueBackend>(
 }
 
 /// The query of `snapshot`: optional limits.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SnapshotQuery {
-    waiting: Option<usize>,
-    logs: Option<usize>,
+    /// Waiting tickets listed at most (default 50, capped at 500).
+    #[param(minimum = 0, maximum = 4_294_967_295_u64, format = Int64)]
+    waiting: Option<u32>,
+    /// Log entries listed at most (default 50, capped at 50).
+    #[param(minimum = 0, maximum = 4_294_967_295_u64, format = Int64)]
+    logs: Option<u32>,
+    /// Minutes of activity, ending with the current one (default 60, capped at 1440).
+    #[param(minimum = 0, maximum = 4_294_967_295_u64, format = Int64)]
     activity_minutes: Option<u32>,
 }
 
-/// The snapshot's JSON: every field of [`Snapshot`] (whose `logs` are the original log
-/// lines), and the same entries as objects in `log_entries`. Serialized straight from the
-/// borrowed snapshot, without an intermediate JSON tree.
-#[derive(Serialize)]
+/// The snapshot's JSON: every field of `Snapshot` (whose `logs` are the original log
+/// lines), and the same entries as objects in `log_entries`.
+#[derive(Serialize, ToSchema)]
 pub struct SnapshotBody<'a> {
     #[serde(flatten)]
     snapshot: &'a Snapshot,
+    /// The same entries as `logs`, as objects.
     log_entries: &'a [tickets_core::LogEntry],
 }
 
@@ -62,7 +88,22 @@ impl<'a> SnapshotBody<'a> {
     }
 }
 
-/// `GET /api/tickets/snapshot` (staff)
+/// Everything about the day in one read (staff).
+///
+/// `GET /api/tickets/snapshot`: the original snapshot fields, plus desks, figures and
+/// per-minute activity.
+#[utoipa::path(
+    get,
+    path = "/api/tickets/snapshot",
+    tag = TAG_DAY,
+    params(SnapshotQuery),
+    security(("staff_token" = []), ("staff_session" = [])),
+    responses(
+        (status = 200, description = "The day.", body = SnapshotBody<'_>),
+        (status = 422, description = "Invalid limits.", body = ErrorBody),
+        Unavailable,
+    )
+)]
 pub async fn snapshot<B: QueueBackend>(
     state: State<B>,
     _staff: Staff,
@@ -70,43 +111,117 @@ pub async fn snapshot<B: QueueBackend>(
 ) -> Result<HttpResponse, ApiError> {
     let d = SnapshotOptions::default();
     let opts = SnapshotOptions {
-        waiting: query.waiting.unwrap_or(d.waiting),
-        logs: query.logs.unwrap_or(d.logs),
+        waiting: query.waiting.map_or(d.waiting, |n| n as usize),
+        logs: query.logs.map_or(d.logs, |n| n as usize),
         activity_minutes: query.activity_minutes.unwrap_or(d.activity_minutes),
     };
     let snap = state.queue.snapshot(opts).await?;
     Ok(HttpResponse::Ok().json(SnapshotBody::new(&snap)))
 }
 
-/// `POST /api/tickets/start-day` (staff)
+/// The answer of start-day and end-day.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DayBody {
+    /// The business day.
+    day: BusinessDay,
+    /// Whether new tickets can be taken now.
+    open: bool,
+    /// Whether this request changed it (false when it was already so).
+    changed: bool,
+    /// `true` on end-day (the original field).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ended: Option<bool>,
+}
+
+/// Opens the day (staff).
+///
+/// `POST /api/tickets/start-day`: tickets can be taken until end-day. Opening an open day
+/// changes nothing.
+#[utoipa::path(
+    post,
+    path = "/api/tickets/start-day",
+    tag = TAG_DAY,
+    security(("staff_token" = []), ("staff_session" = [])),
+    responses(
+        (status = 200, description = "The day is open.", body = DayBody),
+        Unavailable,
+    )
+)]
 pub async fn start_day<B: QueueBackend>(
     state: State<B>,
     _staff: Staff,
 ) -> Result<HttpResponse, ApiError> {
     let d = state.queue.open_day().await?;
-    Ok(HttpResponse::Ok().json(json!({"day": d.day, "open": d.open, "changed": d.changed})))
+    Ok(HttpResponse::Ok().json(DayBody {
+        day: d.day,
+        open: d.open,
+        changed: d.changed,
+        ended: None,
+    }))
 }
 
-/// `POST /api/tickets/end-day` (staff): closes the day; data stays.
+/// Closes the day (staff); its tickets stay.
+///
+/// `POST /api/tickets/end-day`: no new ticket can be taken; desks can still call the
+/// tickets that wait.
+#[utoipa::path(
+    post,
+    path = "/api/tickets/end-day",
+    tag = TAG_DAY,
+    security(("staff_token" = []), ("staff_session" = [])),
+    responses(
+        (status = 200, description = "The day is closed.", body = DayBody),
+        Unavailable,
+    )
+)]
 pub async fn end_day<B: QueueBackend>(
     state: State<B>,
     _staff: Staff,
 ) -> Result<HttpResponse, ApiError> {
     let d = state.queue.close_day().await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "day": d.day, "ended": true, "open": d.open, "changed": d.changed
-    })))
+    Ok(HttpResponse::Ok().json(DayBody {
+        day: d.day,
+        open: d.open,
+        changed: d.changed,
+        ended: Some(true),
+    }))
 }
 
-/// `POST /api/tickets/reset-day` (staff): wipes the day.
+/// The answer of reset-day.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResetBody {
+    /// The business day.
+    day: BusinessDay,
+    /// Always `true`.
+    reset: bool,
+    /// Always `false`: a reset day is closed.
+    open: bool,
+    /// How many tickets were wiped.
+    tickets_removed: u64,
+}
+
+/// Wipes the day (staff): tickets, counters and logs; the day is closed.
+#[utoipa::path(
+    post,
+    path = "/api/tickets/reset-day",
+    tag = TAG_DAY,
+    security(("staff_token" = []), ("staff_session" = [])),
+    responses(
+        (status = 200, description = "The day was wiped.", body = ResetBody),
+        Unavailable,
+    )
+)]
 pub async fn reset_day<B: QueueBackend>(
     state: State<B>,
     _staff: Staff,
 ) -> Result<HttpResponse, ApiError> {
     let r = state.queue.reset_day().await?;
-    Ok(HttpResponse::Ok().json(json!({
-        "day": r.day, "reset": true, "open": false, "tickets_removed": r.tickets_removed
-    })))
+    Ok(HttpResponse::Ok().json(ResetBody {
+        day: r.day,
+        reset: true,
+        open: false,
+        tickets_removed: r.tickets_removed,
+    }))
 }
 
 /// The path of the page that follows a ticket.
@@ -115,13 +230,27 @@ pub fn follow_path(taken_day: &tickets_core::BusinessDay, n: TicketNumber) -> St
 }
 
 /// The JSON of a take.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct TakenBody<'a> {
-    day: tickets_core::BusinessDay,
-    ticket: &'a tickets_core::Ticket,
+    /// The business day of the ticket.
+    day: BusinessDay,
+    /// The ticket.
+    ticket: &'a Ticket,
+    /// How many tickets wait before it.
     waiting_before: u64,
+    /// True when the `Idempotency-Key` matched an earlier take: no new ticket was made.
     replayed: bool,
+    /// The page that follows this ticket (for a phone).
     ticket_url: String,
+}
+
+/// The optional body of a take.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct TakeBody {
+    /// The service (default `poste`).
+    #[schema(value_type = Option<tickets_core::Service>)]
+    #[allow(dead_code)]
+    service_type: Option<String>,
 }
 
 impl<'a> TakenBody<'a> {
@@ -137,8 +266,30 @@ impl<'a> TakenBody<'a> {
     }
 }
 
+/// Takes a ticket.
+///
 /// `POST /api/tickets/take`: 201 with the ticket; 200 when an `Idempotency-Key` matched an
-/// earlier take; 409 when the day is closed.
+/// earlier take of the day; 409 when the day is closed. The body is optional.
+#[utoipa::path(
+    post,
+    path = "/api/tickets/take",
+    tag = TAG_PUBLIC,
+    params(
+        ("Idempotency-Key" = Option<tickets_core::IdempotencyKey>, Header,
+         description = "Makes the take safe to retry: the same key on the same day gives the same ticket."),
+    ),
+    request_body(content = Option<TakeBody>, content_type = "application/json"),
+    responses(
+        (status = 201, description = "A new ticket.", body = TakenBody<'_>, links(
+            ("TicketStatus" = (operation_id = "ticket", parameters(("n" = "$response.body#/ticket/ticket_number")))),
+            ("TicketPage" = (operation_id = "follow_page", parameters(("day" = "$response.body#/day"), ("n" = "$response.body#/ticket/ticket_number")))),
+        )),
+        (status = 200, description = "The ticket an earlier take with the same key made.", body = TakenBody<'_>),
+        (status = 409, description = "The day is closed (`closed: true`).", body = ErrorBody),
+        BodyErrors,
+        Unavailable,
+    )
+)]
 pub async fn take<B: QueueBackend>(
     state: State<B>,
     req: HttpRequest,
@@ -159,15 +310,54 @@ pub async fn take<B: QueueBackend>(
     Ok(res.json(TakenBody::new(&taken)))
 }
 
-async fn desk_body(
-    req: &HttpRequest,
-    payload: web::Payload,
-) -> Result<tickets_core::DeskId, ApiError> {
+async fn desk_body(req: &HttpRequest, payload: web::Payload) -> Result<DeskId, ApiError> {
     let body = read_body(req, payload, BODY_LIMIT).await?;
     body_desk(&json_object(&body)?)
 }
 
-/// `POST /api/tickets/call-next` (staff), body `{"desk": "…"}` optional.
+/// The optional body of the desk actions.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct DeskBody {
+    /// The desk (default `1`).
+    #[schema(value_type = Option<DeskId>)]
+    #[allow(dead_code)]
+    desk: Option<String>,
+}
+
+/// The answer of call-next.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CalledBody<'a> {
+    /// The ticket now called to the desk; `null` when nobody waits.
+    current_ticket: Option<TicketNumber>,
+    /// How many tickets still wait.
+    waiting_tickets: u64,
+    /// The desk.
+    desk: &'a DeskId,
+    /// The ticket the desk held before, now completed.
+    finished_ticket: Option<TicketNumber>,
+    /// The called ticket, whole (absent when nobody waits).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ticket: Option<&'a Ticket>,
+    /// "Aucun ticket en attente" / "No ticket waiting" when nobody waits.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    message: Option<&'static str>,
+}
+
+/// Calls the next ticket to a desk (staff), finishing the desk's current one.
+///
+/// `POST /api/tickets/call-next`, body `{"desk": "…"}` optional.
+#[utoipa::path(
+    post,
+    path = "/api/tickets/call-next",
+    tag = TAG_DESK,
+    security(("staff_token" = []), ("staff_session" = [])),
+    request_body(content = Option<DeskBody>, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The called ticket, or a message when nobody waits.", body = CalledBody<'_>),
+        BodyErrors,
+        Unavailable,
+    )
+)]
 pub async fn call_next<B: QueueBackend>(
     state: State<B>,
     _staff: Staff,
@@ -177,55 +367,89 @@ pub async fn call_next<B: QueueBackend>(
 ) -> Result<HttpResponse, ApiError> {
     let desk = desk_body(&req, payload).await?;
     let c = state.queue.call_next(&desk).await?;
-    let finished = c.finished.as_ref().map(|t| t.number);
-    Ok(HttpResponse::Ok().json(match &c.called {
-        Some(t) => json!({
-            "current_ticket": t.number,
-            "waiting_tickets": c.waiting_tickets,
-            "desk": c.desk,
-            "finished_ticket": finished,
-            "ticket": t,
-        }),
-        None => json!({
-            "message": lang.t("Aucun ticket en attente", "No ticket waiting"),
-            "current_ticket": null,
-            "waiting_tickets": 0,
-            "desk": c.desk,
-            "finished_ticket": finished,
-        }),
+    Ok(HttpResponse::Ok().json(CalledBody {
+        current_ticket: c.called.as_ref().map(|t| t.number),
+        waiting_tickets: if c.called.is_some() {
+            c.waiting_tickets
+        } else {
+            0
+        },
+        desk: &c.desk,
+        finished_ticket: c.finished.as_ref().map(|t| t.number),
+        ticket: c.called.as_ref(),
+        message: c
+            .called
+            .is_none()
+            .then(|| lang.t("Aucun ticket en attente", "No ticket waiting")),
     }))
 }
 
-/// Runs an action on a desk's current ticket and answers `{"<key>": n, "desk", "ticket"}`,
-/// or the original "Aucun ticket en cours" message when the desk has none.
-async fn current_ticket_action<Fut>(
-    req: &HttpRequest,
-    payload: web::Payload,
-    lang: Lang,
-    key: &str,
-    act: impl FnOnce(tickets_core::DeskId) -> Fut,
-) -> Result<HttpResponse, ApiError>
-where
-    Fut:
-        Future<Output = tickets_core::Result<(tickets_core::DeskId, Option<tickets_core::Ticket>)>>,
-{
-    let desk = desk_body(req, payload).await?;
-    let (desk, ticket) = act(desk).await?;
-    Ok(HttpResponse::Ok().json(match ticket {
-        Some(t) => {
-            let mut body = serde_json::Map::new();
-            body.insert(key.to_owned(), json!(t.number));
-            body.insert("desk".into(), json!(desk));
-            body.insert("ticket".into(), json!(t));
-            Value::Object(body)
+/// Declares the answer of an action on a desk's current ticket: `{"<key>": n, "desk",
+/// "ticket"}`, or `{"message", "desk"}` when the desk has none.
+macro_rules! desk_action_body {
+    ($(#[$meta:meta])* $name:ident, $key:ident) => {
+        $(#[$meta])*
+        #[derive(Debug, Serialize, ToSchema)]
+        pub struct $name {
+            /// The ticket acted on (absent when the desk had none).
+            #[serde(skip_serializing_if = "Option::is_none")]
+            $key: Option<TicketNumber>,
+            /// The desk.
+            desk: DeskId,
+            /// The ticket acted on, whole (absent when the desk had none).
+            #[serde(skip_serializing_if = "Option::is_none")]
+            ticket: Option<Ticket>,
+            /// "Aucun ticket en cours" / "No current ticket" when the desk had none.
+            #[serde(skip_serializing_if = "Option::is_none")]
+            message: Option<&'static str>,
         }
-        None => {
-            json!({"message": lang.t("Aucun ticket en cours", "No current ticket"), "desk": desk})
+
+        impl $name {
+            fn new(desk: DeskId, ticket: Option<Ticket>, lang: Lang) -> Self {
+                Self {
+                    $key: ticket.as_ref().map(|t| t.number),
+                    message: ticket
+                        .is_none()
+                        .then(|| lang.t("Aucun ticket en cours", "No current ticket")),
+                    desk,
+                    ticket,
+                }
+            }
         }
-    }))
+    };
 }
 
-/// `POST /api/tickets/finish-current` (staff), body `{"desk": "…"}` optional.
+desk_action_body!(
+    /// The answer of finish-current.
+    FinishedBody,
+    finished_ticket
+);
+desk_action_body!(
+    /// The answer of recall.
+    RecalledBody,
+    recalled_ticket
+);
+desk_action_body!(
+    /// The answer of no-show.
+    NoShowBody,
+    no_show_ticket
+);
+
+/// Finishes the desk's current ticket (staff).
+///
+/// `POST /api/tickets/finish-current`, body `{"desk": "…"}` optional.
+#[utoipa::path(
+    post,
+    path = "/api/tickets/finish-current",
+    tag = TAG_DESK,
+    security(("staff_token" = []), ("staff_session" = [])),
+    request_body(content = Option<DeskBody>, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The finished ticket, or a message when the desk had none.", body = FinishedBody),
+        BodyErrors,
+        Unavailable,
+    )
+)]
 pub async fn finish_current<B: QueueBackend>(
     state: State<B>,
     _staff: Staff,
@@ -233,14 +457,26 @@ pub async fn finish_current<B: QueueBackend>(
     payload: web::Payload,
     lang: Lang,
 ) -> Result<HttpResponse, ApiError> {
-    current_ticket_action(&req, payload, lang, "finished_ticket", |desk| async move {
-        let t = state.queue.finish(&desk).await?;
-        Ok((desk, t))
-    })
-    .await
+    let desk = desk_body(&req, payload).await?;
+    let t = state.queue.finish(&desk).await?;
+    Ok(HttpResponse::Ok().json(FinishedBody::new(desk, t, lang)))
 }
 
-/// `POST /api/tickets/recall` (staff), body `{"desk": "…"}` optional.
+/// Calls the desk's current ticket again (staff): the board announces it once more.
+///
+/// `POST /api/tickets/recall`, body `{"desk": "…"}` optional.
+#[utoipa::path(
+    post,
+    path = "/api/tickets/recall",
+    tag = TAG_DESK,
+    security(("staff_token" = []), ("staff_session" = [])),
+    request_body(content = Option<DeskBody>, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The recalled ticket, or a message when the desk had none.", body = RecalledBody),
+        BodyErrors,
+        Unavailable,
+    )
+)]
 pub async fn recall<B: QueueBackend>(
     state: State<B>,
     _staff: Staff,
@@ -248,14 +484,26 @@ pub async fn recall<B: QueueBackend>(
     payload: web::Payload,
     lang: Lang,
 ) -> Result<HttpResponse, ApiError> {
-    current_ticket_action(&req, payload, lang, "recalled_ticket", |desk| async move {
-        let t = state.queue.recall(&desk).await?;
-        Ok((desk, t))
-    })
-    .await
+    let desk = desk_body(&req, payload).await?;
+    let t = state.queue.recall(&desk).await?;
+    Ok(HttpResponse::Ok().json(RecalledBody::new(desk, t, lang)))
 }
 
-/// `POST /api/tickets/no-show` (staff), body `{"desk": "…"}` optional.
+/// Marks the desk's current ticket as a no-show (staff).
+///
+/// `POST /api/tickets/no-show`, body `{"desk": "…"}` optional.
+#[utoipa::path(
+    post,
+    path = "/api/tickets/no-show",
+    tag = TAG_DESK,
+    security(("staff_token" = []), ("staff_session" = [])),
+    request_body(content = Option<DeskBody>, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The ticket marked no-show, or a message when the desk had none.", body = NoShowBody),
+        BodyErrors,
+        Unavailable,
+    )
+)]
 pub async fn no_show<B: QueueBackend>(
     state: State<B>,
     _staff: Staff,
@@ -263,11 +511,9 @@ pub async fn no_show<B: QueueBackend>(
     payload: web::Payload,
     lang: Lang,
 ) -> Result<HttpResponse, ApiError> {
-    current_ticket_action(&req, payload, lang, "no_show_ticket", |desk| async move {
-        let t = state.queue.no_show(&desk).await?;
-        Ok((desk, t))
-    })
-    .await
+    let desk = desk_body(&req, payload).await?;
+    let t = state.queue.no_show(&desk).await?;
+    Ok(HttpResponse::Ok().json(NoShowBody::new(desk, t, lang)))
 }
 
 /// Parses a ticket number from a path segment (404-free: a bad number is a 422).
@@ -281,25 +527,60 @@ pub fn parse_number(s: &str) -> Result<TicketNumber, ApiError> {
     })
 }
 
-/// The JSON of one ticket with its position.
-pub fn ticket_json(info: &TicketInfo) -> Value {
-    json!({
-        "day": info.day,
-        "ticket": info.ticket,
-        "status": info.ticket.status,
-        "waiting_before": info.waiting_before,
-        "estimated_wait_seconds": info.estimated_wait_seconds,
-        "desk": info.ticket.desk,
-        "queue_length": info.figures.waiting,
-    })
+/// The JSON of one ticket with where it stands.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TicketBody<'a> {
+    /// The business day.
+    day: BusinessDay,
+    /// The ticket.
+    ticket: &'a Ticket,
+    /// Where it is in its life (same as `ticket.status`).
+    status: TicketStatus,
+    /// How many tickets wait before it, while it waits.
+    waiting_before: Option<u64>,
+    /// The estimated wait before it is called, in seconds, while it waits.
+    estimated_wait_seconds: Option<u64>,
+    /// The desk that called it.
+    desk: Option<&'a DeskId>,
+    /// How many tickets wait in all.
+    queue_length: u64,
 }
 
-/// `GET /api/tickets/ticket/{n}`: one ticket of today with its position and estimated wait.
+impl<'a> TicketBody<'a> {
+    /// The body of `info`.
+    pub fn new(info: &'a TicketInfo) -> Self {
+        Self {
+            day: info.day,
+            ticket: &info.ticket,
+            status: info.ticket.status,
+            waiting_before: info.waiting_before,
+            estimated_wait_seconds: info.estimated_wait_seconds,
+            desk: info.ticket.desk.as_ref(),
+            queue_length: info.figures.waiting,
+        }
+    }
+}
+
+/// One ticket of today with its position and estimated wait.
+///
+/// `GET /api/tickets/ticket/{n}`: what a phone following its ticket shows.
+#[utoipa::path(
+    get,
+    path = "/api/tickets/ticket/{n}",
+    tag = TAG_PUBLIC,
+    params(("n" = TicketNumber, Path, description = "The ticket number.")),
+    responses(
+        (status = 200, description = "The ticket.", body = TicketBody<'_>),
+        (status = 404, description = "No such ticket today.", body = ErrorBody),
+        (status = 422, description = "Not a ticket number.", body = ErrorBody),
+        Unavailable,
+    )
+)]
 pub async fn ticket<B: QueueBackend>(
     state: State<B>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let n = parse_number(&path)?;
     let info = state.queue.ticket(n).await?;
-    Ok(HttpResponse::Ok().json(ticket_json(&info)))
+    Ok(HttpResponse::Ok().json(TicketBody::new(&info)))
 }

@@ -27,7 +27,19 @@ const CHARTED: [(Action, &str); 4] = [
     (Action::NoShow, "#b45309"),
 ];
 
-/// `GET /api/dashboard`
+/// The manager's live dashboard (staff).
+#[utoipa::path(
+    get,
+    operation_id = "dashboard_page",
+    path = "/api/dashboard",
+    tag = crate::openapi::TAG_PAGES,
+    security(("staff_token" = []), ("staff_session" = [])),
+    responses(
+        (status = 200, description = "The dashboard.", content_type = "text/html", body = String),
+        (status = 303, description = "Not signed in: to the sign-in page."),
+        (status = 503, description = "The store does not answer: a page that says so.", content_type = "text/html", body = String),
+    )
+)]
 pub async fn page<B: QueueBackend>(
     req: HttpRequest,
     state: web::Data<AppState<B>>,

@@ -12,7 +12,17 @@ use super::{Nav, Page, clock_time, html_response, unavailable_page};
 use crate::app::AppState;
 use crate::lang::Lang;
 
-/// `GET /api/tickets/display`
+/// The wall display: "Ticket 42 → Guichet 3", with chime and speech.
+#[utoipa::path(
+    get,
+    operation_id = "display_page",
+    path = "/api/tickets/display",
+    tag = crate::openapi::TAG_PAGES,
+    responses(
+        (status = 200, description = "The board.", content_type = "text/html", body = String),
+        (status = 503, description = "The store does not answer: a page that says so.", content_type = "text/html", body = String),
+    )
+)]
 pub async fn page<B: QueueBackend>(
     req: HttpRequest,
     state: web::Data<AppState<B>>,

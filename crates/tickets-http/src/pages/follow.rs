@@ -42,7 +42,25 @@ fn qr_svg(url: &str, lang: Lang) -> Option<String> {
     ))
 }
 
-/// `GET /api/tickets/follow/{day}/{n}`
+/// A ticket's own page, for the phone: position, estimated wait, alerts when called.
+///
+/// `GET /api/tickets/follow/{day}/{n}[?kiosk=1]` (`kiosk=1`: the kiosk's result, with a
+/// print button and a QR code of this page).
+#[utoipa::path(
+    get,
+    operation_id = "follow_page",
+    path = "/api/tickets/follow/{day}/{n}",
+    tag = crate::openapi::TAG_PAGES,
+    params(
+        ("day" = tickets_core::BusinessDay, Path, description = "The ticket's business day."),
+        ("n" = tickets_core::TicketNumber, Path, description = "The ticket number."),
+    ),
+    responses(
+        (status = 200, description = "The ticket's page.", content_type = "text/html", body = String),
+        (status = 404, description = "No such ticket (or another day's).", content_type = "text/html", body = String),
+        (status = 503, description = "The store does not answer: a page that says so.", content_type = "text/html", body = String),
+    )
+)]
 pub async fn page<B: QueueBackend>(
     req: HttpRequest,
     state: web::Data<AppState<B>>,

@@ -20,7 +20,19 @@ fn form_key() -> String {
     format!("kiosk-{}", hex::encode(bytes))
 }
 
-/// `GET /api/tickets/public`
+/// The kiosk page: one big button to take a ticket.
+///
+/// `GET /api/tickets/public[?closed=1]` (`closed=1`: the day closed during the take).
+#[utoipa::path(
+    get,
+    operation_id = "kiosk_page",
+    path = "/api/tickets/public",
+    tag = crate::openapi::TAG_PAGES,
+    responses(
+        (status = 200, description = "The kiosk.", content_type = "text/html", body = String),
+        (status = 503, description = "The store does not answer: a page that says so.", content_type = "text/html", body = String),
+    )
+)]
 pub async fn page<B: QueueBackend>(
     req: HttpRequest,
     state: web::Data<AppState<B>>,
@@ -82,10 +94,13 @@ pub async fn page<B: QueueBackend>(
     )
 }
 
-/// The kiosk form.
-#[derive(Debug, Deserialize)]
+/// The kiosk form. Invalid values are ignored (a kiosk never shows an error for a field
+/// the visitor did not type).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct TakeForm {
+    /// A key the form carries so that a double tap gives one ticket.
     idempotency_key: Option<String>,
+    /// The service (default `poste`).
     service_type: Option<String>,
 }
 
@@ -95,7 +110,23 @@ fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
-/// `POST /api/tickets/public`: takes a ticket and shows it (303 to its page).
+/// Takes a ticket from the kiosk form and shows it.
+///
+/// `POST /api/tickets/public`: 303 to the ticket's page, or back to the kiosk with
+/// `?closed=1` when the day is closed.
+#[utoipa::path(
+    post,
+    operation_id = "kiosk_take",
+    path = "/api/tickets/public",
+    tag = crate::openapi::TAG_PAGES,
+    request_body(content = TakeForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "To the ticket's page, or to the kiosk when the day is closed."),
+        (status = 400, description = "Not a form.", body = crate::openapi::ErrorBody),
+        (status = 413, description = "The body is over 16 KiB.", body = crate::openapi::ErrorBody),
+        (status = 503, description = "The store does not answer: a page that says so.", content_type = "text/html", body = String),
+    )
+)]
 pub async fn take<B: QueueBackend>(
     req: HttpRequest,
     state: web::Data<AppState<B>>,

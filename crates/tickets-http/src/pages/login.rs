@@ -13,9 +13,13 @@ use crate::auth::{Auth, is_tls, safe_next};
 use crate::lang::Lang;
 
 /// The sign-in query and form.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SignIn {
+    /// The staff password (form only).
+    #[param(ignore)]
     password: Option<String>,
+    /// Where to go once signed in (a local path).
     next: Option<String>,
 }
 
@@ -56,12 +60,41 @@ fn form(req: &HttpRequest, lang: Lang, next: &str, failed: bool) -> HttpResponse
     )
 }
 
+/// The staff sign-in page.
+///
 /// `GET /api/login[?next=]`
+#[utoipa::path(
+    get,
+    operation_id = "login_page",
+    path = "/api/login",
+    tag = crate::openapi::TAG_PAGES,
+    params(SignIn),
+    responses(
+        (status = 200, description = "The sign-in form.", content_type = "text/html", body = String),
+        (status = 422, description = "Invalid query.", body = crate::openapi::ErrorBody),
+    )
+)]
 pub async fn page(req: HttpRequest, lang: Lang, query: web::Query<SignIn>) -> HttpResponse {
     form(&req, lang, &safe_next(query.next.as_deref()), false)
 }
 
-/// `POST /api/login`: 303 to `next` with the session cookie, or the form again (401).
+/// Signs staff in.
+///
+/// `POST /api/login`: 303 to `next` with the session cookie `tickets_staff`, or the form
+/// again with 401 after a wrong password.
+#[utoipa::path(
+    post,
+    operation_id = "sign_in",
+    path = "/api/login",
+    tag = crate::openapi::TAG_PAGES,
+    request_body(content = SignIn, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Signed in: to `next`, with the session cookie."),
+        (status = 401, description = "Wrong password: the form again.", content_type = "text/html", body = String),
+        (status = 400, description = "Not a form.", body = crate::openapi::ErrorBody),
+        (status = 413, description = "The body is over 16 KiB.", body = crate::openapi::ErrorBody),
+    )
+)]
 pub async fn sign_in(
     req: HttpRequest,
     lang: Lang,
@@ -86,7 +119,13 @@ pub async fn sign_in(
         .finish()
 }
 
-/// `POST /api/logout`
+/// Signs staff out (clears the session cookie).
+#[utoipa::path(
+    post,
+    path = "/api/logout",
+    tag = crate::openapi::TAG_PAGES,
+    responses((status = 303, description = "To the sign-in page, without the session cookie."))
+)]
 pub async fn sign_out(req: HttpRequest) -> HttpResponse {
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/api/login"))

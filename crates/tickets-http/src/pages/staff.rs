@@ -7,7 +7,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
 use serde::Deserialize;
-use tickets_core::{DeskId, Error, QueueBackend, Snapshot, SnapshotOptions};
+use tickets_core::{DeskId, Error, QueueBackend, Snapshot, SnapshotOptions, TicketNumber};
 
 use super::{
     Nav, Page, StaffPage as Current, clock_time, duration_text, html_response, unavailable_page,
@@ -20,11 +20,16 @@ use crate::lang::Lang;
 pub const DESK_COOKIE: &str = "desk";
 
 /// The console's query: the desk, and the outcome of the last action.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StaffQuery {
+    /// The desk to serve (remembered in a cookie).
     desk: Option<String>,
+    /// The last action's outcome, shown once.
     done: Option<String>,
-    n: Option<u64>,
+    /// The ticket the last action concerned.
+    #[param(value_type = Option<tickets_core::TicketNumber>)]
+    n: Option<TicketNumber>,
 }
 
 /// The desk of this request: `?desk=`, else the remembered one, else the default.
@@ -44,7 +49,7 @@ fn remembered(req: &HttpRequest) -> DeskId {
         .unwrap_or_default()
 }
 
-fn outcome(l: Lang, done: &str, n: Option<u64>) -> Option<(bool, String)> {
+fn outcome(l: Lang, done: &str, n: Option<TicketNumber>) -> Option<(bool, String)> {
     let n = n.map(|n| n.to_string()).unwrap_or_default();
     let ok = |fr: &str, en: &str| Some((true, l.t(fr, en).replace("{n}", &n)));
     let warn = |fr: &str, en: &str| Some((false, l.t(fr, en).replace("{n}", &n)));
@@ -95,7 +100,21 @@ fn outcome(l: Lang, done: &str, n: Option<u64>) -> Option<(bool, String)> {
     }
 }
 
-/// `GET /api/tickets/staff`
+/// The staff console: call, finish, recall, no-show; open and close the day (staff).
+#[utoipa::path(
+    get,
+    operation_id = "staff_page",
+    path = "/api/tickets/staff",
+    tag = crate::openapi::TAG_PAGES,
+    params(StaffQuery),
+    security(("staff_token" = []), ("staff_session" = [])),
+    responses(
+        (status = 200, description = "The console.", content_type = "text/html", body = String),
+        (status = 303, description = "Not signed in: to the sign-in page."),
+        (status = 422, description = "Invalid query.", body = crate::openapi::ErrorBody),
+        (status = 503, description = "The store does not answer: a page that says so.", content_type = "text/html", body = String),
+    )
+)]
 pub async fn page<B: QueueBackend>(
     req: HttpRequest,
     state: web::Data<AppState<B>>,
@@ -252,15 +271,32 @@ fn desk_state(l: Lang, snap: &Snapshot, desk: &DeskId, tz: chrono_tz::Tz) -> Mar
 }
 
 /// The console's form.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct ActForm {
+    /// `call-next`, `finish`, `recall`, `no-show`, `start-day`, `end-day` or `reset-day`.
     action: String,
+    /// The desk.
     desk: Option<String>,
+    /// `yes` to confirm a reset.
     confirm: Option<String>,
 }
 
-/// `POST /api/tickets/staff`: runs one action and comes back to the console with its
-/// outcome.
+/// Runs one console action and comes back to the console with its outcome (staff).
+///
+/// `POST /api/tickets/staff`: 303 to the console.
+#[utoipa::path(
+    post,
+    operation_id = "staff_act",
+    path = "/api/tickets/staff",
+    tag = crate::openapi::TAG_PAGES,
+    security(("staff_token" = []), ("staff_session" = [])),
+    request_body(content = ActForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Back to the console (or to the sign-in page)."),
+        (status = 400, description = "Not the console's form.", body = crate::openapi::ErrorBody),
+        (status = 413, description = "The body is over 16 KiB.", body = crate::openapi::ErrorBody),
+    )
+)]
 pub async fn act<B: QueueBackend>(
     state: web::Data<AppState<B>>,
     _staff: StaffPage,

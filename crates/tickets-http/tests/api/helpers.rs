@@ -248,16 +248,20 @@ pub(crate) async fn spawn_app_with<B: QueueBackend>(
         Box::pin(async move {
             let mut req = req.to_request();
             tweak(req.headers_mut());
+            let method = req.method().clone();
+            let path = req.path().to_owned();
             match service.call(req).await {
                 Ok(res) => {
                     let status = res.status();
                     let headers = res.headers().clone();
                     let body = test::read_body(res).await;
-                    TestResponse {
+                    let res = TestResponse {
                         status,
                         headers,
                         body,
-                    }
+                    };
+                    assert_documented(&method, &path, &res);
+                    res
                 }
                 // The server would answer this without the middleware (no JSON shaping,
                 // no security headers): a defect in itself.
@@ -537,4 +541,79 @@ pub(crate) fn spawn_server(config: &Config) -> (u16, actix_web::dev::ServerHandl
     let handle = server.handle();
     actix_web::rt::spawn(server);
     (port, handle)
+}
+
+/// The documented operation for `method path`, with its path template, if any.
+fn documented_operation<'d>(doc: &'d Value, method: &Method, path: &str) -> Option<&'d Value> {
+    let segments: Vec<&str> = path.split('/').collect();
+    let paths = doc["paths"].as_object()?;
+    let item = paths.iter().find_map(|(template, item)| {
+        let parts: Vec<&str> = template.split('/').collect();
+        let param = |p: &str| p.starts_with('{') && p.ends_with('}');
+        // A parameter at the end takes the rest of the path (`/assets/{path}`).
+        let tail = parts.last().is_some_and(|p| param(p)) && segments.len() >= parts.len();
+        let same_len = segments.len() == parts.len();
+        let matches = (same_len || tail)
+            && parts
+                .iter()
+                .zip(&segments)
+                .all(|(p, s)| if param(p) { !s.is_empty() } else { p == s });
+        matches.then_some(item)
+    })?;
+    item.get(method.as_str().to_lowercase())
+}
+
+/// Checks an answer against the OpenAPI document, for every request of every test: a
+/// documented operation answers only documented statuses (500, which tests provoke through
+/// the mock, excepted), and a JSON body matches the documented schema.
+fn assert_documented(method: &Method, path: &str, res: &TestResponse) {
+    use std::sync::OnceLock;
+    static DOC: OnceLock<Value> = OnceLock::new();
+    let doc = DOC.get_or_init(tickets_http::openapi::document_value);
+    let Some(op) = documented_operation(doc, method, path) else {
+        return; // unknown path or method: 404 or 405, checked by their own tests
+    };
+    let status = res.status.as_u16();
+    let Some(documented) = op["responses"].get(status.to_string()) else {
+        assert_eq!(
+            status,
+            500,
+            "{method} {path} answered {status}, which its documentation does not list: {}",
+            res.text()
+        );
+        return;
+    };
+    let is_json = res.content_type().starts_with("application/json");
+    let Some(schema) = documented["content"]["application/json"].get("schema") else {
+        assert!(
+            !is_json
+                || documented["content"]
+                    .as_object()
+                    .is_none_or(|c| c.is_empty()),
+            "{method} {path} {status} answered JSON where the document says {}",
+            documented["content"]
+        );
+        return;
+    };
+    assert!(
+        is_json,
+        "{method} {path} {status}: expected JSON, got {}",
+        res.content_type()
+    );
+    let mut schema = schema.clone();
+    schema["components"] = doc["components"].clone();
+    let validator = jsonschema::draft202012::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap_or_else(|e| panic!("the schema of {method} {path} {status} is invalid: {e}"));
+    let body = res.json();
+    let errors: Vec<String> = validator
+        .iter_errors(&body)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{method} {path} {status} breaks its schema:\n{}\nbody: {body}",
+        errors.join("\n")
+    );
 }

@@ -8,6 +8,7 @@ mod helpers;
 
 mod live;
 mod metrics;
+mod openapi;
 
 mod auth;
 mod cluster;

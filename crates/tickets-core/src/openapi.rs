@@ -1,0 +1,104 @@
+//! OpenAPI schemas (feature `openapi`) for the types whose JSON form is not what a derive
+//! would see: validated newtypes (a string or number with a rule) and [`Ticket`], whose
+//! JSON keeps the original field names.
+//!
+//! The other types derive [`utoipa::ToSchema`] where they are defined.
+//!
+//! ```
+//! use utoipa::{PartialSchema, ToSchema};
+//! use tickets_core::{DeskId, Ticket};
+//!
+//! assert_eq!(Ticket::name(), "Ticket");
+//! let desk = serde_json::to_value(DeskId::schema()).unwrap();
+//! assert_eq!(desk["pattern"], "^[A-Za-z0-9_-]{1,16}$");
+//! ```
+
+use std::borrow::Cow;
+
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, SchemaType, Type};
+use utoipa::openapi::{RefOr, Schema};
+use utoipa::{PartialSchema, ToSchema};
+
+use crate::model::TicketJson;
+use crate::{BusinessDay, DeskId, IdempotencyKey, Service, Ticket, TicketNumber};
+
+fn string(description: &str) -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::new(Type::String))
+        .description(Some(description))
+}
+
+/// Declares a named schema built by `$schema`.
+macro_rules! named_schema {
+    ($ty:ty, $name:literal, $schema:expr) => {
+        impl PartialSchema for $ty {
+            fn schema() -> RefOr<Schema> {
+                let build: fn() -> ObjectBuilder = $schema;
+                RefOr::T(Schema::Object(build().build()))
+            }
+        }
+
+        impl ToSchema for $ty {
+            fn name() -> Cow<'static, str> {
+                Cow::Borrowed($name)
+            }
+        }
+    };
+}
+
+named_schema!(TicketNumber, "TicketNumber", || {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::new(Type::Integer))
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+        .minimum(Some(1))
+        .maximum(Some(TicketNumber::MAX))
+        .description(Some("A ticket number of the day, from 1."))
+        .examples([42])
+});
+
+named_schema!(DeskId, "DeskId", || {
+    string("A desk (\"guichet\"): 1 to 16 letters, digits, '-' or '_'. The default desk is \"1\".")
+        .pattern(Some("^[A-Za-z0-9_-]{1,16}$"))
+        .min_length(Some(1))
+        .max_length(Some(16))
+        .examples(["3"])
+});
+
+named_schema!(Service, "Service", || {
+    string("The service a ticket is for: 1 to 32 letters, digits, '-' or '_'. Default \"poste\".")
+        .pattern(Some("^[A-Za-z0-9_-]{1,32}$"))
+        .min_length(Some(1))
+        .max_length(Some(32))
+        .examples(["poste"])
+});
+
+named_schema!(IdempotencyKey, "IdempotencyKey", || {
+    string(
+        "A client-chosen key that makes a take safe to retry: 1 to 128 visible ASCII characters.",
+    )
+    .pattern(Some("^[!-~]{1,128}$"))
+    .min_length(Some(1))
+    .max_length(Some(128))
+});
+
+named_schema!(BusinessDay, "BusinessDay", || {
+    string("A business day, YYYY-MM-DD in the office's time zone.")
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
+        .examples(["2026-11-24"])
+});
+
+impl PartialSchema for Ticket {
+    fn schema() -> RefOr<Schema> {
+        TicketJson::schema()
+    }
+}
+
+impl ToSchema for Ticket {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Ticket")
+    }
+
+    fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
+        TicketJson::schemas(schemas);
+    }
+}

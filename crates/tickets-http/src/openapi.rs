@@ -1,0 +1,363 @@
+//! The OpenAPI 3.1 document of the server, generated from the handlers' `#[utoipa::path]`
+//! annotations and the types they answer, served at `/api/openapi.json`, and its docs UI
+//! (Swagger UI, vendored in the binary: no CDN) at `/api/docs/`.
+//!
+//! What the middleware does for every route (the `lang` parameter, the Host and Origin
+//! checks) is added here once, by [`Common`]. The route-coverage test checks the document
+//! against [`crate::app::route_list`].
+
+use std::sync::{Arc, OnceLock};
+
+use actix_web::HttpResponse;
+use actix_web::http::header;
+use actix_web::web::{self, Bytes};
+use serde::Serialize;
+use utoipa::openapi::path::{Operation, Parameter, ParameterIn};
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, Required, Type};
+use utoipa::{Modify, OpenApi, ToSchema};
+use utoipa_swagger_ui::Config;
+
+use crate::api::error::ApiError;
+use crate::auth::SESSION_COOKIE;
+
+/// Tag of what customers and screens use.
+pub const TAG_PUBLIC: &str = "public";
+/// Tag of the desk actions (staff).
+pub const TAG_DESK: &str = "desk";
+/// Tag of the day's management (staff).
+pub const TAG_DAY: &str = "day";
+/// Tag of the HTML pages and their forms.
+pub const TAG_PAGES: &str = "pages";
+/// Tag of probes, metrics and this document.
+pub const TAG_OPS: &str = "operations";
+
+/// Every error answer: a stable code and a message in the request's language, sometimes
+/// with more fields.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    /// A stable machine-readable code (`invalid_field`, `day_closed`, `store_unavailable`, …).
+    error: String,
+    /// What went wrong, for people, in French or English (`?lang=`, `Accept-Language`).
+    message: String,
+    /// The field at fault (`invalid_field`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    field: Option<String>,
+    /// The methods the path answers (`method_not_allowed`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    allow: Option<String>,
+    /// The largest body accepted (`payload_too_large`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    limit_bytes: Option<u64>,
+    /// `true` when the day is closed (the original field).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    closed: Option<bool>,
+}
+
+/// The errors of an operation that reads an optional JSON body.
+#[derive(utoipa::IntoResponses)]
+pub enum BodyErrors {
+    /// The body is not JSON (or not UTF-8).
+    #[response(status = 400)]
+    Malformed(ErrorBody),
+    /// The body is over 16 KiB.
+    #[response(status = 413)]
+    TooLarge(ErrorBody),
+    /// A field breaks its rule (`field` names it).
+    #[response(status = 422)]
+    Invalid(ErrorBody),
+}
+
+/// The store does not answer (Redis down or failing over): `store_unavailable`; try again
+/// in a moment. The server recovers by itself when the store is back.
+#[derive(utoipa::IntoResponses)]
+#[response(status = 503)]
+pub struct Unavailable(pub ErrorBody);
+
+/// The OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "tickets",
+        description = "A real-time ticket queue for post offices and other counters: take a \
+            ticket, follow it, call it to a desk, finish it; open, close and reset the day; \
+            watch it live.\n\nStaff operations take the session cookie of `/api/login` or, \
+            when `TICKETS_API_TOKEN` is set, `Authorization: Bearer <token>`. Errors are \
+            `{\"error\", \"message\"}` in French by default, in English with `?lang=en` or \
+            `Accept-Language: en`.",
+        license(name = "MIT OR Apache-2.0"),
+    ),
+    paths(
+        crate::api::tickets::take,
+        crate::api::tickets::status,
+        crate::api::tickets::ticket,
+        crate::live::events,
+        crate::api::tickets::call_next,
+        crate::api::tickets::finish_current,
+        crate::api::tickets::recall,
+        crate::api::tickets::no_show,
+        crate::api::tickets::snapshot,
+        crate::api::tickets::start_day,
+        crate::api::tickets::end_day,
+        crate::api::tickets::reset_day,
+        crate::pages::kiosk::page,
+        crate::pages::kiosk::take,
+        crate::pages::follow::page,
+        crate::pages::display::page,
+        crate::pages::staff::page,
+        crate::pages::staff::act,
+        crate::pages::dashboard::page,
+        crate::pages::login::page,
+        crate::pages::login::sign_in,
+        crate::pages::login::sign_out,
+        crate::app::root,
+        crate::assets::serve,
+        crate::api::health::healthz,
+        crate::api::health::readyz,
+        crate::metrics::render,
+        document,
+        docs_root,
+        docs_file,
+    ),
+    components(schemas(
+        ErrorBody,
+        tickets_core::IdempotencyKey,
+        tickets_core::TicketNumber,
+        tickets_core::BusinessDay,
+        tickets_core::DeskId,
+    )),
+    modifiers(&Common),
+    tags(
+        (name = TAG_PUBLIC, description = "Customers, kiosks and screens: no sign-in."),
+        (name = TAG_DESK, description = "What a desk does (staff)."),
+        (name = TAG_DAY, description = "The day: open, close, reset, snapshot (staff)."),
+        (name = TAG_PAGES, description = "The HTML pages and their forms."),
+        (name = TAG_OPS, description = "Probes, metrics and this document."),
+    )
+)]
+pub struct ApiDoc;
+
+/// What the middleware adds to every operation, and the security schemes.
+pub struct Common;
+
+impl Modify for Common {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        let components = api.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "staff_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The token of `TICKETS_API_TOKEN`."))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "staff_session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                SESSION_COOKIE,
+                "The session cookie that signing in at `/api/login` sets.",
+            ))),
+        );
+        for (path, item) in api.paths.paths.iter_mut() {
+            let probe = crate::auth::is_probe(path);
+            let ops = [
+                (&mut item.get, false),
+                (&mut item.post, true),
+                (&mut item.put, true),
+                (&mut item.patch, true),
+                (&mut item.delete, true),
+            ];
+            for (op, unsafe_method) in ops {
+                if let Some(op) = op.as_mut() {
+                    add_common(op, unsafe_method, probe);
+                }
+            }
+        }
+    }
+}
+
+fn error_response(description: &str) -> RefOr<utoipa::openapi::Response> {
+    ResponseBuilder::new()
+        .description(description)
+        .content(
+            "application/json",
+            ContentBuilder::new()
+                .schema(Some(RefOr::Ref(Ref::from_schema_name(ErrorBody::name()))))
+                .build(),
+        )
+        .build()
+        .into()
+}
+
+fn add_common(op: &mut Operation, unsafe_method: bool, probe: bool) {
+    let lang = Parameter::builder()
+        .name("lang")
+        .parameter_in(ParameterIn::Query)
+        .required(Required::False)
+        .description(Some(
+            "The language of messages and pages: `fr` (default) or `en`; remembered in a \
+             cookie. Other values are ignored.",
+        ))
+        .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+        .build();
+    op.parameters.get_or_insert_with(Vec::new).push(lang.into());
+    let responses = &mut op.responses.responses;
+    if !probe {
+        responses
+            .entry("400".into())
+            .or_insert_with(|| error_response("The Host is not one of `TICKETS_ALLOWED_HOSTS`."));
+    }
+    if unsafe_method {
+        responses.entry("403".into()).or_insert_with(|| {
+            error_response("Refused: the request comes from another site (`Origin`).")
+        });
+    }
+    let staff = op.security.as_ref().is_some_and(|s| !s.is_empty());
+    if staff && !responses.contains_key("303") {
+        responses.entry("401".into()).or_insert_with(|| {
+            error_response("Staff only: no valid session cookie or Bearer token.")
+        });
+    }
+}
+
+/// The document as JSON, built once.
+pub fn document_json() -> &'static Bytes {
+    static DOC: OnceLock<Bytes> = OnceLock::new();
+    DOC.get_or_init(|| {
+        let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+        optional_is_not_null(&mut doc);
+        Bytes::from(doc.to_string())
+    })
+}
+
+/// The document as a JSON value.
+pub fn document_value() -> serde_json::Value {
+    serde_json::from_slice(document_json()).unwrap_or_default()
+}
+
+/// An optional parameter or body (a Rust `Option`) can be left out, but it cannot be
+/// `null`: a query string or a header has no null. Drops the `null` alternative utoipa
+/// writes for them.
+fn optional_is_not_null(doc: &mut serde_json::Value) {
+    use serde_json::Value;
+    fn strip(schema: &mut Value) {
+        if let Some(Value::Array(types)) = schema.get_mut("type") {
+            types.retain(|t| t != "null");
+            if types.len() == 1 {
+                let only = types[0].take();
+                schema["type"] = only;
+            }
+        }
+        let one_of = schema.get_mut("oneOf").and_then(Value::as_array_mut);
+        if let Some(alternatives) = one_of {
+            alternatives.retain(|a| a.get("type").is_none_or(|t| t != "null"));
+            if alternatives.len() == 1 {
+                let only = alternatives[0].take();
+                *schema = only;
+            }
+        }
+    }
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for op in paths
+        .values_mut()
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+    {
+        if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
+            for p in params {
+                if let Some(schema) = p.get_mut("schema") {
+                    strip(schema);
+                }
+            }
+        }
+        if let Some(content) = op
+            .pointer_mut("/requestBody/content")
+            .and_then(Value::as_object_mut)
+        {
+            for media in content.values_mut() {
+                if let Some(schema) = media.get_mut("schema") {
+                    strip(schema);
+                }
+            }
+        }
+    }
+}
+
+/// This document (OpenAPI 3.1).
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    tag = TAG_OPS,
+    responses((status = 200, description = "The OpenAPI 3.1 document.", content_type = "application/json", body = Object))
+)]
+pub async fn document() -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "application/json"))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(document_json().clone())
+}
+
+/// The docs UI: to `/api/docs/`.
+#[utoipa::path(
+    get,
+    path = "/api/docs",
+    tag = TAG_OPS,
+    responses((status = 308, description = "To `/api/docs/`."))
+)]
+pub async fn docs_root() -> HttpResponse {
+    HttpResponse::PermanentRedirect()
+        .insert_header((header::LOCATION, "/api/docs/"))
+        .finish()
+}
+
+/// The pages' Content-Security-Policy with inline styles allowed, which Swagger UI needs;
+/// scripts stay `'self'` only.
+const DOCS_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+    img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; \
+    base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+fn swagger_config() -> Arc<Config<'static>> {
+    static CONFIG: OnceLock<Arc<Config<'static>>> = OnceLock::new();
+    CONFIG
+        .get_or_init(|| {
+            Arc::new(
+                Config::new(["/api/openapi.json"])
+                    .try_it_out_enabled(true)
+                    .display_request_duration(true),
+            )
+        })
+        .clone()
+}
+
+/// The docs UI (Swagger UI) and its files.
+///
+/// `GET /api/docs/` is the page; its scripts and styles are served beside it.
+#[utoipa::path(
+    get,
+    path = "/api/docs/{file}",
+    tag = TAG_OPS,
+    params(("file" = String, Path, example = "swagger-ui.css", description = "A file of the docs UI; empty for the page.")),
+    responses(
+        (status = 200, description = "The page or one of its files.", content_type = "*/*", body = String),
+        (status = 404, description = "No such file.", body = ErrorBody),
+    )
+)]
+pub async fn docs_file(file: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    let file = file.into_inner();
+    let found = utoipa_swagger_ui::serve(&file, swagger_config()).map_err(|e| {
+        tracing::error!(error = %e, file, "docs UI file");
+        ApiError::internal()
+    })?;
+    // Built without the `gzip` feature: files are stored plain.
+    let file = found.ok_or_else(ApiError::not_found)?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, file.content_type))
+        .insert_header((header::CACHE_CONTROL, "public, no-cache"))
+        // Swagger UI sets inline styles; the rest of the policy is the pages' own.
+        .insert_header((header::CONTENT_SECURITY_POLICY, DOCS_CSP))
+        .body(file.bytes.into_owned()))
+}

@@ -1,0 +1,211 @@
+//! The OpenAPI document: every route of the application is in it with its methods, nothing
+//! else is, and it is served with its docs UI from the binary (no CDN).
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+use tickets_http::app::route_list;
+use tickets_http::openapi::document_value;
+
+use crate::helpers::spawn_app;
+
+/// `/assets/{path:.*}` → `/assets/{path}`: actix patterns as OpenAPI paths.
+fn openapi_path(pattern: &str) -> String {
+    let mut out = String::new();
+    let mut rest = pattern;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let close = rest[open..].find('}').expect("a closed brace") + open;
+        let name = rest[open + 1..close].split(':').next().unwrap_or_default();
+        out.push('{');
+        out.push_str(name);
+        out.push('}');
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn operations(doc: &Value) -> BTreeSet<(String, String)> {
+    let paths = doc["paths"].as_object().expect("paths");
+    paths
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .expect("a path item")
+                .keys()
+                .filter(|k| ["get", "post", "put", "patch", "delete"].contains(&k.as_str()))
+                .map(move |m| (path.clone(), m.to_uppercase()))
+        })
+        .collect()
+}
+
+#[test]
+fn every_route_of_the_app_is_in_the_document_and_nothing_else() {
+    let doc = document_value();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let routes: BTreeSet<(String, String)> = route_list()
+        .into_iter()
+        .flat_map(|(path, methods)| {
+            methods
+                .into_iter()
+                .map(move |m| (openapi_path(path), m.as_str().to_owned()))
+        })
+        .collect();
+    assert!(
+        routes.len() >= 30,
+        "the route table lists {} routes",
+        routes.len()
+    );
+    let documented = operations(&doc);
+    let missing: Vec<_> = routes.difference(&documented).collect();
+    let extra: Vec<_> = documented.difference(&routes).collect();
+    assert!(
+        missing.is_empty(),
+        "routes missing from the document: {missing:?}"
+    );
+    assert!(extra.is_empty(), "documented but not routed: {extra:?}");
+}
+
+#[test]
+fn every_operation_is_described_with_its_answers_and_errors() {
+    let doc = document_value();
+    let schemas = doc["components"]["schemas"].as_object().expect("schemas");
+    let mut ids = BTreeSet::new();
+    for (path, method) in operations(&doc) {
+        let op = &doc["paths"][&path][method.to_lowercase()];
+        let what = format!("{method} {path}");
+        assert!(
+            op["summary"].as_str().is_some_and(|s| !s.is_empty()),
+            "{what}: no summary"
+        );
+        let id = op["operationId"].as_str().unwrap_or_default().to_owned();
+        assert!(!id.is_empty(), "{what}: no operationId");
+        assert!(
+            ids.insert(id.clone()),
+            "{what}: operationId {id} is not unique"
+        );
+        let responses = op["responses"].as_object().expect("responses");
+        assert!(
+            responses
+                .keys()
+                .any(|s| s.starts_with('2') || s.starts_with('3')),
+            "{what}: no success answer"
+        );
+        // The middleware's answers are on every operation.
+        if !["/healthz", "/readyz"].contains(&path.as_str()) {
+            assert!(responses.contains_key("400"), "{what}: no 400 (Host check)");
+        }
+        if method == "POST" {
+            assert!(
+                responses.contains_key("403"),
+                "{what}: no 403 (Origin check)"
+            );
+        }
+        let staff = op["security"].as_array().is_some_and(|s| !s.is_empty());
+        if staff {
+            assert!(
+                responses.contains_key("401") || responses.contains_key("303"),
+                "{what}: staff only, but neither 401 nor the sign-in redirect is documented"
+            );
+        }
+        // Every path parameter is declared.
+        for name in path.split('{').skip(1).filter_map(|s| s.split('}').next()) {
+            let declared = op["parameters"]
+                .as_array()
+                .is_some_and(|ps| ps.iter().any(|p| p["name"] == name && p["in"] == "path"));
+            assert!(declared, "{what}: path parameter {name} is not declared");
+        }
+    }
+    // Every schema referenced anywhere exists.
+    let text = doc.to_string();
+    for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1) {
+        let name = reference.split('"').next().unwrap_or_default();
+        assert!(
+            schemas.contains_key(name),
+            "{name} is referenced but not defined"
+        );
+    }
+    for scheme in ["staff_token", "staff_session"] {
+        assert!(
+            doc["components"]["securitySchemes"][scheme].is_object(),
+            "security scheme {scheme}"
+        );
+    }
+}
+
+#[test]
+fn the_documented_staff_operations_are_exactly_the_guarded_ones() {
+    // The API operations that answer 401 without credentials are the ones with security.
+    let doc = document_value();
+    let staff: BTreeSet<String> = operations(&doc)
+        .into_iter()
+        .filter(|(path, method)| {
+            doc["paths"][path][method.to_lowercase()]["security"]
+                .as_array()
+                .is_some_and(|s| !s.is_empty())
+        })
+        .map(|(path, method)| format!("{method} {path}"))
+        .collect();
+    let expected: BTreeSet<String> = [
+        "POST /api/tickets/call-next",
+        "POST /api/tickets/finish-current",
+        "POST /api/tickets/recall",
+        "POST /api/tickets/no-show",
+        "GET /api/tickets/snapshot",
+        "POST /api/tickets/start-day",
+        "POST /api/tickets/end-day",
+        "POST /api/tickets/reset-day",
+        "GET /metrics",
+        "GET /api/tickets/staff",
+        "POST /api/tickets/staff",
+        "GET /api/dashboard",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    assert_eq!(staff, expected);
+}
+
+#[actix_web::test]
+async fn the_document_and_the_docs_ui_are_served_from_the_binary() {
+    let app = spawn_app().await;
+    let res = app.get_path("/api/openapi.json").await;
+    res.assert_status(200);
+    assert!(res.content_type().starts_with("application/json"));
+    let served = res.json();
+    assert_eq!(served, document_value());
+    assert_eq!(served["info"]["title"], "tickets");
+
+    let res = app.get_path("/api/docs").await;
+    res.assert_status(308);
+    assert_eq!(res.location(), "/api/docs/");
+
+    let page = app.get_path("/api/docs/").await.html(200);
+    assert!(page.contains("swagger-ui"), "{page}");
+    for src in page
+        .split("src=\"")
+        .skip(1)
+        .chain(page.split("href=\"").skip(1))
+    {
+        let url = src.split('"').next().unwrap_or_default();
+        assert!(
+            !url.starts_with("http") && !url.starts_with("//"),
+            "the docs page loads {url} from elsewhere"
+        );
+    }
+    let init = app.get_path("/api/docs/swagger-initializer.js").await;
+    init.assert_status(200);
+    assert!(init.text().contains("/api/openapi.json"), "{}", init.text());
+    let bundle = app.get_path("/api/docs/swagger-ui-bundle.js").await;
+    bundle.assert_status(200);
+    assert!(bundle.content_type().contains("javascript"));
+    assert!(bundle.body.len() > 100_000);
+
+    app.get_path("/api/docs/no-such-file.js")
+        .await
+        .json_error(404, "not_found");
+    app.send(app.post("/api/openapi.json"))
+        .await
+        .json_error(405, "method_not_allowed");
+}
