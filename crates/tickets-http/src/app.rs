@@ -418,6 +418,7 @@ pub struct Application {
     server: Server,
     store: &'static str,
     auth: Auth,
+    state: web::Data<AppState<crate::metrics::Instrumented<AnyBackend>>>,
 }
 
 impl Application {
@@ -453,18 +454,22 @@ impl Application {
         let auth = Auth::new(config.staff_password.clone(), config.api_token.clone());
         let auth_data = web::Data::new(auth.clone());
         let hosts = web::Data::new(AllowedHosts::new(&config.allowed_hosts));
+        let app_state = state.clone();
         let server = actix_web::HttpServer::new(move || {
-            app(state.clone(), auth_data.clone(), hosts.clone())
+            app(app_state.clone(), auth_data.clone(), hosts.clone())
         })
         .listen(listener)
         .map_err(bind_err)?
         .shutdown_timeout(10)
+        // Signals are handled in `run_until_stopped`, which ends the live streams first.
+        .disable_signals()
         .run();
         Ok(Self {
             port,
             server,
             store,
             auth,
+            state,
         })
     }
 
@@ -484,8 +489,47 @@ impl Application {
     }
 
     /// Serves until SIGTERM / Ctrl-C, then finishes the requests in flight.
+    ///
+    /// The live streams end at once (clients reconnect to another server); requests in
+    /// flight get up to 10 s.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let handle = self.server.handle();
+        let state = self.state;
+        let stopper = actix_web::rt::spawn(async move {
+            stop_signal().await;
+            tracing::info!("stopping: ending live streams, finishing requests in flight");
+            state.live.close_streams();
+            handle.stop(true).await;
+        });
+        let served = self.server.await;
+        stopper.abort();
+        served
+    }
+}
+
+/// SIGTERM or SIGINT (Ctrl-C).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(mut term), Ok(mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
+            }
+            _ => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 

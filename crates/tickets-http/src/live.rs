@@ -55,6 +55,9 @@ pub struct LiveHub {
     /// Set when the state changed while nobody was connected; the next client asks for it.
     stale: AtomicBool,
     wake: tokio::sync::Notify,
+    /// Becomes true when the server stops: every stream ends, so that the graceful
+    /// shutdown does not wait for clients that never hang up.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl LiveHub {
@@ -69,7 +72,13 @@ impl LiveHub {
             default_service_seconds,
             stale: AtomicBool::new(true),
             wake: tokio::sync::Notify::new(),
+            closing: tokio::sync::watch::Sender::new(false),
         }
+    }
+
+    /// Ends every stream, now and for clients that connect later (the server is stopping).
+    pub fn close_streams(&self) {
+        self.closing.send_replace(true);
     }
 
     /// How many clients are connected now.
@@ -266,6 +275,7 @@ struct Client {
     staff: bool,
     first: Option<Bytes>,
     keep_alive: tokio::time::Interval,
+    closing: tokio::sync::watch::Receiver<bool>,
     _guard: ClientGuard,
 }
 
@@ -290,9 +300,13 @@ fn client_stream(
         staff,
         first: Some(Bytes::from(first)),
         keep_alive: tokio::time::interval_at(tokio::time::Instant::now() + KEEP_ALIVE, KEEP_ALIVE),
+        closing: hub.closing.subscribe(),
         _guard: ClientGuard(hub.clients.clone()),
     };
     futures_util::stream::unfold(client, |mut c| async move {
+        if *c.closing.borrow_and_update() {
+            return None;
+        }
         if let Some(first) = c.first.take() {
             return Some((Ok::<_, actix_web::Error>(first), c));
         }
@@ -307,6 +321,8 @@ fn client_stream(
                 Err(_) => None,
             },
             _ = c.keep_alive.tick() => Some((Ok(Bytes::from_static(b": keep-alive\n\n")), c)),
+            // The server stops (or the hub is gone).
+            _ = c.closing.changed() => None,
         }
     })
 }

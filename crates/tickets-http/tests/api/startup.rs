@@ -281,3 +281,49 @@ fn a_port_in_use_is_reported_with_advice() {
     assert!(stderr.contains(&addr.to_string()), "{stderr}");
     assert!(stderr.contains("TICKETS_BIND"), "{stderr}");
 }
+
+#[test]
+fn sigterm_ends_the_live_streams_instead_of_waiting_for_them() {
+    let mut server = Running::start(tickets().env("TICKETS_BIND", "127.0.0.1:0"));
+    let port = port_of(&server.wait_for("listening on"));
+    server.wait_for("staff password");
+
+    // One client that stays, one that hung up without the server noticing yet.
+    let open_stream = |port: u16| {
+        let mut s = TcpStream::connect(("127.0.0.1", port)).expect("the server accepts");
+        write!(
+            s,
+            "GET /api/tickets/events HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"
+        )
+        .expect("sent");
+        let mut first = [0u8; 64];
+        let n = s.read(&mut first).expect("the stream starts");
+        assert!(
+            String::from_utf8_lossy(&first[..n]).starts_with("HTTP/1.1 200"),
+            "{}",
+            String::from_utf8_lossy(&first[..n])
+        );
+        s
+    };
+    let mut staying = open_stream(port);
+    drop(open_stream(port));
+
+    Command::new("kill")
+        .arg("-TERM")
+        .arg(server.child.id().to_string())
+        .status()
+        .expect("kill runs");
+    // The graceful shutdown allows 10 s for requests in flight; a stream is not one.
+    let status = wait_exit(&mut server.child, Duration::from_secs(6))
+        .expect("the server stops well before its 10 s grace period, streams open or not");
+    assert!(status.success(), "{status}");
+    // The staying client saw its stream end (EOF, not a reset).
+    staying
+        .set_read_timeout(Some(Duration::from_secs(2)))
+        .expect("a read timeout");
+    let mut rest = Vec::new();
+    assert!(
+        staying.read_to_end(&mut rest).is_ok(),
+        "the stream ends cleanly with the server"
+    );
+}
