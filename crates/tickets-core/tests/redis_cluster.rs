@@ -55,6 +55,18 @@ fn a_day_on(cluster: &RedisCluster, wanted: impl Fn(usize) -> bool) -> NaiveDate
         .expect("a day in the first 400 hashes to that node")
 }
 
+/// The keys under `prefix` that node `i` holds (SCAN on that node alone).
+async fn keys_on(cluster: &RedisCluster, i: usize, prefix: &KeyPrefix) -> Vec<String> {
+    use redis::AsyncCommands;
+    let mut conn = node(cluster, i).await;
+    conn.scan_match::<_, String>(format!("{prefix}:*"))
+        .await
+        .expect("SCAN a node")
+        .map(|k| k.expect("a key name"))
+        .collect()
+        .await
+}
+
 /// A plain connection to node `i` (node-local commands: SCAN, PUBSUB NUMSUB).
 async fn node(cluster: &RedisCluster, i: usize) -> redis::aio::MultiplexedConnection {
     redis::Client::open(cluster.node_url(i))
@@ -173,15 +185,7 @@ async fn every_key_of_a_day_lives_on_the_node_of_its_day_across_a_day_change() {
     // Ask every node which of our keys it holds.
     let mut holder: BTreeMap<String, usize> = BTreeMap::new();
     for i in 0..cluster.ports().len() {
-        use redis::AsyncCommands;
-        let mut conn = node(&cluster, i).await;
-        let keys: Vec<String> = conn
-            .scan_match::<_, String>(format!("{prefix}:*"))
-            .await
-            .expect("SCAN a node")
-            .map(|k| k.expect("a key name"))
-            .collect()
-            .await;
+        let keys = keys_on(&cluster, i, &prefix).await;
         for key in keys {
             assert!(
                 holder.insert(key.clone(), i).is_none(),
@@ -470,4 +474,80 @@ async fn broken_cluster_urls_are_refused_with_a_reason() {
             "{url}: {text}"
         );
     }
+}
+
+/// A unique prefix with the office hash tag `tag`.
+fn office_prefix(tag: &str) -> KeyPrefix {
+    KeyPrefix::parse(format!("{}:{{{tag}}}", unique_prefix())).expect("a prefix with a tag")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_conformance_suite_holds_with_an_office_hash_tag_in_the_prefix() {
+    let cluster = RedisCluster::start();
+    let url = cluster.url();
+    conformance_suite(|| {
+        let url = url.clone();
+        async move { backend(&url, &office_prefix("paris-15")).await }
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn offices_with_their_own_hash_tag_spread_over_the_primaries_on_every_day() {
+    let cluster = RedisCluster::start();
+    // Three offices whose tags are on three different primaries.
+    let mut tags: Vec<String> = Vec::new();
+    for i in 0.. {
+        let tag = format!("office-{i}");
+        let node = cluster.node_of_key(&format!("{{{tag}}}"));
+        if tags
+            .iter()
+            .all(|t| cluster.node_of_key(&format!("{{{t}}}")) != node)
+        {
+            tags.push(tag);
+        }
+        if tags.len() == 3 {
+            break;
+        }
+    }
+    let prefixes: Vec<KeyPrefix> = tags.iter().map(|t| office_prefix(t)).collect();
+    let first = start_time().date_naive();
+    for prefix in &prefixes {
+        let b = backend(&cluster.url(), prefix).await;
+        let clock = ManualClock::new(morning_of(first));
+        let q = queue(&b, &clock);
+        // Two days, whose plain tags would be on whatever node each day hashes to.
+        for day in [first, first + Duration::days(1)] {
+            clock.set(morning_of(day));
+            q.open_day().await.unwrap();
+            q.take(TakeRequest::default()).await.unwrap();
+            q.take(TakeRequest::default()).await.unwrap();
+            let called = q.call_next(&DeskId::default()).await.unwrap();
+            assert_eq!(called.called.unwrap().number.get(), 1, "{prefix} on {day}");
+            q.finish(&DeskId::default()).await.unwrap();
+        }
+    }
+
+    // Every key of an office, both days, is on the node of its tag; three offices, three nodes.
+    let mut nodes_of_offices = BTreeSet::new();
+    for (prefix, tag) in prefixes.iter().zip(&tags) {
+        let expected = cluster.node_of_key(&format!("{{{tag}}}"));
+        let mut found = 0;
+        for i in 0..cluster.ports().len() {
+            let keys = keys_on(&cluster, i, prefix).await;
+            if !keys.is_empty() {
+                assert_eq!(i, expected, "{prefix}: {keys:?} on node {i}");
+            }
+            found += keys.len();
+        }
+        // Per day: day, counter, queue, desks, logs, stats, activity and two tickets (no
+        // `current`: the desk is idle again; no `idem`: no key was given).
+        assert_eq!(found, 2 * 9, "{prefix}: both days, all on one node");
+        nodes_of_offices.insert(expected);
+    }
+    assert_eq!(
+        nodes_of_offices.len(),
+        3,
+        "three offices on three primaries"
+    );
 }

@@ -59,6 +59,15 @@ pub enum StartupError {
         #[source]
         source: tickets_core::Error,
     },
+    /// `REDIS_URL` cannot be read.
+    #[error("REDIS_URL {url} is not usable: {source}")]
+    BadRedisUrl {
+        /// The URL given (password hidden).
+        url: String,
+        /// What is wrong with it.
+        #[source]
+        source: tickets_core::Error,
+    },
     /// The listen address cannot be bound.
     #[error("cannot listen on {bind}: {source}. Choose another TICKETS_BIND")]
     Bind {
@@ -82,9 +91,15 @@ pub async fn backend_from(config: &Config) -> Result<AnyBackend, StartupError> {
                 .response_timeout(config.redis_timeout())
                 .build()
                 .await
-                .map_err(|source| StartupError::Redis {
-                    url: redact(&url),
-                    source,
+                .map_err(|source| match source.kind() {
+                    tickets_core::ErrorKind::Invalid => StartupError::BadRedisUrl {
+                        url: redact(&url),
+                        source,
+                    },
+                    _ => StartupError::Redis {
+                        url: redact(&url),
+                        source,
+                    },
                 })?;
             Ok(AnyBackend::Redis(backend))
         }

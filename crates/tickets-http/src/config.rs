@@ -50,7 +50,8 @@ pub struct Config {
     #[arg(long, env = "REDIS_URL")]
     pub redis_url: Option<String>,
 
-    /// Prefix of every Redis key.
+    /// Prefix of every Redis key; may hold one office hash tag in braces for a Redis
+    /// Cluster shared by several offices, e.g. `tickets:{paris-15}`.
     #[arg(long, env = "TICKETS_KEY_PREFIX", default_value = "tickets", value_parser = parse_prefix)]
     pub key_prefix: KeyPrefix,
 
@@ -157,7 +158,11 @@ mod tests {
         assert!(e.to_string().contains("24"));
         let e = Config::try_parse_from(["tickets", "--timezone", "Mars/Base"]).unwrap_err();
         assert!(e.to_string().contains("IANA"), "{e}");
-        assert!(Config::try_parse_from(["tickets", "--key-prefix", "a{b}"]).is_err());
+        assert!(Config::try_parse_from(["tickets", "--key-prefix", "a b"]).is_err());
+        assert!(Config::try_parse_from(["tickets", "--key-prefix", "a{}"]).is_err());
+        assert!(Config::try_parse_from(["tickets", "--key-prefix", "a{b}{c}"]).is_err());
+        let c = Config::try_parse_from(["tickets", "--key-prefix", "tickets:{paris-15}"]).unwrap();
+        assert_eq!(c.key_prefix.hash_tag(), Some("paris-15"));
     }
 
     #[test]

@@ -3,6 +3,11 @@
 //! `<prefix>:{<day>}:<name>`: the braced day is a Redis Cluster hash tag, so all the keys
 //! of one day live in one slot and each script touches one slot only.
 //! `docs/redis-schema.md` mirrors this module.
+//!
+//! A prefix may carry a hash tag of its own, `tickets:{paris-15}`: Redis hashes the first
+//! braces of a key, so every key of that prefix (of every day) lives in the slot of
+//! `paris-15`. Offices sharing one Redis Cluster with such prefixes spread over its
+//! primaries, where with plain prefixes every office's current day is on one primary.
 
 use std::fmt;
 use std::str::FromStr;
@@ -14,14 +19,21 @@ use crate::error::ValidationError;
 
 /// The prefix of every key and of the event channel (default `tickets`).
 ///
-/// 1 to 64 characters among letters, digits, `-`, `_`, `.` and `:`; no braces, so that the
-/// day stays the only hash tag.
+/// 1 to 64 characters among letters, digits, `-`, `_`, `.` and `:`, and at most one
+/// non-empty pair of braces: a Redis Cluster hash tag for the whole prefix (an office),
+/// which then replaces the day as the tag of its keys (see the module documentation).
 ///
 /// ```
 /// use tickets_core::KeyPrefix;
 /// assert_eq!(KeyPrefix::default().as_str(), "tickets");
 /// assert!(KeyPrefix::parse("post-office:paris-15").is_ok());
-/// assert!(KeyPrefix::parse("a{b}").is_err());
+/// // An office's own hash tag.
+/// let p = KeyPrefix::parse("tickets:{paris-15}").unwrap();
+/// assert_eq!(p.hash_tag(), Some("paris-15"));
+/// assert_eq!(KeyPrefix::default().hash_tag(), None);
+/// assert!(KeyPrefix::parse("a{}").is_err());
+/// assert!(KeyPrefix::parse("a{b}{c}").is_err());
+/// assert!(KeyPrefix::parse("a{b").is_err());
 /// assert!(KeyPrefix::parse("").is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -32,18 +44,34 @@ impl KeyPrefix {
     /// Validates a prefix.
     pub fn parse(s: impl Into<String>) -> Result<Self, ValidationError> {
         let s = s.into();
+        let plain = |t: &str| {
+            t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+        };
         let ok = !s.is_empty()
             && s.len() <= 64
-            && s.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b));
+            && match s.split_once('{') {
+                None => plain(&s),
+                // One `{tag}`, not empty, with plain text around it.
+                Some((before, rest)) => rest.split_once('}').is_some_and(|(tag, after)| {
+                    !tag.is_empty() && plain(before) && plain(tag) && plain(after)
+                }),
+            };
         if ok {
             Ok(Self(s))
         } else {
             Err(ValidationError::new(
                 "key_prefix",
-                "a key prefix is 1 to 64 characters among letters, digits, '-', '_', '.' and ':'",
+                "a key prefix is 1 to 64 characters among letters, digits, '-', '_', '.' and ':', \
+                 with at most one office hash tag in braces (e.g. tickets:{paris-15})",
             ))
         }
+    }
+
+    /// The prefix's own Redis Cluster hash tag (`paris-15` in `tickets:{paris-15}`), if any.
+    pub fn hash_tag(&self) -> Option<&str> {
+        let (_, rest) = self.0.split_once('{')?;
+        rest.split_once('}').map(|(tag, _)| tag)
     }
 
     /// The prefix.
@@ -137,11 +165,15 @@ mod tests {
             KeyPrefix::default(),
             KeyPrefix::parse("post-office:paris-15").unwrap(),
             KeyPrefix::parse("a.b_c-d:e").unwrap(),
+            KeyPrefix::parse("tickets:{paris-15}").unwrap(),
+            KeyPrefix::parse("{lyon}:tickets").unwrap(),
         ];
         for prefix in &prefixes {
             for day in ["2026-11-24", "2026-11-25", "2027-01-01", "2030-02-28"] {
                 let day: BusinessDay = day.parse().unwrap();
-                let slot = Slot::for_key(day.to_string());
+                // The office's tag when the prefix has one, else the day.
+                let tag = prefix.hash_tag().map_or(day.to_string(), str::to_owned);
+                let slot = Slot::for_key(&tag);
                 let keys = day_keys(prefix, day);
                 // Every KEYS entry, the ticket key base included.
                 for key in &keys {
@@ -155,8 +187,22 @@ mod tests {
                 }
             }
         }
-        // The tag is the day: two days are (here) two slots.
-        let slot = |d: &str| Slot::for_key(day_keys(&prefixes[0], d.parse().unwrap())[0].clone());
-        assert_ne!(slot("2026-11-24"), slot("2026-11-25"));
+        // Without an office tag the tag is the day: two days are (here) two slots.
+        let slot =
+            |p: &KeyPrefix, d: &str| Slot::for_key(day_keys(p, d.parse().unwrap())[0].clone());
+        assert_ne!(
+            slot(&prefixes[0], "2026-11-24"),
+            slot(&prefixes[0], "2026-11-25")
+        );
+        // With one, every day of the office is in the office's slot, and two offices are
+        // (here) two slots.
+        assert_eq!(
+            slot(&prefixes[3], "2026-11-24"),
+            slot(&prefixes[3], "2026-11-25")
+        );
+        assert_ne!(
+            slot(&prefixes[3], "2026-11-24"),
+            slot(&prefixes[4], "2026-11-24")
+        );
     }
 }

@@ -69,11 +69,15 @@ async fn redis_url_takes_the_cluster_forms_and_refuses_broken_ones_clearly() {
             .await
             .err()
             .unwrap_or_else(|| panic!("{url} was accepted"));
-        let StartupError::Redis { source, .. } = &err else {
+        let StartupError::BadRedisUrl { source, .. } = &err else {
             panic!("{url}: {err}");
         };
         assert_eq!(source.kind(), ErrorKind::Invalid, "{url}: {err}");
         let text = err.to_string();
+        assert!(
+            !text.contains("Start Redis"),
+            "a bad URL is not a Redis that is down: {text}"
+        );
         assert!(
             text.contains("redis_url") && text.contains("redis+cluster://host:port,host:port"),
             "{url}: the message says what to write: {text}"
