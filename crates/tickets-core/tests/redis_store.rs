@@ -411,6 +411,36 @@ async fn foreign_data_under_the_days_keys_gives_an_internal_error_not_a_panic() 
     assert_corrupt("the bad ticket", q.ticket(n(1)).await);
     assert_corrupt("calling the bad ticket", q.call_next(&a).await);
 
+    // Something already where the next ticket goes: the take fails and moves nothing.
+    let prefix = unique_prefix();
+    let q = queue_on(&server, &prefix, &clock).await;
+    q.open_day().await.unwrap();
+    q.take(TakeRequest::default()).await.unwrap();
+    let () = set(format!("{prefix}:{{{day}}}:ticket:2"), "junk")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_corrupt(
+        "take onto a foreign ticket key",
+        q.take(TakeRequest::default()).await,
+    );
+    let () = redis::cmd("DEL")
+        .arg(format!("{prefix}:{{{day}}}:ticket:2"))
+        .query_async(&mut conn)
+        .await
+        .map(|_: i64| ())
+        .unwrap();
+    let status = q.status(&a).await.unwrap();
+    assert_eq!(
+        (status.total_tickets, status.queue_length),
+        (1, 1),
+        "nothing moved"
+    );
+    assert_eq!(
+        q.take(TakeRequest::default()).await.unwrap().ticket.number,
+        n(2)
+    );
+
     // Foreign fields in the counters, a garbled log line, a garbled counter, and an
     // idempotency key pointing nowhere.
     let prefix = unique_prefix();
@@ -456,7 +486,7 @@ async fn foreign_data_under_the_days_keys_gives_an_internal_error_not_a_panic() 
         .query_async(&mut conn)
         .await
         .unwrap();
-    assert_internal(
+    assert_corrupt(
         "take with a garbled counter",
         q.take(TakeRequest::default()).await,
     );

@@ -19,6 +19,15 @@ end
 if redis.call('EXISTS', K_DAY) == 0 then
   return cjson.encode({closed = true})
 end
+-- The new ticket's key must be free before the counter moves (no partial write).
+local last = tonumber(redis.call('GET', K_COUNTER) or 0)
+if not last or last < 0 or last ~= math.floor(last) then
+  fail('counter holds ' .. tostring(redis.call('GET', K_COUNTER)) .. ', not a count')
+end
+local next_key = ticket_key(last + 1)
+if redis.call('EXISTS', next_key) == 1 then
+  fail(next_key .. ' already exists')
+end
 local n = redis.call('INCR', K_COUNTER)
 touch(K_COUNTER)
 local key = ticket_key(n)
