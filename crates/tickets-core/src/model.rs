@@ -417,21 +417,27 @@ pub(crate) struct TicketJson {
     creation_time_iso: DateTime<Utc>,
     /// When a desk called it, in seconds since 1970.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     called_time: Option<f64>,
     /// When a desk called it (RFC 3339).
     #[serde(default, with = "iso_format::option")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     called_time_iso: Option<DateTime<Utc>>,
     /// When it was finished or marked no-show, in seconds since 1970.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     finish_time: Option<f64>,
     /// When it was finished or marked no-show (RFC 3339).
     #[serde(default, with = "iso_format::option")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     finish_time_iso: Option<DateTime<Utc>>,
     /// The desk that called it.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     desk: Option<DeskId>,
     /// How many times it was recalled.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     recalls: u32,
 }
 
@@ -560,8 +566,10 @@ pub struct LogEntry {
     pub action: Action,
     /// The ticket concerned.
     #[serde(rename = "ticket_number")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub ticket: Option<TicketNumber>,
     /// The desk concerned.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub desk: Option<DeskId>,
 }
 
@@ -679,8 +687,10 @@ pub struct QueueStatus {
     /// The desk this status is for.
     pub desk: DeskId,
     /// That desk's current ticket.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub current_ticket: Option<TicketNumber>,
     /// The ticket that will be called next.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_ticket: Option<TicketNumber>,
     /// How many tickets wait (same as `queue_length`, the original name).
     pub waiting_tickets: u64,
@@ -789,14 +799,17 @@ pub struct DayFigures {
     /// Tickets marked no-show today.
     pub no_shows: u64,
     /// Average wait from taking to calling, in seconds.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub avg_wait_seconds: Option<f64>,
     /// Average time from calling to finishing, in seconds.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub avg_service_seconds: Option<f64>,
     /// Desks that called at least once today.
     pub desks_at_work: u64,
     /// Tickets per hour the desks at work complete together, from each desk's measured
     /// average service time (the day's average for a desk that completed none yet);
     /// `None` before anyone was served.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub service_rate_per_hour: Option<f64>,
 }
 
@@ -807,10 +820,12 @@ pub struct DeskState {
     /// The desk.
     pub desk: DeskId,
     /// Its current ticket.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub current: Option<Ticket>,
     /// Tickets it completed today.
     pub served: u64,
     /// Its average service time, in seconds.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub avg_service_seconds: Option<f64>,
 }
 
@@ -836,10 +851,13 @@ pub struct Snapshot {
     /// How many tickets wait.
     pub queue_length: u64,
     /// The default desk's current ticket.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub current_ticket: Option<TicketNumber>,
     /// The default desk's current ticket, whole.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub current_ticket_data: Option<Ticket>,
     /// The ticket that will be called next.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub next_ticket: Option<TicketNumber>,
     /// How many tickets wait (the original name).
     pub waiting_tickets: u64,
@@ -853,12 +871,14 @@ pub struct Snapshot {
     /// Tickets taken today.
     pub total_tickets: u64,
     /// Average wait of the tickets called today, in seconds.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub avg_wait_seconds: Option<f64>,
     /// How many keys the day holds in the store.
     pub key_count: u64,
     /// How many of them are tickets.
     pub hash_count: u64,
     /// Seconds until the day's data expires; `None` when the day holds nothing.
+    #[cfg_attr(feature = "openapi", schema(required = true))]
     pub ttl_seconds: Option<u64>,
     /// Every desk that worked today, in id order.
     pub desks: Vec<DeskState>,

@@ -506,15 +506,24 @@ impl Application {
     /// Serves until SIGTERM / Ctrl-C, then finishes the requests in flight.
     ///
     /// The live streams end at once (clients reconnect to another server); requests in
-    /// flight get up to 10 s.
+    /// flight get up to 10 s. A second signal stops at once.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let handle = self.server.handle();
         let state = self.state;
         let stopper = actix_web::rt::spawn(async move {
-            stop_signal().await;
+            let mut signals = StopSignals::new();
+            signals.next().await;
             tracing::info!("stopping: ending live streams, finishing requests in flight");
+            // Stop accepting first (the command is sent now), then end the streams.
+            let graceful = handle.stop(true);
             state.live.close_streams();
-            handle.stop(true).await;
+            tokio::select! {
+                () = graceful => {}
+                () = signals.next() => {
+                    tracing::warn!("second signal: stopping without waiting for requests in flight");
+                    handle.stop(false).await;
+                }
+            }
         });
         let served = self.server.await;
         stopper.abort();
@@ -522,29 +531,51 @@ impl Application {
     }
 }
 
-/// SIGTERM or SIGINT (Ctrl-C).
-async fn stop_signal() {
+/// SIGTERM and SIGINT (Ctrl-C), registered once so that a second one can be told apart.
+struct StopSignals {
     #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::interrupt()),
-        ) {
-            (Ok(mut term), Ok(mut int)) => {
+    unix: Option<(tokio::signal::unix::Signal, tokio::signal::unix::Signal)>,
+}
+
+impl StopSignals {
+    fn new() -> Self {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let unix = match (
+                signal(SignalKind::terminate()),
+                signal(SignalKind::interrupt()),
+            ) {
+                (Ok(term), Ok(int)) => Some((term, int)),
+                (Err(e), _) | (_, Err(e)) => {
+                    tracing::error!(error = %e, "cannot listen for SIGTERM/SIGINT; stop the server with SIGKILL");
+                    None
+                }
+            };
+            Self { unix }
+        }
+        #[cfg(not(unix))]
+        {
+            Self {}
+        }
+    }
+
+    /// The next stop signal; never, when none could be registered.
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        match &mut self.unix {
+            Some((term, int)) => {
                 tokio::select! {
                     _ = term.recv() => {}
                     _ = int.recv() => {}
                 }
             }
-            _ => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
+            None => std::future::pending().await,
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
+        #[cfg(not(unix))]
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
     }
 }
 

@@ -332,8 +332,9 @@ fn client_stream(
 /// `GET /api/tickets/events`: public; staff credentials add the figures. It starts with a
 /// `retry:` hint and a `state` event (the current state), then sends `queue` events as they
 /// happen and a `state` event after each burst, with a comment every 15 s to keep
-/// connections open. It never ends by itself: a client too far behind is dropped and
-/// reconnects. See docs/http-api.md for the event formats.
+/// connections open. It ends only when the server stops or when a client falls too far
+/// behind (256 frames); either way the browser reconnects. See docs/http-api.md for the
+/// event formats.
 #[utoipa::path(
     get,
     path = "/api/tickets/events",

@@ -2,8 +2,8 @@
 //! the node that owns the day's slot.
 //!
 //! Every key a script touches is `<prefix>:{<day>}:…` (see `keys.rs`), so all of them hash
-//! to the slot of the day and each call is a single-slot call, which is all a cluster
-//! needs. `redis::cluster_async::ClusterConnection` keeps one multiplexed connection per
+//! to one slot (the day's, or the office's when the prefix carries its own hash tag) and
+//! each call is a single-slot call, which is all a cluster needs. `redis::cluster_async::ClusterConnection` keeps one multiplexed connection per
 //! node, follows the slot map and refreshes it after a `MOVED`; it is cheap to clone, so
 //! no pool is needed.
 //!
@@ -57,7 +57,9 @@ impl ClusterStore {
                     format!("the nodes of this Redis Cluster URL do not agree ({e})"),
                 ))
             })?;
-        let budget = connection_timeout * count.max(1) as u32 + response_timeout;
+        let budget = connection_timeout
+            .saturating_mul(u32::try_from(count.max(1)).unwrap_or(u32::MAX))
+            .saturating_add(response_timeout);
         let conn = match tokio::time::timeout(budget, client.get_async_connection()).await {
             Ok(Ok(conn)) => conn,
             Ok(Err(e)) => return Err(Error::Unavailable(Box::new(e))),
@@ -181,12 +183,21 @@ fn is_no_script(e: &RedisError) -> bool {
     e.kind() == redis::ErrorKind::Server(ServerErrorKind::NoScript)
 }
 
-/// The cluster answered that it did not run the call: sending it again is safe.
+/// The cluster answered that it did not run the call: sending it again is safe. `ASK`
+/// (a slot being migrated) is retried through the same slot map, so during a migration the
+/// day's calls end as unavailable (503) until it is over; `READONLY` (a primary that became
+/// a replica), `CLUSTERDOWN`, `MASTERDOWN` and `LOADING` are what a failover answers.
 fn is_refusal(e: &RedisError) -> bool {
     matches!(
         e.kind(),
         redis::ErrorKind::Server(
-            ServerErrorKind::Moved | ServerErrorKind::Ask | ServerErrorKind::TryAgain
+            ServerErrorKind::Moved
+                | ServerErrorKind::Ask
+                | ServerErrorKind::TryAgain
+                | ServerErrorKind::ReadOnly
+                | ServerErrorKind::ClusterDown
+                | ServerErrorKind::MasterDown
+                | ServerErrorKind::BusyLoading
         ) | redis::ErrorKind::ClusterConnectionNotFound
     )
 }

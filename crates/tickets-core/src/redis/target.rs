@@ -4,7 +4,11 @@
 //! - `redis+cluster://[user:password@]host:port,host:port[/]`: a cluster, given by one or
 //!   more of its nodes (the others are discovered).
 //! - a comma list of nodes, each `redis://[user:password@]host:port` or `host:port`:
-//!   a cluster too.
+//!   a cluster too. A URL that the `redis` crate reads whole (a comma in a password, say)
+//!   stays one server.
+//!
+//! Messages never repeat what could be a password: a node of a list is named by its
+//! position, and its text only when nothing in it can be a credential.
 
 use redis::{ConnectionInfo, IntoConnectionInfo};
 
@@ -30,7 +34,7 @@ impl Target {
         let scheme = url.get(..CLUSTER_SCHEME.len());
         if scheme.is_some_and(|s| s.eq_ignore_ascii_case(CLUSTER_SCHEME)) {
             cluster_form(&url[CLUSTER_SCHEME.len()..]).map(Target::Cluster)
-        } else if url.contains(',') {
+        } else if url.contains(',') && url.into_connection_info().is_err() {
             list_form(url).map(Target::Cluster)
         } else {
             Ok(Target::Single)
@@ -71,34 +75,35 @@ fn cluster_form(rest: &str) -> Result<Vec<ConnectionInfo>, ValidationError> {
         None => hosts,
     };
     let credentials = userinfo.map(|u| format!("{u}@")).unwrap_or_default();
-    nodes(hosts, |node| Ok(format!("redis://{credentials}{node}")))
+    nodes(hosts, |_, node| Ok(format!("redis://{credentials}{node}")))
 }
 
 /// `redis://…,redis://…` or `host:port,host:port`.
 fn list_form(list: &str) -> Result<Vec<ConnectionInfo>, ValidationError> {
-    nodes(list, |node| match node.find("://") {
+    nodes(list, |i, node| match node.find("://") {
         Some(s) if node[..s].eq_ignore_ascii_case("redis") => Ok(node.to_owned()),
         Some(_) => Err(invalid(format!(
-            "node {:?} must be redis://host:port or host:port",
-            without_credentials(node)
+            "{} must be redis://host:port or host:port",
+            node_name(i, node)
         ))),
         None => Ok(format!("redis://{node}")),
     })
 }
 
-/// Splits a comma list and reads each node through `url_of`.
+/// Splits a comma list and reads each node (`i` from 1) through `url_of`.
 fn nodes(
     list: &str,
-    url_of: impl Fn(&str) -> Result<String, ValidationError>,
+    url_of: impl Fn(usize, &str) -> Result<String, ValidationError>,
 ) -> Result<Vec<ConnectionInfo>, ValidationError> {
     let mut out = Vec::new();
-    for node in list.split(',').map(str::trim) {
+    for (i, node) in list.split(',').map(str::trim).enumerate() {
+        let i = i + 1;
         if node.is_empty() {
-            return Err(invalid("a node of the list is empty"));
+            return Err(invalid(format!("node {i} of the list is empty")));
         }
-        let info = url_of(node)?
+        let info = url_of(i, node)?
             .into_connection_info()
-            .map_err(|e| invalid(format!("node {:?}: {e}", without_credentials(node))))?;
+            .map_err(|e| invalid(format!("{}: {e}", node_name(i, node))))?;
         if info.redis_settings().db() != 0 {
             return Err(invalid("a Redis Cluster has only database 0"));
         }
@@ -107,12 +112,14 @@ fn nodes(
     Ok(out)
 }
 
-/// A node as it may be shown in a message: without `user:password@`.
-fn without_credentials(node: &str) -> String {
+/// Node `i` as a message may name it: its position, with what follows `@` when it has
+/// credentials, or its text when it cannot hold any (`host:port`); a `scheme://…` without
+/// `@` may be the end of a password cut by a comma, so its text is not shown.
+fn node_name(i: usize, node: &str) -> String {
     match (node.find("://"), node.rfind('@')) {
-        (Some(s), Some(at)) if at > s => format!("{}://{}", &node[..s], &node[at + 1..]),
-        (None, Some(at)) => node[at + 1..].to_owned(),
-        _ => node.to_owned(),
+        (_, Some(at)) => format!("node {i} of the list (…@{})", &node[at + 1..]),
+        (None, None) => format!("node {i} of the list ({node})"),
+        (Some(_), None) => format!("node {i} of the list"),
     }
 }
 
@@ -147,6 +154,9 @@ mod tests {
             "redis://127.0.0.1:6379",
             "redis://:secret@10.0.0.1:6380/2",
             " redis://localhost ",
+            // A comma in a password: the URL reads whole, so it is one server.
+            "redis://user:top,secret@10.0.0.1:6379",
+            "redis://:a,b,c@10.0.0.1:6379/1",
         ] {
             assert!(matches!(Target::parse(url), Ok(Target::Single)), "{url}");
         }
@@ -194,6 +204,14 @@ mod tests {
     #[test]
     fn broken_cluster_urls_say_what_is_wrong() {
         assert!(reason("redis+cluster://").contains("empty"));
+        // A list whose first piece ends inside a password: the message names the node by
+        // its position and never shows the fragment.
+        let r = reason("redis://user:pass,word@a:1,b:2");
+        assert!(r.contains("node 1 of the list"), "{r}");
+        assert!(
+            !r.contains("pass") && !r.contains("word"),
+            "a password in a message: {r}"
+        );
         assert!(reason("redis+cluster://a:7000,,b:7001").contains("empty"));
         assert!(reason("redis://a:7000,").contains("empty"));
         assert!(reason("redis+cluster://a:notaport").contains("a:notaport"));

@@ -328,12 +328,14 @@ pub struct DeskBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CalledBody<'a> {
     /// The ticket now called to the desk; `null` when nobody waits.
+    #[schema(required = true)]
     current_ticket: Option<TicketNumber>,
     /// How many tickets still wait.
     waiting_tickets: u64,
     /// The desk.
     desk: &'a DeskId,
     /// The ticket the desk held before, now completed.
+    #[schema(required = true)]
     finished_ticket: Option<TicketNumber>,
     /// The called ticket, whole (absent when nobody waits).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -537,10 +539,13 @@ pub struct TicketBody<'a> {
     /// Where it is in its life (same as `ticket.status`).
     status: TicketStatus,
     /// How many tickets wait before it, while it waits.
+    #[schema(required = true)]
     waiting_before: Option<u64>,
     /// The estimated wait before it is called, in seconds, while it waits.
+    #[schema(required = true)]
     estimated_wait_seconds: Option<u64>,
     /// The desk that called it.
+    #[schema(required = true)]
     desk: Option<&'a DeskId>,
     /// How many tickets wait in all.
     queue_length: u64,

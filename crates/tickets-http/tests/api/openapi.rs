@@ -209,3 +209,125 @@ async fn the_document_and_the_docs_ui_are_served_from_the_binary() {
         .await
         .json_error(405, "method_not_allowed");
 }
+
+/// The schema `name` with `$ref`s and `allOf` followed: every property it requires.
+fn required_of(doc: &Value, schema: &Value) -> BTreeSet<String> {
+    let schema = match schema["$ref"].as_str() {
+        Some(r) => &doc["components"]["schemas"][r.trim_start_matches("#/components/schemas/")],
+        None => schema,
+    };
+    let mut out: BTreeSet<String> = schema["required"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_owned))
+        .collect();
+    for part in schema["allOf"].as_array().into_iter().flatten() {
+        out.extend(required_of(doc, part));
+    }
+    out
+}
+
+#[test]
+fn fields_that_are_always_sent_are_required_even_when_null() {
+    // The original fields, which the original front ends read even when null, and the
+    // fields of this API that are always present.
+    let doc = document_value();
+    let schema = |name: &str| doc["components"]["schemas"][name].clone();
+    let cases: [(&str, &[&str]); 6] = [
+        (
+            "QueueStatus",
+            &[
+                "day",
+                "open",
+                "queue_length",
+                "desk",
+                "current_ticket",
+                "next_ticket",
+                "waiting_tickets",
+                "total_tickets",
+            ],
+        ),
+        (
+            "SnapshotBody",
+            &[
+                "day",
+                "open",
+                "queue_length",
+                "current_ticket",
+                "current_ticket_data",
+                "next_ticket",
+                "waiting_tickets",
+                "waiting_list",
+                "logs",
+                "total_tickets",
+                "avg_wait_seconds",
+                "key_count",
+                "hash_count",
+                "ttl_seconds",
+                "desks",
+                "figures",
+                "activity",
+                "last_event",
+                "log_entries",
+            ],
+        ),
+        (
+            "Ticket",
+            &[
+                "ticket_number",
+                "creation_time",
+                "service_type",
+                "status",
+                "creation_time_iso",
+                "called_time",
+                "called_time_iso",
+                "finish_time",
+                "finish_time_iso",
+                "desk",
+                "recalls",
+            ],
+        ),
+        (
+            "CalledBody",
+            &[
+                "current_ticket",
+                "waiting_tickets",
+                "desk",
+                "finished_ticket",
+            ],
+        ),
+        (
+            "TicketBody",
+            &[
+                "day",
+                "ticket",
+                "status",
+                "waiting_before",
+                "estimated_wait_seconds",
+                "desk",
+                "queue_length",
+            ],
+        ),
+        (
+            "DayFigures",
+            &[
+                "taken",
+                "waiting",
+                "called",
+                "served",
+                "no_shows",
+                "avg_wait_seconds",
+                "avg_service_seconds",
+                "desks_at_work",
+                "service_rate_per_hour",
+            ],
+        ),
+    ];
+    for (name, fields) in cases {
+        let required = required_of(&doc, &schema(name));
+        for field in fields {
+            assert!(required.contains(*field), "{name}.{field} is not required");
+        }
+    }
+}
