@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, assert_has_keys, spawn_app};
 
 /// The fields of the original status.
-const SEED_STATUS_FIELDS: [&str; 6] = [
+pub(crate) const SEED_STATUS_FIELDS: [&str; 6] = [
     "day",
     "open",
     "queue_length",
@@ -20,7 +20,7 @@ const SEED_STATUS_FIELDS: [&str; 6] = [
 ];
 
 /// The fields of the original snapshot.
-const SEED_SNAPSHOT_FIELDS: [&str; 14] = [
+pub(crate) const SEED_SNAPSHOT_FIELDS: [&str; 14] = [
     "day",
     "open",
     "queue_length",
@@ -38,7 +38,7 @@ const SEED_SNAPSHOT_FIELDS: [&str; 14] = [
 ];
 
 /// The fields the new snapshot adds.
-const NEW_SNAPSHOT_FIELDS: [&str; 4] = ["log_entries", "desks", "figures", "activity"];
+pub(crate) const NEW_SNAPSHOT_FIELDS: [&str; 4] = ["log_entries", "desks", "figures", "activity"];
 
 /// `v` restricted to `fields` (every one of which must be present).
 #[track_caller]
