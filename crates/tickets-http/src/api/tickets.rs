@@ -386,13 +386,18 @@ pub async fn call_next<B: QueueBackend>(
     }))
 }
 
-/// Declares the answer of an action on a desk's current ticket: `{"<key>": n, "desk",
-/// "ticket"}`, or `{"message", "desk"}` when the desk has none.
-macro_rules! desk_action_body {
-    ($(#[$meta:meta])* $name:ident, $key:ident) => {
-        $(#[$meta])*
+/// Declares an action on a desk's current ticket (staff): its answer, `{"<key>": n,
+/// "desk", "ticket"}` or `{"message", "desk"}` when the desk has none, and its handler,
+/// which reads the optional `{"desk": "…"}` body and calls the queue's `$method`.
+macro_rules! desk_action {
+    (
+        $(#[$doc:meta])*
+        $handler:ident, $path:tt, $method:ident, $body:ident, $key:ident, $answer:tt
+    ) => {
+        #[doc = concat!("The answer of `POST ", $path, "`.")]
         #[derive(Debug, Serialize, ToSchema)]
-        pub struct $name {
+        #[schema(description = concat!("The answer of `POST ", $path, "`."))]
+        pub struct $body {
             /// The ticket acted on (absent when the desk had none).
             #[serde(skip_serializing_if = "Option::is_none")]
             $key: Option<TicketNumber>,
@@ -406,7 +411,7 @@ macro_rules! desk_action_body {
             message: Option<&'static str>,
         }
 
-        impl $name {
+        impl $body {
             fn new(desk: DeskId, ticket: Option<Ticket>, lang: Lang) -> Self {
                 Self {
                     $key: ticket.as_ref().map(|t| t.number),
@@ -418,105 +423,69 @@ macro_rules! desk_action_body {
                 }
             }
         }
+
+        $(#[$doc])*
+        #[utoipa::path(
+            post,
+            path = $path,
+            tag = TAG_DESK,
+            security(("staff_token" = []), ("staff_session" = [])),
+            request_body(content = Option<DeskBody>, content_type = "application/json"),
+            responses(
+                (status = 200, description = $answer, body = $body),
+                BodyErrors,
+                Unavailable,
+            )
+        )]
+        pub async fn $handler<B: QueueBackend>(
+            state: State<B>,
+            _staff: Staff,
+            req: HttpRequest,
+            payload: web::Payload,
+            lang: Lang,
+        ) -> Result<HttpResponse, ApiError> {
+            let desk = desk_body(&req, payload).await?;
+            let t = state.queue.$method(&desk).await?;
+            Ok(HttpResponse::Ok().json($body::new(desk, t, lang)))
+        }
     };
 }
 
-desk_action_body!(
-    /// The answer of finish-current.
+desk_action!(
+    /// Finishes the desk's current ticket (staff).
+    ///
+    /// `POST /api/tickets/finish-current`, body `{"desk": "…"}` optional.
+    finish_current,
+    "/api/tickets/finish-current",
+    finish,
     FinishedBody,
-    finished_ticket
+    finished_ticket,
+    "The finished ticket, or a message when the desk had none."
 );
-desk_action_body!(
-    /// The answer of recall.
+
+desk_action!(
+    /// Calls the desk's current ticket again (staff): the board announces it once more.
+    ///
+    /// `POST /api/tickets/recall`, body `{"desk": "…"}` optional.
+    recall,
+    "/api/tickets/recall",
+    recall,
     RecalledBody,
-    recalled_ticket
+    recalled_ticket,
+    "The recalled ticket, or a message when the desk had none."
 );
-desk_action_body!(
-    /// The answer of no-show.
+
+desk_action!(
+    /// Marks the desk's current ticket as a no-show (staff).
+    ///
+    /// `POST /api/tickets/no-show`, body `{"desk": "…"}` optional.
+    no_show,
+    "/api/tickets/no-show",
+    no_show,
     NoShowBody,
-    no_show_ticket
+    no_show_ticket,
+    "The ticket marked no-show, or a message when the desk had none."
 );
-
-/// Finishes the desk's current ticket (staff).
-///
-/// `POST /api/tickets/finish-current`, body `{"desk": "…"}` optional.
-#[utoipa::path(
-    post,
-    path = "/api/tickets/finish-current",
-    tag = TAG_DESK,
-    security(("staff_token" = []), ("staff_session" = [])),
-    request_body(content = Option<DeskBody>, content_type = "application/json"),
-    responses(
-        (status = 200, description = "The finished ticket, or a message when the desk had none.", body = FinishedBody),
-        BodyErrors,
-        Unavailable,
-    )
-)]
-pub async fn finish_current<B: QueueBackend>(
-    state: State<B>,
-    _staff: Staff,
-    req: HttpRequest,
-    payload: web::Payload,
-    lang: Lang,
-) -> Result<HttpResponse, ApiError> {
-    let desk = desk_body(&req, payload).await?;
-    let t = state.queue.finish(&desk).await?;
-    Ok(HttpResponse::Ok().json(FinishedBody::new(desk, t, lang)))
-}
-
-/// Calls the desk's current ticket again (staff): the board announces it once more.
-///
-/// `POST /api/tickets/recall`, body `{"desk": "…"}` optional.
-#[utoipa::path(
-    post,
-    path = "/api/tickets/recall",
-    tag = TAG_DESK,
-    security(("staff_token" = []), ("staff_session" = [])),
-    request_body(content = Option<DeskBody>, content_type = "application/json"),
-    responses(
-        (status = 200, description = "The recalled ticket, or a message when the desk had none.", body = RecalledBody),
-        BodyErrors,
-        Unavailable,
-    )
-)]
-pub async fn recall<B: QueueBackend>(
-    state: State<B>,
-    _staff: Staff,
-    req: HttpRequest,
-    payload: web::Payload,
-    lang: Lang,
-) -> Result<HttpResponse, ApiError> {
-    let desk = desk_body(&req, payload).await?;
-    let t = state.queue.recall(&desk).await?;
-    Ok(HttpResponse::Ok().json(RecalledBody::new(desk, t, lang)))
-}
-
-/// Marks the desk's current ticket as a no-show (staff).
-///
-/// `POST /api/tickets/no-show`, body `{"desk": "…"}` optional.
-#[utoipa::path(
-    post,
-    path = "/api/tickets/no-show",
-    tag = TAG_DESK,
-    security(("staff_token" = []), ("staff_session" = [])),
-    request_body(content = Option<DeskBody>, content_type = "application/json"),
-    responses(
-        (status = 200, description = "The ticket marked no-show, or a message when the desk had none.", body = NoShowBody),
-        BodyErrors,
-        Unavailable,
-    )
-)]
-pub async fn no_show<B: QueueBackend>(
-    state: State<B>,
-    _staff: Staff,
-    req: HttpRequest,
-    payload: web::Payload,
-    lang: Lang,
-) -> Result<HttpResponse, ApiError> {
-    let desk = desk_body(&req, payload).await?;
-    let t = state.queue.no_show(&desk).await?;
-    Ok(HttpResponse::Ok().json(NoShowBody::new(desk, t, lang)))
-}
 
 /// Parses a ticket number from a path segment (404-free: a bad number is a 422).
 pub fn parse_number(s: &str) -> Result<TicketNumber, ApiError> {
