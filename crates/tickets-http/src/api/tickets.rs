@@ -133,6 +133,17 @@ pub struct DayBody {
     ended: Option<bool>,
 }
 
+impl DayBody {
+    fn new(d: tickets_core::DayChange, ended: Option<bool>) -> Self {
+        Self {
+            day: d.day,
+            open: d.open,
+            changed: d.changed,
+            ended,
+        }
+    }
+}
+
 /// Opens the day (staff).
 ///
 /// `POST /api/tickets/start-day`: tickets can be taken until end-day. Opening an open day
@@ -152,12 +163,7 @@ pub async fn start_day<B: QueueBackend>(
     _staff: Staff,
 ) -> Result<HttpResponse, ApiError> {
     let d = state.queue.open_day().await?;
-    Ok(HttpResponse::Ok().json(DayBody {
-        day: d.day,
-        open: d.open,
-        changed: d.changed,
-        ended: None,
-    }))
+    Ok(HttpResponse::Ok().json(DayBody::new(d, None)))
 }
 
 /// Closes the day (staff); its tickets stay.
@@ -179,12 +185,7 @@ pub async fn end_day<B: QueueBackend>(
     _staff: Staff,
 ) -> Result<HttpResponse, ApiError> {
     let d = state.queue.close_day().await?;
-    Ok(HttpResponse::Ok().json(DayBody {
-        day: d.day,
-        open: d.open,
-        changed: d.changed,
-        ended: Some(true),
-    }))
+    Ok(HttpResponse::Ok().json(DayBody::new(d, Some(true))))
 }
 
 /// The answer of reset-day.

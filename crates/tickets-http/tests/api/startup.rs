@@ -154,6 +154,20 @@ fn http_get(port: u16, path: &str) -> String {
     answer.lines().next().unwrap_or_default().to_owned()
 }
 
+/// Runs `cmd`, which must exit with a failure within 10 s; answers its standard error.
+fn failed_start(cmd: &mut Command) -> String {
+    let mut child = cmd.spawn().expect("the tickets binary starts");
+    let status = wait_exit(&mut child, Duration::from_secs(10)).expect("it exits");
+    assert!(!status.success());
+    let mut stderr = String::new();
+    let _ = child
+        .stderr
+        .take()
+        .expect("stderr")
+        .read_to_string(&mut stderr);
+    stderr
+}
+
 #[test]
 fn an_unreachable_redis_stops_the_server_at_once_with_advice() {
     let mut child = tickets()
@@ -190,19 +204,11 @@ fn an_unreachable_redis_stops_the_server_at_once_with_advice() {
 
 #[test]
 fn redis_without_a_url_is_refused_with_advice() {
-    let mut child = tickets()
-        .env("TICKETS_STORE", "redis")
-        .env("TICKETS_BIND", "127.0.0.1:0")
-        .spawn()
-        .expect("the tickets binary starts");
-    let status = wait_exit(&mut child, Duration::from_secs(10)).expect("it exits");
-    assert!(!status.success());
-    let mut stderr = String::new();
-    let _ = child
-        .stderr
-        .take()
-        .expect("stderr")
-        .read_to_string(&mut stderr);
+    let stderr = failed_start(
+        tickets()
+            .env("TICKETS_STORE", "redis")
+            .env("TICKETS_BIND", "127.0.0.1:0"),
+    );
     assert!(stderr.contains("REDIS_URL"), "{stderr}");
 }
 
@@ -265,19 +271,11 @@ fn a_configured_password_is_not_printed() {
 fn a_port_in_use_is_reported_with_advice() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
     let addr = taken.local_addr().expect("an address");
-    let mut child = tickets()
-        .env("TICKETS_BIND", addr.to_string())
-        .env("TICKETS_STAFF_PASSWORD", "pw")
-        .spawn()
-        .expect("the tickets binary starts");
-    let status = wait_exit(&mut child, Duration::from_secs(10)).expect("it exits");
-    assert!(!status.success());
-    let mut stderr = String::new();
-    let _ = child
-        .stderr
-        .take()
-        .expect("stderr")
-        .read_to_string(&mut stderr);
+    let stderr = failed_start(
+        tickets()
+            .env("TICKETS_BIND", addr.to_string())
+            .env("TICKETS_STAFF_PASSWORD", "pw"),
+    );
     assert!(stderr.contains(&addr.to_string()), "{stderr}");
     assert!(stderr.contains("TICKETS_BIND"), "{stderr}");
 }
