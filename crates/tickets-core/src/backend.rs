@@ -35,7 +35,9 @@
 //! # }
 //! ```
 
+use std::collections::BTreeMap;
 use std::future::Future;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -45,9 +47,10 @@ use crate::events::EventStream;
 use crate::memory::MemoryBackend;
 use crate::model::{
     Called, DayChange, DayFigures, DayStats, DeskId, DeskState, IdempotencyKey, LogEntry,
-    MinuteActivity, QueueStatus, Reset, Service, Snapshot, SnapshotOptions, Taken, Ticket,
-    TicketNumber,
+    MinuteActivity, PriorityCode, PriorityWaiting, QueueStatus, Reset, Service, ServiceFigures,
+    Snapshot, SnapshotOptions, Taken, Ticket, TicketNumber, Transfer,
 };
+use crate::office::OfficeConfig;
 
 /// What a take asks for.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -58,6 +61,9 @@ pub struct TakeRequest {
     /// Makes the take safe to retry: the same key on the same day gives the same ticket.
     #[serde(default)]
     pub idempotency_key: Option<IdempotencyKey>,
+    /// The priority class asked for, if the service offers it.
+    #[serde(default)]
+    pub priority: Option<PriorityCode>,
 }
 
 /// One ticket as a backend finds it, before the facade adds its estimate.
@@ -86,13 +92,56 @@ pub trait QueueBackend: Send + Sync + 'static {
     /// numbering starts again at 1. Logs `reset_day`.
     fn reset_day(&self, at: &Moment) -> impl Future<Output = Result<Reset>> + Send;
 
-    /// Takes a ticket. [`Error::DayClosed`](crate::Error::DayClosed) when the day is not
-    /// open, unless the idempotency key matches an earlier take.
+    /// Takes a ticket for a service of the office, numbered within its service.
+    /// [`Error::DayClosed`](crate::Error::DayClosed) when the day is not open, unless the
+    /// idempotency key matches an earlier take; refused for an unknown or closed service,
+    /// a priority the service does not offer, or a service at its daily limit.
     fn take(&self, at: &Moment, req: &TakeRequest) -> impl Future<Output = Result<Taken>> + Send;
 
-    /// Calls the next ticket to `desk`, finishing the desk's current ticket first in the
-    /// same step. `called` is `None` when nobody waits.
+    /// Calls the next ticket to `desk` under the calling rule ([`crate::calling`]),
+    /// finishing the desk's current ticket first in the same step. `called` is `None`
+    /// when nobody waits for the desk's services.
+    /// [`Error::UnknownDesk`](crate::Error::UnknownDesk) for a desk the office does not list.
     fn call_next(&self, at: &Moment, desk: &DeskId) -> impl Future<Output = Result<Called>> + Send;
+
+    /// Calls the waiting ticket `number` to `desk` out of order (logged `call_ticket`),
+    /// finishing the desk's current ticket first.
+    fn call(
+        &self,
+        at: &Moment,
+        desk: &DeskId,
+        number: TicketNumber,
+    ) -> impl Future<Output = Result<Called>> + Send;
+
+    /// Moves a waiting ticket, or a desk's current ticket, to another service's queue;
+    /// it keeps its label. Answers the ticket as it is now.
+    fn transfer(&self, at: &Moment, req: &Transfer) -> impl Future<Output = Result<Ticket>> + Send;
+
+    /// Puts a no-show ticket back in its queue, at its arrival place.
+    fn requeue(
+        &self,
+        at: &Moment,
+        number: TicketNumber,
+    ) -> impl Future<Output = Result<Ticket>> + Send;
+
+    /// The office configuration as this backend last read it (cached; kept current
+    /// within a second of a change made by any server sharing the store).
+    fn office(&self) -> Arc<OfficeConfig>;
+
+    /// Reads the office configuration from the store again and caches it.
+    fn reload_office(&self) -> impl Future<Output = Result<Arc<OfficeConfig>>> + Send;
+
+    /// Validates and stores a new office configuration with the next version, if the
+    /// stored version is `expected` (any version when `None`);
+    /// [`Error::VersionConflict`](crate::Error::VersionConflict) otherwise. A service that
+    /// still has waiting tickets today cannot be removed
+    /// ([`Error::ServiceInUse`](crate::Error::ServiceInUse)).
+    fn put_office(
+        &self,
+        at: &Moment,
+        config: OfficeConfig,
+        expected: Option<u64>,
+    ) -> impl Future<Output = Result<Arc<OfficeConfig>>> + Send;
 
     /// Finishes `desk`'s current ticket; `None` when it has none.
     fn finish(
@@ -191,6 +240,29 @@ impl QueueBackend for AnyBackend {
     async fn call_next(&self, at: &Moment, desk: &DeskId) -> Result<Called> {
         delegate!(self, b => b.call_next(at, desk).await)
     }
+    async fn call(&self, at: &Moment, desk: &DeskId, number: TicketNumber) -> Result<Called> {
+        delegate!(self, b => b.call(at, desk, number).await)
+    }
+    async fn transfer(&self, at: &Moment, req: &Transfer) -> Result<Ticket> {
+        delegate!(self, b => b.transfer(at, req).await)
+    }
+    async fn requeue(&self, at: &Moment, number: TicketNumber) -> Result<Ticket> {
+        delegate!(self, b => b.requeue(at, number).await)
+    }
+    fn office(&self) -> Arc<OfficeConfig> {
+        delegate!(self, b => b.office())
+    }
+    async fn reload_office(&self) -> Result<Arc<OfficeConfig>> {
+        delegate!(self, b => b.reload_office().await)
+    }
+    async fn put_office(
+        &self,
+        at: &Moment,
+        config: OfficeConfig,
+        expected: Option<u64>,
+    ) -> Result<Arc<OfficeConfig>> {
+        delegate!(self, b => b.put_office(at, config, expected).await)
+    }
     async fn finish(&self, at: &Moment, desk: &DeskId) -> Result<Option<Ticket>> {
         delegate!(self, b => b.finish(at, desk).await)
     }
@@ -232,6 +304,18 @@ pub(crate) struct SnapshotParts {
     pub(crate) activity: Vec<MinuteActivity>,
     pub(crate) key_count: u64,
     pub(crate) ttl_seconds: Option<u64>,
+    /// Every non-empty queue: its service, class, length and first numbers in order.
+    pub(crate) queues: Vec<QueueParts>,
+}
+
+/// One queue (a service, a priority class) as a snapshot reads it.
+#[derive(Debug, Default)]
+pub(crate) struct QueueParts {
+    pub(crate) service: Option<Service>,
+    pub(crate) priority: Option<PriorityCode>,
+    pub(crate) len: u64,
+    /// The first numbers, in calling order.
+    pub(crate) first: Vec<TicketNumber>,
 }
 
 /// The day's figures from its counters.
@@ -272,8 +356,82 @@ pub(crate) fn figures<'a>(
     }
 }
 
+/// Per-service and per-class figures from the queues and counters of a snapshot.
+fn service_figures(
+    office: &OfficeConfig,
+    queues: &[QueueParts],
+    stats: &DayStats,
+    limit: usize,
+) -> (Vec<ServiceFigures>, Vec<PriorityWaiting>) {
+    // The office's services, then any service that still has tickets waiting.
+    let mut codes: Vec<Service> = office.services.iter().map(|s| s.code.clone()).collect();
+    for q in queues {
+        if let Some(s) = &q.service
+            && !codes.contains(s)
+        {
+            codes.push(s.clone());
+        }
+    }
+    let services = codes
+        .into_iter()
+        .map(|code| {
+            let conf = office.service(&code);
+            let mut mine: Vec<&QueueParts> = queues
+                .iter()
+                .filter(|q| q.service.as_ref() == Some(&code))
+                .collect();
+            mine.sort_by_key(|q| std::cmp::Reverse(office.weight_of(q.priority.as_ref())));
+            let mut waiting_by_priority = BTreeMap::new();
+            for q in &mine {
+                if let Some(p) = &q.priority {
+                    *waiting_by_priority.entry(p.clone()).or_insert(0) += q.len;
+                }
+            }
+            let queue = mine
+                .iter()
+                .flat_map(|q| q.first.iter().copied())
+                .take(limit)
+                .collect();
+            let st = stats.services.get(&code).cloned().unwrap_or_default();
+            ServiceFigures {
+                name: conf.map_or_else(
+                    || crate::office::Names::both(code.as_str()),
+                    |c| c.name.clone(),
+                ),
+                waiting: mine.iter().map(|q| q.len).sum(),
+                waiting_by_priority,
+                queue,
+                called: st.called,
+                served: st.served,
+                avg_wait_seconds: st.avg_wait_seconds(),
+                p90_wait_seconds: st.p90_wait_seconds(),
+                target_wait_minutes: conf.and_then(|c| c.target_wait_minutes),
+                within_target_share: conf
+                    .and_then(|c| c.target_wait_minutes)
+                    .and_then(|_| st.within_target_share()),
+                code,
+            }
+        })
+        .collect();
+    let priorities = office
+        .priorities
+        .iter()
+        .map(|p| PriorityWaiting {
+            code: p.code.clone(),
+            name: p.name.clone(),
+            waiting: queues
+                .iter()
+                .filter(|q| q.priority.as_ref() == Some(&p.code))
+                .map(|q| q.len)
+                .sum(),
+        })
+        .collect();
+    (services, priorities)
+}
+
 impl SnapshotParts {
-    pub(crate) fn assemble(self, at: &Moment) -> Snapshot {
+    pub(crate) fn assemble(self, at: &Moment, office: &OfficeConfig, limit: usize) -> Snapshot {
+        let (services, priorities) = service_figures(office, &self.queues, &self.stats, limit);
         let figures = figures(
             &self.stats,
             self.counter,
@@ -317,6 +475,8 @@ impl SnapshotParts {
             figures,
             activity: self.activity,
             last_event: self.stats.seq,
+            services,
+            priorities,
         }
     }
 }

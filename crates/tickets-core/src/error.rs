@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use crate::model::TicketNumber;
+use crate::model::{DeskId, PriorityCode, Service, TicketNumber, TicketStatus};
 
 /// A boxed error kept as the source of [`Error::Unavailable`] and [`Error::Backend`].
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -29,6 +29,57 @@ pub enum Error {
     /// A value given by the caller breaks its rule.
     #[error(transparent)]
     Invalid(#[from] ValidationError),
+
+    /// The office has no service with this code.
+    #[error("the office has no service {0:?}")]
+    UnknownService(Service),
+
+    /// The office has no priority class with this code.
+    #[error("the office has no priority class {0:?}")]
+    UnknownPriority(PriorityCode),
+
+    /// The service does not offer priority.
+    #[error("the service {0:?} does not offer priority")]
+    PriorityNotOffered(Service),
+
+    /// The desk is not one of the office's desks.
+    #[error("desk {0:?} is not one of the office's desks")]
+    UnknownDesk(DeskId),
+
+    /// The service takes no new tickets (closed in the configuration).
+    #[error("the service {0:?} takes no new tickets")]
+    ServiceClosed(Service),
+
+    /// The service gave its daily limit of tickets.
+    #[error("the service {0:?} gave all its tickets for today")]
+    DailyLimitReached(Service),
+
+    /// The ticket is not in a state that allows this (call a ticket that no longer waits,
+    /// requeue a ticket that was not a no-show, …).
+    #[error("ticket {number} is {}", .status.as_str())]
+    WrongStatus {
+        /// The ticket.
+        number: TicketNumber,
+        /// Where it is in its life.
+        status: TicketStatus,
+    },
+
+    /// The configuration changed since the version the caller read.
+    #[error("the configuration is at version {current}, not the one expected")]
+    VersionConflict {
+        /// The version now stored.
+        current: u64,
+    },
+
+    /// A service that still has waiting tickets cannot leave the configuration (close it
+    /// instead).
+    #[error("the service {service:?} still has {waiting} waiting tickets")]
+    ServiceInUse {
+        /// The service.
+        service: Service,
+        /// How many tickets wait for it.
+        waiting: u64,
+    },
 
     /// The store cannot be reached (connection refused or dropped, time-out, pool
     /// exhausted). The operation may be retried later; a write may or may not have run.
@@ -57,8 +108,12 @@ pub enum ErrorKind {
     DayClosed,
     /// See [`Error::TicketNotFound`].
     NotFound,
-    /// See [`Error::Invalid`].
+    /// See [`Error::Invalid`], and the office's refusals of unknown services, priority
+    /// classes and desks.
     Invalid,
+    /// The request is valid but the state forbids it now: a closed service, a daily
+    /// limit, a ticket in the wrong state, a configuration conflict.
+    Conflict,
     /// See [`Error::Unavailable`].
     Unavailable,
     /// See [`Error::Backend`] and [`Error::Corrupt`].
@@ -76,9 +131,44 @@ impl Error {
         match self {
             Error::DayClosed => ErrorKind::DayClosed,
             Error::TicketNotFound(_) => ErrorKind::NotFound,
-            Error::Invalid(_) => ErrorKind::Invalid,
+            Error::Invalid(_)
+            | Error::UnknownService(_)
+            | Error::UnknownPriority(_)
+            | Error::PriorityNotOffered(_)
+            | Error::UnknownDesk(_) => ErrorKind::Invalid,
+            Error::ServiceClosed(_)
+            | Error::DailyLimitReached(_)
+            | Error::WrongStatus { .. }
+            | Error::VersionConflict { .. }
+            | Error::ServiceInUse { .. } => ErrorKind::Conflict,
             Error::Unavailable(_) => ErrorKind::Unavailable,
             Error::Backend(_) | Error::Corrupt { .. } => ErrorKind::Internal,
+        }
+    }
+
+    /// A stable code for the error, for clients to act on (`day_closed`,
+    /// `unknown_service`, `daily_limit_reached`, …).
+    ///
+    /// ```
+    /// use tickets_core::{Error, Service};
+    /// assert_eq!(Error::ServiceClosed(Service::default()).code(), "service_closed");
+    /// ```
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::DayClosed => "day_closed",
+            Error::TicketNotFound(_) => "ticket_not_found",
+            Error::Invalid(_) => "invalid_field",
+            Error::UnknownService(_) => "unknown_service",
+            Error::UnknownPriority(_) => "unknown_priority",
+            Error::PriorityNotOffered(_) => "priority_not_offered",
+            Error::UnknownDesk(_) => "unknown_desk",
+            Error::ServiceClosed(_) => "service_closed",
+            Error::DailyLimitReached(_) => "daily_limit_reached",
+            Error::WrongStatus { .. } => "wrong_status",
+            Error::VersionConflict { .. } => "version_conflict",
+            Error::ServiceInUse { .. } => "service_in_use",
+            Error::Unavailable(_) => "store_unavailable",
+            Error::Backend(_) | Error::Corrupt { .. } => "internal",
         }
     }
 
@@ -100,8 +190,9 @@ impl Error {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid {field}: {reason}")]
 pub struct ValidationError {
-    /// The name of the field, as a client would send it (`desk`, `service_type`, …).
-    pub field: &'static str,
+    /// The name of the field, as a client would send it (`desk`, `service_type`,
+    /// `service[1].prefix`, …).
+    pub field: std::borrow::Cow<'static, str>,
     /// What the rule is, in words a person understands.
     pub reason: String,
 }
@@ -110,7 +201,15 @@ impl ValidationError {
     /// Builds a validation error for `field`.
     pub fn new(field: &'static str, reason: impl Into<String>) -> Self {
         Self {
-            field,
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+
+    /// Builds a validation error for a field whose name is built at run time.
+    pub fn at(field: impl Into<std::borrow::Cow<'static, str>>, reason: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
             reason: reason.into(),
         }
     }

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 
 use crate::clock::BusinessDay;
-use crate::model::{Action, DeskId, TicketNumber, iso_format};
+use crate::model::{Action, DeskId, PriorityCode, Service, TicketNumber, iso_format};
 
 /// How many events a subscriber may lag behind before it is told it missed some.
 pub const EVENT_BUFFER: usize = 1024;
@@ -37,9 +37,18 @@ pub struct QueueEvent {
     pub desk: Option<DeskId>,
     /// How many tickets wait after this change.
     pub queue_length: u64,
-    /// The ticket that will be called next, after this change. Waiting tickets are always
-    /// the numbers from this one to the last taken, so a ticket's position follows from it.
+    /// The earliest arrival still waiting, after this change (with several services or
+    /// priority classes, not always the next one called).
     pub next_ticket: Option<TicketNumber>,
+    /// The service of the ticket concerned.
+    #[serde(default)]
+    pub service: Option<Service>,
+    /// The label of the ticket concerned (`B007`).
+    #[serde(default)]
+    pub label: Option<String>,
+    /// The priority class of the ticket concerned.
+    #[serde(default)]
+    pub priority: Option<PriorityCode>,
 }
 
 /// What goes through a backend's broadcast channel.
@@ -142,6 +151,9 @@ mod tests {
             desk: None,
             queue_length: seq,
             next_ticket: None,
+            service: None,
+            label: None,
+            priority: None,
         }
     }
 

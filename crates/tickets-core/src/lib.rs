@@ -47,11 +47,13 @@
 #![warn(missing_docs)]
 
 mod backend;
+pub mod calling;
 mod clock;
 mod error;
 mod events;
 mod memory;
 mod model;
+mod office;
 #[cfg(feature = "openapi")]
 mod openapi;
 mod queue;
@@ -74,10 +76,12 @@ pub use events::{EVENT_BUFFER, EventStream, Missed, QueueEvent};
 pub use memory::MemoryBackend;
 pub use model::{
     Action, Called, DayChange, DayFigures, DayStats, DeskId, DeskState, DeskStats, IdempotencyKey,
-    LIST_LIMIT, LogEntry, MinuteActivity, QueueStatus, Reset, Service, Snapshot, SnapshotOptions,
-    Taken, Ticket, TicketInfo, TicketNumber, TicketStatus, from_micros, iso, micros,
-    parse_seconds_text, seconds_text,
+    LIST_LIMIT, LogEntry, MinuteActivity, PriorityCode, PriorityWaiting, QueueStatus, Reset,
+    Service, ServiceFigures, ServiceStats, ServiceStatus, Snapshot, SnapshotOptions, StatusPace,
+    Taken, Ticket, TicketInfo, TicketNumber, TicketStatus, Transfer, TransferPosition,
+    WAIT_BUCKET_SECONDS, from_micros, iso, micros, parse_seconds_text, seconds_text,
 };
+pub use office::{DeskConfig, DeskPlan, Names, OfficeConfig, PriorityClass, ServiceConfig, label};
 pub use queue::{QueueConfig, TicketQueue, estimate_wait_seconds};
 #[cfg(feature = "redis")]
 pub use redis::{

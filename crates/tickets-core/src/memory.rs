@@ -6,20 +6,23 @@
 //! broadcast channel. Each operation is one critical section under a mutex, so
 //! operations are atomic and their events leave in the order the operations took effect.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use chrono::{DateTime, Duration, Utc};
 
-use crate::backend::{QueueBackend, SnapshotParts, TakeRequest, TicketLookup, figures};
+use crate::backend::{QueueBackend, QueueParts, SnapshotParts, TakeRequest, TicketLookup, figures};
+use crate::calling::{self, Head};
 use crate::clock::{BusinessDay, Moment};
 use crate::error::{Error, Result};
 use crate::events::{EventHub, EventStream, QueueEvent, Signal};
 use crate::model::{
     Action, Called, DayChange, DayStats, DeskId, IdempotencyKey, LIST_LIMIT, LogEntry,
-    MinuteActivity, QueueStatus, Reset, Snapshot, SnapshotOptions, Taken, Ticket, TicketNumber,
-    TicketStatus, micros,
+    MinuteActivity, PriorityCode, QueueStatus, Reset, Service, ServiceStatus, Snapshot,
+    SnapshotOptions, StatusPace, Taken, Ticket, TicketNumber, TicketStatus, Transfer,
+    TransferPosition, WAIT_BUCKET_SECONDS, micros,
 };
+use crate::office::{OfficeConfig, label};
 
 /// The queue kept in memory.
 ///
@@ -47,7 +50,11 @@ pub struct MemoryBackend {
 struct Inner {
     days: Mutex<HashMap<BusinessDay, DayData>>,
     hub: EventHub,
+    office: RwLock<Arc<OfficeConfig>>,
 }
+
+/// A queue: one service, one priority class (`None`: people without priority).
+type QueueKey = (Service, Option<PriorityCode>);
 
 /// One day, shaped like its Redis keys.
 #[derive(Debug)]
@@ -55,7 +62,14 @@ struct DayData {
     open: bool,
     /// `None` while the counter key does not exist.
     counter: Option<u64>,
-    queue: VecDeque<TicketNumber>,
+    /// Every waiting ticket, in arrival (number) order.
+    waiting: BTreeSet<TicketNumber>,
+    /// Each non-empty queue, sorted by (score, number).
+    queues: BTreeMap<QueueKey, Vec<(f64, TicketNumber)>>,
+    /// The last number each service gave today.
+    numbers: BTreeMap<Service, u64>,
+    /// Each desk's priority calls in a row.
+    streaks: BTreeMap<DeskId, u32>,
     tickets: BTreeMap<TicketNumber, Ticket>,
     /// Every desk that held a ticket today, with its current one.
     desks: BTreeMap<DeskId, Option<TicketNumber>>,
@@ -66,12 +80,19 @@ struct DayData {
     expires_at: DateTime<Utc>,
 }
 
+fn queue_key(t: &Ticket) -> QueueKey {
+    (t.service.clone(), t.priority.clone())
+}
+
 impl DayData {
     fn new(at: &Moment) -> Self {
         DayData {
             open: false,
             counter: None,
-            queue: VecDeque::new(),
+            waiting: BTreeSet::new(),
+            queues: BTreeMap::new(),
+            numbers: BTreeMap::new(),
+            streaks: BTreeMap::new(),
             tickets: BTreeMap::new(),
             desks: BTreeMap::new(),
             logs: VecDeque::new(),
@@ -103,6 +124,7 @@ impl DayData {
         self.logs.truncate(LIST_LIMIT);
         *self.activity.entry((at.minute(), action)).or_default() += 1;
         self.stats.seq += 1;
+        let t = ticket.and_then(|n| self.tickets.get(&n));
         hub.send(Signal::Event(QueueEvent {
             seq: self.stats.seq,
             day: at.day,
@@ -110,8 +132,11 @@ impl DayData {
             action,
             ticket,
             desk: desk.cloned(),
-            queue_length: self.queue.len() as u64,
-            next_ticket: self.queue.front().copied(),
+            queue_length: self.waiting.len() as u64,
+            next_ticket: self.waiting.first().copied(),
+            service: t.map(|t| t.service.clone()),
+            label: t.map(|t| t.label.clone()),
+            priority: t.and_then(|t| t.priority.clone()),
         }));
     }
 
@@ -123,6 +148,25 @@ impl DayData {
         self.tickets
             .get_mut(&n)
             .ok_or_else(|| Error::corrupt(format!("ticket:{n}"), "a current ticket has no record"))
+    }
+
+    /// Puts waiting ticket `n` in queue `key` with `score`.
+    fn enqueue(&mut self, key: QueueKey, score: f64, n: TicketNumber) {
+        let q = self.queues.entry(key).or_default();
+        let at = q.partition_point(|(s, m)| (*s, *m) < (score, n));
+        q.insert(at, (score, n));
+        self.waiting.insert(n);
+    }
+
+    /// Takes waiting ticket `n` out of queue `key`.
+    fn dequeue(&mut self, key: &QueueKey, n: TicketNumber) {
+        if let Some(q) = self.queues.get_mut(key) {
+            q.retain(|(_, m)| *m != n);
+            if q.is_empty() {
+                self.queues.remove(key);
+            }
+        }
+        self.waiting.remove(&n);
     }
 
     /// Completes (or marks no-show) `desk`'s current ticket `n`.
@@ -148,6 +192,11 @@ impl DayData {
             let d = self.stats.desks.entry(desk.clone()).or_default();
             d.served += 1;
             d.service_us += service_us;
+            self.stats
+                .services
+                .entry(ended.service.clone())
+                .or_default()
+                .served += 1;
             Action::FinishCurrent
         } else {
             self.stats.no_shows += 1;
@@ -158,24 +207,154 @@ impl DayData {
         Ok(ended)
     }
 
+    /// Calls waiting ticket `n` to `desk` (its current ticket, if any, finished first).
+    #[allow(clippy::too_many_arguments)]
+    fn call_ticket(
+        &mut self,
+        hub: &EventHub,
+        at: &Moment,
+        office: &OfficeConfig,
+        desk: &DeskId,
+        n: TicketNumber,
+        action: Action,
+    ) -> Result<Called> {
+        let finished = match self.current_of(desk) {
+            Some(prev) => Some(self.end_ticket(hub, at, desk, prev, TicketStatus::Completed)?),
+            None => None,
+        };
+        let key = queue_key(self.ticket_mut(n)?);
+        self.dequeue(&key, n);
+        let ticket = self.ticket_mut(n)?;
+        ticket.status = TicketStatus::InProgress;
+        ticket.called_at = Some(at.now);
+        ticket.desk = Some(desk.clone());
+        let wait_us = (micros(at.now) - micros(ticket.taken_at)).max(0) as u64;
+        let called = ticket.clone();
+        self.stats.called += 1;
+        self.stats.wait_us += wait_us;
+        let target_us = office
+            .service(&called.service)
+            .map_or(0, |s| s.target_wait_us());
+        let st = self
+            .stats
+            .services
+            .entry(called.service.clone())
+            .or_default();
+        st.called += 1;
+        st.wait_us += wait_us;
+        if target_us > 0 && wait_us as i64 <= target_us {
+            st.within_target += 1;
+        }
+        *st.wait_buckets
+            .entry(wait_us / 1_000_000 / WAIT_BUCKET_SECONDS)
+            .or_default() += 1;
+        let streak = self.streaks.get(desk).copied().unwrap_or(0);
+        let weight = office.weight_of(called.priority.as_ref());
+        self.streaks
+            .insert(desk.clone(), calling::next_streak(streak, weight));
+        self.desks.insert(desk.clone(), Some(n));
+        self.record(hub, at, action, Some(n), Some(desk));
+        Ok(Called {
+            desk: desk.clone(),
+            finished,
+            called: Some(called),
+            waiting_tickets: self.waiting.len() as u64,
+        })
+    }
+
+    /// The ticket `desk` would call now under the calling rule.
+    fn choose(
+        &self,
+        at: &Moment,
+        office: &OfficeConfig,
+        desk: &DeskId,
+    ) -> Result<Option<TicketNumber>> {
+        let plan = office
+            .plan(desk)
+            .ok_or_else(|| Error::UnknownDesk(desk.clone()))?;
+        let mut heads = Vec::new();
+        let mut numbers = Vec::new();
+        for (rank, svc) in plan.services.iter().enumerate() {
+            for ((service, class), q) in &self.queues {
+                if service != &svc.code {
+                    continue;
+                }
+                let Some(&(score, n)) = q.first() else {
+                    continue;
+                };
+                let taken = self
+                    .tickets
+                    .get(&n)
+                    .ok_or_else(|| {
+                        Error::corrupt(format!("ticket:{n}"), "a waiting ticket has no record")
+                    })?
+                    .taken_at;
+                heads.push(Head {
+                    rank,
+                    weight: office.weight_of(class.as_ref()),
+                    score,
+                    taken_us: micros(taken),
+                    max_wait_us: svc.max_wait_us(),
+                });
+                numbers.push(n);
+            }
+        }
+        let streak = self.streaks.get(desk).copied().unwrap_or(0);
+        Ok(
+            calling::choose(&heads, micros(at.now), streak, plan.priority_ratio)
+                .map(|i| numbers[i]),
+        )
+    }
+
+    /// How many tickets will be called before waiting ticket `n` in its service: those of
+    /// higher priority classes, then those before it in its own queue.
+    fn ahead_of(&self, office: &OfficeConfig, n: TicketNumber) -> Option<u64> {
+        let t = self.tickets.get(&n)?;
+        if t.status != TicketStatus::Waiting {
+            return None;
+        }
+        let own = queue_key(t);
+        let weight = office.weight_of(t.priority.as_ref());
+        let mut ahead = 0;
+        for ((service, class), q) in &self.queues {
+            if service != &t.service {
+                continue;
+            }
+            if (service, class) == (&own.0, &own.1) {
+                ahead += q.iter().position(|(_, m)| *m == n)? as u64;
+            } else if office.weight_of(class.as_ref()) > weight {
+                ahead += q.len() as u64;
+            }
+        }
+        Some(ahead)
+    }
+
     fn key_count(&self) -> u64 {
         let default_current = self.current_of(&DeskId::default()).is_some();
         let flags = [
             self.open,
             self.counter.is_some(),
-            !self.queue.is_empty(),
+            !self.waiting.is_empty(),
             default_current,
             !self.desks.is_empty(),
             !self.logs.is_empty(),
             self.stats.seq > 0,
             !self.activity.is_empty(),
             !self.idempotency.is_empty(),
+            !self.numbers.is_empty(),
+            !self.streaks.is_empty(),
         ];
-        flags.iter().filter(|f| **f).count() as u64 + self.tickets.len() as u64
+        flags.iter().filter(|f| **f).count() as u64
+            + self.tickets.len() as u64
+            + self.queues.len() as u64
     }
 
-    fn position(&self, n: TicketNumber) -> Option<u64> {
-        self.queue.iter().position(|q| *q == n).map(|p| p as u64)
+    fn waiting_in(&self, service: &Service) -> u64 {
+        self.queues
+            .iter()
+            .filter(|((s, _), _)| s == service)
+            .map(|(_, q)| q.len() as u64)
+            .sum()
     }
 }
 
@@ -183,6 +362,14 @@ impl MemoryBackend {
     /// An empty queue.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty queue for this office.
+    pub fn with_office(office: OfficeConfig) -> Result<Self> {
+        office.validate()?;
+        let b = Self::default();
+        *b.inner.office.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(office);
+        Ok(b)
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<BusinessDay, DayData>> {
@@ -193,11 +380,16 @@ impl MemoryBackend {
 
     /// Runs `f` on the day of `at`, creating its record if needed; drops expired days
     /// and a record that ends up holding nothing.
-    fn with_day<T>(&self, at: &Moment, f: impl FnOnce(&mut DayData, &EventHub) -> T) -> T {
+    fn with_day<T>(
+        &self,
+        at: &Moment,
+        f: impl FnOnce(&mut DayData, &EventHub, &OfficeConfig) -> T,
+    ) -> T {
+        let office = self.office();
         let mut days = self.lock();
         days.retain(|_, d| d.expires_at > at.now);
         let day = days.entry(at.day).or_insert_with(|| DayData::new(at));
-        let out = f(day, &self.inner.hub);
+        let out = f(day, &self.inner.hub, &office);
         if day.key_count() == 0 {
             days.remove(&at.day);
         }
@@ -207,7 +399,7 @@ impl MemoryBackend {
 
 impl QueueBackend for MemoryBackend {
     async fn open_day(&self, at: &Moment) -> Result<DayChange> {
-        Ok(self.with_day(at, |d, hub| {
+        Ok(self.with_day(at, |d, hub, _| {
             let changed = !d.open;
             if changed {
                 d.open = true;
@@ -223,7 +415,7 @@ impl QueueBackend for MemoryBackend {
     }
 
     async fn close_day(&self, at: &Moment) -> Result<DayChange> {
-        Ok(self.with_day(at, |d, hub| {
+        Ok(self.with_day(at, |d, hub, _| {
             let changed = d.open;
             if changed {
                 d.open = false;
@@ -238,7 +430,7 @@ impl QueueBackend for MemoryBackend {
     }
 
     async fn reset_day(&self, at: &Moment) -> Result<Reset> {
-        Ok(self.with_day(at, |d, hub| {
+        Ok(self.with_day(at, |d, hub, _| {
             let removed = d.counter.unwrap_or(0);
             let seq = d.stats.seq;
             *d = DayData::new(at);
@@ -252,7 +444,7 @@ impl QueueBackend for MemoryBackend {
     }
 
     async fn take(&self, at: &Moment, req: &TakeRequest) -> Result<Taken> {
-        self.with_day(at, |d, hub| {
+        self.with_day(at, |d, hub, office| {
             let known = req
                 .idempotency_key
                 .as_ref()
@@ -263,34 +455,38 @@ impl QueueBackend for MemoryBackend {
                 })?;
                 return Ok(Taken {
                     day: at.day,
-                    waiting_before: d.position(n).unwrap_or(0),
+                    waiting_before: d.ahead_of(office, n).unwrap_or(0),
                     ticket,
                     replayed: true,
                 });
             }
+            let service = office.check_take(req)?;
             if !d.open {
                 return Err(Error::DayClosed);
+            }
+            let given = d.numbers.get(&service.code).copied().unwrap_or(0);
+            if service.daily_limit.is_some_and(|l| given >= l) {
+                return Err(Error::DailyLimitReached(service.code.clone()));
             }
             let next = d.counter.unwrap_or(0) + 1;
             let n = TicketNumber::new(next)
                 .map_err(|_| Error::corrupt("counter", "the day ran out of ticket numbers"))?;
             d.counter = Some(next);
-            let ticket = Ticket {
-                number: n,
-                service: req.service.clone(),
-                status: TicketStatus::Waiting,
-                taken_at: at.now,
-                called_at: None,
-                finished_at: None,
-                desk: None,
-                recalls: 0,
-            };
+            d.numbers.insert(service.code.clone(), given + 1);
+            let ticket = Ticket::waiting(
+                n,
+                service.code.clone(),
+                label(&service.prefix, given + 1),
+                req.priority.clone(),
+                at.now,
+            );
+            let key = queue_key(&ticket);
             d.tickets.insert(n, ticket.clone());
-            d.queue.push_back(n);
-            let waiting_before = d.queue.len() as u64 - 1;
+            d.enqueue(key, next as f64, n);
             if let Some(key) = &req.idempotency_key {
                 d.idempotency.insert(key.clone(), n);
             }
+            let waiting_before = d.ahead_of(office, n).unwrap_or(0);
             d.record(hub, at, Action::TakeTicket, Some(n), None);
             Ok(Taken {
                 day: at.day,
@@ -302,40 +498,124 @@ impl QueueBackend for MemoryBackend {
     }
 
     async fn call_next(&self, at: &Moment, desk: &DeskId) -> Result<Called> {
-        self.with_day(at, |d, hub| {
-            let finished = match d.current_of(desk) {
-                Some(prev) => Some(d.end_ticket(hub, at, desk, prev, TicketStatus::Completed)?),
-                None => None,
-            };
-            let Some(n) = d.queue.pop_front() else {
+        self.with_day(at, |d, hub, office| {
+            let Some(n) = d.choose(at, office, desk)? else {
+                let finished = match d.current_of(desk) {
+                    Some(prev) => {
+                        Some(d.end_ticket(hub, at, desk, prev, TicketStatus::Completed)?)
+                    }
+                    None => None,
+                };
                 return Ok(Called {
                     desk: desk.clone(),
                     finished,
                     called: None,
-                    waiting_tickets: 0,
+                    waiting_tickets: d.waiting.len() as u64,
                 });
             };
+            d.call_ticket(hub, at, office, desk, n, Action::CallNext)
+        })
+    }
+
+    async fn call(&self, at: &Moment, desk: &DeskId, number: TicketNumber) -> Result<Called> {
+        self.with_day(at, |d, hub, office| {
+            office
+                .plan(desk)
+                .ok_or_else(|| Error::UnknownDesk(desk.clone()))?;
+            let t = d
+                .tickets
+                .get(&number)
+                .ok_or(Error::TicketNotFound(number))?;
+            if t.status != TicketStatus::Waiting {
+                return Err(Error::WrongStatus {
+                    number,
+                    status: t.status,
+                });
+            }
+            d.call_ticket(hub, at, office, desk, number, Action::CallTicket)
+        })
+    }
+
+    async fn transfer(&self, at: &Moment, req: &Transfer) -> Result<Ticket> {
+        self.with_day(at, |d, hub, office| {
+            let target = office
+                .service(&req.service)
+                .ok_or_else(|| Error::UnknownService(req.service.clone()))?;
+            let n = req.ticket;
+            let t = d.tickets.get(&n).ok_or(Error::TicketNotFound(n))?.clone();
+            let wrong = || Error::WrongStatus {
+                number: n,
+                status: t.status,
+            };
+            let mut desk = None;
+            match t.status {
+                TicketStatus::Waiting => d.dequeue(&queue_key(&t), n),
+                TicketStatus::InProgress => {
+                    let holder = req
+                        .desk
+                        .clone()
+                        .or_else(|| t.desk.clone())
+                        .ok_or_else(wrong)?;
+                    if d.current_of(&holder) != Some(n) {
+                        return Err(wrong());
+                    }
+                    d.desks.insert(holder.clone(), None);
+                    desk = Some(holder);
+                }
+                _ => return Err(wrong()),
+            }
+            let priority = t.priority.clone().filter(|_| target.priority);
+            let key = (target.code.clone(), priority.clone());
+            let q = d.queues.get(&key);
+            let own = n.get() as f64;
+            let score = match req.position {
+                TransferPosition::Arrival => own,
+                TransferPosition::End => calling::end_score(
+                    q.and_then(|q| q.last()).map(|e| e.0),
+                    d.counter.unwrap_or(0),
+                ),
+                TransferPosition::Front => {
+                    calling::front_score(q.and_then(|q| q.first()).map(|e| e.0), own)
+                }
+            };
             let ticket = d.ticket_mut(n)?;
-            ticket.status = TicketStatus::InProgress;
-            ticket.called_at = Some(at.now);
-            ticket.desk = Some(desk.clone());
-            let wait_us = (micros(at.now) - micros(ticket.taken_at)).max(0) as u64;
-            let called = ticket.clone();
-            d.stats.called += 1;
-            d.stats.wait_us += wait_us;
-            d.desks.insert(desk.clone(), Some(n));
-            d.record(hub, at, Action::CallNext, Some(n), Some(desk));
-            Ok(Called {
-                desk: desk.clone(),
-                finished,
-                called: Some(called),
-                waiting_tickets: d.queue.len() as u64,
-            })
+            ticket.service = target.code.clone();
+            ticket.priority = priority;
+            ticket.status = TicketStatus::Waiting;
+            ticket.called_at = None;
+            ticket.desk = None;
+            ticket.transfers += 1;
+            let moved = ticket.clone();
+            d.enqueue(key, score, n);
+            d.record(hub, at, Action::Transfer, Some(n), desk.as_ref());
+            Ok(moved)
+        })
+    }
+
+    async fn requeue(&self, at: &Moment, number: TicketNumber) -> Result<Ticket> {
+        self.with_day(at, |d, hub, _| {
+            let t = d
+                .ticket_mut(number)
+                .map_err(|_| Error::TicketNotFound(number))?;
+            if t.status != TicketStatus::NoShow {
+                return Err(Error::WrongStatus {
+                    number,
+                    status: t.status,
+                });
+            }
+            t.status = TicketStatus::Waiting;
+            t.called_at = None;
+            t.finished_at = None;
+            t.desk = None;
+            let back = t.clone();
+            d.enqueue(queue_key(&back), number.get() as f64, number);
+            d.record(hub, at, Action::Requeue, Some(number), None);
+            Ok(back)
         })
     }
 
     async fn finish(&self, at: &Moment, desk: &DeskId) -> Result<Option<Ticket>> {
-        self.with_day(at, |d, hub| match d.current_of(desk) {
+        self.with_day(at, |d, hub, _| match d.current_of(desk) {
             Some(n) => d
                 .end_ticket(hub, at, desk, n, TicketStatus::Completed)
                 .map(Some),
@@ -344,7 +624,7 @@ impl QueueBackend for MemoryBackend {
     }
 
     async fn recall(&self, at: &Moment, desk: &DeskId) -> Result<Option<Ticket>> {
-        self.with_day(at, |d, hub| {
+        self.with_day(at, |d, hub, _| {
             let Some(n) = d.current_of(desk) else {
                 return Ok(None);
             };
@@ -357,7 +637,7 @@ impl QueueBackend for MemoryBackend {
     }
 
     async fn no_show(&self, at: &Moment, desk: &DeskId) -> Result<Option<Ticket>> {
-        self.with_day(at, |d, hub| match d.current_of(desk) {
+        self.with_day(at, |d, hub, _| match d.current_of(desk) {
             Some(n) => d
                 .end_ticket(hub, at, desk, n, TicketStatus::NoShow)
                 .map(Some),
@@ -366,23 +646,65 @@ impl QueueBackend for MemoryBackend {
     }
 
     async fn status(&self, at: &Moment, desk: &DeskId) -> Result<QueueStatus> {
-        Ok(self.with_day(at, |d, _| QueueStatus {
-            day: at.day,
-            open: d.open,
-            queue_length: d.queue.len() as u64,
-            desk: desk.clone(),
-            current_ticket: d.current_of(desk),
-            next_ticket: d.queue.front().copied(),
-            waiting_tickets: d.queue.len() as u64,
-            total_tickets: d.counter.unwrap_or(0),
-        }))
+        self.with_day(at, |d, _, office| {
+            let next_ticket = match d.choose(at, office, desk) {
+                Ok(n) => n,
+                Err(Error::UnknownDesk(_)) => None,
+                Err(e) => return Err(e),
+            };
+            let services = office
+                .services
+                .iter()
+                .map(|s| {
+                    let mut order: Vec<(&QueueKey, &Vec<(f64, TicketNumber)>)> = d
+                        .queues
+                        .iter()
+                        .filter(|((svc, _), _)| svc == &s.code)
+                        .collect();
+                    order
+                        .sort_by_key(|((_, c), _)| std::cmp::Reverse(office.weight_of(c.as_ref())));
+                    let next_label = order
+                        .first()
+                        .and_then(|(_, q)| q.first())
+                        .and_then(|(_, n)| d.tickets.get(n))
+                        .map(|t| t.label.clone());
+                    ServiceStatus {
+                        code: s.code.clone(),
+                        label: s.name.fr.clone(),
+                        name: s.name.clone(),
+                        prefix: s.prefix.clone(),
+                        open: s.open,
+                        priority: s.priority,
+                        waiting: d.waiting_in(&s.code),
+                        next_label,
+                        estimated_wait_seconds: None,
+                    }
+                })
+                .collect();
+            Ok(QueueStatus {
+                day: at.day,
+                open: d.open,
+                queue_length: d.waiting.len() as u64,
+                desk: desk.clone(),
+                current_ticket: d.current_of(desk),
+                next_ticket,
+                waiting_tickets: d.waiting.len() as u64,
+                total_tickets: d.counter.unwrap_or(0),
+                services,
+                pace: StatusPace {
+                    served: d.stats.served,
+                    service_us: d.stats.service_us,
+                    desks_at_work: d.desks.len() as u64,
+                },
+            })
+        })
     }
 
     async fn snapshot(&self, at: &Moment, opts: SnapshotOptions) -> Result<Snapshot> {
         let opts = opts.capped();
-        self.with_day(at, |d, _| {
+        self.with_day(at, |d, _, office| {
             let waiting = d
-                .queue
+                .waiting
                 .iter()
                 .take(opts.waiting)
                 .map(|n| {
@@ -404,13 +726,23 @@ impl QueueBackend for MemoryBackend {
                     activity.entry(*minute).or_default().insert(*action, *count);
                 }
             }
+            let queues = d
+                .queues
+                .iter()
+                .map(|((service, priority), q)| QueueParts {
+                    service: Some(service.clone()),
+                    priority: priority.clone(),
+                    len: q.len() as u64,
+                    first: q.iter().take(opts.waiting).map(|(_, n)| *n).collect(),
+                })
+                .collect();
             let key_count = d.key_count();
             let ttl = (d.expires_at - at.now).num_milliseconds().max(0) as u64;
             Ok(SnapshotParts {
                 open: d.open,
                 counter: d.counter.unwrap_or(0),
-                queue_length: d.queue.len() as u64,
-                next: d.queue.front().copied(),
+                queue_length: d.waiting.len() as u64,
+                next: d.waiting.first().copied(),
                 waiting,
                 logs: d.logs.iter().take(opts.logs).cloned().collect(),
                 desks,
@@ -426,29 +758,76 @@ impl QueueBackend for MemoryBackend {
                     .collect(),
                 key_count,
                 ttl_seconds: (key_count > 0).then(|| ttl.div_ceil(1000)),
+                queues,
             }
-            .assemble(at))
+            .assemble(at, office, opts.waiting))
         })
     }
 
     async fn ticket(&self, at: &Moment, number: TicketNumber) -> Result<TicketLookup> {
-        self.with_day(at, |d, _| {
+        self.with_day(at, |d, _, office| {
             let ticket = d
                 .tickets
                 .get(&number)
                 .cloned()
                 .ok_or(Error::TicketNotFound(number))?;
             Ok(TicketLookup {
-                waiting_before: d.position(number),
+                waiting_before: d.ahead_of(office, number),
                 figures: figures(
                     &d.stats,
                     d.counter.unwrap_or(0),
-                    d.queue.len() as u64,
+                    d.waiting.len() as u64,
                     d.desks.keys(),
                 ),
                 ticket,
             })
         })
+    }
+
+    fn office(&self) -> Arc<OfficeConfig> {
+        self.inner
+            .office
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    async fn reload_office(&self) -> Result<Arc<OfficeConfig>> {
+        Ok(self.office())
+    }
+
+    async fn put_office(
+        &self,
+        at: &Moment,
+        mut config: OfficeConfig,
+        expected: Option<u64>,
+    ) -> Result<Arc<OfficeConfig>> {
+        config.validate()?;
+        // The day's lock first, so that no take slips between the check and the change.
+        let days = self.lock();
+        let mut slot = self.inner.office.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(v) = expected
+            && v != slot.version
+        {
+            return Err(Error::VersionConflict {
+                current: slot.version,
+            });
+        }
+        if let Some(d) = days.get(&at.day) {
+            for s in &slot.services {
+                let waiting = d.waiting_in(&s.code);
+                if waiting > 0 && config.service(&s.code).is_none() {
+                    return Err(Error::ServiceInUse {
+                        service: s.code.clone(),
+                        waiting,
+                    });
+                }
+            }
+        }
+        config.version = slot.version + 1;
+        let config = Arc::new(config);
+        *slot = config.clone();
+        Ok(config)
     }
 
     async fn ping(&self) -> Result<()> {

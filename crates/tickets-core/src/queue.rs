@@ -7,10 +7,13 @@ use crate::backend::{QueueBackend, TakeRequest};
 use crate::clock::{BusinessCalendar, Clock, Moment, SystemClock};
 use crate::error::Result;
 use crate::events::EventStream;
+use std::sync::Arc;
+
 use crate::model::{
     Called, DayChange, DayFigures, DeskId, QueueStatus, Reset, Snapshot, SnapshotOptions, Taken,
-    Ticket, TicketInfo, TicketNumber,
+    Ticket, TicketInfo, TicketNumber, Transfer,
 };
+use crate::office::OfficeConfig;
 
 /// Settings of a [`TicketQueue`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -142,6 +145,43 @@ impl<B: QueueBackend, C: Clock> TicketQueue<B, C> {
         self.backend.call_next(&self.moment(), desk).await
     }
 
+    /// Calls the waiting ticket `number` to `desk` out of order.
+    pub async fn call(&self, desk: &DeskId, number: TicketNumber) -> Result<Called> {
+        self.backend.call(&self.moment(), desk, number).await
+    }
+
+    /// Moves a ticket to another service's queue.
+    pub async fn transfer(&self, req: &Transfer) -> Result<Ticket> {
+        self.backend.transfer(&self.moment(), req).await
+    }
+
+    /// Puts a no-show ticket back in its queue at its arrival place.
+    pub async fn requeue(&self, number: TicketNumber) -> Result<Ticket> {
+        self.backend.requeue(&self.moment(), number).await
+    }
+
+    /// The office configuration in force.
+    pub fn office(&self) -> Arc<OfficeConfig> {
+        self.backend.office()
+    }
+
+    /// Reads the office configuration from the store again.
+    pub async fn reload_office(&self) -> Result<Arc<OfficeConfig>> {
+        self.backend.reload_office().await
+    }
+
+    /// Replaces the office configuration if the stored version is `expected` (any
+    /// version when `None`).
+    pub async fn put_office(
+        &self,
+        config: OfficeConfig,
+        expected: Option<u64>,
+    ) -> Result<Arc<OfficeConfig>> {
+        self.backend
+            .put_office(&self.moment(), config, expected)
+            .await
+    }
+
     /// Finishes `desk`'s current ticket.
     pub async fn finish(&self, desk: &DeskId) -> Result<Option<Ticket>> {
         self.backend.finish(&self.moment(), desk).await
@@ -157,9 +197,35 @@ impl<B: QueueBackend, C: Clock> TicketQueue<B, C> {
         self.backend.no_show(&self.moment(), desk).await
     }
 
-    /// The cheap status as seen from `desk`.
+    /// The cheap status as seen from `desk`, with each service's estimated wait.
     pub async fn status(&self, desk: &DeskId) -> Result<QueueStatus> {
-        self.backend.status(&self.moment(), desk).await
+        let mut status = self.backend.status(&self.moment(), desk).await?;
+        let pace = status.pace;
+        let avg = (pace.served > 0).then(|| pace.service_us as f64 / pace.served as f64 / 1e6);
+        let office = self.office();
+        for s in &mut status.services {
+            // The desks that serve this service, at the day's average pace.
+            let desks = office
+                .desks_serving(&s.code)
+                .map_or(pace.desks_at_work.max(1), |n| n.max(1) as u64);
+            let figures = DayFigures {
+                taken: 0,
+                waiting: s.waiting,
+                called: 0,
+                served: pace.served,
+                no_shows: 0,
+                avg_wait_seconds: None,
+                avg_service_seconds: avg,
+                desks_at_work: desks,
+                service_rate_per_hour: avg.map(|a| desks as f64 * 3600.0 / a.max(1.0)),
+            };
+            s.estimated_wait_seconds = Some(estimate_wait_seconds(
+                s.waiting,
+                &figures,
+                self.config.default_service_seconds,
+            ));
+        }
+        Ok(status)
     }
 
     /// Everything about today.

@@ -46,6 +46,7 @@ fn random_op(rng: &mut StdRng) -> Op {
             idempotency_key: rng
                 .random_bool(0.3)
                 .then(|| IdempotencyKey::parse(KEYS[rng.random_range(0..KEYS.len())]).unwrap()),
+            priority: None,
         }),
         38..55 => Op::CallNext(desk(rng)),
         55..62 => Op::Finish(desk(rng)),

@@ -76,6 +76,9 @@ async fn the_ticket_lookup_gets_an_estimate_from_the_days_figures() {
             finished_at: None,
             desk: None,
             recalls: 0,
+            label: n.to_string(),
+            priority: None,
+            transfers: 0,
         };
         Box::pin(async move {
             Ok(TicketLookup {

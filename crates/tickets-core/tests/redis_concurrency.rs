@@ -362,8 +362,9 @@ async fn twenty_concurrent_takes_with_one_idempotency_key_give_one_ticket() {
     let (qa, qb) = two_servers(&server).await;
     qa.open_day().await.unwrap();
     let req = TakeRequest {
-        service: Service::parse("banque").unwrap(),
+        service: Service::parse("poste").unwrap(),
         idempotency_key: Some(IdempotencyKey::parse("kiosk-7:retry-storm").unwrap()),
+        priority: None,
     };
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..20 {
@@ -386,7 +387,7 @@ async fn twenty_concurrent_takes_with_one_idempotency_key_give_one_ticket() {
         assert_eq!(t.waiting_before, 0);
     }
     assert_eq!(first.ticket.number, n(1));
-    assert_eq!(first.ticket.service.as_str(), "banque");
+    assert_eq!(first.ticket.service.as_str(), "poste");
     let st = qb.status(&DeskId::default()).await.unwrap();
     assert_eq!((st.total_tickets, st.queue_length), (1, 1));
     let snap = qa.snapshot(SnapshotOptions::default()).await.unwrap();

@@ -13,7 +13,7 @@
 //! | `queue_events_total` | counter | `action` | events seen by this server (from every server) |
 //! | `sse_clients` | gauge | | event-stream clients connected to this server |
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use actix_web::HttpResponse;
@@ -23,8 +23,9 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tickets_core::{
-    Called, DayChange, DeskId, ErrorKind, EventStream, Moment, QueueBackend, QueueStatus, Reset,
-    Result, Snapshot, SnapshotOptions, TakeRequest, Taken, Ticket, TicketLookup, TicketNumber,
+    Called, DayChange, DeskId, ErrorKind, EventStream, Moment, OfficeConfig, QueueBackend,
+    QueueStatus, Reset, Result, Snapshot, SnapshotOptions, TakeRequest, Taken, Ticket,
+    TicketLookup, TicketNumber, Transfer,
 };
 
 use crate::auth::Staff;
@@ -162,6 +163,39 @@ impl<B: QueueBackend> QueueBackend for Instrumented<B> {
             }
         }
         Ok(called)
+    }
+    async fn call(&self, at: &Moment, desk: &DeskId, number: TicketNumber) -> Result<Called> {
+        let called = timed("call", self.0.call(at, desk, number)).await?;
+        if let Some(t) = &called.finished {
+            served(t);
+        }
+        if let Some(t) = &called.called {
+            metrics::counter!("tickets_called_total").increment(1);
+            if let Some(c) = t.called_at {
+                metrics::histogram!("ticket_wait_seconds").record(seconds_between(t.taken_at, c));
+            }
+        }
+        Ok(called)
+    }
+    async fn transfer(&self, at: &Moment, req: &Transfer) -> Result<Ticket> {
+        timed("transfer", self.0.transfer(at, req)).await
+    }
+    async fn requeue(&self, at: &Moment, number: TicketNumber) -> Result<Ticket> {
+        timed("requeue", self.0.requeue(at, number)).await
+    }
+    fn office(&self) -> Arc<OfficeConfig> {
+        self.0.office()
+    }
+    async fn reload_office(&self) -> Result<Arc<OfficeConfig>> {
+        timed("reload_office", self.0.reload_office()).await
+    }
+    async fn put_office(
+        &self,
+        at: &Moment,
+        config: OfficeConfig,
+        expected: Option<u64>,
+    ) -> Result<Arc<OfficeConfig>> {
+        timed("put_office", self.0.put_office(at, config, expected)).await
     }
     async fn finish(&self, at: &Moment, desk: &DeskId) -> Result<Option<Ticket>> {
         let t = timed("finish", self.0.finish(at, desk)).await?;

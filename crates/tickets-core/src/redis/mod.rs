@@ -11,213 +11,43 @@
 //! touches one slot, and the listener subscribes through any node, moving to another
 //! when that one goes away.
 
+mod builder;
 mod cluster;
 mod keys;
+mod listener;
+mod replies;
 mod scripts;
 mod target;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
-use deadpool::managed::{self, Metrics, Object, RecycleResult, Timeouts};
-use futures_util::StreamExt;
-use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, RedisError};
+use deadpool::managed::{self, Object};
+use redis::RedisError;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
-use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use self::builder::{
+    DEFAULT_CONNECTION_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, RedisBackendBuilder,
+};
+use self::builder::{Pool, QuietManager};
 use self::cluster::ClusterStore;
 pub use self::keys::KeyPrefix;
+use self::replies::{
+    CallReply, DayReply, Hash, OneTicketReply, SnapshotReply, StatusReply, TakeReply, TicketReply,
+    stats_of, ticket_from_hash,
+};
 use self::scripts::{Lua, Scripts};
-use self::target::Target;
 use crate::backend::{QueueBackend, SnapshotParts, TakeRequest, TicketLookup, figures};
 use crate::clock::Moment;
 use crate::error::{Error, Result};
-use crate::events::{EventHub, EventStream, QueueEvent, Signal};
+use crate::events::{EventHub, EventStream};
 use crate::model::{
-    Action, Called, DayChange, DayStats, DeskId, LogEntry, MinuteActivity, QueueStatus, Reset,
-    Service, Snapshot, SnapshotOptions, Taken, Ticket, TicketNumber, TicketStatus, from_micros,
-    iso, micros, parse_seconds_text, seconds_text,
+    Action, Called, DayChange, DeskId, LogEntry, MinuteActivity, QueueStatus, Reset, Snapshot,
+    SnapshotOptions, Taken, Ticket, TicketNumber, from_micros, iso, micros, seconds_text,
 };
-
-/// Default time allowed to open a connection.
-pub const DEFAULT_CONNECTION_TIMEOUT: Duration = Duration::from_secs(2);
-/// Default time allowed for Redis to answer one command.
-pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
-/// A pooled connection idle longer than this is pinged before reuse.
-const IDLE_PING_AFTER: Duration = Duration::from_secs(5);
-/// The longest pause between two pub/sub reconnection attempts.
-const MAX_RECONNECT_PAUSE: Duration = Duration::from_secs(5);
-/// The most cluster nodes the event listener remembers.
-const MAX_KNOWN_NODES: usize = 64;
-
-/// The pool's manager: deadpool-redis's, without its per-checkout round trip.
-///
-/// deadpool-redis pings every connection each time it leaves the pool (`UNWATCH` +
-/// `PING`), which doubles the round trips of a one-script operation. A multiplexed
-/// connection reports a broken socket on its next use anyway, and the backend discards a
-/// connection that failed that way; so only a connection idle for a while is pinged.
-struct QuietManager {
-    inner: deadpool_redis::Manager,
-}
-
-impl managed::Manager for QuietManager {
-    type Type = MultiplexedConnection;
-    type Error = RedisError;
-
-    async fn create(&self) -> Result<MultiplexedConnection, RedisError> {
-        self.inner.create().await
-    }
-
-    async fn recycle(
-        &self,
-        conn: &mut MultiplexedConnection,
-        metrics: &Metrics,
-    ) -> RecycleResult<RedisError> {
-        if metrics.last_used() > IDLE_PING_AFTER {
-            self.inner.recycle(conn, metrics).await
-        } else {
-            Ok(())
-        }
-    }
-}
-
-type Pool = managed::Pool<QuietManager>;
-
-/// Builds a [`RedisBackend`]; see [`RedisBackend::builder`].
-#[must_use = "call .build().await to connect"]
-#[derive(Debug, Clone)]
-pub struct RedisBackendBuilder {
-    url: String,
-    prefix: KeyPrefix,
-    connection_timeout: Duration,
-    response_timeout: Duration,
-    pool_size: usize,
-}
-
-impl RedisBackendBuilder {
-    /// The prefix of every key and of the event channel (default `tickets`).
-    pub fn prefix(mut self, prefix: KeyPrefix) -> Self {
-        self.prefix = prefix;
-        self
-    }
-
-    /// Time allowed to open a connection (default 2 s).
-    pub fn connection_timeout(mut self, t: Duration) -> Self {
-        self.connection_timeout = t;
-        self
-    }
-
-    /// Time allowed for one answer (default 2 s). An operation that gets no answer in
-    /// time fails with [`Error::Unavailable`].
-    pub fn response_timeout(mut self, t: Duration) -> Self {
-        self.response_timeout = t;
-        self
-    }
-
-    /// How many connections the pool holds at most (default 16). Each is multiplexed, so
-    /// a few go a long way.
-    pub fn pool_size(mut self, n: usize) -> Self {
-        self.pool_size = n.max(1);
-        self
-    }
-
-    /// Connects: checks that Redis answers (`PING`; on a cluster, that a node says
-    /// `cluster_state:ok`) and subscribes to the event channel. Fails fast with [`Error::Unavailable`] when Redis
-    /// cannot be reached, and with [`Error::Invalid`] when the URL cannot be read.
-    ///
-    /// The URL says which Redis: `redis://host:port[/db]` is one server;
-    /// `redis+cluster://host:port,host:port` or a comma list of nodes
-    /// (`redis://host:port,redis://host:port`, or `host:port,host:port`) is a Redis
-    /// Cluster, reached through any of the nodes named.
-    pub async fn build(self) -> Result<RedisBackend> {
-        match Target::parse(&self.url)? {
-            Target::Single => self.build_single().await,
-            Target::Cluster(nodes) => self.build_cluster(nodes).await,
-        }
-    }
-
-    async fn build_single(self) -> Result<RedisBackend> {
-        // redis 1.x defaults to a 1 s connection and a 500 ms response time-out, which
-        // deadpool-redis inherits; both are set here explicitly from the builder.
-        let config = AsyncConnectionConfig::new()
-            .set_connection_timeout(Some(self.connection_timeout))
-            .set_response_timeout(Some(self.response_timeout));
-        let manager = deadpool_redis::Manager::new_with_config(self.url.as_str(), config)
-            .map_err(|e| Error::Invalid(invalid_url(&e)))?;
-        let client =
-            redis::Client::open(self.url.as_str()).map_err(|e| Error::Invalid(invalid_url(&e)))?;
-        let pool = Pool::builder(QuietManager { inner: manager })
-            .max_size(self.pool_size)
-            .runtime(deadpool::Runtime::Tokio1)
-            .timeouts(Timeouts {
-                wait: Some(self.connection_timeout + self.response_timeout),
-                create: Some(self.connection_timeout),
-                recycle: Some(self.response_timeout),
-            })
-            .build()
-            .map_err(|e| Error::Backend(Box::new(e)))?;
-        self.start(Store::Single(pool), EventSources::single(client))
-            .await
-    }
-
-    async fn build_cluster(self, nodes: Vec<redis::ConnectionInfo>) -> Result<RedisBackend> {
-        let seeds = nodes
-            .iter()
-            .map(|n| redis::Client::open(n.clone()))
-            .collect::<std::result::Result<Vec<_>, _>>()
-            .map_err(|e| Error::Invalid(invalid_url(&e)))?;
-        let store =
-            ClusterStore::connect(nodes, self.connection_timeout, self.response_timeout).await?;
-        self.start(Store::Cluster(store), EventSources::cluster(seeds))
-            .await
-    }
-
-    /// Starts the event listener, then checks that the store answers and the listener
-    /// has subscribed.
-    async fn start(self, store: Store, sources: EventSources) -> Result<RedisBackend> {
-        let hub = EventHub::default();
-        let channel = keys::channel(&self.prefix);
-        let (ready_tx, ready_rx) = oneshot::channel();
-        let listener = tokio::spawn(listen(
-            sources,
-            channel.clone(),
-            hub.clone(),
-            self.connection_timeout,
-            ready_tx,
-        ));
-        let backend = RedisBackend {
-            inner: Arc::new(Inner {
-                store,
-                scripts: Scripts::load(),
-                prefix: self.prefix,
-                channel,
-                hub,
-                listener,
-            }),
-        };
-        backend.ping().await?;
-        match tokio::time::timeout(self.connection_timeout + self.response_timeout, ready_rx).await
-        {
-            Ok(Ok(Ok(()))) => Ok(backend),
-            Ok(Ok(Err(e))) => Err(e.into()),
-            _ => Err(Error::Unavailable(
-                "could not subscribe to the event channel in time".into(),
-            )),
-        }
-    }
-}
-
-fn invalid_url(e: &RedisError) -> crate::ValidationError {
-    crate::ValidationError::new(
-        "redis_url",
-        format!("not a usable Redis URL such as redis://127.0.0.1:6379 ({e})"),
-    )
-}
 
 /// The queue on Redis. Clones share one pool and one event subscription.
 ///
@@ -284,19 +114,6 @@ enum Retry {
 }
 
 impl RedisBackend {
-    /// A builder for a backend on the Redis at `url`: one server (`redis://host:port/db`)
-    /// or a Redis Cluster (`redis+cluster://host:port,host:port`, or a comma list of
-    /// nodes); see [`RedisBackendBuilder::build`].
-    pub fn builder(url: impl Into<String>) -> RedisBackendBuilder {
-        RedisBackendBuilder {
-            url: url.into(),
-            prefix: KeyPrefix::default(),
-            connection_timeout: DEFAULT_CONNECTION_TIMEOUT,
-            response_timeout: DEFAULT_RESPONSE_TIMEOUT,
-            pool_size: 16,
-        }
-    }
-
     /// The key prefix in use.
     pub fn prefix(&self) -> &KeyPrefix {
         &self.inner.prefix
@@ -410,135 +227,6 @@ impl RedisBackend {
         hash.map(|h| self.ticket_of(at, h)).transpose()
     }
 }
-
-/// Reads a ticket hash as the scripts write it.
-fn ticket_from_hash(h: &HashMap<String, String>) -> std::result::Result<Ticket, String> {
-    let field = |name: &str| h.get(name).map(String::as_str);
-    let need = |name: &str| field(name).ok_or_else(|| format!("field {name} is missing"));
-    let time = |name: &str| -> std::result::Result<Option<_>, String> {
-        field(name)
-            .map(|v| parse_seconds_text(v).ok_or_else(|| format!("{name} holds {v:?}, not a time")))
-            .transpose()
-    };
-    Ok(Ticket {
-        number: need("ticket_number")?
-            .parse()
-            .map_err(|e: crate::ValidationError| e.to_string())?,
-        service: Service::parse(need("service_type")?).map_err(|e| e.to_string())?,
-        status: need("status")?
-            .parse::<TicketStatus>()
-            .map_err(|e| e.to_string())?,
-        taken_at: time("creation_time")?.ok_or("field creation_time is missing")?,
-        called_at: time("called_time")?,
-        finished_at: time("finish_time")?,
-        desk: field("desk")
-            .map(DeskId::parse)
-            .transpose()
-            .map_err(|e| e.to_string())?,
-        recalls: field("recalls")
-            .map(|v| v.parse().map_err(|_| format!("recalls holds {v:?}")))
-            .transpose()?
-            .unwrap_or(0),
-    })
-}
-
-/// A list from a script: cjson writes an empty Lua table as `{}`.
-fn lua_list<'de, D, T>(d: D) -> std::result::Result<Vec<T>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Either<T> {
-        List(Vec<T>),
-        Empty(HashMap<String, serde_json::Value>),
-    }
-    match Either::deserialize(d)? {
-        Either::List(v) => Ok(v),
-        Either::Empty(m) if m.is_empty() => Ok(Vec::new()),
-        Either::Empty(_) => Err(serde::de::Error::custom("expected a list")),
-    }
-}
-
-type Hash = HashMap<String, String>;
-
-#[derive(Deserialize)]
-struct DayReply {
-    open: bool,
-    changed: bool,
-}
-
-#[derive(Deserialize)]
-struct TakeReply {
-    #[serde(default)]
-    closed: bool,
-    ticket: Option<Hash>,
-    #[serde(default)]
-    waiting_before: u64,
-    #[serde(default)]
-    replayed: bool,
-}
-
-#[derive(Deserialize)]
-struct CallReply {
-    finished: Option<Hash>,
-    called: Option<Hash>,
-    waiting: u64,
-}
-
-#[derive(Deserialize)]
-struct OneTicketReply {
-    ticket: Option<Hash>,
-}
-
-#[derive(Deserialize)]
-struct StatusReply {
-    open: bool,
-    queue_length: u64,
-    current: Option<TicketNumber>,
-    next: Option<TicketNumber>,
-    total: u64,
-}
-
-#[derive(Deserialize)]
-struct SnapshotReply {
-    open: bool,
-    counter: u64,
-    queue_length: u64,
-    next: Option<TicketNumber>,
-    #[serde(deserialize_with = "lua_list")]
-    waiting: Vec<Hash>,
-    #[serde(deserialize_with = "lua_list")]
-    logs: Vec<String>,
-    #[serde(deserialize_with = "lua_list")]
-    desks: Vec<(String, serde_json::Value)>,
-    stats: Hash,
-    #[serde(deserialize_with = "lua_list")]
-    activity: Vec<(i64, String, u64)>,
-    key_count: u64,
-    pttl: i64,
-}
-
-#[derive(Deserialize)]
-struct TicketReply {
-    ticket: Option<Hash>,
-    position: Option<u64>,
-    #[serde(default)]
-    stats: Hash,
-    #[serde(default)]
-    counter: u64,
-    #[serde(default)]
-    queue_length: u64,
-    #[serde(default, deserialize_with = "lua_list")]
-    desks: Vec<String>,
-}
-
-fn stats_of(h: &Hash) -> Result<DayStats> {
-    DayStats::from_fields(h.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-        .map_err(|detail| Error::corrupt("stats", detail))
-}
-
 impl QueueBackend for RedisBackend {
     async fn open_day(&self, at: &Moment) -> Result<DayChange> {
         let r: DayReply = self
@@ -671,6 +359,8 @@ impl QueueBackend for RedisBackend {
             next_ticket: r.next,
             waiting_tickets: r.queue_length,
             total_tickets: r.total,
+            services: Vec::new(),
+            pace: Default::default(),
         })
     }
 
@@ -738,8 +428,9 @@ impl QueueBackend for RedisBackend {
             activity,
             key_count: r.key_count,
             ttl_seconds: (r.key_count > 0 && r.pttl >= 0).then(|| (r.pttl as u64).div_ceil(1000)),
+            queues: Vec::new(),
         }
-        .assemble(at))
+        .assemble(at, &self.office(), opts.waiting))
     }
 
     async fn ticket(&self, at: &Moment, number: TicketNumber) -> Result<TicketLookup> {
@@ -759,6 +450,35 @@ impl QueueBackend for RedisBackend {
             waiting_before: r.position,
             figures: figures(&stats, r.counter, r.queue_length, &desks),
         })
+    }
+
+    async fn call(&self, _at: &Moment, _desk: &DeskId, _number: TicketNumber) -> Result<Called> {
+        Err(Error::Backend("call: not on Redis yet".into()))
+    }
+
+    async fn transfer(&self, _at: &Moment, _req: &crate::Transfer) -> Result<Ticket> {
+        Err(Error::Backend("transfer: not on Redis yet".into()))
+    }
+
+    async fn requeue(&self, _at: &Moment, _number: TicketNumber) -> Result<Ticket> {
+        Err(Error::Backend("requeue: not on Redis yet".into()))
+    }
+
+    fn office(&self) -> std::sync::Arc<crate::OfficeConfig> {
+        std::sync::Arc::new(crate::OfficeConfig::default())
+    }
+
+    async fn reload_office(&self) -> Result<std::sync::Arc<crate::OfficeConfig>> {
+        Ok(self.office())
+    }
+
+    async fn put_office(
+        &self,
+        _at: &Moment,
+        _config: crate::OfficeConfig,
+        _expected: Option<u64>,
+    ) -> Result<std::sync::Arc<crate::OfficeConfig>> {
+        Err(Error::Backend("put_office: not on Redis yet".into()))
     }
 
     async fn ping(&self) -> Result<()> {
@@ -783,247 +503,5 @@ impl QueueBackend for RedisBackend {
 
     fn events(&self) -> EventStream {
         self.inner.hub.subscribe()
-    }
-}
-
-/// An event as a script publishes it.
-#[derive(Deserialize)]
-struct WireEvent {
-    seq: u64,
-    day: crate::BusinessDay,
-    at: String,
-    action: Action,
-    ticket: Option<TicketNumber>,
-    desk: Option<DeskId>,
-    queue_length: u64,
-    next_ticket: Option<TicketNumber>,
-}
-
-fn parse_event(payload: &[u8]) -> std::result::Result<QueueEvent, String> {
-    let w: WireEvent = serde_json::from_slice(payload).map_err(|e| e.to_string())?;
-    let at =
-        w.at.parse::<i64>()
-            .ok()
-            .and_then(from_micros)
-            .ok_or_else(|| format!("bad time {:?}", w.at))?;
-    Ok(QueueEvent {
-        seq: w.seq,
-        day: w.day,
-        at,
-        action: w.action,
-        ticket: w.ticket,
-        desk: w.desk,
-        queue_length: w.queue_length,
-        next_ticket: w.next_ticket,
-    })
-}
-
-/// The nodes the event listener subscribes through: the one server, or the nodes of a
-/// cluster (a `PUBLISH` reaches every node of a cluster, so any one will do).
-struct EventSources {
-    /// The nodes the URL named; always kept.
-    seeds: Vec<redis::Client>,
-    /// The seeds, then the other nodes last seen in the cluster; tried in turn.
-    nodes: Vec<redis::Client>,
-    /// Whether `nodes` is refreshed from `CLUSTER NODES`.
-    cluster: bool,
-    /// The index in `nodes` of the node to try next.
-    next: usize,
-}
-
-impl EventSources {
-    fn single(client: redis::Client) -> Self {
-        EventSources {
-            seeds: vec![client.clone()],
-            nodes: vec![client],
-            cluster: false,
-            next: 0,
-        }
-    }
-
-    fn cluster(seeds: Vec<redis::Client>) -> Self {
-        EventSources {
-            nodes: seeds.clone(),
-            seeds,
-            cluster: true,
-            next: 0,
-        }
-    }
-
-    /// The node to try now.
-    fn current(&self) -> &redis::Client {
-        &self.nodes[self.next % self.nodes.len()]
-    }
-
-    /// Moves on to the next node (on a single server: the same one again).
-    fn advance(&mut self) {
-        self.next = (self.next + 1) % self.nodes.len();
-    }
-
-    /// On a cluster, learns the current nodes from `node` (where the listener has just
-    /// subscribed), so that it can move to one the URL did not name when `node` goes.
-    async fn learn(&mut self, node: &redis::Client, timeout: Duration) {
-        if !self.cluster {
-            return;
-        }
-        let found = cluster::discover(node, timeout).await;
-        if found.is_empty() {
-            return;
-        }
-        let addr = |c: &redis::Client| c.get_connection_info().addr().to_string();
-        let mut nodes = self.seeds.clone();
-        for info in found {
-            if nodes.len() >= MAX_KNOWN_NODES {
-                break;
-            }
-            let known = info.addr().to_string();
-            if !nodes.iter().any(|n| addr(n) == known)
-                && let Ok(client) = redis::Client::open(info)
-            {
-                nodes.push(client);
-            }
-        }
-        let here = addr(node);
-        self.next = nodes.iter().position(|n| addr(n) == here).unwrap_or(0);
-        self.nodes = nodes;
-    }
-}
-
-/// Reads the event channel and fans events out to local subscribers; reconnects with
-/// backoff when the connection drops (on a cluster, to the next known node), and tells
-/// subscribers to resynchronise when it comes back.
-async fn listen(
-    mut sources: EventSources,
-    channel: String,
-    hub: EventHub,
-    connect_timeout: Duration,
-    ready: oneshot::Sender<std::result::Result<(), RedisError>>,
-) {
-    let mut ready = Some(ready);
-    let mut pause = Duration::from_millis(50);
-    let mut interrupted = false;
-    // Attempts since the last subscription: the build fails once every node has refused.
-    let mut failures = 0;
-    loop {
-        let client = sources.current().clone();
-        let node = client.get_connection_info().addr().to_string();
-        let connected = tokio::time::timeout(connect_timeout, async {
-            let mut pubsub = client.get_async_pubsub().await?;
-            pubsub.subscribe(&channel).await?;
-            Ok::<_, RedisError>(pubsub)
-        })
-        .await;
-        match connected {
-            Ok(Ok(pubsub)) => {
-                failures = 0;
-                if let Some(tx) = ready.take() {
-                    let _ = tx.send(Ok(()));
-                }
-                if interrupted {
-                    tracing::info!(%channel, %node, "event subscription restored");
-                    hub.send(Signal::Resync);
-                }
-                pause = Duration::from_millis(50);
-                sources.learn(&client, connect_timeout).await;
-                let mut messages = pubsub.into_on_message();
-                while let Some(msg) = messages.next().await {
-                    match parse_event(msg.get_payload_bytes()) {
-                        Ok(event) => hub.send(Signal::Event(event)),
-                        Err(e) => tracing::warn!(%channel, error = %e, "unreadable event skipped"),
-                    }
-                }
-                tracing::warn!(%channel, %node, "event subscription lost; reconnecting");
-            }
-            Ok(Err(e)) => {
-                failures += 1;
-                tracing::warn!(%channel, %node, error = %e, "cannot subscribe to events; retrying");
-                if failures >= sources.nodes.len()
-                    && let Some(tx) = ready.take()
-                {
-                    let _ = tx.send(Err(e));
-                }
-            }
-            Err(_) => {
-                failures += 1;
-                tracing::warn!(%channel, %node, "subscribing to events timed out; retrying");
-            }
-        }
-        interrupted = true;
-        sources.advance();
-        tokio::time::sleep(pause).await;
-        pause = (pause * 2).min(MAX_RECONNECT_PAUSE);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn hash(pairs: &[(&str, &str)]) -> Hash {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn a_ticket_hash_reads_back() {
-        let t = ticket_from_hash(&hash(&[
-            ("ticket_number", "7"),
-            ("creation_time", "1795505475.226383"),
-            ("service_type", "poste"),
-            ("status", "in_progress"),
-            ("creation_time_iso", "2026-11-24T07:31:15.226383+00:00"),
-            ("called_time", "1795505480.000001"),
-            ("desk", "A"),
-        ]))
-        .unwrap();
-        assert_eq!(t.number.get(), 7);
-        assert_eq!(t.status, TicketStatus::InProgress);
-        assert_eq!(micros(t.called_at.unwrap()), 1_795_505_480_000_001);
-        assert_eq!(t.desk.unwrap().as_str(), "A");
-    }
-
-    #[test]
-    fn foreign_ticket_hashes_are_refused_with_a_reason() {
-        let e = ticket_from_hash(&hash(&[("ticket_number", "7")])).unwrap_err();
-        assert!(e.contains("service_type"), "{e}");
-        let e = ticket_from_hash(&hash(&[
-            ("ticket_number", "7"),
-            ("creation_time", "yesterday"),
-            ("service_type", "poste"),
-            ("status", "waiting"),
-        ]))
-        .unwrap_err();
-        assert!(e.contains("not a time"), "{e}");
-    }
-
-    #[test]
-    fn events_decode_from_the_script_payload() {
-        let e = parse_event(
-            br#"{"seq":3,"day":"2026-11-24","at":"1795505475226383","action":"call_next","ticket":2,"desk":"A","queue_length":0}"#,
-        )
-        .unwrap();
-        assert_eq!(e.seq, 3);
-        assert_eq!(e.action, Action::CallNext);
-        assert_eq!(micros(e.at), 1_795_505_475_226_383);
-        assert!(parse_event(b"{}").is_err());
-    }
-
-    #[test]
-    fn empty_lua_tables_read_as_empty_lists() {
-        #[derive(Deserialize)]
-        struct L {
-            #[serde(deserialize_with = "lua_list")]
-            v: Vec<u8>,
-        }
-        assert!(
-            serde_json::from_str::<L>(r#"{"v":{}}"#)
-                .unwrap()
-                .v
-                .is_empty()
-        );
-        assert_eq!(serde_json::from_str::<L>(r#"{"v":[1]}"#).unwrap().v, [1]);
-        assert!(serde_json::from_str::<L>(r#"{"v":{"a":1}}"#).is_err());
     }
 }

@@ -229,7 +229,7 @@ impl From<CoreError> for ApiError {
             }
             ErrorKind::Invalid => match &e {
                 CoreError::Invalid(v) => {
-                    ApiError::invalid_field(v.field, v.to_string(), v.to_string())
+                    ApiError::invalid_field(&v.field, v.to_string(), v.to_string())
                 }
                 _ => ApiError::invalid_field("", e.to_string(), e.to_string()),
             },
@@ -247,6 +247,6 @@ impl From<CoreError> for ApiError {
 
 impl From<tickets_core::ValidationError> for ApiError {
     fn from(v: tickets_core::ValidationError) -> Self {
-        ApiError::invalid_field(v.field, v.to_string(), v.to_string())
+        ApiError::invalid_field(&v.field, v.to_string(), v.to_string())
     }
 }

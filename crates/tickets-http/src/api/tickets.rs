@@ -301,6 +301,7 @@ pub async fn take<B: QueueBackend>(
     let request = TakeRequest {
         service: body_service(&obj)?,
         idempotency_key: idempotency_key(&req)?,
+        priority: None,
     };
     let taken = state.queue.take(request).await?;
     let mut res = if taken.replayed {

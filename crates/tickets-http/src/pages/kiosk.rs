@@ -149,6 +149,7 @@ pub async fn take<B: QueueBackend>(
         .take(TakeRequest {
             service,
             idempotency_key,
+            priority: None,
         })
         .await
     {

@@ -227,6 +227,9 @@ pub fn action_words(lang: Lang, a: Action) -> &'static str {
         Action::Recall => lang.t("Rappel", "Recalled"),
         Action::NoShow => lang.t("Absent", "No-show"),
         Action::ResetDay => lang.t("Remise à zéro", "Day reset"),
+        Action::CallTicket => lang.t("Appel hors tour", "Called out of turn"),
+        Action::Transfer => lang.t("Transfert", "Transferred"),
+        Action::Requeue => lang.t("Remis en file", "Back in the queue"),
     }
 }
 

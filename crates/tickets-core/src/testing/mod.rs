@@ -626,7 +626,7 @@ cases!(
     a_closed_day_refuses_tickets_and_writes_nothing,
     opening_is_idempotent,
     tickets_are_numbered_in_order_with_the_count_ahead,
-    the_service_is_kept,
+    the_default_office_has_one_service_with_plain_numbers,
     call_next_is_fifo_and_finishes_the_desks_current_ticket,
     desks_hold_one_ticket_each_independently,
     call_next_on_an_empty_queue_still_finishes_the_current_ticket,
@@ -753,21 +753,33 @@ async fn tickets_are_numbered_in_order_with_the_count_ahead<B: QueueBackend + Cl
     );
 }
 
-async fn the_service_is_kept<B: QueueBackend + Clone>(f: Fixture<B>) {
+async fn the_default_office_has_one_service_with_plain_numbers<B: QueueBackend + Clone>(
+    f: Fixture<B>,
+) {
     let q = &f.queue;
     q.open_day().await.unwrap();
+    let t = take(&f).await;
+    assert_eq!(t.ticket.service.as_str(), "poste");
+    assert_eq!(
+        (t.ticket.label.as_str(), t.ticket.priority.clone()),
+        ("1", None)
+    );
     let banque = Service::parse("banque").unwrap();
-    let t = q
+    let err = q
         .take(TakeRequest {
             service: banque.clone(),
-            idempotency_key: None,
+            ..TakeRequest::default()
         })
         .await
-        .unwrap();
-    assert_eq!(t.ticket.service, banque);
-    assert_eq!(take(&f).await.ticket.service.as_str(), "poste");
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::UnknownService(s) if s == &banque),
+        "{err:?}"
+    );
+    assert_eq!(err.kind(), ErrorKind::Invalid);
     let info = q.ticket(n(1)).await.unwrap();
-    assert_eq!(info.ticket.service, banque);
+    assert_eq!(info.ticket.service.as_str(), "poste");
+    assert_eq!(q.status(&DeskId::default()).await.unwrap().total_tickets, 1);
 }
 
 async fn call_next_is_fifo_and_finishes_the_desks_current_ticket<B: QueueBackend + Clone>(
@@ -976,6 +988,7 @@ async fn an_idempotency_key_gives_the_same_ticket<B: QueueBackend + Clone>(f: Fi
     let req = TakeRequest {
         service: Service::default(),
         idempotency_key: key("kiosk-1:abc"),
+        priority: None,
     };
     let first = q.take(req.clone()).await.unwrap();
     let again = q.take(req.clone()).await.unwrap();
@@ -985,6 +998,7 @@ async fn an_idempotency_key_gives_the_same_ticket<B: QueueBackend + Clone>(f: Fi
         .take(TakeRequest {
             service: Service::default(),
             idempotency_key: key("kiosk-1:def"),
+            priority: None,
         })
         .await
         .unwrap();
@@ -1003,6 +1017,7 @@ async fn an_idempotency_key_gives_the_same_ticket<B: QueueBackend + Clone>(f: Fi
     let new_key = TakeRequest {
         service: Service::default(),
         idempotency_key: key("kiosk-1:new"),
+        priority: None,
     };
     assert!(matches!(q.take(new_key).await, Err(Error::DayClosed)));
     assert_eq!(q.status(&DeskId::default()).await.unwrap().total_tickets, 2);
@@ -1266,9 +1281,10 @@ async fn key_count_and_ttl_describe_the_days_keys<B: QueueBackend + Clone>(f: Fi
     );
     take(&f).await;
     q.call_next(&DeskId::default()).await.unwrap();
-    // + queue emptied again, + current, + desks, + ticket:1
+    // + current, + desks, + ticket:1, + numbers (per service), + streaks (per desk); the
+    // waiting set and the service's queue are empty again
     let snap = q.snapshot(SnapshotOptions::default()).await.unwrap();
-    assert_eq!(snap.key_count, 8);
+    assert_eq!(snap.key_count, 10);
     assert_eq!(snap.hash_count, 1);
 }
 

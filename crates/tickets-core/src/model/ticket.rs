@@ -1,0 +1,220 @@
+//! A ticket, its status and its JSON shape.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::ids::{DeskId, PriorityCode, Service, TicketNumber};
+use super::time::{iso_format, micros};
+use crate::error::ValidationError;
+
+/// Where a ticket is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TicketStatus {
+    /// In the queue.
+    Waiting,
+    /// Called to a desk, being served.
+    InProgress,
+    /// Served.
+    Completed,
+    /// Called, but the customer did not come.
+    NoShow,
+}
+
+impl TicketStatus {
+    /// The name used in JSON and in the store (`waiting`, `in_progress`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketStatus::Waiting => "waiting",
+            TicketStatus::InProgress => "in_progress",
+            TicketStatus::Completed => "completed",
+            TicketStatus::NoShow => "no_show",
+        }
+    }
+}
+
+impl FromStr for TicketStatus {
+    type Err = ValidationError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "waiting" => TicketStatus::Waiting,
+            "in_progress" => TicketStatus::InProgress,
+            "completed" => TicketStatus::Completed,
+            "no_show" => TicketStatus::NoShow,
+            _ => {
+                return Err(ValidationError::new(
+                    "status",
+                    "a status is waiting, in_progress, completed or no_show",
+                ));
+            }
+        })
+    }
+}
+
+fn epoch_seconds(t: DateTime<Utc>) -> f64 {
+    micros(t) as f64 / 1e6
+}
+
+/// One ticket of the day.
+///
+/// Serialized with the original field names (`ticket_number`, `creation_time` as epoch
+/// seconds, `service_type`, `status`, `creation_time_iso`) plus the call and finish times
+/// and the desk.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "TicketJson", try_from = "TicketJson")]
+pub struct Ticket {
+    /// Its number.
+    pub number: TicketNumber,
+    /// The service it is for.
+    pub service: Service,
+    /// Where it is in its life.
+    pub status: TicketStatus,
+    /// When it was taken.
+    pub taken_at: DateTime<Utc>,
+    /// When a desk called it (the last call, not recalls).
+    pub called_at: Option<DateTime<Utc>>,
+    /// When it was finished or marked no-show.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// The desk that called it.
+    pub desk: Option<DeskId>,
+    /// How many times it was recalled.
+    pub recalls: u32,
+    /// What people see: the service's prefix and the service's own number (`B007`), or
+    /// the bare number for a service without prefix.
+    pub label: String,
+    /// Its priority class; `None` for people without priority.
+    pub priority: Option<PriorityCode>,
+    /// How many times staff moved it to another service or queue.
+    pub transfers: u32,
+}
+
+impl Ticket {
+    /// A new waiting ticket.
+    pub fn waiting(
+        number: TicketNumber,
+        service: Service,
+        label: String,
+        priority: Option<PriorityCode>,
+        taken_at: DateTime<Utc>,
+    ) -> Self {
+        Ticket {
+            number,
+            service,
+            status: TicketStatus::Waiting,
+            taken_at,
+            called_at: None,
+            finished_at: None,
+            desk: None,
+            recalls: 0,
+            label,
+            priority,
+            transfers: 0,
+        }
+    }
+
+    /// Seconds between taking and calling, once called.
+    pub fn wait_seconds(&self) -> Option<f64> {
+        self.called_at
+            .map(|c| (micros(c) - micros(self.taken_at)).max(0) as f64 / 1e6)
+    }
+}
+
+/// The JSON shape of [`Ticket`].
+#[derive(Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema), schema(as = Ticket))]
+pub(crate) struct TicketJson {
+    /// Its number.
+    ticket_number: TicketNumber,
+    /// When it was taken, in seconds since 1970 (UTC).
+    creation_time: f64,
+    /// The service it is for.
+    service_type: Service,
+    /// Where it is in its life.
+    status: TicketStatus,
+    /// When it was taken (RFC 3339, UTC).
+    #[serde(with = "iso_format")]
+    creation_time_iso: DateTime<Utc>,
+    /// When a desk called it, in seconds since 1970.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    called_time: Option<f64>,
+    /// When a desk called it (RFC 3339).
+    #[serde(default, with = "iso_format::option")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    called_time_iso: Option<DateTime<Utc>>,
+    /// When it was finished or marked no-show, in seconds since 1970.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    finish_time: Option<f64>,
+    /// When it was finished or marked no-show (RFC 3339).
+    #[serde(default, with = "iso_format::option")]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    finish_time_iso: Option<DateTime<Utc>>,
+    /// The desk that called it.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    desk: Option<DeskId>,
+    /// How many times it was recalled.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    recalls: u32,
+    /// What people see: `B007`, or the bare number for a service without prefix.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    label: String,
+    /// Its priority class; null for people without priority.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true, value_type = Option<String>))]
+    priority: Option<PriorityCode>,
+    /// How many times staff moved it to another service or queue.
+    #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(required = true))]
+    transfers: u32,
+}
+
+impl From<Ticket> for TicketJson {
+    fn from(t: Ticket) -> Self {
+        TicketJson {
+            ticket_number: t.number,
+            creation_time: epoch_seconds(t.taken_at),
+            service_type: t.service,
+            status: t.status,
+            creation_time_iso: t.taken_at,
+            called_time: t.called_at.map(epoch_seconds),
+            called_time_iso: t.called_at,
+            finish_time: t.finished_at.map(epoch_seconds),
+            finish_time_iso: t.finished_at,
+            desk: t.desk,
+            recalls: t.recalls,
+            label: t.label,
+            priority: t.priority,
+            transfers: t.transfers,
+        }
+    }
+}
+
+impl TryFrom<TicketJson> for Ticket {
+    type Error = ValidationError;
+    fn try_from(j: TicketJson) -> Result<Self, Self::Error> {
+        Ok(Ticket {
+            number: j.ticket_number,
+            service: j.service_type,
+            status: j.status,
+            taken_at: j.creation_time_iso,
+            called_at: j.called_time_iso,
+            finished_at: j.finish_time_iso,
+            desk: j.desk,
+            recalls: j.recalls,
+            label: if j.label.is_empty() {
+                j.ticket_number.to_string()
+            } else {
+                j.label
+            },
+            priority: j.priority,
+            transfers: j.transfers,
+        })
+    }
+}

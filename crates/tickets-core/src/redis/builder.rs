@@ -1,0 +1,206 @@
+//! [`RedisBackendBuilder`]: the settings of a [`RedisBackend`], and the connection pool
+//! and event listener it starts.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use deadpool::managed::{self, Metrics, RecycleResult, Timeouts};
+use redis::aio::MultiplexedConnection;
+use redis::{AsyncConnectionConfig, RedisError};
+use tokio::sync::oneshot;
+
+use super::cluster::ClusterStore;
+use super::keys::{self, KeyPrefix};
+use super::listener::{EventSources, listen};
+use super::scripts::Scripts;
+use super::target::Target;
+use super::{Inner, RedisBackend, Store};
+use crate::backend::QueueBackend;
+use crate::error::{Error, Result};
+use crate::events::EventHub;
+
+/// Default time allowed to open a connection.
+pub const DEFAULT_CONNECTION_TIMEOUT: Duration = Duration::from_secs(2);
+/// Default time allowed for Redis to answer one command.
+pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
+/// A pooled connection idle longer than this is pinged before reuse.
+const IDLE_PING_AFTER: Duration = Duration::from_secs(5);
+
+/// The pool's manager: deadpool-redis's, without its per-checkout round trip.
+///
+/// deadpool-redis pings every connection each time it leaves the pool (`UNWATCH` +
+/// `PING`), which doubles the round trips of a one-script operation. A multiplexed
+/// connection reports a broken socket on its next use anyway, and the backend discards a
+/// connection that failed that way; so only a connection idle for a while is pinged.
+pub(super) struct QuietManager {
+    inner: deadpool_redis::Manager,
+}
+
+impl managed::Manager for QuietManager {
+    type Type = MultiplexedConnection;
+    type Error = RedisError;
+
+    async fn create(&self) -> Result<MultiplexedConnection, RedisError> {
+        self.inner.create().await
+    }
+
+    async fn recycle(
+        &self,
+        conn: &mut MultiplexedConnection,
+        metrics: &Metrics,
+    ) -> RecycleResult<RedisError> {
+        if metrics.last_used() > IDLE_PING_AFTER {
+            self.inner.recycle(conn, metrics).await
+        } else {
+            Ok(())
+        }
+    }
+}
+
+pub(super) type Pool = managed::Pool<QuietManager>;
+
+/// Builds a [`RedisBackend`]; see [`RedisBackend::builder`].
+#[must_use = "call .build().await to connect"]
+#[derive(Debug, Clone)]
+pub struct RedisBackendBuilder {
+    url: String,
+    prefix: KeyPrefix,
+    connection_timeout: Duration,
+    response_timeout: Duration,
+    pool_size: usize,
+}
+
+impl RedisBackendBuilder {
+    /// The prefix of every key and of the event channel (default `tickets`).
+    pub fn prefix(mut self, prefix: KeyPrefix) -> Self {
+        self.prefix = prefix;
+        self
+    }
+
+    /// Time allowed to open a connection (default 2 s).
+    pub fn connection_timeout(mut self, t: Duration) -> Self {
+        self.connection_timeout = t;
+        self
+    }
+
+    /// Time allowed for one answer (default 2 s). An operation that gets no answer in
+    /// time fails with [`Error::Unavailable`].
+    pub fn response_timeout(mut self, t: Duration) -> Self {
+        self.response_timeout = t;
+        self
+    }
+
+    /// How many connections the pool holds at most (default 16). Each is multiplexed, so
+    /// a few go a long way.
+    pub fn pool_size(mut self, n: usize) -> Self {
+        self.pool_size = n.max(1);
+        self
+    }
+
+    /// Connects: checks that Redis answers (`PING`; on a cluster, that a node says
+    /// `cluster_state:ok`) and subscribes to the event channel. Fails fast with [`Error::Unavailable`] when Redis
+    /// cannot be reached, and with [`Error::Invalid`] when the URL cannot be read.
+    ///
+    /// The URL says which Redis: `redis://host:port[/db]` is one server;
+    /// `redis+cluster://host:port,host:port` or a comma list of nodes
+    /// (`redis://host:port,redis://host:port`, or `host:port,host:port`) is a Redis
+    /// Cluster, reached through any of the nodes named.
+    pub async fn build(self) -> Result<RedisBackend> {
+        match Target::parse(&self.url)? {
+            Target::Single => self.build_single().await,
+            Target::Cluster(nodes) => self.build_cluster(nodes).await,
+        }
+    }
+
+    async fn build_single(self) -> Result<RedisBackend> {
+        // redis 1.x defaults to a 1 s connection and a 500 ms response time-out, which
+        // deadpool-redis inherits; both are set here explicitly from the builder.
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(self.connection_timeout))
+            .set_response_timeout(Some(self.response_timeout));
+        let manager = deadpool_redis::Manager::new_with_config(self.url.as_str(), config)
+            .map_err(|e| Error::Invalid(invalid_url(&e)))?;
+        let client =
+            redis::Client::open(self.url.as_str()).map_err(|e| Error::Invalid(invalid_url(&e)))?;
+        let pool = Pool::builder(QuietManager { inner: manager })
+            .max_size(self.pool_size)
+            .runtime(deadpool::Runtime::Tokio1)
+            .timeouts(Timeouts {
+                wait: Some(self.connection_timeout + self.response_timeout),
+                create: Some(self.connection_timeout),
+                recycle: Some(self.response_timeout),
+            })
+            .build()
+            .map_err(|e| Error::Backend(Box::new(e)))?;
+        self.start(Store::Single(pool), EventSources::single(client))
+            .await
+    }
+
+    async fn build_cluster(self, nodes: Vec<redis::ConnectionInfo>) -> Result<RedisBackend> {
+        let seeds = nodes
+            .iter()
+            .map(|n| redis::Client::open(n.clone()))
+            .collect::<std::result::Result<Vec<_>, _>>()
+            .map_err(|e| Error::Invalid(invalid_url(&e)))?;
+        let store =
+            ClusterStore::connect(nodes, self.connection_timeout, self.response_timeout).await?;
+        self.start(Store::Cluster(store), EventSources::cluster(seeds))
+            .await
+    }
+
+    /// Starts the event listener, then checks that the store answers and the listener
+    /// has subscribed.
+    async fn start(self, store: Store, sources: EventSources) -> Result<RedisBackend> {
+        let hub = EventHub::default();
+        let channel = keys::channel(&self.prefix);
+        let (ready_tx, ready_rx) = oneshot::channel();
+        let listener = tokio::spawn(listen(
+            sources,
+            channel.clone(),
+            hub.clone(),
+            self.connection_timeout,
+            ready_tx,
+        ));
+        let backend = RedisBackend {
+            inner: Arc::new(Inner {
+                store,
+                scripts: Scripts::load(),
+                prefix: self.prefix,
+                channel,
+                hub,
+                listener,
+            }),
+        };
+        backend.ping().await?;
+        match tokio::time::timeout(self.connection_timeout + self.response_timeout, ready_rx).await
+        {
+            Ok(Ok(Ok(()))) => Ok(backend),
+            Ok(Ok(Err(e))) => Err(e.into()),
+            _ => Err(Error::Unavailable(
+                "could not subscribe to the event channel in time".into(),
+            )),
+        }
+    }
+}
+
+fn invalid_url(e: &RedisError) -> crate::ValidationError {
+    crate::ValidationError::new(
+        "redis_url",
+        format!("not a usable Redis URL such as redis://127.0.0.1:6379 ({e})"),
+    )
+}
+
+impl RedisBackend {
+    /// A builder for a backend on the Redis at `url`: one server (`redis://host:port/db`)
+    /// or a Redis Cluster (`redis+cluster://host:port,host:port`, or a comma list of
+    /// nodes); see [`RedisBackendBuilder::build`].
+    pub fn builder(url: impl Into<String>) -> RedisBackendBuilder {
+        RedisBackendBuilder {
+            url: url.into(),
+            prefix: KeyPrefix::default(),
+            connection_timeout: DEFAULT_CONNECTION_TIMEOUT,
+            response_timeout: DEFAULT_RESPONSE_TIMEOUT,
+            pool_size: 16,
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! The event listener: one pub/sub connection that reads the events the scripts
+//! `PUBLISH` and fans them out to local subscribers, moving to another node when its own
+//! goes away.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use redis::RedisError;
+use serde::Deserialize;
+use tokio::sync::oneshot;
+
+use super::cluster;
+use crate::events::{EventHub, QueueEvent, Signal};
+use crate::model::{Action, DeskId, TicketNumber, from_micros};
+
+/// The longest pause between two pub/sub reconnection attempts.
+const MAX_RECONNECT_PAUSE: Duration = Duration::from_secs(5);
+/// The most cluster nodes the event listener remembers.
+const MAX_KNOWN_NODES: usize = 64;
+
+/// An event as a script publishes it.
+#[derive(Deserialize)]
+struct WireEvent {
+    seq: u64,
+    day: crate::BusinessDay,
+    at: String,
+    action: Action,
+    ticket: Option<TicketNumber>,
+    desk: Option<DeskId>,
+    queue_length: u64,
+    next_ticket: Option<TicketNumber>,
+    #[serde(default)]
+    service: Option<crate::Service>,
+    #[serde(default)]
+    label: Option<String>,
+    #[serde(default)]
+    priority: Option<crate::PriorityCode>,
+}
+
+fn parse_event(payload: &[u8]) -> std::result::Result<QueueEvent, String> {
+    let w: WireEvent = serde_json::from_slice(payload).map_err(|e| e.to_string())?;
+    let at =
+        w.at.parse::<i64>()
+            .ok()
+            .and_then(from_micros)
+            .ok_or_else(|| format!("bad time {:?}", w.at))?;
+    Ok(QueueEvent {
+        seq: w.seq,
+        day: w.day,
+        at,
+        action: w.action,
+        ticket: w.ticket,
+        desk: w.desk,
+        queue_length: w.queue_length,
+        next_ticket: w.next_ticket,
+        service: w.service,
+        label: w.label,
+        priority: w.priority,
+    })
+}
+
+/// The nodes the event listener subscribes through: the one server, or the nodes of a
+/// cluster (a `PUBLISH` reaches every node of a cluster, so any one will do).
+pub(super) struct EventSources {
+    /// The nodes the URL named; always kept.
+    seeds: Vec<redis::Client>,
+    /// The seeds, then the other nodes last seen in the cluster; tried in turn.
+    nodes: Vec<redis::Client>,
+    /// Whether `nodes` is refreshed from `CLUSTER NODES`.
+    cluster: bool,
+    /// The index in `nodes` of the node to try next.
+    next: usize,
+}
+
+impl EventSources {
+    pub(super) fn single(client: redis::Client) -> Self {
+        EventSources {
+            seeds: vec![client.clone()],
+            nodes: vec![client],
+            cluster: false,
+            next: 0,
+        }
+    }
+
+    pub(super) fn cluster(seeds: Vec<redis::Client>) -> Self {
+        EventSources {
+            nodes: seeds.clone(),
+            seeds,
+            cluster: true,
+            next: 0,
+        }
+    }
+
+    /// The node to try now.
+    fn current(&self) -> &redis::Client {
+        &self.nodes[self.next % self.nodes.len()]
+    }
+
+    /// Moves on to the next node (on a single server: the same one again).
+    fn advance(&mut self) {
+        self.next = (self.next + 1) % self.nodes.len();
+    }
+
+    /// On a cluster, learns the current nodes from `node` (where the listener has just
+    /// subscribed), so that it can move to one the URL did not name when `node` goes.
+    async fn learn(&mut self, node: &redis::Client, timeout: Duration) {
+        if !self.cluster {
+            return;
+        }
+        let found = cluster::discover(node, timeout).await;
+        if found.is_empty() {
+            return;
+        }
+        let addr = |c: &redis::Client| c.get_connection_info().addr().to_string();
+        let mut nodes = self.seeds.clone();
+        for info in found {
+            if nodes.len() >= MAX_KNOWN_NODES {
+                break;
+            }
+            let known = info.addr().to_string();
+            if !nodes.iter().any(|n| addr(n) == known)
+                && let Ok(client) = redis::Client::open(info)
+            {
+                nodes.push(client);
+            }
+        }
+        let here = addr(node);
+        self.next = nodes.iter().position(|n| addr(n) == here).unwrap_or(0);
+        self.nodes = nodes;
+    }
+}
+
+/// Reads the event channel and fans events out to local subscribers; reconnects with
+/// backoff when the connection drops (on a cluster, to the next known node), and tells
+/// subscribers to resynchronise when it comes back.
+pub(super) async fn listen(
+    mut sources: EventSources,
+    channel: String,
+    hub: EventHub,
+    connect_timeout: Duration,
+    ready: oneshot::Sender<std::result::Result<(), RedisError>>,
+) {
+    let mut ready = Some(ready);
+    let mut pause = Duration::from_millis(50);
+    let mut interrupted = false;
+    // Attempts since the last subscription: the build fails once every node has refused.
+    let mut failures = 0;
+    loop {
+        let client = sources.current().clone();
+        let node = client.get_connection_info().addr().to_string();
+        let connected = tokio::time::timeout(connect_timeout, async {
+            let mut pubsub = client.get_async_pubsub().await?;
+            pubsub.subscribe(&channel).await?;
+            Ok::<_, RedisError>(pubsub)
+        })
+        .await;
+        match connected {
+            Ok(Ok(pubsub)) => {
+                failures = 0;
+                if let Some(tx) = ready.take() {
+                    let _ = tx.send(Ok(()));
+                }
+                if interrupted {
+                    tracing::info!(%channel, %node, "event subscription restored");
+                    hub.send(Signal::Resync);
+                }
+                pause = Duration::from_millis(50);
+                sources.learn(&client, connect_timeout).await;
+                let mut messages = pubsub.into_on_message();
+                while let Some(msg) = messages.next().await {
+                    match parse_event(msg.get_payload_bytes()) {
+                        Ok(event) => hub.send(Signal::Event(event)),
+                        Err(e) => tracing::warn!(%channel, error = %e, "unreadable event skipped"),
+                    }
+                }
+                tracing::warn!(%channel, %node, "event subscription lost; reconnecting");
+            }
+            Ok(Err(e)) => {
+                failures += 1;
+                tracing::warn!(%channel, %node, error = %e, "cannot subscribe to events; retrying");
+                if failures >= sources.nodes.len()
+                    && let Some(tx) = ready.take()
+                {
+                    let _ = tx.send(Err(e));
+                }
+            }
+            Err(_) => {
+                failures += 1;
+                tracing::warn!(%channel, %node, "subscribing to events timed out; retrying");
+            }
+        }
+        interrupted = true;
+        sources.advance();
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(MAX_RECONNECT_PAUSE);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::micros;
+
+    #[test]
+    fn events_decode_from_the_script_payload() {
+        let e = parse_event(
+            br#"{"seq":3,"day":"2026-11-24","at":"1795505475226383","action":"call_next","ticket":2,"desk":"A","queue_length":0}"#,
+        )
+        .unwrap();
+        assert_eq!(e.seq, 3);
+        assert_eq!(e.action, Action::CallNext);
+        assert_eq!(micros(e.at), 1_795_505_475_226_383);
+        assert!(parse_event(b"{}").is_err());
+    }
+}

@@ -1,0 +1,214 @@
+//! The replies of the Lua scripts: the JSON each one answers, and how its ticket hashes
+//! and day statistics read back.
+
+use std::collections::HashMap;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::model::{
+    DayStats, DeskId, Service, Ticket, TicketNumber, TicketStatus, parse_seconds_text,
+};
+
+/// Reads a ticket hash as the scripts write it.
+pub(super) fn ticket_from_hash(h: &HashMap<String, String>) -> std::result::Result<Ticket, String> {
+    let field = |name: &str| h.get(name).map(String::as_str);
+    let need = |name: &str| field(name).ok_or_else(|| format!("field {name} is missing"));
+    let time = |name: &str| -> std::result::Result<Option<_>, String> {
+        field(name)
+            .map(|v| parse_seconds_text(v).ok_or_else(|| format!("{name} holds {v:?}, not a time")))
+            .transpose()
+    };
+    Ok(Ticket {
+        number: need("ticket_number")?
+            .parse()
+            .map_err(|e: crate::ValidationError| e.to_string())?,
+        service: Service::parse(need("service_type")?).map_err(|e| e.to_string())?,
+        status: need("status")?
+            .parse::<TicketStatus>()
+            .map_err(|e| e.to_string())?,
+        taken_at: time("creation_time")?.ok_or("field creation_time is missing")?,
+        called_at: time("called_time")?,
+        finished_at: time("finish_time")?,
+        desk: field("desk")
+            .map(DeskId::parse)
+            .transpose()
+            .map_err(|e| e.to_string())?,
+        recalls: field("recalls")
+            .map(|v| v.parse().map_err(|_| format!("recalls holds {v:?}")))
+            .transpose()?
+            .unwrap_or(0),
+        label: match field("label") {
+            Some(l) => l.to_owned(),
+            None => need("ticket_number")?.to_owned(),
+        },
+        priority: field("priority")
+            .filter(|p| !p.is_empty())
+            .map(crate::PriorityCode::parse)
+            .transpose()
+            .map_err(|e| e.to_string())?,
+        transfers: field("transfers")
+            .map(|v| v.parse().map_err(|_| format!("transfers holds {v:?}")))
+            .transpose()?
+            .unwrap_or(0),
+    })
+}
+
+/// A list from a script: cjson writes an empty Lua table as `{}`.
+fn lua_list<'de, D, T>(d: D) -> std::result::Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Either<T> {
+        List(Vec<T>),
+        Empty(HashMap<String, serde_json::Value>),
+    }
+    match Either::deserialize(d)? {
+        Either::List(v) => Ok(v),
+        Either::Empty(m) if m.is_empty() => Ok(Vec::new()),
+        Either::Empty(_) => Err(serde::de::Error::custom("expected a list")),
+    }
+}
+
+pub(super) type Hash = HashMap<String, String>;
+
+#[derive(Deserialize)]
+pub(super) struct DayReply {
+    pub(super) open: bool,
+    pub(super) changed: bool,
+}
+
+#[derive(Deserialize)]
+pub(super) struct TakeReply {
+    #[serde(default)]
+    pub(super) closed: bool,
+    pub(super) ticket: Option<Hash>,
+    #[serde(default)]
+    pub(super) waiting_before: u64,
+    #[serde(default)]
+    pub(super) replayed: bool,
+}
+
+#[derive(Deserialize)]
+pub(super) struct CallReply {
+    pub(super) finished: Option<Hash>,
+    pub(super) called: Option<Hash>,
+    pub(super) waiting: u64,
+}
+
+#[derive(Deserialize)]
+pub(super) struct OneTicketReply {
+    pub(super) ticket: Option<Hash>,
+}
+
+#[derive(Deserialize)]
+pub(super) struct StatusReply {
+    pub(super) open: bool,
+    pub(super) queue_length: u64,
+    pub(super) current: Option<TicketNumber>,
+    pub(super) next: Option<TicketNumber>,
+    pub(super) total: u64,
+}
+
+#[derive(Deserialize)]
+pub(super) struct SnapshotReply {
+    pub(super) open: bool,
+    pub(super) counter: u64,
+    pub(super) queue_length: u64,
+    pub(super) next: Option<TicketNumber>,
+    #[serde(deserialize_with = "lua_list")]
+    pub(super) waiting: Vec<Hash>,
+    #[serde(deserialize_with = "lua_list")]
+    pub(super) logs: Vec<String>,
+    #[serde(deserialize_with = "lua_list")]
+    pub(super) desks: Vec<(String, serde_json::Value)>,
+    pub(super) stats: Hash,
+    #[serde(deserialize_with = "lua_list")]
+    pub(super) activity: Vec<(i64, String, u64)>,
+    pub(super) key_count: u64,
+    pub(super) pttl: i64,
+}
+
+#[derive(Deserialize)]
+pub(super) struct TicketReply {
+    pub(super) ticket: Option<Hash>,
+    pub(super) position: Option<u64>,
+    #[serde(default)]
+    pub(super) stats: Hash,
+    #[serde(default)]
+    pub(super) counter: u64,
+    #[serde(default)]
+    pub(super) queue_length: u64,
+    #[serde(default, deserialize_with = "lua_list")]
+    pub(super) desks: Vec<String>,
+}
+
+pub(super) fn stats_of(h: &Hash) -> Result<DayStats> {
+    DayStats::from_fields(h.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .map_err(|detail| Error::corrupt("stats", detail))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::micros;
+
+    fn hash(pairs: &[(&str, &str)]) -> Hash {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_ticket_hash_reads_back() {
+        let t = ticket_from_hash(&hash(&[
+            ("ticket_number", "7"),
+            ("creation_time", "1795505475.226383"),
+            ("service_type", "poste"),
+            ("status", "in_progress"),
+            ("creation_time_iso", "2026-11-24T07:31:15.226383+00:00"),
+            ("called_time", "1795505480.000001"),
+            ("desk", "A"),
+        ]))
+        .unwrap();
+        assert_eq!(t.number.get(), 7);
+        assert_eq!(t.status, TicketStatus::InProgress);
+        assert_eq!(micros(t.called_at.unwrap()), 1_795_505_480_000_001);
+        assert_eq!(t.desk.unwrap().as_str(), "A");
+    }
+
+    #[test]
+    fn foreign_ticket_hashes_are_refused_with_a_reason() {
+        let e = ticket_from_hash(&hash(&[("ticket_number", "7")])).unwrap_err();
+        assert!(e.contains("service_type"), "{e}");
+        let e = ticket_from_hash(&hash(&[
+            ("ticket_number", "7"),
+            ("creation_time", "yesterday"),
+            ("service_type", "poste"),
+            ("status", "waiting"),
+        ]))
+        .unwrap_err();
+        assert!(e.contains("not a time"), "{e}");
+    }
+
+    #[test]
+    fn empty_lua_tables_read_as_empty_lists() {
+        #[derive(Deserialize)]
+        struct L {
+            #[serde(deserialize_with = "lua_list")]
+            v: Vec<u8>,
+        }
+        assert!(
+            serde_json::from_str::<L>(r#"{"v":{}}"#)
+                .unwrap()
+                .v
+                .is_empty()
+        );
+        assert_eq!(serde_json::from_str::<L>(r#"{"v":[1]}"#).unwrap().v, [1]);
+        assert!(serde_json::from_str::<L>(r#"{"v":{"a":1}}"#).is_err());
+    }
+}
