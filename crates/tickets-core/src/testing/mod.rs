@@ -46,6 +46,10 @@ use crate::queue::{QueueConfig, TicketQueue};
 #[cfg(feature = "redis")]
 pub use crate::redis::KeyPrefix;
 
+mod services;
+pub use services::sample_office;
+use services::*;
+
 /// The instant every conformance case starts at: 2026-11-24 08:00:00 UTC.
 pub fn start_time() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 8, 0, 0)
@@ -644,6 +648,18 @@ cases!(
     activity_is_counted_per_minute_and_action,
     the_business_day_follows_the_time_zone_and_rollover_hour,
     key_count_and_ttl_describe_the_days_keys,
+    each_service_numbers_its_tickets_with_its_prefix,
+    takes_are_refused_with_a_reason_and_write_nothing,
+    a_desk_calls_only_for_its_services,
+    the_earliest_arrival_goes_first_and_ties_go_to_the_desks_first_service,
+    priority_goes_first_but_the_ratio_lets_others_through,
+    an_overdue_ticket_goes_before_priority,
+    transfers_keep_the_label_and_place_the_ticket_as_asked,
+    a_given_ticket_is_called_out_of_order,
+    a_no_show_is_requeued_at_its_arrival_place,
+    a_configuration_change_loses_no_waiting_ticket,
+    per_service_figures_follow_the_calls,
+    the_status_lists_every_service_with_its_next_label,
 );
 
 /// Runs every case of [`cases`] concurrently, each on a backend from `factory`; panics
