@@ -1,5 +1,6 @@
 //! Differential tests: seeded random sequences of operations give the same results and the
-//! same events on the memory and Redis backends.
+//! same events on the memory and Redis backends, on the built-in office and on an office
+//! with several services, priority classes and desks.
 
 use std::collections::BTreeSet;
 use std::fmt::Debug;
@@ -8,16 +9,25 @@ use std::time::Duration as StdDuration;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use tickets_core::testing::{RedisServer, start_time, unique_prefix};
+use tickets_core::testing::{RedisServer, sample_office, start_time, unique_prefix};
 use tickets_core::{
     BusinessCalendar, BusinessDay, Clock, DeskId, EventStream, IdempotencyKey, ManualClock,
-    MemoryBackend, QueueConfig, QueueEvent, RedisBackend, Result, Service, Snapshot,
-    SnapshotOptions, TakeRequest, TicketNumber, TicketQueue,
+    MemoryBackend, OfficeConfig, PriorityCode, QueueConfig, QueueEvent, RedisBackend, Result,
+    Service, Snapshot, SnapshotOptions, TakeRequest, TicketNumber, TicketQueue, Transfer,
+    TransferPosition,
 };
 
-const DESKS: [&str; 3] = ["1", "A", "B"];
-const SERVICES: [&str; 3] = ["poste", "banque", "colis"];
+/// Desks: the default one, two the sample office lists, and ids it does not list.
+const DESKS: [&str; 5] = ["1", "2", "3", "A", "B"];
+/// The built-in office's service, the sample office's three, and an unknown one.
+const SERVICES: [&str; 5] = ["poste", "courrier", "colis", "banque", "timbres"];
+const PRIORITIES: [Option<&str>; 5] = [None, None, None, Some("prioritaire"), Some("urgent")];
 const KEYS: [&str; 4] = ["kiosk-1:a", "kiosk-1:b", "kiosk-2:a", "phone:x"];
+const POSITIONS: [TransferPosition; 3] = [
+    TransferPosition::Arrival,
+    TransferPosition::End,
+    TransferPosition::Front,
+];
 
 #[derive(Debug, Clone)]
 enum Op {
@@ -33,20 +43,42 @@ enum Op {
     Snapshot,
     Ticket(TicketNumber),
     Advance(Duration),
+    Call(DeskId, TicketNumber),
+    Transfer(Transfer),
+    Requeue(TicketNumber),
+    /// Opens or closes a service of the office (by index), as a configuration change.
+    ToggleService(usize),
 }
 
-fn random_op(rng: &mut StdRng) -> Op {
+fn random_op(rng: &mut StdRng, offices: bool) -> Op {
     let desk = |rng: &mut StdRng| DeskId::parse(DESKS[rng.random_range(0..DESKS.len())]).unwrap();
+    let number = |rng: &mut StdRng| TicketNumber::new(rng.random_range(1..=30)).unwrap();
+    let service =
+        |rng: &mut StdRng| Service::parse(SERVICES[rng.random_range(0..SERVICES.len())]).unwrap();
+    if offices && rng.random_bool(0.25) {
+        return match rng.random_range(0..100) {
+            0..40 => Op::Call(desk(rng), number(rng)),
+            40..80 => Op::Transfer(Transfer {
+                ticket: number(rng),
+                service: service(rng),
+                position: POSITIONS[rng.random_range(0..POSITIONS.len())],
+                desk: rng.random_bool(0.3).then(|| desk(rng)),
+            }),
+            80..95 => Op::Requeue(number(rng)),
+            _ => Op::ToggleService(rng.random_range(0..3)),
+        };
+    }
     match rng.random_range(0..100) {
         0..5 => Op::Open,
         5..8 => Op::Close,
         8..9 => Op::Reset,
         9..38 => Op::Take(TakeRequest {
-            service: Service::parse(SERVICES[rng.random_range(0..SERVICES.len())]).unwrap(),
+            service: service(rng),
             idempotency_key: rng
                 .random_bool(0.3)
                 .then(|| IdempotencyKey::parse(KEYS[rng.random_range(0..KEYS.len())]).unwrap()),
-            priority: None,
+            priority: PRIORITIES[rng.random_range(0..PRIORITIES.len())]
+                .map(|p| PriorityCode::parse(p).unwrap()),
         }),
         38..55 => Op::CallNext(desk(rng)),
         55..62 => Op::Finish(desk(rng)),
@@ -145,6 +177,20 @@ impl Pair {
                 self.mem_clock.advance(*by);
                 self.red_clock.advance(*by);
             }
+            Op::Call(d, n) => same(ctx, m.call(d, *n).await, r.call(d, *n).await),
+            Op::Transfer(t) => same(ctx, m.transfer(t).await, r.transfer(t).await),
+            Op::Requeue(n) => same(ctx, m.requeue(*n).await, r.requeue(*n).await),
+            Op::ToggleService(i) => {
+                let mut office = (*m.office()).clone();
+                if let Some(s) = office.services.get_mut(*i) {
+                    s.open = !s.open;
+                }
+                same(
+                    ctx,
+                    m.put_office(office.clone(), None).await,
+                    r.put_office(office, None).await,
+                );
+            }
         }
     }
 }
@@ -182,6 +228,7 @@ async fn run_seed(
     calendar: BusinessCalendar,
     start: DateTime<Utc>,
     steps: usize,
+    office: Option<OfficeConfig>,
 ) -> BTreeSet<BusinessDay> {
     let config = QueueConfig {
         calendar,
@@ -201,12 +248,20 @@ async fn run_seed(
         red_clock,
         calendar,
     };
+    let offices = office.is_some();
+    if let Some(office) = office {
+        same(
+            "the office",
+            pair.mem.put_office(office.clone(), None).await,
+            pair.red.put_office(office, None).await,
+        );
+    }
     let mut mem_events = pair.mem.events();
     let mut red_events = pair.red.events();
     let mut rng = StdRng::seed_from_u64(seed);
     let mut days = BTreeSet::new();
     for step in 0..steps {
-        let op = random_op(&mut rng);
+        let op = random_op(&mut rng, offices);
         let ctx = format!("seed {seed}, step {step} at {}, {op:?}", pair.now());
         pair.apply(&ctx, &op).await;
         days.insert(pair.mem.moment().day);
@@ -235,7 +290,7 @@ fn utc() -> BusinessCalendar {
 async fn random_operations_give_the_same_results_and_events_on_memory_and_redis() {
     let server = RedisServer::start();
     for seed in 1..=8 {
-        run_seed(&server, seed, utc(), start_time(), 300).await;
+        run_seed(&server, seed, utc(), start_time(), 300, None).await;
     }
 }
 
@@ -248,7 +303,7 @@ async fn random_operations_agree_across_midnight_with_the_one_hour_ttl_floor() {
         .single()
         .unwrap();
     for seed in [101, 102] {
-        let days = run_seed(&server, seed, utc(), start, 300).await;
+        let days = run_seed(&server, seed, utc(), start, 300, None).await;
         assert!(days.len() >= 2, "seed {seed} crossed midnight: {days:?}");
     }
 }
@@ -264,12 +319,28 @@ async fn random_operations_agree_in_paris_with_a_3am_rollover_across_the_autumn_
         .single()
         .unwrap();
     for seed in [201, 202, 203] {
-        let days = run_seed(&server, seed, paris, start, 300).await;
+        let days = run_seed(&server, seed, paris, start, 300, Some(sample_office())).await;
         let first: BusinessDay = "2026-10-24".parse().unwrap();
         let second: BusinessDay = "2026-10-25".parse().unwrap();
         assert!(
             days.contains(&first) && days.contains(&second),
             "seed {seed} crossed the business day boundary: {days:?}"
         );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn random_operations_agree_in_an_office_with_services_priority_and_desks() {
+    let server = RedisServer::start();
+    for seed in 301..=306 {
+        run_seed(
+            &server,
+            seed,
+            utc(),
+            start_time(),
+            400,
+            Some(sample_office()),
+        )
+        .await;
     }
 }
