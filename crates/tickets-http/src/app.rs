@@ -11,15 +11,15 @@ use actix_web::http::header;
 use actix_web::middleware::{DefaultHeaders, Next, from_fn};
 use actix_web::{App, Error, FromRequest, Handler, HttpResponse, Responder, web};
 use tickets_core::{
-    AnyBackend, BusinessCalendar, MemoryBackend, QueueBackend, QueueConfig, RedisBackend,
-    TicketQueue, host_time_zone,
+    AnyBackend, BusinessCalendar, MemoryBackend, OfficeConfig, QueueBackend, QueueConfig,
+    RedisBackend, TicketQueue, host_time_zone,
 };
 
 use crate::api::error::ApiError;
-use crate::api::{health, tickets};
+use crate::api::{health, office, tickets};
 use crate::assets;
 use crate::auth::{AllowedHosts, Auth, guard_requests};
-use crate::config::{Config, StoreKind};
+use crate::config::{Config, OfficeFileError, StoreKind};
 use crate::lang::Lang;
 use crate::pages;
 
@@ -68,6 +68,18 @@ pub enum StartupError {
         #[source]
         source: tickets_core::Error,
     },
+    /// The office configuration file cannot be read or is not valid.
+    #[error(transparent)]
+    OfficeFile(#[from] OfficeFileError),
+    /// The office configuration file could not be stored.
+    #[error("cannot store the office configuration {path} (TICKETS_CONFIG / --config): {source}")]
+    Office {
+        /// The file.
+        path: String,
+        /// Why the store refused it.
+        #[source]
+        source: tickets_core::Error,
+    },
     /// The listen address cannot be bound.
     #[error("cannot listen on {bind}: {source}. Choose another TICKETS_BIND")]
     Bind {
@@ -112,6 +124,50 @@ fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => format!("{}://***@{}", &url[..s], &url[at + 1..]),
         _ => url.to_owned(),
+    }
+}
+
+/// What became of the office configuration file at start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OfficeApplied {
+    /// The file was stored with this version.
+    Stored(u64),
+    /// The store already held this version; the file was not applied.
+    Kept(u64),
+}
+
+/// Stores `office` (read from `path`) unless the store already holds a configuration;
+/// always with `overwrite`. A configuration already stored is kept and said so in the log.
+pub async fn apply_office<B: QueueBackend, C: tickets_core::Clock>(
+    queue: &TicketQueue<B, C>,
+    office: OfficeConfig,
+    overwrite: bool,
+    path: &str,
+) -> Result<OfficeApplied, StartupError> {
+    let expected = if overwrite { None } else { Some(0) };
+    match queue.put_office(office, expected).await {
+        Ok(stored) => {
+            tracing::info!(
+                file = path,
+                version = stored.version,
+                services = stored.services.len(),
+                "office configuration stored from the file"
+            );
+            Ok(OfficeApplied::Stored(stored.version))
+        }
+        Err(tickets_core::Error::VersionConflict { current }) => {
+            tracing::warn!(
+                file = path,
+                version = current,
+                "the store already holds an office configuration: the file was not applied \
+                 (TICKETS_CONFIG_OVERWRITE=1 / --config-overwrite replaces it)"
+            );
+            Ok(OfficeApplied::Kept(current))
+        }
+        Err(source) => Err(StartupError::Office {
+            path: path.to_owned(),
+            source,
+        }),
     }
 }
 
@@ -249,6 +305,22 @@ fn route_table<B: QueueBackend>() -> Vec<(&'static str, Vec<MethodRoute>)> {
     vec![
         ("/api/tickets/take", vec![on(POST, tickets::take::<B>)]),
         ("/api/tickets/status", vec![on(GET, tickets::status::<B>)]),
+        ("/api/tickets/call", vec![on(POST, tickets::call::<B>)]),
+        (
+            "/api/tickets/transfer",
+            vec![on(POST, tickets::transfer::<B>)],
+        ),
+        (
+            "/api/tickets/requeue",
+            vec![on(POST, tickets::requeue::<B>)],
+        ),
+        (
+            "/api/config",
+            vec![
+                on(GET, office::get_config::<B>),
+                on(Method::PUT, office::put_config::<B>),
+            ],
+        ),
         (
             "/api/tickets/call-next",
             vec![on(POST, tickets::call_next::<B>)],
@@ -434,17 +506,34 @@ pub struct Application {
     store: &'static str,
     auth: Auth,
     state: web::Data<AppState<crate::metrics::Instrumented<AnyBackend>>>,
+    office_applied: Option<OfficeApplied>,
 }
 
 impl Application {
-    /// Builds the store, binds the listener and prepares the server (not yet running).
+    /// Reads the office configuration file, builds the store, stores the file in it (see
+    /// [`apply_office`]), binds the listener and prepares the server (not yet running).
     pub async fn build(config: &Config) -> Result<Self, StartupError> {
+        let office = config.office()?;
         let backend = backend_from(config).await?;
+        let applied = match (office, &config.office_file) {
+            (Some(office), Some(path)) => {
+                let queue = TicketQueue::with_clock(
+                    backend.clone(),
+                    tickets_core::SystemClock,
+                    queue_config(config),
+                );
+                let path = path.display().to_string();
+                Some(apply_office(&queue, office, config.office_overwrite, &path).await?)
+            }
+            _ => None,
+        };
         let listener = TcpListener::bind(&config.bind).map_err(|source| StartupError::Bind {
             bind: config.bind.clone(),
             source,
         })?;
-        Self::build_with(config, backend, listener)
+        let mut app = Self::build_with(config, backend, listener)?;
+        app.office_applied = applied;
+        Ok(app)
     }
 
     /// Prepares the server on a given backend and listener.
@@ -485,7 +574,18 @@ impl Application {
             store,
             auth,
             state,
+            office_applied: None,
         })
+    }
+
+    /// The office configuration in force.
+    pub fn office(&self) -> std::sync::Arc<OfficeConfig> {
+        self.state.queue.office()
+    }
+
+    /// What became of the office configuration file, when one was given.
+    pub fn office_applied(&self) -> Option<OfficeApplied> {
+        self.office_applied
     }
 
     /// The port it listens on.

@@ -1,11 +1,13 @@
 //! Flags and environment, in one place. The variable names are an interface that
 //! deployments rely on: keep them.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Parser, ValueEnum};
+use clap::builder::BoolishValueParser;
+use clap::{ArgAction, Parser, ValueEnum};
 use tickets_core::chrono_tz::Tz;
-use tickets_core::{KeyPrefix, parse_time_zone};
+use tickets_core::{KeyPrefix, OfficeConfig, ValidationError, parse_time_zone};
 
 /// Which store holds the queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -93,6 +95,48 @@ pub struct Config {
     /// Log format: text or json (one object per line). Filter with RUST_LOG.
     #[arg(long, env = "TICKETS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+
+    /// Office configuration (TOML: [[service]], [[priority]], [[desk]]; see
+    /// deploy/office.example.toml), stored at start when the store holds none yet.
+    #[arg(long = "config", env = "TICKETS_CONFIG", value_name = "FILE")]
+    pub office_file: Option<PathBuf>,
+
+    /// Store the --config file even when the store already holds a configuration
+    /// (replacing the one changed through PUT /api/config).
+    #[arg(
+        long = "config-overwrite",
+        env = "TICKETS_CONFIG_OVERWRITE",
+        action = ArgAction::SetTrue,
+        value_parser = BoolishValueParser::new(),
+        requires = "office_file"
+    )]
+    pub office_overwrite: bool,
+}
+
+/// Why the office configuration file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum OfficeFileError {
+    /// It cannot be read.
+    #[error("cannot read the office configuration {} (TICKETS_CONFIG / --config): {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// It is not a valid configuration.
+    #[error(
+        "the office configuration {} (TICKETS_CONFIG / --config) is not valid: {}: {}",
+        path.display(), source.field, source.reason
+    )]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// The field at fault and the rule it breaks.
+        #[source]
+        source: ValidationError,
+    },
 }
 
 fn parse_prefix(s: &str) -> Result<KeyPrefix, String> {
@@ -120,6 +164,8 @@ impl Config {
             redis_timeout_seconds: 2.0,
             default_service_seconds: 300.0,
             log_format: LogFormat::Text,
+            office_file: None,
+            office_overwrite: false,
         }
     }
 
@@ -130,6 +176,23 @@ impl Config {
             StoreKind::Auto => StoreKind::Memory,
             other => other,
         }
+    }
+
+    /// The office configuration of `--config`, read and validated; `None` without one.
+    pub fn office(&self) -> Result<Option<OfficeConfig>, OfficeFileError> {
+        let Some(path) = &self.office_file else {
+            return Ok(None);
+        };
+        let text = std::fs::read_to_string(path).map_err(|source| OfficeFileError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        OfficeConfig::from_toml(&text)
+            .map(Some)
+            .map_err(|source| OfficeFileError::Invalid {
+                path: path.clone(),
+                source,
+            })
     }
 
     /// The Redis time-out as a duration (at least 50 ms).
@@ -163,6 +226,27 @@ mod tests {
         assert!(Config::try_parse_from(["tickets", "--key-prefix", "a{b}{c}"]).is_err());
         let c = Config::try_parse_from(["tickets", "--key-prefix", "tickets:{paris-15}"]).unwrap();
         assert_eq!(c.key_prefix.hash_tag(), Some("paris-15"));
+    }
+
+    #[test]
+    fn the_office_file_and_its_overwrite_flag() {
+        let c = Config::try_parse_from(["tickets"]).unwrap();
+        assert_eq!(
+            (c.office_file.as_deref(), c.office_overwrite),
+            (None, false)
+        );
+        assert!(c.office().unwrap().is_none());
+        let c = Config::try_parse_from(["tickets", "--config", "a.toml", "--config-overwrite"])
+            .unwrap();
+        assert_eq!(
+            c.office_file.as_deref(),
+            Some(std::path::Path::new("a.toml"))
+        );
+        assert!(c.office_overwrite);
+        // Overwriting needs a file.
+        assert!(Config::try_parse_from(["tickets", "--config-overwrite"]).is_err());
+        let e = c.office().unwrap_err().to_string();
+        assert!(e.contains("a.toml") && e.contains("TICKETS_CONFIG"), "{e}");
     }
 
     #[test]

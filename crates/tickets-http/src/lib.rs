@@ -15,5 +15,8 @@ pub mod metrics;
 pub mod openapi;
 pub mod pages;
 
-pub use app::{AppState, Application, StartupError, app, backend_from, queue_config};
-pub use config::{Config, LogFormat, StoreKind};
+pub use app::{
+    AppState, Application, OfficeApplied, StartupError, app, apply_office, backend_from,
+    queue_config,
+};
+pub use config::{Config, LogFormat, OfficeFileError, StoreKind};

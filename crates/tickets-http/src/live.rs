@@ -9,8 +9,11 @@
 //! On (re)connect a client first gets the current state, so a dropped connection loses
 //! nothing. A client that falls more than [`CLIENT_BUFFER`] frames behind is dropped and
 //! reconnects (the `retry` hint says when). The public stream carries what the public may
-//! see; staff get the day's figures too.
+//! see: per service, its waiting count, next label, estimated wait and waiting numbers in
+//! calling order (so a phone shows its own position); staff get the day's figures and
+//! each service's figures too.
 
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -20,7 +23,10 @@ use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::FutureExt;
 use serde_json::{Value, json};
-use tickets_core::{Action, Missed, QueueBackend, QueueEvent, Snapshot, SnapshotOptions};
+use tickets_core::{
+    Action, BusinessDay, DeskId, Missed, OfficeConfig, QueueBackend, QueueEvent, QueueStatus,
+    Snapshot, SnapshotOptions, TicketNumber,
+};
 use tokio::sync::broadcast;
 
 use crate::app::AppState;
@@ -36,6 +42,11 @@ pub const STATE_REFRESH: Duration = Duration::from_secs(30);
 pub const RETRY_MS: u64 = 2000;
 /// How many recent calls the state lists (for the display board).
 const RECENT_CALLS: usize = 8;
+/// How many waiting numbers of each service the state lists, in calling order: a ticket
+/// further back knows it has at least this many ahead.
+pub const QUEUE_LIMIT: usize = 100;
+/// How many ticket labels the hub remembers from the events it saw (for the calls list).
+const LABELS_KEPT: usize = 1024;
 
 /// One frame in its public and staff forms.
 #[derive(Debug)]
@@ -81,6 +92,12 @@ impl LiveHub {
         self.closing.send_replace(true);
     }
 
+    /// Sends every client a fresh state soon (the office configuration changed, which
+    /// emits no queue event).
+    pub fn refresh(&self) {
+        self.wake.notify_one();
+    }
+
     /// How many clients are connected now.
     pub fn clients(&self) -> usize {
         self.clients.load(Ordering::Relaxed)
@@ -119,18 +136,21 @@ async fn run<B: QueueBackend>(state: &web::Data<AppState<B>>) {
     let mut refresh = tokio::time::interval(STATE_REFRESH);
     refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_state: Option<Bytes> = None;
+    let mut labels = Labels::default();
     loop {
         tokio::select! {
             received = events.recv() => {
                 match received {
                     Ok(event) => {
                         observe(&event);
+                        labels.learn(&event);
                         hub.publish(event_frame(&event), false);
                         // Take the rest of a burst before reading the state once.
                         while let Some(more) = events.recv().now_or_never() {
                             match more {
                                 Ok(event) => {
                                     observe(&event);
+                                    labels.learn(&event);
                                     hub.publish(event_frame(&event), false);
                                 }
                                 Err(Missed::Closed) => return,
@@ -143,15 +163,15 @@ async fn run<B: QueueBackend>(state: &web::Data<AppState<B>>) {
                 }
                 // Nobody listening: no store read; the next client gets a fresh state.
                 if hub.clients() > 0 {
-                    publish_state(state, &mut last_state, true).await;
+                    publish_state(state, &mut last_state, &labels, true).await;
                 } else {
                     hub.stale.store(true, Ordering::Release);
                 }
             }
-            _ = hub.wake.notified() => publish_state(state, &mut last_state, true).await,
+            _ = hub.wake.notified() => publish_state(state, &mut last_state, &labels, true).await,
             _ = refresh.tick() => {
                 if hub.clients() > 0 {
-                    publish_state(state, &mut last_state, false).await;
+                    publish_state(state, &mut last_state, &labels, false).await;
                 } else {
                     hub.stale.store(true, Ordering::Release);
                 }
@@ -166,21 +186,66 @@ fn observe(e: &QueueEvent) {
     metrics::counter!("queue_events_total", "action" => e.action.as_str()).increment(1);
 }
 
+/// The labels of the tickets the hub saw in events, most recent kept, so that the calls
+/// the state lists read `B007` even once the ticket left its desk.
+#[derive(Debug, Default)]
+struct Labels {
+    by_ticket: HashMap<(BusinessDay, TicketNumber), String>,
+    order: VecDeque<(BusinessDay, TicketNumber)>,
+}
+
+impl Labels {
+    fn learn(&mut self, e: &QueueEvent) {
+        let (Some(n), Some(label)) = (e.ticket, e.label.as_ref()) else {
+            return;
+        };
+        let key = (e.day, n);
+        if self.by_ticket.insert(key, label.clone()).is_none() {
+            self.order.push_back(key);
+            if self.order.len() > LABELS_KEPT
+                && let Some(old) = self.order.pop_front()
+            {
+                self.by_ticket.remove(&old);
+            }
+        }
+    }
+
+    fn get(&self, day: BusinessDay, n: TicketNumber) -> Option<&str> {
+        self.by_ticket.get(&(day, n)).map(String::as_str)
+    }
+}
+
 /// Reads the state and publishes it (always after events; on the timer only when it
-/// changed).
+/// changed): one snapshot and one status read, whatever the number of clients.
 async fn publish_state<B: QueueBackend>(
     state: &web::Data<AppState<B>>,
     last: &mut Option<Bytes>,
+    labels: &Labels,
     always: bool,
 ) {
     let opts = SnapshotOptions {
-        waiting: 0,
+        waiting: QUEUE_LIMIT,
         logs: 50,
         activity_minutes: 0,
     };
-    match state.queue.snapshot(opts).await {
+    let default_desk = DeskId::default();
+    let (snap, status) = tokio::join!(
+        state.queue.snapshot(opts),
+        state.queue.status(&default_desk)
+    );
+    let status = status
+        .inspect_err(|e| tracing::debug!(error = %e, "live: no per-service status"))
+        .ok();
+    match snap {
         Ok(snap) => {
-            let frame = state_frame(&snap, state.live.default_service_seconds);
+            let view = StateView {
+                snap: &snap,
+                status: status.as_ref(),
+                office: &state.queue.office(),
+                labels,
+                default_service_seconds: state.live.default_service_seconds,
+            };
+            let frame = state_frame(&view);
             if always || last.as_ref() != Some(&frame.staff) {
                 *last = Some(frame.staff.clone());
                 state.live.publish(frame, true);
@@ -215,27 +280,100 @@ fn event_frame(e: &QueueEvent) -> Frame {
     }
 }
 
+/// What a state frame is made of.
+struct StateView<'a> {
+    snap: &'a Snapshot,
+    /// The status (per-service next label and estimated wait), when it could be read.
+    status: Option<&'a QueueStatus>,
+    office: &'a OfficeConfig,
+    labels: &'a Labels,
+    default_service_seconds: f64,
+}
+
+/// The services of a state frame: for everyone, each service's name, prefix, waiting
+/// count, next label, estimated wait and waiting numbers in calling order; for staff, its
+/// figures too.
+fn services_json(view: &StateView<'_>, staff: bool) -> Vec<Value> {
+    view.snap
+        .services
+        .iter()
+        .map(|f| {
+            let conf = view.office.service(&f.code);
+            let st = view
+                .status
+                .and_then(|s| s.services.iter().find(|s| s.code == f.code));
+            let mut v = json!({
+                "code": f.code,
+                "name": f.name,
+                "prefix": conf.map_or("", |c| c.prefix.as_str()),
+                "open": conf.is_some_and(|c| c.open),
+                "priority": conf.is_some_and(|c| c.priority),
+                "waiting": f.waiting,
+                "next_label": st.and_then(|s| s.next_label.as_ref()),
+                "estimated_wait_seconds": st.and_then(|s| s.estimated_wait_seconds),
+                "queue": f.queue,
+            });
+            if let (true, Value::Object(m)) = (staff, &mut v) {
+                m.insert("waiting_by_priority".into(), json!(f.waiting_by_priority));
+                m.insert("called".into(), json!(f.called));
+                m.insert("served".into(), json!(f.served));
+                m.insert("avg_wait_seconds".into(), json!(f.avg_wait_seconds));
+                m.insert("p90_wait_seconds".into(), json!(f.p90_wait_seconds));
+                m.insert("target_wait_minutes".into(), json!(f.target_wait_minutes));
+                m.insert("within_target_share".into(), json!(f.within_target_share));
+            }
+            v
+        })
+        .collect()
+}
+
 /// The state every page needs, from a snapshot: public fields, and the figures for staff.
-fn state_frame(snap: &Snapshot, default_service_seconds: f64) -> Frame {
+fn state_frame(view: &StateView<'_>) -> Frame {
+    let snap = view.snap;
     let desks: Vec<Value> = snap
         .desks
         .iter()
-        .map(|d| json!({"desk": d.desk, "ticket": d.current.as_ref().map(|t| t.number)}))
+        .map(|d| {
+            let t = d.current.as_ref();
+            json!({
+                "desk": d.desk,
+                "ticket": t.map(|t| t.number),
+                "label": t.map(|t| &t.label),
+                "service": t.map(|t| &t.service),
+            })
+        })
         .collect();
+    // A called ticket's label: from its desk while it is there, else from the events seen.
+    let label_of = |n: Option<TicketNumber>| {
+        let n = n?;
+        snap.desks
+            .iter()
+            .filter_map(|d| d.current.as_ref())
+            .find(|t| t.number == n)
+            .map(|t| t.label.as_str())
+            .or_else(|| view.labels.get(snap.day, n))
+    };
     let calls: Vec<Value> = snap
         .logs
         .iter()
-        .filter(|l| matches!(l.action, Action::CallNext | Action::Recall))
+        .filter(|l| {
+            matches!(
+                l.action,
+                Action::CallNext | Action::CallTicket | Action::Recall
+            )
+        })
         .take(RECENT_CALLS)
         .map(|l| {
             json!({
                 "ticket": l.ticket,
+                "label": label_of(l.ticket),
                 "desk": l.desk,
                 "at": tickets_core::iso(l.time),
                 "recall": l.action == Action::Recall,
             })
         })
         .collect();
+    let default_service_seconds = view.default_service_seconds;
     let mut public = json!({
         "day": snap.day,
         "open": snap.open,
@@ -248,11 +386,14 @@ fn state_frame(snap: &Snapshot, default_service_seconds: f64) -> Frame {
         "service_rate_per_hour": snap.figures.service_rate_per_hour,
         "default_service_seconds": default_service_seconds,
         "last_event": snap.last_event,
+        "services": services_json(view, false),
     });
     let id = format!("{}:{}", snap.day, snap.last_event);
     let public_bytes = sse(Some(&id), "state", &public);
     if let Value::Object(m) = &mut public {
         m.insert("figures".into(), json!(snap.figures));
+        m.insert("services".into(), json!(services_json(view, true)));
+        m.insert("priorities".into(), json!(snap.priorities));
     }
     Frame {
         public: public_bytes,

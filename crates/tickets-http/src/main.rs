@@ -28,6 +28,8 @@ async fn main() -> std::process::ExitCode {
     let store = app.store();
     let port = app.port();
     let password = app.generated_password().map(str::to_owned);
+    let office = app.office();
+    let applied = app.office_applied();
     // Start serving (and so handling SIGTERM / Ctrl-C) before announcing the addresses.
     let server = actix_web::rt::spawn(app.run_until_stopped());
     tokio::task::yield_now().await;
@@ -46,6 +48,27 @@ async fn main() -> std::process::ExitCode {
         println!(
             "tickets: in-memory store: the queue lives in this process only (set REDIS_URL to use Redis)"
         );
+    }
+    let codes: Vec<&str> = office.services.iter().map(|s| s.code.as_str()).collect();
+    match (applied, office.version) {
+        (_, 0) => println!(
+            "tickets: office: built-in (one service, poste; any desk); set TICKETS_CONFIG to configure services"
+        ),
+        (Some(tickets_http::OfficeApplied::Kept(v)), _) => println!(
+            "tickets: office: configuration version {v} kept from the store ({}); the TICKETS_CONFIG file was not applied (TICKETS_CONFIG_OVERWRITE=1 replaces it)",
+            codes.join(", ")
+        ),
+        (applied, v) => println!(
+            "tickets: office: configuration version {v}{} ({} services: {}; {} desks)",
+            if matches!(applied, Some(tickets_http::OfficeApplied::Stored(_))) {
+                ", stored from TICKETS_CONFIG"
+            } else {
+                ""
+            },
+            codes.len(),
+            codes.join(", "),
+            office.desks.len()
+        ),
     }
     println!("  kiosk      {base}/api/tickets/public");
     println!("  staff      {base}/api/tickets/staff");

@@ -32,6 +32,8 @@ pub const TAG_DAY: &str = "day";
 pub const TAG_PAGES: &str = "pages";
 /// Tag of probes, metrics and this document.
 pub const TAG_OPS: &str = "operations";
+/// Tag of the office configuration (staff).
+pub const TAG_OFFICE: &str = "office";
 
 /// Every error answer: a stable code and a message in the request's language, sometimes
 /// with more fields.
@@ -53,6 +55,29 @@ pub struct ErrorBody {
     /// `true` when the day is closed (the original field).
     #[serde(skip_serializing_if = "Option::is_none")]
     closed: Option<bool>,
+    /// The service concerned (`unknown_service`, `priority_not_offered`, `service_closed`,
+    /// `daily_limit_reached`, `service_in_use`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service: Option<String>,
+    /// The priority class asked (`unknown_priority`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    priority: Option<String>,
+    /// The desk concerned (`unknown_desk`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    desk: Option<String>,
+    /// The ticket concerned (`wrong_status`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1)]
+    ticket: Option<u64>,
+    /// Where that ticket is in its life (`wrong_status`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<tickets_core::TicketStatus>,
+    /// The configuration version now stored (`version_conflict`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    version: Option<u64>,
+    /// How many tickets still wait for the service (`service_in_use`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waiting: Option<u64>,
 }
 
 /// The errors of an operation that reads an optional JSON body.
@@ -94,6 +119,9 @@ pub struct Unavailable(pub ErrorBody);
         crate::api::tickets::ticket,
         crate::live::events,
         crate::api::tickets::call_next,
+        crate::api::tickets::call,
+        crate::api::tickets::transfer,
+        crate::api::tickets::requeue,
         crate::api::tickets::finish_current,
         crate::api::tickets::recall,
         crate::api::tickets::no_show,
@@ -101,6 +129,8 @@ pub struct Unavailable(pub ErrorBody);
         crate::api::tickets::start_day,
         crate::api::tickets::end_day,
         crate::api::tickets::reset_day,
+        crate::api::office::get_config,
+        crate::api::office::put_config,
         crate::pages::kiosk::page,
         crate::pages::kiosk::take,
         crate::pages::follow::page,
@@ -133,6 +163,7 @@ pub struct Unavailable(pub ErrorBody);
         (name = TAG_DESK, description = "What a desk does (staff)."),
         (name = TAG_DAY, description = "The day: open, close, reset, snapshot (staff)."),
         (name = TAG_PAGES, description = "The HTML pages and their forms."),
+        (name = TAG_OFFICE, description = "The office: services, priority classes and desks (staff)."),
         (name = TAG_OPS, description = "Probes, metrics and this document."),
     )
 )]

@@ -7,7 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::{Map, Value, json};
-use tickets_core::{Error as CoreError, ErrorKind};
+use tickets_core::{Error as CoreError, ErrorKind, OfficeConfig, Service, TicketStatus};
 
 use crate::lang::Lang;
 
@@ -213,34 +213,123 @@ impl ResponseError for ApiError {
 
 impl From<CoreError> for ApiError {
     fn from(e: CoreError) -> Self {
-        match e.kind() {
-            ErrorKind::DayClosed => ApiError::day_closed(),
-            ErrorKind::NotFound => {
-                let n = match &e {
-                    CoreError::TicketNotFound(n) => n.get(),
-                    _ => 0,
-                };
-                ApiError::new(
-                    StatusCode::NOT_FOUND,
-                    "ticket_not_found",
-                    format!("Le ticket {n} n'existe pas aujourd'hui."),
-                    format!("Ticket {n} does not exist today."),
+        ApiError::refusal(e, None)
+    }
+}
+
+/// A service as people read it: its name in each language, or its code when the office
+/// no longer has it.
+fn service_names(code: &Service, office: Option<&OfficeConfig>) -> (String, String) {
+    match office.and_then(|o| o.service(code)) {
+        Some(s) => (s.name.fr.clone(), s.name.en.clone()),
+        None => (code.to_string(), code.to_string()),
+    }
+}
+
+/// A ticket status in words.
+fn status_words(status: TicketStatus) -> (&'static str, &'static str) {
+    match status {
+        TicketStatus::Waiting => ("en attente", "waiting"),
+        TicketStatus::InProgress => ("appelé à un guichet", "called to a desk"),
+        TicketStatus::Completed => ("terminé", "completed"),
+        TicketStatus::NoShow => ("absent", "a no-show"),
+    }
+}
+
+impl ApiError {
+    /// The answer to an error of the core, with the office's names in its messages when
+    /// `office` is given (`« Colis »` rather than `colis`): what a customer reads at the
+    /// kiosk. Every refusal keeps the core's stable code ([`CoreError::code`]).
+    pub fn refusal(e: CoreError, office: Option<&OfficeConfig>) -> Self {
+        let code = e.code();
+        let conflict = |fr: String, en: String| ApiError::new(StatusCode::CONFLICT, code, fr, en);
+        let invalid =
+            |fr: String, en: String| ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, code, fr, en);
+        match &e {
+            CoreError::DayClosed => ApiError::day_closed(),
+            CoreError::TicketNotFound(n) => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "ticket_not_found",
+                format!("Le ticket {n} n'existe pas aujourd'hui."),
+                format!("Ticket {n} does not exist today."),
+            ),
+            CoreError::Invalid(v) => ApiError::invalid_field(&v.field, v.to_string(), v.to_string()),
+            CoreError::UnknownService(s) => invalid(
+                format!("Ce bureau n'a pas de service « {s} ». Choisissez un autre service ou adressez-vous à l'accueil."),
+                format!("This office has no service \"{s}\". Choose another service or ask at the reception."),
+            )
+            .with("field", "service_type")
+            .with("service", s.as_str()),
+            CoreError::UnknownPriority(p) => invalid(
+                format!("Ce bureau n'a pas de priorité « {p} ». Prenez un ticket sans priorité ou adressez-vous à l'accueil."),
+                format!("This office has no priority \"{p}\". Take a ticket without priority or ask at the reception."),
+            )
+            .with("field", "priority")
+            .with("priority", p.as_str()),
+            CoreError::PriorityNotOffered(s) => {
+                let (fr, en) = service_names(s, office);
+                invalid(
+                    format!("Le service « {fr} » ne propose pas de passage prioritaire : prenez un ticket sans priorité ou adressez-vous à l'accueil."),
+                    format!("The {en} service has no priority tickets: take a ticket without priority or ask at the reception."),
                 )
+                .with("field", "priority")
+                .with("service", s.as_str())
             }
-            ErrorKind::Invalid => match &e {
-                CoreError::Invalid(v) => {
-                    ApiError::invalid_field(&v.field, v.to_string(), v.to_string())
+            CoreError::UnknownDesk(d) => invalid(
+                format!("Le guichet « {d} » ne fait pas partie de ce bureau."),
+                format!("Desk \"{d}\" is not one of this office's desks."),
+            )
+            .with("field", "desk")
+            .with("desk", d.as_str()),
+            CoreError::ServiceClosed(s) => {
+                let (fr, en) = service_names(s, office);
+                conflict(
+                    format!("Le service « {fr} » ne délivre plus de tickets pour le moment. Adressez-vous à l'accueil."),
+                    format!("The {en} service is not giving tickets right now. Please ask at the reception."),
+                )
+                .with("service", s.as_str())
+            }
+            CoreError::DailyLimitReached(s) => {
+                let (fr, en) = service_names(s, office);
+                conflict(
+                    format!("Tous les tickets du jour pour « {fr} » ont été distribués. Revenez demain."),
+                    format!("All of today's tickets for {en} have been given out. Please come back tomorrow."),
+                )
+                .with("service", s.as_str())
+            }
+            CoreError::WrongStatus { number, status } => {
+                let (fr, en) = status_words(*status);
+                conflict(
+                    format!("Le ticket {number} est {fr} : cette action ne s'y applique pas."),
+                    format!("Ticket {number} is {en}: this action does not apply to it."),
+                )
+                .with("ticket", number.get())
+                .with("status", status.as_str())
+            }
+            CoreError::VersionConflict { current } => conflict(
+                format!("La configuration a changé entre-temps (version {current}) : relisez-la, puis renvoyez vos changements avec If-Match: \"{current}\"."),
+                format!("The configuration changed in the meantime (version {current}): read it again, then send your changes with If-Match: \"{current}\"."),
+            )
+            .with("version", *current),
+            CoreError::ServiceInUse { service, waiting } => {
+                let (fr, en) = service_names(service, office);
+                conflict(
+                    format!("Le service « {fr} » a encore {waiting} ticket(s) en attente : il ne peut pas être retiré. Fermez-le plutôt (open = false) : ses tickets restent appelables."),
+                    format!("The {en} service still has {waiting} waiting ticket(s): it cannot be removed. Close it instead (open = false): its tickets stay callable."),
+                )
+                .with("service", service.as_str())
+                .with("waiting", *waiting)
+            }
+            _ => match e.kind() {
+                ErrorKind::Unavailable => {
+                    tracing::warn!(error = %e, source = ?std::error::Error::source(&e), "store unavailable");
+                    ApiError::unavailable()
                 }
-                _ => ApiError::invalid_field("", e.to_string(), e.to_string()),
+                _ => {
+                    tracing::error!(error = %e, source = ?std::error::Error::source(&e), "store failure");
+                    ApiError::internal()
+                }
             },
-            ErrorKind::Unavailable => {
-                tracing::warn!(error = %e, source = ?std::error::Error::source(&e), "store unavailable");
-                ApiError::unavailable()
-            }
-            _ => {
-                tracing::error!(error = %e, source = ?std::error::Error::source(&e), "store failure");
-                ApiError::internal()
-            }
         }
     }
 }

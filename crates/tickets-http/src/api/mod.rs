@@ -1,8 +1,10 @@
 //! The JSON API under `/api/tickets/`: the original ten endpoints' paths and field names,
-//! plus recall, no-show, reset-day and one ticket's status.
+//! plus recall, no-show, reset-day, one ticket's status, calling a given ticket, transfer
+//! and requeue; and the office configuration under `/api/config`.
 
 pub mod error;
 pub mod health;
+pub mod office;
 pub mod tickets;
 
 use actix_web::HttpRequest;
@@ -10,7 +12,7 @@ use actix_web::http::header::CONTENT_LENGTH;
 use actix_web::web::{self, Bytes, BytesMut};
 use futures_util::StreamExt;
 use serde_json::{Map, Value};
-use tickets_core::{DeskId, IdempotencyKey, Service};
+use tickets_core::{DeskId, IdempotencyKey, PriorityCode, Service, TicketNumber, TransferPosition};
 
 use self::error::ApiError;
 
@@ -106,6 +108,76 @@ pub fn body_service(obj: &Map<String, Value>) -> Result<Service, ApiError> {
     }
 }
 
+/// The `priority` field of a take: absent or `null` for no priority.
+pub fn body_priority(obj: &Map<String, Value>) -> Result<Option<PriorityCode>, ApiError> {
+    match string_field(obj, "priority")? {
+        None => Ok(None),
+        Some(s) => PriorityCode::parse(s).map(Some).map_err(|_| {
+            ApiError::invalid_field(
+                "priority",
+                "Une priorité s'écrit avec 1 à 32 caractères parmi lettres, chiffres, « - » et « _ » (ex. « prioritaire »).",
+                "A priority is 1 to 32 characters among letters, digits, '-' and '_' (e.g. \"prioritaire\").",
+            )
+        }),
+    }
+}
+
+/// The required `ticket` field of a staff action: a ticket number (a JSON number, or a
+/// string of digits as forms send).
+pub fn body_ticket(obj: &Map<String, Value>) -> Result<TicketNumber, ApiError> {
+    let bad = || {
+        ApiError::invalid_field(
+            "ticket",
+            "« ticket » est le numéro du ticket, un entier à partir de 1 (ex. {\"ticket\": 12}).",
+            "\"ticket\" is the ticket's number, a whole number from 1 (e.g. {\"ticket\": 12}).",
+        )
+    };
+    match obj.get("ticket") {
+        Some(Value::Number(n)) => n
+            .as_u64()
+            .and_then(|n| TicketNumber::new(n).ok())
+            .ok_or_else(bad),
+        Some(Value::String(s)) => s.trim().parse().map_err(|_| bad()),
+        _ => Err(bad()),
+    }
+}
+
+/// The required `service` field of a transfer.
+pub fn body_target_service(obj: &Map<String, Value>) -> Result<Service, ApiError> {
+    let bad = || {
+        ApiError::invalid_field(
+            "service",
+            "« service » est le code du service de destination (ex. « colis »).",
+            "\"service\" is the code of the service to move the ticket to (e.g. \"colis\").",
+        )
+    };
+    string_field(obj, "service")?
+        .ok_or_else(bad)
+        .and_then(|s| Service::parse(s).map_err(|_| bad()))
+}
+
+/// The `position` field of a transfer: `arrival` (the default), `end` or `front`.
+pub fn body_position(obj: &Map<String, Value>) -> Result<TransferPosition, ApiError> {
+    match string_field(obj, "position")? {
+        None | Some("arrival") => Ok(TransferPosition::Arrival),
+        Some("end") => Ok(TransferPosition::End),
+        Some("front") => Ok(TransferPosition::Front),
+        Some(_) => Err(ApiError::invalid_field(
+            "position",
+            "« position » vaut « arrival » (à sa place d'arrivée, par défaut), « end » (en fin de file) ou « front » (en tête).",
+            "\"position\" is \"arrival\" (its place by arrival time, the default), \"end\" or \"front\".",
+        )),
+    }
+}
+
+/// The `desk` field of a JSON body when given.
+pub fn body_optional_desk(obj: &Map<String, Value>) -> Result<Option<DeskId>, ApiError> {
+    match string_field(obj, "desk")? {
+        None => Ok(None),
+        Some(s) => desk_of(Some(s)).map(Some),
+    }
+}
+
 /// The `Idempotency-Key` header, if any.
 pub fn idempotency_key(req: &HttpRequest) -> Result<Option<IdempotencyKey>, ApiError> {
     let Some(v) = req.headers().get("idempotency-key") else {
@@ -148,5 +220,17 @@ mod tests {
         assert_eq!(body_service(&obj).unwrap().as_str(), "banque");
         let obj = json_object(br#"{"service_type": ""}"#).unwrap();
         assert!(body_service(&obj).is_err());
+        let obj = json_object(br#"{"priority": null, "ticket": 12, "position": "front"}"#).unwrap();
+        assert_eq!(body_priority(&obj).unwrap(), None);
+        assert_eq!(body_ticket(&obj).unwrap().get(), 12);
+        assert_eq!(body_position(&obj).unwrap(), TransferPosition::Front);
+        let obj = json_object(br#"{"priority": "a b", "ticket": 0, "position": "back"}"#).unwrap();
+        assert_eq!(body_priority(&obj).unwrap_err().code, "invalid_field");
+        assert_eq!(body_ticket(&obj).unwrap_err().status.as_u16(), 422);
+        assert!(body_position(&obj).is_err());
+        let obj = json_object(br#"{"ticket": "7"}"#).unwrap();
+        assert_eq!(body_ticket(&obj).unwrap().get(), 7);
+        assert_eq!(body_position(&obj).unwrap(), TransferPosition::Arrival);
+        assert!(body_target_service(&obj).is_err());
     }
 }

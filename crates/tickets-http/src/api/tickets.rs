@@ -4,14 +4,16 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use tickets_core::{
-    BusinessDay, DeskId, QueueBackend, QueueStatus, Snapshot, SnapshotOptions, TakeRequest, Taken,
-    Ticket, TicketInfo, TicketNumber, TicketStatus,
+    BusinessDay, Called, DeskId, ErrorKind, QueueBackend, QueueStatus, Service, Snapshot,
+    SnapshotOptions, TakeRequest, Taken, Ticket, TicketInfo, TicketNumber, TicketStatus, Transfer,
+    TransferPosition,
 };
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::ApiError;
 use super::{
-    BODY_LIMIT, body_desk, body_service, desk_of, idempotency_key, json_object, read_body,
+    BODY_LIMIT, body_desk, body_optional_desk, body_position, body_priority, body_service,
+    body_target_service, body_ticket, desk_of, idempotency_key, json_object, read_body,
 };
 use crate::app::AppState;
 use crate::auth::Staff;
@@ -19,6 +21,17 @@ use crate::lang::Lang;
 use crate::openapi::{BodyErrors, ErrorBody, TAG_DAY, TAG_DESK, TAG_PUBLIC, Unavailable};
 
 type State<B> = web::Data<AppState<B>>;
+
+/// The answer to a refusal of the core, with the office's service names in its message
+/// (the office is read only for the refusals that name a service).
+fn refusal<B: QueueBackend>(state: &AppState<B>, e: tickets_core::Error) -> ApiError {
+    match e.kind() {
+        ErrorKind::Invalid | ErrorKind::Conflict => {
+            ApiError::refusal(e, Some(&state.queue.office()))
+        }
+        _ => e.into(),
+    }
+}
 
 /// The query of `status`: an optional desk.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -32,7 +45,9 @@ pub struct DeskQuery {
 /// The queue's status as seen from one desk.
 ///
 /// `GET /api/tickets/status[?desk=]`: open or closed, queue length, the desk's current
-/// ticket, the next ticket and the day's total.
+/// ticket, the next ticket and the day's total; and each service of the office with its
+/// waiting count, next label and estimated wait (`label` is its name in the request's
+/// language).
 #[utoipa::path(
     get,
     path = "/api/tickets/status",
@@ -47,9 +62,13 @@ pub struct DeskQuery {
 pub async fn status<B: QueueBackend>(
     state: State<B>,
     query: web::Query<DeskQuery>,
+    lang: Lang,
 ) -> Result<HttpResponse, ApiError> {
     let desk = desk_of(query.desk.as_deref())?;
-    let st = state.queue.status(&desk).await?;
+    let mut st = state.queue.status(&desk).await?;
+    for s in &mut st.services {
+        s.label = s.name.get(lang.code()).to_owned();
+    }
     Ok(HttpResponse::Ok().json(st))
 }
 
@@ -247,11 +266,16 @@ pub struct TakenBody<'a> {
 
 /// The optional body of a take.
 #[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
 pub struct TakeBody {
-    /// The service (default `poste`).
+    /// The service: a code of the office's configuration (default `poste`, the one service
+    /// of the built-in office).
     #[schema(value_type = Option<tickets_core::Service>)]
-    #[allow(dead_code)]
     service_type: Option<String>,
+    /// A priority class of the office (`prioritaire`), for a service that offers priority;
+    /// absent or `null` for none.
+    #[schema(value_type = Option<String>, pattern = "^[A-Za-z0-9_-]{1,32}$", min_length = 1, max_length = 32)]
+    priority: Option<String>,
 }
 
 impl<'a> TakenBody<'a> {
@@ -270,7 +294,9 @@ impl<'a> TakenBody<'a> {
 /// Takes a ticket.
 ///
 /// `POST /api/tickets/take`: 201 with the ticket; 200 when an `Idempotency-Key` matched an
-/// earlier take of the day; 409 when the day is closed. The body is optional.
+/// earlier take of the day; 409 when the day or the service is closed or the service gave
+/// its daily limit; 422 for a service or priority the office does not have or the service
+/// does not offer. The body is optional.
 #[utoipa::path(
     post,
     path = "/api/tickets/take",
@@ -286,7 +312,7 @@ impl<'a> TakenBody<'a> {
             ("TicketPage" = (operation_id = "follow_page", parameters(("day" = "$response.body#/day"), ("n" = "$response.body#/ticket/ticket_number")))),
         )),
         (status = 200, description = "The ticket an earlier take with the same key made.", body = TakenBody<'_>),
-        (status = 409, description = "The day is closed (`closed: true`).", body = ErrorBody),
+        (status = 409, description = "The day is closed (`day_closed`, `closed: true`), the service takes no new tickets (`service_closed`) or gave all its tickets for today (`daily_limit_reached`).", body = ErrorBody),
         BodyErrors,
         Unavailable,
     )
@@ -301,9 +327,13 @@ pub async fn take<B: QueueBackend>(
     let request = TakeRequest {
         service: body_service(&obj)?,
         idempotency_key: idempotency_key(&req)?,
-        priority: None,
+        priority: body_priority(&obj)?,
     };
-    let taken = state.queue.take(request).await?;
+    let taken = state
+        .queue
+        .take(request)
+        .await
+        .map_err(|e| refusal(&state, e))?;
     let mut res = if taken.replayed {
         HttpResponse::Ok()
     } else {
@@ -347,9 +377,31 @@ pub struct CalledBody<'a> {
     message: Option<&'static str>,
 }
 
+impl<'a> CalledBody<'a> {
+    fn new(c: &'a Called, lang: Lang) -> Self {
+        Self {
+            current_ticket: c.called.as_ref().map(|t| t.number),
+            waiting_tickets: if c.called.is_some() {
+                c.waiting_tickets
+            } else {
+                0
+            },
+            desk: &c.desk,
+            finished_ticket: c.finished.as_ref().map(|t| t.number),
+            ticket: c.called.as_ref(),
+            message: c
+                .called
+                .is_none()
+                .then(|| lang.t("Aucun ticket en attente", "No ticket waiting")),
+        }
+    }
+}
+
 /// Calls the next ticket to a desk (staff), finishing the desk's current one.
 ///
-/// `POST /api/tickets/call-next`, body `{"desk": "…"}` optional.
+/// `POST /api/tickets/call-next`, body `{"desk": "…"}` optional. The next ticket is the
+/// one the calling rule picks among the desk's services: overdue first, then priority
+/// (within the desk's ratio), then the earliest arrival.
 #[utoipa::path(
     post,
     path = "/api/tickets/call-next",
@@ -370,21 +422,210 @@ pub async fn call_next<B: QueueBackend>(
     lang: Lang,
 ) -> Result<HttpResponse, ApiError> {
     let desk = desk_body(&req, payload).await?;
-    let c = state.queue.call_next(&desk).await?;
-    Ok(HttpResponse::Ok().json(CalledBody {
-        current_ticket: c.called.as_ref().map(|t| t.number),
-        waiting_tickets: if c.called.is_some() {
-            c.waiting_tickets
+    let c = state
+        .queue
+        .call_next(&desk)
+        .await
+        .map_err(|e| refusal(&state, e))?;
+    Ok(HttpResponse::Ok().json(CalledBody::new(&c, lang)))
+}
+
+/// The body of `call`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct CallBody {
+    /// The desk that calls (default `1`).
+    #[schema(value_type = Option<DeskId>)]
+    desk: Option<String>,
+    /// The waiting ticket to call.
+    #[schema(value_type = TicketNumber)]
+    ticket: u64,
+}
+
+/// Calls a given waiting ticket to a desk, out of order (staff).
+///
+/// `POST /api/tickets/call`, body `{"desk": "3", "ticket": 12}`: the desk's current ticket
+/// is finished first, as with call-next; logged as `call_ticket`. 409 `wrong_status` when
+/// the ticket no longer waits.
+#[utoipa::path(
+    post,
+    path = "/api/tickets/call",
+    tag = TAG_DESK,
+    security(("staff_token" = []), ("staff_session" = [])),
+    request_body(content = CallBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The called ticket.", body = CalledBody<'_>),
+        (status = 404, description = "No such ticket today (`ticket_not_found`).", body = ErrorBody),
+        (status = 409, description = "The ticket does not wait (`wrong_status`).", body = ErrorBody),
+        BodyErrors,
+        Unavailable,
+    )
+)]
+pub async fn call<B: QueueBackend>(
+    state: State<B>,
+    _staff: Staff,
+    req: HttpRequest,
+    payload: web::Payload,
+    lang: Lang,
+) -> Result<HttpResponse, ApiError> {
+    let obj = json_object(&read_body(&req, payload, BODY_LIMIT).await?)?;
+    let desk = body_desk(&obj)?;
+    let number = body_ticket(&obj)?;
+    let c = state
+        .queue
+        .call(&desk, number)
+        .await
+        .map_err(|e| refusal(&state, e))?;
+    let label = c.called.as_ref().map(|t| t.label.as_str());
+    tracing::info!(%desk, ticket = %number, label, "called a given ticket out of order");
+    Ok(HttpResponse::Ok().json(CalledBody::new(&c, lang)))
+}
+
+/// The body of `transfer`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct TransferBody {
+    /// The ticket: a waiting ticket, or a desk's current ticket.
+    #[schema(value_type = TicketNumber)]
+    ticket: u64,
+    /// The service whose queue it joins (it keeps its label).
+    #[schema(value_type = tickets_core::Service)]
+    service: String,
+    /// Where it goes in that queue (default `arrival`: where its arrival time places it).
+    #[schema(value_type = Option<TransferPosition>)]
+    position: Option<String>,
+    /// The desk that holds it, when it is a desk's current ticket (default: the desk that
+    /// called it).
+    #[schema(value_type = Option<DeskId>)]
+    desk: Option<String>,
+}
+
+/// The answer of `transfer`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TransferredBody {
+    /// The ticket moved.
+    transferred_ticket: TicketNumber,
+    /// The service whose queue it joined.
+    #[schema(value_type = tickets_core::Service)]
+    service: Service,
+    /// Where it went in that queue.
+    position: TransferPosition,
+    /// The ticket as it is now (waiting, with its new `service_type`).
+    ticket: Ticket,
+}
+
+/// Moves a ticket to another service's queue (staff).
+///
+/// `POST /api/tickets/transfer`, body `{"ticket": 12, "service": "colis", "position":
+/// "arrival", "desk": "3"}`: a waiting ticket, or a desk's current ticket (the desk is then
+/// free), joins the queue of `service`, keeping its label; `position` is `arrival` (the
+/// default: where its arrival time places it), `end` or `front`. Logged as `transfer`.
+#[utoipa::path(
+    post,
+    path = "/api/tickets/transfer",
+    tag = TAG_DESK,
+    security(("staff_token" = []), ("staff_session" = [])),
+    request_body(content = TransferBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The ticket, waiting in its new queue.", body = TransferredBody),
+        (status = 404, description = "No such ticket today (`ticket_not_found`).", body = ErrorBody),
+        (status = 409, description = "The ticket neither waits nor is a desk's current ticket (`wrong_status`).", body = ErrorBody),
+        BodyErrors,
+        Unavailable,
+    )
+)]
+pub async fn transfer<B: QueueBackend>(
+    state: State<B>,
+    _staff: Staff,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let obj = json_object(&read_body(&req, payload, BODY_LIMIT).await?)?;
+    let order = Transfer {
+        ticket: body_ticket(&obj)?,
+        service: body_target_service(&obj)?,
+        position: body_position(&obj)?,
+        desk: body_optional_desk(&obj)?,
+    };
+    let ticket = state.queue.transfer(&order).await.map_err(|e| {
+        let err = refusal(&state, e);
+        // The field of this request that names the service.
+        if err.code == "unknown_service" {
+            err.with("field", "service")
         } else {
-            0
-        },
-        desk: &c.desk,
-        finished_ticket: c.finished.as_ref().map(|t| t.number),
-        ticket: c.called.as_ref(),
-        message: c
-            .called
-            .is_none()
-            .then(|| lang.t("Aucun ticket en attente", "No ticket waiting")),
+            err
+        }
+    })?;
+    tracing::info!(
+        ticket = %order.ticket,
+        label = %ticket.label,
+        service = %order.service,
+        position = order.position.as_str(),
+        desk = order.desk.as_ref().map(DeskId::as_str),
+        "transferred a ticket"
+    );
+    Ok(HttpResponse::Ok().json(TransferredBody {
+        transferred_ticket: order.ticket,
+        service: order.service,
+        position: order.position,
+        ticket,
+    }))
+}
+
+/// The body of `requeue`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[allow(dead_code)]
+pub struct RequeueBody {
+    /// The no-show ticket to put back.
+    #[schema(value_type = TicketNumber)]
+    ticket: u64,
+}
+
+/// The answer of `requeue`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RequeuedBody {
+    /// The ticket put back.
+    requeued_ticket: TicketNumber,
+    /// The ticket as it is now (waiting).
+    ticket: Ticket,
+}
+
+/// Puts a no-show ticket back in its queue, at its arrival place (staff).
+///
+/// `POST /api/tickets/requeue`, body `{"ticket": 12}`: for a customer who came back after
+/// being marked absent. Logged as `requeue`. 409 `wrong_status` for a ticket that is not a
+/// no-show.
+#[utoipa::path(
+    post,
+    path = "/api/tickets/requeue",
+    tag = TAG_DESK,
+    security(("staff_token" = []), ("staff_session" = [])),
+    request_body(content = RequeueBody, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The ticket, waiting again.", body = RequeuedBody),
+        (status = 404, description = "No such ticket today (`ticket_not_found`).", body = ErrorBody),
+        (status = 409, description = "The ticket is not a no-show (`wrong_status`).", body = ErrorBody),
+        BodyErrors,
+        Unavailable,
+    )
+)]
+pub async fn requeue<B: QueueBackend>(
+    state: State<B>,
+    _staff: Staff,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let obj = json_object(&read_body(&req, payload, BODY_LIMIT).await?)?;
+    let number = body_ticket(&obj)?;
+    let ticket = state
+        .queue
+        .requeue(number)
+        .await
+        .map_err(|e| refusal(&state, e))?;
+    tracing::info!(ticket = %number, label = %ticket.label, "requeued a no-show ticket");
+    Ok(HttpResponse::Ok().json(RequeuedBody {
+        requeued_ticket: number,
+        ticket,
     }))
 }
 

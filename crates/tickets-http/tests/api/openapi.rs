@@ -150,6 +150,11 @@ fn the_documented_staff_operations_are_exactly_the_guarded_ones() {
         .collect();
     let expected: BTreeSet<String> = [
         "POST /api/tickets/call-next",
+        "POST /api/tickets/call",
+        "POST /api/tickets/transfer",
+        "POST /api/tickets/requeue",
+        "GET /api/config",
+        "PUT /api/config",
         "POST /api/tickets/finish-current",
         "POST /api/tickets/recall",
         "POST /api/tickets/no-show",

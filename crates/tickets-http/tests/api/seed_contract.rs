@@ -66,11 +66,11 @@ async fn seed_status(app: &TestApp) -> Value {
         .collect();
     keys.sort_unstable();
     let mut expected = SEED_STATUS_FIELDS.to_vec();
-    expected.extend(["desk", "total_tickets"]);
+    expected.extend(["desk", "total_tickets", "services"]);
     expected.sort_unstable();
     assert_eq!(
         keys, expected,
-        "the seed's fields, plus desk and total_tickets"
+        "the seed's fields, plus desk, total_tickets and services"
     );
     only(&body, &SEED_STATUS_FIELDS)
 }
@@ -521,16 +521,24 @@ pub(crate) async fn extensions_scenario(app: &TestApp) {
         "{lines:?}"
     );
 
-    // service_type is honoured.
-    let bank = app.post_take_json(r#"{"service_type": "banque"}"#).await;
-    bank.assert_status(201);
-    let bank = bank.json();
-    assert_eq!(bank["ticket"]["service_type"], "banque");
-    let n = bank["ticket"]["ticket_number"].as_u64().expect("a number");
+    // service_type is honoured: the built-in office has the one service `poste` (an
+    // office configuration adds others, see services.rs).
+    app.post_take_json(r#"{"service_type": "banque"}"#)
+        .await
+        .json_error(422, "unknown_service");
+    let poste = app.post_take_json(r#"{"service_type": "poste"}"#).await;
+    poste.assert_status(201);
+    let poste = poste.json();
+    assert_eq!(poste["ticket"]["service_type"], "poste");
+    assert_eq!(
+        poste["ticket"]["label"], "4",
+        "plain numbers without a prefix"
+    );
+    let n = poste["ticket"]["ticket_number"].as_u64().expect("a number");
     assert_eq!(n, 4);
     assert_eq!(
         app.get_ticket("4").await.json()["ticket"]["service_type"],
-        "banque"
+        "poste"
     );
 
     // Idempotency-Key: the same key gives the same ticket, 200 and replayed.

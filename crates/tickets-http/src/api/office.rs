@@ -1,0 +1,172 @@
+//! The office configuration: `GET /api/config` and `PUT /api/config` (staff).
+//!
+//! One versioned document (services, priority classes, desks) kept in the store; the core
+//! validates it as a whole and refuses a change that would lose a waiting ticket. Handlers
+//! only parse, call the core and shape the answer.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use tickets_core::{OfficeConfig, QueueBackend};
+
+use super::error::ApiError;
+use super::read_body;
+use crate::app::AppState;
+use crate::auth::Staff;
+use crate::openapi::{ErrorBody, TAG_OFFICE, Unavailable};
+
+/// The largest configuration accepted (64 services, classes and desks fit well within).
+pub const CONFIG_BODY_LIMIT: usize = 256 * 1024;
+
+/// The `ETag` of a version: `"3"`.
+fn etag(version: u64) -> String {
+    format!("\"{version}\"")
+}
+
+/// The answer carrying `office` and its `ETag`.
+fn answer(office: &OfficeConfig) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(office.version)))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(office)
+}
+
+/// The version an `If-Match` header expects: `"3"`, `W/"3"` or `3`; `*` (or no header)
+/// expects none.
+pub fn if_match(req: &HttpRequest) -> Result<Option<u64>, ApiError> {
+    let Some(v) = req.headers().get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    let bad = || {
+        ApiError::invalid_field(
+            "If-Match",
+            "L'en-tête If-Match donne la version lue, par exemple If-Match: \"3\" (l'ETag de GET /api/config).",
+            "The If-Match header gives the version read, e.g. If-Match: \"3\" (the ETag of GET /api/config).",
+        )
+    };
+    let text = v.to_str().map_err(|_| bad())?.trim();
+    if text == "*" {
+        return Ok(None);
+    }
+    let text = text.strip_prefix("W/").unwrap_or(text);
+    let text = text
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .unwrap_or(text);
+    text.parse().map(Some).map_err(|_| bad())
+}
+
+/// The office configuration in force (staff).
+///
+/// `GET /api/config`: services, priority classes and desks, with the `version` of the
+/// document (0 for the built-in office: the single service `poste`, any desk), also given
+/// as the `ETag` to send back in `If-Match` with a change.
+#[utoipa::path(
+    get,
+    path = "/api/config",
+    tag = TAG_OFFICE,
+    security(("staff_token" = []), ("staff_session" = [])),
+    responses(
+        (status = 200, description = "The configuration.", body = OfficeConfig,
+         headers(("ETag" = String, description = "The version, quoted: `\"3\"`."))),
+        Unavailable,
+    )
+)]
+pub async fn get_config<B: QueueBackend>(
+    state: web::Data<AppState<B>>,
+    _staff: Staff,
+) -> Result<HttpResponse, ApiError> {
+    let office = state.queue.reload_office().await?;
+    Ok(answer(&office))
+}
+
+/// Replaces the office configuration (staff).
+///
+/// `PUT /api/config`, body: the whole configuration as `GET /api/config` gives it (its
+/// `version` is ignored); header `If-Match: "<version>"` optional, to refuse the change
+/// (409 `version_conflict`, with the current `version`) when another came first. The
+/// document is validated as a whole: 422 `invalid_field` names the field at fault
+/// (`service[1].prefix`). A service that still has waiting tickets cannot be removed (409
+/// `service_in_use`): close it instead (`open: false`); its tickets stay callable. Every
+/// server applies the new version within a second.
+#[utoipa::path(
+    put,
+    path = "/api/config",
+    tag = TAG_OFFICE,
+    security(("staff_token" = []), ("staff_session" = [])),
+    params(
+        ("If-Match" = Option<String>, Header,
+         description = "The version the change is based on: `\"3\"` (the `ETag` of `GET /api/config`) or `3`; `*` or none for any."),
+    ),
+    request_body(content = OfficeConfig, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The configuration stored, with its new version.", body = OfficeConfig,
+         headers(("ETag" = String, description = "The new version, quoted."))),
+        (status = 400, description = "The body is not JSON (`malformed_json`, `invalid_utf8`), or the Host is not allowed.", body = ErrorBody),
+        (status = 409, description = "Another change came first (`version_conflict`, with the current `version`), or a removed service still has waiting tickets (`service_in_use`, with `service` and `waiting`).", body = ErrorBody),
+        (status = 413, description = "The body is over 256 KiB.", body = ErrorBody),
+        (status = 422, description = "The configuration breaks a rule (`invalid_field`; `field` names it, e.g. `service[1].prefix`).", body = ErrorBody),
+        Unavailable,
+    )
+)]
+pub async fn put_config<B: QueueBackend>(
+    state: web::Data<AppState<B>>,
+    _staff: Staff,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> Result<HttpResponse, ApiError> {
+    let expected = if_match(&req)?;
+    let body = read_body(&req, payload, CONFIG_BODY_LIMIT).await?;
+    let text = std::str::from_utf8(&body).map_err(|_| ApiError::invalid_utf8())?;
+    let office: OfficeConfig = serde_json::from_str(text).map_err(|e| {
+        if e.is_syntax() || e.is_eof() {
+            ApiError::malformed_json(e)
+        } else {
+            ApiError::invalid_field(
+                "body",
+                format!("Configuration invalide : {e}"),
+                format!("Invalid configuration: {e}"),
+            )
+        }
+    })?;
+    let stored = state
+        .queue
+        .put_office(office, expected)
+        .await
+        .map_err(|e| ApiError::refusal(e, Some(&state.queue.office())))?;
+    tracing::info!(
+        version = stored.version,
+        services = stored.services.len(),
+        priorities = stored.priorities.len(),
+        desks = stored.desks.len(),
+        "office configuration replaced"
+    );
+    // Live pages show the services: send them the new state now.
+    state.live.refresh();
+    Ok(answer(&stored))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use actix_web::test::TestRequest;
+
+    #[test]
+    fn if_match_takes_a_quoted_or_bare_version() {
+        let with = |v: &str| {
+            if_match(
+                &TestRequest::default()
+                    .insert_header((header::IF_MATCH, v))
+                    .to_http_request(),
+            )
+        };
+        assert_eq!(with("\"3\"").unwrap(), Some(3));
+        assert_eq!(with("3").unwrap(), Some(3));
+        assert_eq!(with("W/\"12\"").unwrap(), Some(12));
+        assert_eq!(with("*").unwrap(), None);
+        assert_eq!(with("\"three\"").unwrap_err().status.as_u16(), 422);
+        assert_eq!(
+            if_match(&TestRequest::default().to_http_request()).unwrap(),
+            None
+        );
+    }
+}
