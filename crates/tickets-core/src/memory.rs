@@ -343,6 +343,8 @@ impl DayData {
             !self.idempotency.is_empty(),
             !self.numbers.is_empty(),
             !self.streaks.is_empty(),
+            // Redis's registry of the non-empty queues (`queues`).
+            !self.queues.is_empty(),
         ];
         flags.iter().filter(|f| **f).count() as u64
             + self.tickets.len() as u64

@@ -197,8 +197,22 @@ async fn every_key_of_a_day_lives_on_the_node_of_its_day_across_a_day_change() {
     for day in [day1, day2] {
         let tag = format!("{{{day}}}");
         let expected: BTreeSet<String> = [
-            "day", "counter", "current", "desks", "logs", "stats", "activity", "idem", "ticket:1",
-            "ticket:2", "ticket:3", "queue",
+            "day",
+            "counter",
+            "current",
+            "desks",
+            "logs",
+            "stats",
+            "activity",
+            "idem",
+            "ticket:1",
+            "ticket:2",
+            "ticket:3",
+            "waiting",
+            "numbers",
+            "streaks",
+            "queues",
+            "queue:poste",
         ]
         .iter()
         .map(|name| format!("{prefix}:{tag}:{name}"))
@@ -225,7 +239,7 @@ async fn every_key_of_a_day_lives_on_the_node_of_its_day_across_a_day_change() {
     );
     assert_eq!(
         holder.len(),
-        24,
+        32,
         "nothing else was written: {:?}",
         holder.keys()
     );
@@ -268,6 +282,107 @@ async fn events_reach_a_backend_subscribed_through_another_node() {
                 (3, Action::CallNext, d),
             ]
         );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_office_configuration_lives_in_its_own_slot_and_reaches_every_backend() {
+    let cluster = RedisCluster::start();
+    let prefix = unique_prefix();
+    let config_key = format!("{prefix}:config");
+    let config_node = cluster.node_of_key(&config_key);
+    // A day on another node than the configuration: no script may touch both.
+    let day = a_day_on(&cluster, |n| n != config_node);
+    let writer = backend(&cluster.url_from(0), &prefix).await;
+    let reader = backend(&cluster.url_from(1), &prefix).await;
+    assert_eq!(
+        reader.office().version,
+        0,
+        "nothing stored: the built-in office"
+    );
+    let office = tickets_core::OfficeConfig::from_toml(
+        r#"
+        [[service]]
+        code = "courrier"
+        prefix = "A"
+        name = { fr = "Courrier", en = "Letters" }
+        priority = true
+
+        [[service]]
+        code = "colis"
+        prefix = "B"
+        name = { fr = "Colis", en = "Parcels" }
+
+        [[priority]]
+        code = "prioritaire"
+        name = { fr = "Prioritaire", en = "Priority" }
+        weight = 1
+
+        [[desk]]
+        id = "1"
+        name = { fr = "Guichet 1", en = "Desk 1" }
+        services = ["colis", "courrier"]
+        "#,
+    )
+    .unwrap();
+    let clock = ManualClock::new(morning_of(day));
+    let w = queue(&writer, &clock);
+    assert_eq!(w.put_office(office, None).await.unwrap().version, 1);
+    // The other backend applies it from the announcement, within a second.
+    let deadline = Instant::now() + StdDuration::from_secs(1);
+    while reader.office().version < 1 {
+        assert!(
+            Instant::now() < deadline,
+            "the reader got the new office in time"
+        );
+        tokio::time::sleep(StdDuration::from_millis(10)).await;
+    }
+    assert_eq!(reader.office().services.len(), 2);
+    assert_eq!(
+        keys_on(&cluster, config_node, &prefix).await,
+        std::slice::from_ref(&config_key),
+        "the configuration is on the node of its own slot"
+    );
+
+    // The day's scripts get the office as arguments: labels, priority, the desk's order.
+    let r = queue(&reader, &clock);
+    w.open_day().await.unwrap();
+    let take = |service: &str, priority: Option<&str>| TakeRequest {
+        service: tickets_core::Service::parse(service).unwrap(),
+        idempotency_key: None,
+        priority: priority.map(|p| tickets_core::PriorityCode::parse(p).unwrap()),
+    };
+    w.take(take("courrier", None)).await.unwrap();
+    let p = r.take(take("courrier", Some("prioritaire"))).await.unwrap();
+    assert_eq!(p.ticket.label, "A002");
+    w.take(take("colis", None)).await.unwrap();
+    let desk = DeskId::parse("1").unwrap();
+    let order: Vec<u64> = [
+        r.call_next(&desk).await.unwrap(),
+        w.call_next(&desk).await.unwrap(),
+        r.call_next(&desk).await.unwrap(),
+    ]
+    .iter()
+    .map(|c| c.called.as_ref().unwrap().number.get())
+    .collect();
+    assert_eq!(order, [2, 1, 3], "priority, then arrival");
+    let e = r.call_next(&DeskId::parse("9").unwrap()).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Invalid);
+    // A stale version is refused by the script on the configuration's node.
+    let e = r
+        .put_office(tickets_core::OfficeConfig::default(), Some(0))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Conflict);
+    // Every key of the day is on the day's node.
+    let tag = format!("{{{day}}}");
+    for i in 0..cluster.ports().len() {
+        for key in keys_on(&cluster, i, &prefix).await {
+            if key != config_key {
+                assert!(key.contains(&tag), "{key}");
+                assert_eq!(i, cluster.node_of_key(&tag), "{key} on node {i}");
+            }
+        }
     }
 }
 
@@ -540,9 +655,10 @@ async fn offices_with_their_own_hash_tag_spread_over_the_primaries_on_every_day(
             }
             found += keys.len();
         }
-        // Per day: day, counter, queue, desks, logs, stats, activity and two tickets (no
-        // `current`: the desk is idle again; no `idem`: no key was given).
-        assert_eq!(found, 2 * 9, "{prefix}: both days, all on one node");
+        // Per day: day, counter, desks, logs, stats, activity, numbers, streaks, two
+        // tickets, and the waiting set, the queue of poste and the queue registry (ticket 2
+        // still waits); no `current`: the desk is idle again; no `idem`: no key was given.
+        assert_eq!(found, 2 * 13, "{prefix}: both days, all on one node");
         nodes_of_offices.insert(expected);
     }
     assert_eq!(

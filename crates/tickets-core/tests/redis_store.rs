@@ -10,8 +10,8 @@ use redis::aio::MultiplexedConnection;
 use tickets_core::testing::{RedisServer, start_time, unique_prefix};
 use tickets_core::{
     Action, BusinessCalendar, BusinessDay, DeskId, Error, ErrorKind, IdempotencyKey, KeyPrefix,
-    ManualClock, Missed, QueueConfig, RedisBackend, Result, SnapshotOptions, TakeRequest,
-    TicketNumber, TicketQueue,
+    ManualClock, Missed, OfficeConfig, PriorityCode, QueueConfig, RedisBackend, Result, Service,
+    SnapshotOptions, TakeRequest, TicketNumber, TicketQueue, Transfer, TransferPosition,
 };
 
 type Queue = TicketQueue<RedisBackend, ManualClock>;
@@ -106,6 +106,45 @@ async fn check_day_keys(conn: &mut MultiplexedConnection, q: &Queue, prefix: &Ke
     );
 }
 
+/// An office with two services, one offering priority, a priority class and a desk.
+fn office() -> OfficeConfig {
+    OfficeConfig::from_toml(
+        r#"
+        [[service]]
+        code = "courrier"
+        prefix = "A"
+        name = { fr = "Courrier", en = "Letters" }
+        priority = true
+        max_wait_minutes = 30
+
+        [[service]]
+        code = "colis"
+        prefix = "B"
+        name = { fr = "Colis", en = "Parcels" }
+
+        [[priority]]
+        code = "prioritaire"
+        name = { fr = "Prioritaire", en = "Priority" }
+        weight = 1
+
+        [[desk]]
+        id = "A"
+        name = { fr = "Guichet A", en = "Desk A" }
+        services = ["courrier", "colis"]
+        priority_ratio = 2
+        "#,
+    )
+    .expect("a valid office")
+}
+
+fn take_for(service: &str, priority: Option<&str>) -> TakeRequest {
+    TakeRequest {
+        service: Service::parse(service).unwrap(),
+        idempotency_key: None,
+        priority: priority.map(|p| PriorityCode::parse(p).unwrap()),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_key_written_expires_with_the_day_and_is_counted_by_the_snapshot() {
     let server = RedisServer::start();
@@ -132,10 +171,11 @@ async fn every_key_written_expires_with_the_day_and_is_counted_by_the_snapshot()
     assert!(q.take(keyed("kiosk-1:b")).await.unwrap().replayed);
     assert_eq!(q.moment().ttl_seconds(), 16 * 3600);
     check_day_keys(&mut conn, &q, &prefix).await;
-    // counter, queue, current, desks, logs, stats, activity, idem and five tickets; the
-    // day is closed, so no open marker.
+    // counter, waiting, current, desks, logs, stats, activity, idem, numbers, streaks, the
+    // queue registry, the queue of poste and five tickets; the day is closed, so no open
+    // marker.
     let snap = q.snapshot(SnapshotOptions::default()).await.unwrap();
-    assert_eq!(snap.key_count, 13);
+    assert_eq!(snap.key_count, 17);
 
     // Half an hour before midnight the keys still live at least one hour.
     clock.set(at(2026, 11, 25, 23, 30));
@@ -169,6 +209,114 @@ async fn every_key_written_expires_with_the_day_and_is_counted_by_the_snapshot()
             .any(|day| key.starts_with(&format!("{prefix}:{{{day}}}:")));
         assert!(ok, "{key} is not a key of a day under {prefix}");
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_office_day_keeps_its_queues_counted_and_the_configuration_without_ttl() {
+    let server = RedisServer::start();
+    let mut conn = raw(&server).await;
+    let prefix = unique_prefix();
+    let clock = ManualClock::new(start_time());
+    let q = queue_on(&server, &prefix, &clock).await;
+    let a = desk("A");
+    let stored = q.put_office(office(), None).await.unwrap();
+    assert_eq!(stored.version, 1);
+    // The configuration key: the JSON document with its version, and no TTL.
+    let config_key = format!("{prefix}:config");
+    let text: String = redis::cmd("GET")
+        .arg(&config_key)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let doc: OfficeConfig = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc, *stored);
+    let ttl: i64 = redis::cmd("TTL")
+        .arg(&config_key)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(ttl, -1, "the configuration never expires");
+
+    q.open_day().await.unwrap();
+    q.take(take_for("courrier", None)).await.unwrap(); // 1 A001
+    q.take(take_for("courrier", Some("prioritaire")))
+        .await
+        .unwrap(); // 2 A002
+    q.take(take_for("colis", None)).await.unwrap(); // 3 B001
+    q.take(take_for("colis", None)).await.unwrap(); // 4 B002
+    check_day_keys(&mut conn, &q, &prefix).await;
+    // day, counter, waiting, logs, stats, activity, numbers, the registry, three queues
+    // and four tickets.
+    let snap = q.snapshot(SnapshotOptions::default()).await.unwrap();
+    assert_eq!(snap.key_count, 15);
+    let queue = |name: &str| format!("{prefix}:{{2026-11-24}}:queue:{name}");
+    let members: Vec<(String, f64)> = redis::cmd("ZRANGE")
+        .arg(queue("colis"))
+        .arg(0)
+        .arg(-1)
+        .arg("WITHSCORES")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        members,
+        [("000000003".to_owned(), 3.0), ("000000004".to_owned(), 4.0)],
+        "members on nine digits, scored by number"
+    );
+
+    // Priority first; the emptied class queue leaves the registry and the store.
+    assert_eq!(q.call_next(&a).await.unwrap().called.unwrap().number, n(2));
+    // To the end of courrier, after ticket 1: the score is between the last number given
+    // and the next one.
+    q.transfer(&Transfer {
+        ticket: n(3),
+        service: Service::parse("courrier").unwrap(),
+        position: TransferPosition::End,
+        desk: None,
+    })
+    .await
+    .unwrap();
+    let score: f64 = redis::cmd("ZSCORE")
+        .arg(queue("courrier"))
+        .arg("000000003")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(score, 4.5);
+    let heads: BTreeMap<String, String> = redis::cmd("HGETALL")
+        .arg(format!("{prefix}:{{2026-11-24}}:queues"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        heads.keys().map(String::as_str).collect::<Vec<_>>(),
+        ["colis", "courrier"],
+        "one registry entry per non-empty queue"
+    );
+    assert!(heads["courrier"].starts_with("1 1 "), "{heads:?}");
+    check_day_keys(&mut conn, &q, &prefix).await;
+    // day, counter, waiting, desks, streaks (no current: A is not the default desk), logs,
+    // stats, activity, numbers, the registry, two queues and four tickets.
+    let snap = q.snapshot(SnapshotOptions::default()).await.unwrap();
+    assert_eq!(snap.key_count, 16);
+
+    // The reset wipes every queue, whatever its service.
+    q.reset_day().await.unwrap();
+    let all = all_keys(&mut conn).await;
+    let mut names: Vec<&str> = all
+        .iter()
+        .map(|k| k.strip_prefix(&format!("{prefix}:")).unwrap())
+        .collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "config",
+            "{2026-11-24}:activity",
+            "{2026-11-24}:logs",
+            "{2026-11-24}:stats"
+        ]
+    );
 }
 
 fn assert_unavailable_quickly<T: Debug>(what: &str, started: Instant, r: Result<T>) {
@@ -351,11 +499,30 @@ async fn foreign_data_under_the_days_keys_gives_an_internal_error_not_a_panic() 
     let set = |k: String, v: &str| redis::cmd("SET").arg(k).arg(v).to_owned();
     let hset = |k: String, f: &str, v: &str| redis::cmd("HSET").arg(k).arg(f).arg(v).to_owned();
 
-    // A string where the queue list belongs.
+    // A string where the waiting set belongs.
     let prefix = unique_prefix();
     let q = queue_on(&server, &prefix, &clock).await;
     q.open_day().await.unwrap();
-    let () = set(format!("{prefix}:{{{day}}}:queue"), "junk")
+    let () = set(format!("{prefix}:{{{day}}}:waiting"), "junk")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_corrupt(
+        "take onto a string waiting set",
+        q.take(TakeRequest::default()).await,
+    );
+    assert_corrupt("status of a string waiting set", q.status(&a).await);
+    assert_corrupt("call_next from a string waiting set", q.call_next(&a).await);
+    assert_corrupt(
+        "snapshot of a string waiting set",
+        q.snapshot(SnapshotOptions::default()).await,
+    );
+
+    // A string where a service's queue belongs: the take fails and writes nothing.
+    let prefix = unique_prefix();
+    let q = queue_on(&server, &prefix, &clock).await;
+    q.open_day().await.unwrap();
+    let () = set(format!("{prefix}:{{{day}}}:queue:poste"), "junk")
         .query_async(&mut conn)
         .await
         .unwrap();
@@ -363,11 +530,26 @@ async fn foreign_data_under_the_days_keys_gives_an_internal_error_not_a_panic() 
         "take onto a string queue",
         q.take(TakeRequest::default()).await,
     );
-    assert_corrupt("status of a string queue", q.status(&a).await);
-    assert_corrupt("call_next from a string queue", q.call_next(&a).await);
-    assert_corrupt(
-        "snapshot of a string queue",
-        q.snapshot(SnapshotOptions::default()).await,
+    let st = q.status(&a).await.unwrap();
+    assert_eq!((st.total_tickets, st.queue_length), (0, 0), "nothing moved");
+    let snap = q.snapshot(SnapshotOptions::default()).await.unwrap();
+    assert_eq!(snap.logs.len(), 1, "only start_day was logged");
+
+    // A garbled entry in the queue registry.
+    let prefix = unique_prefix();
+    let q = queue_on(&server, &prefix, &clock).await;
+    q.open_day().await.unwrap();
+    q.take(TakeRequest::default()).await.unwrap();
+    let () = hset(format!("{prefix}:{{{day}}}:queues"), "poste", "first come")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_corrupt("call_next with a garbled registry", q.call_next(&a).await);
+    assert_corrupt("status with a garbled registry", q.status(&a).await);
+    assert_eq!(
+        q.ticket(n(1)).await.unwrap().waiting_before,
+        Some(0),
+        "a ticket's place comes from its queue"
     );
 
     // Something that is not a ticket number as a desk's current ticket.
@@ -568,11 +750,23 @@ async fn every_operation_is_exactly_one_evalsha_round_trip() {
         op!("open_day", q.open_day());
         op!("take", q.take(TakeRequest::default()));
         op!("take", q.take(TakeRequest::default()));
+        op!("take", q.take(TakeRequest::default()));
         op!("call_next", q.call_next(a));
         op!("recall", q.recall(a));
         op!("finish", q.finish(a));
         op!("call_next", q.call_next(a));
         op!("finish", q.no_show(a)); // no_show runs finish.lua
+        op!("requeue", q.requeue(n(2)));
+        op!(
+            "transfer",
+            q.transfer(&Transfer {
+                ticket: n(3),
+                service: Service::default(),
+                position: TransferPosition::Front,
+                desk: None,
+            })
+        );
+        op!("call", q.call(a, n(2)));
         op!("status", q.status(a));
         op!("snapshot", q.snapshot(SnapshotOptions::default()));
         op!("ticket", q.ticket(n(1)));
@@ -659,8 +853,8 @@ async fn every_operation_is_exactly_one_evalsha_round_trip() {
             "{op} sent {:?}",
             m.args
         );
-        assert_eq!(m.args[2], "10", "{op} passes the day's ten keys");
-        for key in &m.args[3..13] {
+        assert_eq!(m.args[2], "14", "{op} passes the day's fourteen keys");
+        for key in &m.args[3..17] {
             assert!(
                 key.starts_with(prefix.as_str()) && key.contains(&tag),
                 "{op}: {key}"
@@ -670,7 +864,7 @@ async fn every_operation_is_exactly_one_evalsha_round_trip() {
         assert_eq!(*sha, m.args[1], "{op} always runs the same script");
     }
     let distinct: std::collections::BTreeSet<&String> = sha_of.values().collect();
-    assert_eq!(distinct.len(), 10, "ten scripts, one per operation");
+    assert_eq!(distinct.len(), 13, "thirteen scripts, one per operation");
 
     let stats: String = redis::cmd("INFO")
         .arg("commandstats")

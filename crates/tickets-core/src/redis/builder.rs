@@ -12,6 +12,7 @@ use tokio::sync::oneshot;
 use super::cluster::ClusterStore;
 use super::keys::{self, KeyPrefix};
 use super::listener::{EventSources, listen};
+use super::office::OfficeCache;
 use super::scripts::Scripts;
 use super::target::Target;
 use super::{Inner, RedisBackend, Store};
@@ -98,8 +99,11 @@ impl RedisBackendBuilder {
     }
 
     /// Connects: checks that Redis answers (`PING`; on a cluster, that a node says
-    /// `cluster_state:ok`) and subscribes to the event channel. Fails fast with [`Error::Unavailable`] when Redis
-    /// cannot be reached, and with [`Error::Invalid`] when the URL cannot be read.
+    /// `cluster_state:ok`), subscribes to the event channel and reads the office
+    /// configuration (none stored: [`OfficeConfig::default`](crate::OfficeConfig::default)).
+    /// Fails fast with [`Error::Unavailable`] when Redis cannot be reached, with
+    /// [`Error::Invalid`] when the URL cannot be read, and with [`Error::Corrupt`] when the
+    /// configuration key holds something else than a valid configuration.
     ///
     /// The URL says which Redis: `redis://host:port[/db]` is one server;
     /// `redis+cluster://host:port,host:port` or a comma list of nodes
@@ -149,37 +153,36 @@ impl RedisBackendBuilder {
     }
 
     /// Starts the event listener, then checks that the store answers and the listener
-    /// has subscribed.
+    /// has subscribed, and reads the office configuration.
     async fn start(self, store: Store, sources: EventSources) -> Result<RedisBackend> {
         let hub = EventHub::default();
         let channel = keys::channel(&self.prefix);
         let (ready_tx, ready_rx) = oneshot::channel();
-        let listener = tokio::spawn(listen(
-            sources,
-            channel.clone(),
-            hub.clone(),
-            self.connection_timeout,
-            ready_tx,
-        ));
-        let backend = RedisBackend {
-            inner: Arc::new(Inner {
-                store,
-                scripts: Scripts::load(),
-                prefix: self.prefix,
-                channel,
-                hub,
-                listener,
-            }),
-        };
+        let timeout = self.connection_timeout;
+        let inner = Arc::new_cyclic(|me| Inner {
+            store,
+            scripts: Scripts::load(),
+            config_key: keys::config_key(&self.prefix),
+            prefix: self.prefix,
+            channel: channel.clone(),
+            hub: hub.clone(),
+            office: OfficeCache::default(),
+            listener: tokio::spawn(listen(sources, channel, hub, timeout, ready_tx, me.clone())),
+        });
+        let backend = RedisBackend { inner };
         backend.ping().await?;
         match tokio::time::timeout(self.connection_timeout + self.response_timeout, ready_rx).await
         {
-            Ok(Ok(Ok(()))) => Ok(backend),
-            Ok(Ok(Err(e))) => Err(e.into()),
-            _ => Err(Error::Unavailable(
-                "could not subscribe to the event channel in time".into(),
-            )),
+            Ok(Ok(Ok(()))) => {}
+            Ok(Ok(Err(e))) => return Err(e.into()),
+            _ => {
+                return Err(Error::Unavailable(
+                    "could not subscribe to the event channel in time".into(),
+                ));
+            }
         }
+        backend.reload_office().await?;
+        Ok(backend)
     }
 }
 

@@ -112,21 +112,53 @@ impl fmt::Display for KeyPrefix {
     }
 }
 
-/// The names of the keys of one day, in the order every script receives them as `KEYS`.
-pub(crate) const DAY_KEY_NAMES: [&str; 9] = [
-    "day", "counter", "queue", "current", "desks", "logs", "stats", "activity", "idem",
+/// The names of the fixed keys of one day, in the order every day script receives them as
+/// `KEYS` (1 to 9, then 11 to 13; 10 and 14 are the key bases).
+pub(crate) const DAY_KEY_NAMES: [&str; 12] = [
+    "day", "counter", "waiting", "current", "desks", "logs", "stats", "activity", "idem",
+    "numbers", "streaks", "queues",
 ];
 
-/// The `KEYS` of every script for one day: the nine keys of [`DAY_KEY_NAMES`], then the
-/// base of ticket keys (`<prefix>:{<day>}:ticket:`, to which a script appends a number).
-pub(crate) fn day_keys(prefix: &KeyPrefix, day: BusinessDay) -> [String; 10] {
+/// How many `KEYS` every day script receives.
+pub(crate) const DAY_KEY_COUNT: usize = 14;
+
+/// The `KEYS` of every day script: the nine original keys of [`DAY_KEY_NAMES`] (the
+/// `waiting` set in the place of the old `queue` list), the base of ticket keys
+/// (`<prefix>:{<day>}:ticket:`, to which a script appends a number), the three keys of the
+/// office model (`numbers`, `streaks`, `queues`), then the base of queue keys
+/// (`<prefix>:{<day>}:queue:`, to which a script appends `<service>` or
+/// `<service>:<class>`).
+pub(crate) fn day_keys(prefix: &KeyPrefix, day: BusinessDay) -> [String; DAY_KEY_COUNT] {
     let base = format!("{prefix}:{{{day}}}:");
-    let mut keys: [String; 10] = Default::default();
-    for (slot, name) in keys.iter_mut().zip(DAY_KEY_NAMES) {
-        *slot = format!("{base}{name}");
+    let mut keys: [String; DAY_KEY_COUNT] = Default::default();
+    let slots = (0..9).chain(10..13);
+    for (slot, name) in slots.zip(DAY_KEY_NAMES) {
+        keys[slot] = format!("{base}{name}");
     }
     keys[9] = format!("{base}ticket:");
+    keys[13] = format!("{base}queue:");
     keys
+}
+
+/// The key of the queue of `service` for people without priority (`class` `None`) or of
+/// one priority class, on `day`.
+#[cfg(test)]
+pub(crate) fn queue_key(
+    prefix: &KeyPrefix,
+    day: BusinessDay,
+    service: &str,
+    class: Option<&str>,
+) -> String {
+    match class {
+        Some(c) => format!("{prefix}:{{{day}}}:queue:{service}:{c}"),
+        None => format!("{prefix}:{{{day}}}:queue:{service}"),
+    }
+}
+
+/// The key of the office configuration: one per prefix, without TTL, outside every day's
+/// slot (unless the prefix carries an office hash tag).
+pub(crate) fn config_key(prefix: &KeyPrefix) -> String {
+    format!("{prefix}:config")
 }
 
 /// The key of ticket `n` of `day`.
@@ -148,14 +180,24 @@ mod tests {
         let day: BusinessDay = "2026-11-24".parse().unwrap();
         let keys = day_keys(&KeyPrefix::default(), day);
         assert_eq!(keys[0], "tickets:{2026-11-24}:day");
-        assert_eq!(keys[2], "tickets:{2026-11-24}:queue");
+        assert_eq!(keys[2], "tickets:{2026-11-24}:waiting");
         assert_eq!(keys[3], "tickets:{2026-11-24}:current");
+        assert_eq!(keys[8], "tickets:{2026-11-24}:idem");
         assert_eq!(keys[9], "tickets:{2026-11-24}:ticket:");
+        assert_eq!(keys[10], "tickets:{2026-11-24}:numbers");
+        assert_eq!(keys[11], "tickets:{2026-11-24}:streaks");
+        assert_eq!(keys[12], "tickets:{2026-11-24}:queues");
+        assert_eq!(keys[13], "tickets:{2026-11-24}:queue:");
         assert_eq!(
             ticket_key(&KeyPrefix::default(), day, 42),
             "tickets:{2026-11-24}:ticket:42"
         );
+        assert_eq!(
+            queue_key(&KeyPrefix::default(), day, "colis", Some("prioritaire")),
+            "tickets:{2026-11-24}:queue:colis:prioritaire"
+        );
         assert_eq!(channel(&KeyPrefix::default()), "tickets:events");
+        assert_eq!(config_key(&KeyPrefix::default()), "tickets:config");
     }
 
     #[test]
@@ -175,14 +217,28 @@ mod tests {
                 let tag = prefix.hash_tag().map_or(day.to_string(), str::to_owned);
                 let slot = Slot::for_key(&tag);
                 let keys = day_keys(prefix, day);
-                // Every KEYS entry, the ticket key base included.
+                // Every KEYS entry, the two key bases included.
                 for key in &keys {
                     assert_eq!(Slot::for_key(key), slot, "{key}");
                 }
-                // And every key a script builds from the base.
+                // And every key a script builds from a base.
                 for n in [1, 42, 999_999] {
                     let key = format!("{}{n}", keys[9]);
                     assert_eq!(key, ticket_key(prefix, day, n));
+                    assert_eq!(Slot::for_key(&key), slot, "{key}");
+                }
+                for (service, class) in [
+                    ("poste", None),
+                    ("courrier", Some("prioritaire")),
+                    ("a-b_c", Some("x")),
+                    ("x".repeat(32).as_str(), Some("y".repeat(32).as_str())),
+                ] {
+                    let name = match class {
+                        Some(c) => format!("{service}:{c}"),
+                        None => service.to_owned(),
+                    };
+                    let key = format!("{}{name}", keys[13]);
+                    assert_eq!(key, queue_key(prefix, day, service, class));
                     assert_eq!(Slot::for_key(&key), slot, "{key}");
                 }
             }
@@ -203,6 +259,16 @@ mod tests {
         assert_ne!(
             slot(&prefixes[3], "2026-11-24"),
             slot(&prefixes[4], "2026-11-24")
+        );
+        // The configuration key has no day: in a slot of its own for a plain prefix (which
+        // is why no day script ever touches it), in the office's slot for a tagged one.
+        assert_ne!(
+            Slot::for_key(config_key(&prefixes[0])),
+            slot(&prefixes[0], "2026-11-24")
+        );
+        assert_eq!(
+            Slot::for_key(config_key(&prefixes[3])),
+            slot(&prefixes[3], "2026-11-24")
         );
     }
 }

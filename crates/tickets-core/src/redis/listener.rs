@@ -1,7 +1,10 @@
 //! The event listener: one pub/sub connection that reads the events the scripts
 //! `PUBLISH` and fans them out to local subscribers, moving to another node when its own
-//! goes away.
+//! goes away. The same channel carries the office configuration each time a server
+//! stores one (`{"config": …}`): the listener applies it to the backend's cache, and reads
+//! the configuration again after a reconnection, when an announcement may have been lost.
 
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -9,7 +12,8 @@ use redis::RedisError;
 use serde::Deserialize;
 use tokio::sync::oneshot;
 
-use super::cluster;
+use super::{Inner, RedisBackend, cluster, office};
+use crate::backend::QueueBackend;
 use crate::events::{EventHub, QueueEvent, Signal};
 use crate::model::{Action, DeskId, TicketNumber, from_micros};
 
@@ -130,15 +134,48 @@ impl EventSources {
     }
 }
 
+/// Applies an announced configuration to the backend's cache.
+fn announced(
+    backend: &Weak<Inner>,
+    channel: &str,
+    config: std::result::Result<crate::OfficeConfig, String>,
+) {
+    match (config, backend.upgrade()) {
+        (Ok(config), Some(inner)) => {
+            let version = config.version;
+            let now = inner.office.apply_newer(Arc::new(config)).version;
+            tracing::info!(%channel, version, in_force = now, "office configuration announced");
+        }
+        (Err(e), _) => {
+            tracing::warn!(%channel, error = %e, "unreadable office configuration announced; skipped")
+        }
+        (Ok(_), None) => {}
+    }
+}
+
+/// Reads the configuration again, in a task of its own (events keep flowing meanwhile).
+fn reload(backend: &Weak<Inner>) {
+    if let Some(inner) = backend.upgrade() {
+        tokio::spawn(async move {
+            let backend = RedisBackend { inner };
+            if let Err(e) = backend.reload_office().await {
+                tracing::warn!(error = %e, "could not read the office configuration again");
+            }
+        });
+    }
+}
+
 /// Reads the event channel and fans events out to local subscribers; reconnects with
 /// backoff when the connection drops (on a cluster, to the next known node), and tells
-/// subscribers to resynchronise when it comes back.
+/// subscribers to resynchronise when it comes back. Configuration announcements go to
+/// `backend`'s cache, which is read again after a reconnection.
 pub(super) async fn listen(
     mut sources: EventSources,
     channel: String,
     hub: EventHub,
     connect_timeout: Duration,
     ready: oneshot::Sender<std::result::Result<(), RedisError>>,
+    backend: Weak<Inner>,
 ) {
     let mut ready = Some(ready);
     let mut pause = Duration::from_millis(50);
@@ -163,12 +200,18 @@ pub(super) async fn listen(
                 if interrupted {
                     tracing::info!(%channel, %node, "event subscription restored");
                     hub.send(Signal::Resync);
+                    reload(&backend);
                 }
                 pause = Duration::from_millis(50);
                 sources.learn(&client, connect_timeout).await;
                 let mut messages = pubsub.into_on_message();
                 while let Some(msg) = messages.next().await {
-                    match parse_event(msg.get_payload_bytes()) {
+                    let payload = msg.get_payload_bytes();
+                    if let Some(config) = office::parse_announcement(payload) {
+                        announced(&backend, &channel, config);
+                        continue;
+                    }
+                    match parse_event(payload) {
                         Ok(event) => hub.send(Signal::Event(event)),
                         Err(e) => tracing::warn!(%channel, error = %e, "unreadable event skipped"),
                     }

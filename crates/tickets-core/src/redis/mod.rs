@@ -6,15 +6,21 @@
 //! the events back and fans them out to local subscribers, so events written by another
 //! server on the same Redis arrive here too.
 //!
+//! The office configuration (services, priority classes, desks) is one key without TTL,
+//! cached here and kept current through the event channel (`office.rs`); the scripts get
+//! what they need of it as arguments (`args.rs`).
+//!
 //! The same backend runs on a Redis Cluster (`cluster.rs`) when the URL names one
 //! (`target.rs`): every key of a day carries the day as its hash tag, so each script
 //! touches one slot, and the listener subscribes through any node, moving to another
 //! when that one goes away.
 
+mod args;
 mod builder;
 mod cluster;
 mod keys;
 mod listener;
+mod office;
 mod replies;
 mod scripts;
 mod target;
@@ -35,19 +41,22 @@ pub use self::builder::{
 use self::builder::{Pool, QuietManager};
 use self::cluster::ClusterStore;
 pub use self::keys::KeyPrefix;
+use self::office::OfficeCache;
 use self::replies::{
-    CallReply, DayReply, Hash, OneTicketReply, SnapshotReply, StatusReply, TakeReply, TicketReply,
-    stats_of, ticket_from_hash,
+    CallReply, DayReply, Hash, OneTicketReply, PutConfigReply, SnapshotReply, StatusReply,
+    TakeReply, TicketReply, stats_of, ticket_from_hash,
 };
 use self::scripts::{Lua, Scripts};
-use crate::backend::{QueueBackend, SnapshotParts, TakeRequest, TicketLookup, figures};
+use crate::backend::{QueueBackend, QueueParts, SnapshotParts, TakeRequest, TicketLookup, figures};
 use crate::clock::Moment;
 use crate::error::{Error, Result};
 use crate::events::{EventHub, EventStream};
 use crate::model::{
-    Action, Called, DayChange, DeskId, LogEntry, MinuteActivity, QueueStatus, Reset, Snapshot,
-    SnapshotOptions, Taken, Ticket, TicketNumber, from_micros, iso, micros, seconds_text,
+    Action, Called, DayChange, DeskId, LogEntry, MinuteActivity, QueueStatus, Reset, Service,
+    ServiceStatus, Snapshot, SnapshotOptions, StatusPace, Taken, Ticket, TicketNumber, Transfer,
+    from_micros, iso, micros, seconds_text,
 };
+use crate::office::OfficeConfig;
 
 /// The queue on Redis. Clones share one pool and one event subscription.
 ///
@@ -81,8 +90,12 @@ struct Inner {
     store: Store,
     scripts: Scripts,
     prefix: KeyPrefix,
+    /// `<prefix>:config`.
+    config_key: String,
     channel: String,
     hub: EventHub,
+    /// The office configuration in force here.
+    office: OfficeCache,
     listener: JoinHandle<()>,
 }
 
@@ -131,58 +144,60 @@ impl RedisBackend {
         })
     }
 
-    /// Runs `script` for the day of `at` with the common arguments then `args`, and
-    /// decodes its JSON answer.
+    /// Runs `script` for the day of `at` with the day's keys, the common arguments then
+    /// `args`, and decodes its JSON answer.
     async fn run<T: DeserializeOwned>(
         &self,
         script: &Lua,
         at: &Moment,
-        args: &[&str],
+        args: Vec<String>,
         retry: Retry,
     ) -> Result<T> {
-        let reply = match &self.inner.store {
-            Store::Single(pool) => self.run_single(pool, script, at, args, retry).await?,
-            Store::Cluster(cluster) => {
-                let keys = keys::day_keys(&self.inner.prefix, at.day);
-                let mut argv = vec![
-                    micros(at.now).to_string(),
-                    seconds_text(at.now),
-                    iso(at.now),
-                    at.ttl_seconds().to_string(),
-                    at.day.to_string(),
-                    self.inner.channel.clone(),
-                    DeskId::DEFAULT.to_owned(),
-                ];
-                argv.extend(args.iter().map(|a| (*a).to_owned()));
-                cluster.eval(script, &keys, &argv, retry).await?
-            }
-        };
+        let keys = keys::day_keys(&self.inner.prefix, at.day);
+        let mut argv = Vec::with_capacity(7 + args.len());
+        argv.extend([
+            micros(at.now).to_string(),
+            seconds_text(at.now),
+            iso(at.now),
+            at.ttl_seconds().to_string(),
+            at.day.to_string(),
+            self.inner.channel.clone(),
+            DeskId::DEFAULT.to_owned(),
+        ]);
+        argv.extend(args);
+        let reply = self.eval(script, &keys, &argv, retry).await?;
         serde_json::from_str(&reply)
             .map_err(|e| Error::corrupt("a key of the day", format!("unreadable reply: {e}")))
     }
 
-    /// [`Self::run`] on one server: one `EVALSHA` on a pooled connection.
-    async fn run_single(
+    /// One `EVALSHA` of `script` with `keys` and `args` (which all live in one slot).
+    async fn eval(
         &self,
+        script: &Lua,
+        keys: &[String],
+        args: &[String],
+        retry: Retry,
+    ) -> Result<String> {
+        match &self.inner.store {
+            Store::Single(pool) => Self::eval_single(pool, script, keys, args, retry).await,
+            Store::Cluster(cluster) => cluster.eval(script, keys, args, retry).await,
+        }
+    }
+
+    /// [`Self::eval`] on one server: one `EVALSHA` on a pooled connection.
+    async fn eval_single(
         pool: &Pool,
         script: &Lua,
-        at: &Moment,
-        args: &[&str],
+        keys: &[String],
+        args: &[String],
         retry: Retry,
     ) -> Result<String> {
         let mut inv = script.prepare_invoke();
-        for key in keys::day_keys(&self.inner.prefix, at.day) {
+        for key in keys {
             inv.key(key);
         }
-        inv.arg(micros(at.now))
-            .arg(seconds_text(at.now))
-            .arg(iso(at.now))
-            .arg(at.ttl_seconds())
-            .arg(at.day.to_string())
-            .arg(&self.inner.channel)
-            .arg(DeskId::DEFAULT);
         for a in args {
-            inv.arg(*a);
+            inv.arg(a);
         }
         let mut attempt = 0;
         let reply: String = loop {
@@ -209,6 +224,51 @@ impl RedisBackend {
         Ok(reply)
     }
 
+    /// Reads the stored office configuration (the built-in one when none is stored).
+    async fn read_office(&self) -> Result<OfficeConfig> {
+        let key = &self.inner.config_key;
+        let text = self
+            .eval(
+                &self.inner.scripts.config_get,
+                std::slice::from_ref(key),
+                &[],
+                Retry::Once,
+            )
+            .await?;
+        office::parse_stored(key, &text)
+    }
+
+    /// The error for a service about to leave the configuration while tickets wait for it
+    /// today: the first such service in the order of `stored`, then any other by code.
+    async fn check_removal(
+        &self,
+        at: &Moment,
+        stored: &OfficeConfig,
+        next: &OfficeConfig,
+    ) -> Result<()> {
+        let waiting: HashMap<String, u64> = self
+            .run(&self.inner.scripts.waiting, at, Vec::new(), Retry::Once)
+            .await?;
+        let mut codes: Vec<&str> = stored.services.iter().map(|s| s.code.as_str()).collect();
+        let mut others: Vec<&str> = waiting
+            .keys()
+            .map(String::as_str)
+            .filter(|c| !codes.contains(c))
+            .collect();
+        others.sort_unstable();
+        codes.extend(others);
+        for code in codes {
+            let n = waiting.get(code).copied().unwrap_or(0);
+            if n > 0 && next.service_named(code).is_none() {
+                return Err(Error::ServiceInUse {
+                    service: Service::parse(code).map_err(|e| Error::corrupt("queues", e))?,
+                    waiting: n,
+                });
+            }
+        }
+        Ok(())
+    }
+
     fn ticket_of(&self, at: &Moment, hash: &HashMap<String, String>) -> Result<Ticket> {
         ticket_from_hash(hash).map_err(|detail| {
             let n = hash
@@ -226,11 +286,22 @@ impl RedisBackend {
     ) -> Result<Option<Ticket>> {
         hash.map(|h| self.ticket_of(at, h)).transpose()
     }
+
+    /// The answer of a call (next or given).
+    fn called(&self, at: &Moment, desk: &DeskId, r: CallReply) -> Result<Called> {
+        Ok(Called {
+            desk: desk.clone(),
+            finished: self.ticket_opt(at, r.finished.as_ref())?,
+            called: self.ticket_opt(at, r.called.as_ref())?,
+            waiting_tickets: r.waiting,
+        })
+    }
 }
+
 impl QueueBackend for RedisBackend {
     async fn open_day(&self, at: &Moment) -> Result<DayChange> {
         let r: DayReply = self
-            .run(&self.inner.scripts.open_day, at, &[], Retry::Never)
+            .run(&self.inner.scripts.open_day, at, Vec::new(), Retry::Never)
             .await?;
         Ok(DayChange {
             day: at.day,
@@ -241,7 +312,7 @@ impl QueueBackend for RedisBackend {
 
     async fn close_day(&self, at: &Moment) -> Result<DayChange> {
         let r: DayReply = self
-            .run(&self.inner.scripts.close_day, at, &[], Retry::Never)
+            .run(&self.inner.scripts.close_day, at, Vec::new(), Retry::Never)
             .await?;
         Ok(DayChange {
             day: at.day,
@@ -256,7 +327,7 @@ impl QueueBackend for RedisBackend {
             tickets_removed: u64,
         }
         let r: R = self
-            .run(&self.inner.scripts.reset_day, at, &[], Retry::Never)
+            .run(&self.inner.scripts.reset_day, at, Vec::new(), Retry::Never)
             .await?;
         Ok(Reset {
             day: at.day,
@@ -265,17 +336,40 @@ impl QueueBackend for RedisBackend {
     }
 
     async fn take(&self, at: &Moment, req: &TakeRequest) -> Result<Taken> {
-        let key = req.idempotency_key.as_ref().map_or("", |k| k.as_str());
+        let office = self.office();
+        // The office's refusal comes after an idempotency key that already has its ticket
+        // (as on memory), so a take with a key goes to the script even when refused.
+        let (service, refusal) = match office.check_take(req) {
+            Ok(service) => (Some(service), None),
+            Err(e) if req.idempotency_key.is_some() => (None, Some(e)),
+            Err(e) => return Err(e),
+        };
+        let mut args = vec![
+            req.service.to_string(),
+            req.idempotency_key
+                .as_ref()
+                .map_or_else(String::new, |k| k.to_string()),
+            if service.is_some() { "" } else { "refused" }.to_owned(),
+            service.map_or_else(String::new, |s| s.prefix.clone()),
+            service.and_then(|s| s.daily_limit).unwrap_or(0).to_string(),
+            req.priority
+                .as_ref()
+                .map_or_else(String::new, |p| p.to_string()),
+        ];
+        args::weights(&office, &mut args);
         let r: TakeReply = self
-            .run(
-                &self.inner.scripts.take,
-                at,
-                &[req.service.as_str(), key],
-                Retry::Never,
-            )
+            .run(&self.inner.scripts.take, at, args, Retry::Never)
             .await?;
+        if r.refused {
+            return Err(
+                refusal.unwrap_or_else(|| Error::corrupt("take", "refused with nothing to refuse"))
+            );
+        }
         if r.closed {
             return Err(Error::DayClosed);
+        }
+        if r.limit {
+            return Err(Error::DailyLimitReached(req.service.clone()));
         }
         let hash = r
             .ticket
@@ -289,20 +383,138 @@ impl QueueBackend for RedisBackend {
     }
 
     async fn call_next(&self, at: &Moment, desk: &DeskId) -> Result<Called> {
+        let office = self.office();
+        let plan = office
+            .plan(desk)
+            .ok_or_else(|| Error::UnknownDesk(desk.clone()))?;
+        let mut args = vec![desk.to_string(), plan.priority_ratio.to_string()];
+        args::weights(&office, &mut args);
+        args::plan(Some(&plan), &mut args);
         let r: CallReply = self
+            .run(&self.inner.scripts.call_next, at, args, Retry::Never)
+            .await?;
+        self.called(at, desk, r)
+    }
+
+    async fn call(&self, at: &Moment, desk: &DeskId, number: TicketNumber) -> Result<Called> {
+        let office = self.office();
+        office
+            .plan(desk)
+            .ok_or_else(|| Error::UnknownDesk(desk.clone()))?;
+        let mut args = vec![desk.to_string(), number.to_string()];
+        args::weights(&office, &mut args);
+        args::targets(&office, &mut args);
+        let r: CallReply = self
+            .run(&self.inner.scripts.call, at, args, Retry::Never)
+            .await?;
+        r.refusal.check(number)?;
+        self.called(at, desk, r)
+    }
+
+    async fn transfer(&self, at: &Moment, req: &Transfer) -> Result<Ticket> {
+        let office = self.office();
+        let target = office
+            .service(&req.service)
+            .ok_or_else(|| Error::UnknownService(req.service.clone()))?;
+        let args = vec![
+            req.ticket.to_string(),
+            target.code.to_string(),
+            if target.priority { "1" } else { "0" }.to_owned(),
+            req.position.as_str().to_owned(),
+            req.desk
+                .as_ref()
+                .map_or_else(String::new, |d| d.to_string()),
+        ];
+        let r: OneTicketReply = self
+            .run(&self.inner.scripts.transfer, at, args, Retry::Never)
+            .await?;
+        r.refusal.check(req.ticket)?;
+        self.ticket_opt(at, r.ticket.as_ref())?
+            .ok_or_else(|| Error::corrupt("ticket", "transfer answered without a ticket"))
+    }
+
+    async fn requeue(&self, at: &Moment, number: TicketNumber) -> Result<Ticket> {
+        let r: OneTicketReply = self
             .run(
-                &self.inner.scripts.call_next,
+                &self.inner.scripts.requeue,
                 at,
-                &[desk.as_str()],
+                vec![number.to_string()],
                 Retry::Never,
             )
             .await?;
-        Ok(Called {
-            desk: desk.clone(),
-            finished: self.ticket_opt(at, r.finished.as_ref())?,
-            called: self.ticket_opt(at, r.called.as_ref())?,
-            waiting_tickets: r.waiting,
-        })
+        r.refusal.check(number)?;
+        self.ticket_opt(at, r.ticket.as_ref())?
+            .ok_or_else(|| Error::corrupt("ticket", "requeue answered without a ticket"))
+    }
+
+    fn office(&self) -> Arc<OfficeConfig> {
+        self.inner.office.get()
+    }
+
+    async fn reload_office(&self) -> Result<Arc<OfficeConfig>> {
+        let generation = self.inner.office.generation();
+        let read = self.read_office().await?;
+        Ok(self.inner.office.apply_read(Arc::new(read), generation))
+    }
+
+    /// Three round trips, none of them a day's write: the stored configuration (for its
+    /// version and its services), how many tickets wait for each service today, then the
+    /// change itself on the configuration key alone, compared with the version read.
+    ///
+    /// On a Redis Cluster the configuration key and the day are in two slots, so the
+    /// check and the change cannot be one step: a take for a service being removed that
+    /// lands between them leaves its ticket in a queue no desk calls any more, until the
+    /// service comes back; it can still be called by number or transferred. Servers apply
+    /// the change within a second (the announcement on the event channel), so close a
+    /// service (`open = false`) before removing it.
+    async fn put_office(
+        &self,
+        at: &Moment,
+        mut config: OfficeConfig,
+        expected: Option<u64>,
+    ) -> Result<Arc<OfficeConfig>> {
+        config.validate()?;
+        // With no version expected, another change landing between the read and the
+        // write is not a conflict: read again and try again.
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            let generation = self.inner.office.generation();
+            let stored = Arc::new(self.read_office().await?);
+            self.inner.office.apply_read(stored.clone(), generation);
+            if let Some(v) = expected
+                && v != stored.version
+            {
+                return Err(Error::VersionConflict {
+                    current: stored.version,
+                });
+            }
+            self.check_removal(at, &stored, &config).await?;
+            config.version = stored.version + 1;
+            let doc = serde_json::to_string(&config).map_err(|e| Error::Backend(Box::new(e)))?;
+            let key = &self.inner.config_key;
+            let reply = self
+                .eval(
+                    &self.inner.scripts.config_put,
+                    std::slice::from_ref(key),
+                    &[stored.version.to_string(), doc, self.inner.channel.clone()],
+                    Retry::Never,
+                )
+                .await?;
+            let r: PutConfigReply = serde_json::from_str(&reply)
+                .map_err(|e| Error::corrupt(key.as_str(), format!("unreadable reply: {e}")))?;
+            match r.current {
+                None => {
+                    let config = Arc::new(config);
+                    self.inner.office.apply_newer(config.clone());
+                    return Ok(config);
+                }
+                Some(current) if expected.is_some() || attempts >= 5 => {
+                    return Err(Error::VersionConflict { current });
+                }
+                Some(_) => {}
+            }
+        }
     }
 
     async fn finish(&self, at: &Moment, desk: &DeskId) -> Result<Option<Ticket>> {
@@ -310,7 +522,7 @@ impl QueueBackend for RedisBackend {
             .run(
                 &self.inner.scripts.finish,
                 at,
-                &[desk.as_str(), "completed"],
+                vec![desk.to_string(), "completed".to_owned()],
                 Retry::Never,
             )
             .await?;
@@ -322,7 +534,7 @@ impl QueueBackend for RedisBackend {
             .run(
                 &self.inner.scripts.recall,
                 at,
-                &[desk.as_str()],
+                vec![desk.to_string()],
                 Retry::Never,
             )
             .await?;
@@ -334,7 +546,7 @@ impl QueueBackend for RedisBackend {
             .run(
                 &self.inner.scripts.finish,
                 at,
-                &[desk.as_str(), "no_show"],
+                vec![desk.to_string(), "no_show".to_owned()],
                 Retry::Never,
             )
             .await?;
@@ -342,14 +554,37 @@ impl QueueBackend for RedisBackend {
     }
 
     async fn status(&self, at: &Moment, desk: &DeskId) -> Result<QueueStatus> {
-        let r: StatusReply = self
-            .run(
-                &self.inner.scripts.status,
-                at,
-                &[desk.as_str()],
-                Retry::Once,
-            )
+        let office = self.office();
+        let plan = office.plan(desk);
+        let mut args = vec![
+            desk.to_string(),
+            if plan.is_some() { "1" } else { "0" }.to_owned(),
+            plan.as_ref().map_or(0, |p| p.priority_ratio).to_string(),
+        ];
+        args::weights(&office, &mut args);
+        args::plan(plan.as_ref(), &mut args);
+        args::service_codes(&office, &mut args);
+        let mut r: StatusReply = self
+            .run(&self.inner.scripts.status, at, args, Retry::Once)
             .await?;
+        let services = office
+            .services
+            .iter()
+            .map(|s| {
+                let found = r.services.remove(s.code.as_str());
+                ServiceStatus {
+                    code: s.code.clone(),
+                    label: s.name.fr.clone(),
+                    name: s.name.clone(),
+                    prefix: s.prefix.clone(),
+                    open: s.open,
+                    priority: s.priority,
+                    waiting: found.as_ref().map_or(0, |f| f.waiting),
+                    next_label: found.and_then(|f| f.next),
+                    estimated_wait_seconds: None,
+                }
+            })
+            .collect();
         Ok(QueueStatus {
             day: at.day,
             open: r.open,
@@ -359,22 +594,26 @@ impl QueueBackend for RedisBackend {
             next_ticket: r.next,
             waiting_tickets: r.queue_length,
             total_tickets: r.total,
-            services: Vec::new(),
-            pace: Default::default(),
+            services,
+            pace: StatusPace {
+                served: r.served,
+                service_us: r.service_us,
+                desks_at_work: r.desks,
+            },
         })
     }
 
     async fn snapshot(&self, at: &Moment, opts: SnapshotOptions) -> Result<Snapshot> {
+        let office = self.office();
         let opts = opts.capped();
-        let (waiting, logs, minutes) = (
+        let mut args = vec![
             opts.waiting.to_string(),
             opts.logs.to_string(),
             opts.activity_minutes.to_string(),
-        );
-        let mut args = vec![waiting.as_str(), logs.as_str(), minutes.as_str()];
-        args.extend(Action::ALL.iter().map(|a| a.as_str()));
+        ];
+        args.extend(Action::ALL.iter().map(|a| a.as_str().to_owned()));
         let r: SnapshotReply = self
-            .run(&self.inner.scripts.snapshot, at, &args, Retry::Once)
+            .run(&self.inner.scripts.snapshot, at, args, Retry::Once)
             .await?;
         let waiting = r
             .waiting
@@ -416,6 +655,22 @@ impl QueueBackend for RedisBackend {
                     .ok_or_else(|| Error::corrupt("activity", "minute out of range"))
             })
             .collect::<Result<Vec<_>>>()?;
+        // In the order of the memory backend's map: by service, then people without
+        // priority, then the classes.
+        let mut queues = r
+            .queues
+            .iter()
+            .map(|q| {
+                let (service, priority) = q.parts()?;
+                Ok(QueueParts {
+                    service: Some(service),
+                    priority,
+                    len: q.len,
+                    first: q.first.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        queues.sort_by(|a, b| (&a.service, &a.priority).cmp(&(&b.service, &b.priority)));
         Ok(SnapshotParts {
             open: r.open,
             counter: r.counter,
@@ -428,15 +683,17 @@ impl QueueBackend for RedisBackend {
             activity,
             key_count: r.key_count,
             ttl_seconds: (r.key_count > 0 && r.pttl >= 0).then(|| (r.pttl as u64).div_ceil(1000)),
-            queues: Vec::new(),
+            queues,
         }
-        .assemble(at, &self.office(), opts.waiting))
+        .assemble(at, &office, opts.waiting))
     }
 
     async fn ticket(&self, at: &Moment, number: TicketNumber) -> Result<TicketLookup> {
-        let n = number.to_string();
+        let office = self.office();
+        let mut args = vec![number.to_string()];
+        args::weights(&office, &mut args);
         let r: TicketReply = self
-            .run(&self.inner.scripts.ticket, at, &[n.as_str()], Retry::Once)
+            .run(&self.inner.scripts.ticket, at, args, Retry::Once)
             .await?;
         let hash = r.ticket.ok_or(Error::TicketNotFound(number))?;
         let stats = stats_of(&r.stats)?;
@@ -450,35 +707,6 @@ impl QueueBackend for RedisBackend {
             waiting_before: r.position,
             figures: figures(&stats, r.counter, r.queue_length, &desks),
         })
-    }
-
-    async fn call(&self, _at: &Moment, _desk: &DeskId, _number: TicketNumber) -> Result<Called> {
-        Err(Error::Backend("call: not on Redis yet".into()))
-    }
-
-    async fn transfer(&self, _at: &Moment, _req: &crate::Transfer) -> Result<Ticket> {
-        Err(Error::Backend("transfer: not on Redis yet".into()))
-    }
-
-    async fn requeue(&self, _at: &Moment, _number: TicketNumber) -> Result<Ticket> {
-        Err(Error::Backend("requeue: not on Redis yet".into()))
-    }
-
-    fn office(&self) -> std::sync::Arc<crate::OfficeConfig> {
-        std::sync::Arc::new(crate::OfficeConfig::default())
-    }
-
-    async fn reload_office(&self) -> Result<std::sync::Arc<crate::OfficeConfig>> {
-        Ok(self.office())
-    }
-
-    async fn put_office(
-        &self,
-        _at: &Moment,
-        _config: crate::OfficeConfig,
-        _expected: Option<u64>,
-    ) -> Result<std::sync::Arc<crate::OfficeConfig>> {
-        Err(Error::Backend("put_office: not on Redis yet".into()))
     }
 
     async fn ping(&self) -> Result<()> {

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, Result};
 use crate::model::{
-    DayStats, DeskId, Service, Ticket, TicketNumber, TicketStatus, parse_seconds_text,
+    DayStats, DeskId, PriorityCode, Service, Ticket, TicketNumber, TicketStatus, parse_seconds_text,
 };
 
 /// Reads a ticket hash as the scripts write it.
@@ -83,8 +83,14 @@ pub(super) struct DayReply {
 
 #[derive(Deserialize)]
 pub(super) struct TakeReply {
+    /// The office refused the take (Rust knows why) and no idempotency key matched.
+    #[serde(default)]
+    pub(super) refused: bool,
     #[serde(default)]
     pub(super) closed: bool,
+    /// The service gave its daily limit.
+    #[serde(default)]
+    pub(super) limit: bool,
     pub(super) ticket: Option<Hash>,
     #[serde(default)]
     pub(super) waiting_before: u64,
@@ -92,15 +98,57 @@ pub(super) struct TakeReply {
     pub(super) replayed: bool,
 }
 
+/// Why a script refused an operation on a given ticket.
+#[derive(Deserialize)]
+pub(super) struct Refusal {
+    /// `not_found` or `wrong_status`.
+    #[serde(default)]
+    pub(super) error: Option<String>,
+    /// The ticket's status, for `wrong_status`.
+    #[serde(default)]
+    pub(super) status: Option<String>,
+}
+
+impl Refusal {
+    /// The error a refusal stands for, if the script refused.
+    pub(super) fn check(&self, number: TicketNumber) -> Result<()> {
+        match self.error.as_deref() {
+            None => Ok(()),
+            Some("not_found") => Err(Error::TicketNotFound(number)),
+            Some("wrong_status") => {
+                let status = self
+                    .status
+                    .as_deref()
+                    .unwrap_or_default()
+                    .parse::<TicketStatus>()
+                    .map_err(|e| Error::corrupt(format!("ticket:{number}"), e))?;
+                Err(Error::WrongStatus { number, status })
+            }
+            Some(other) => Err(Error::corrupt(
+                "a script reply",
+                format!("unknown refusal {other:?}"),
+            )),
+        }
+    }
+}
+
 #[derive(Deserialize)]
 pub(super) struct CallReply {
+    #[serde(flatten)]
+    pub(super) refusal: Refusal,
+    #[serde(default)]
     pub(super) finished: Option<Hash>,
+    #[serde(default)]
     pub(super) called: Option<Hash>,
+    #[serde(default)]
     pub(super) waiting: u64,
 }
 
 #[derive(Deserialize)]
 pub(super) struct OneTicketReply {
+    #[serde(flatten)]
+    pub(super) refusal: Refusal,
+    #[serde(default)]
     pub(super) ticket: Option<Hash>,
 }
 
@@ -111,6 +159,50 @@ pub(super) struct StatusReply {
     pub(super) current: Option<TicketNumber>,
     pub(super) next: Option<TicketNumber>,
     pub(super) total: u64,
+    /// Per service of the office: its waiting tickets and the label called first.
+    #[serde(default)]
+    pub(super) services: HashMap<String, ServiceReply>,
+    pub(super) served: u64,
+    pub(super) service_us: u64,
+    pub(super) desks: u64,
+}
+
+#[derive(Deserialize)]
+pub(super) struct ServiceReply {
+    pub(super) waiting: u64,
+    #[serde(default)]
+    pub(super) next: Option<String>,
+}
+
+/// One non-empty queue as the snapshot lists it.
+#[derive(Deserialize)]
+pub(super) struct QueueReply {
+    /// `<service>` or `<service>:<class>`.
+    pub(super) name: String,
+    pub(super) len: u64,
+    #[serde(deserialize_with = "lua_list")]
+    pub(super) first: Vec<TicketNumber>,
+}
+
+impl QueueReply {
+    /// The queue's service and priority class.
+    pub(super) fn parts(&self) -> Result<(Service, Option<PriorityCode>)> {
+        let bad = |e: crate::ValidationError| Error::corrupt("queues", e);
+        match self.name.split_once(':') {
+            Some((s, c)) => Ok((
+                Service::parse(s).map_err(bad)?,
+                Some(PriorityCode::parse(c).map_err(bad)?),
+            )),
+            None => Ok((Service::parse(self.name.as_str()).map_err(bad)?, None)),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub(super) struct PutConfigReply {
+    /// The version stored, when it was not the one expected.
+    #[serde(default)]
+    pub(super) current: Option<u64>,
 }
 
 #[derive(Deserialize)]
@@ -128,6 +220,8 @@ pub(super) struct SnapshotReply {
     pub(super) stats: Hash,
     #[serde(deserialize_with = "lua_list")]
     pub(super) activity: Vec<(i64, String, u64)>,
+    #[serde(deserialize_with = "lua_list")]
+    pub(super) queues: Vec<QueueReply>,
     pub(super) key_count: u64,
     pub(super) pttl: i64,
 }

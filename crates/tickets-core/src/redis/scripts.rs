@@ -1,4 +1,5 @@
-//! The Lua scripts, one per operation, each loaded once with the shared prelude.
+//! The Lua scripts, one per operation, each loaded once with the shared prelude (but the
+//! two that read and write the office configuration, which touch no key of a day).
 
 use std::ops::Deref;
 
@@ -44,11 +45,19 @@ pub(crate) struct Scripts {
     pub(crate) reset_day: Lua,
     pub(crate) take: Lua,
     pub(crate) call_next: Lua,
+    pub(crate) call: Lua,
+    pub(crate) transfer: Lua,
+    pub(crate) requeue: Lua,
     pub(crate) finish: Lua,
     pub(crate) recall: Lua,
     pub(crate) status: Lua,
     pub(crate) snapshot: Lua,
     pub(crate) ticket: Lua,
+    pub(crate) waiting: Lua,
+    /// Reads the office configuration (its own key, without the day's).
+    pub(crate) config_get: Lua,
+    /// Replaces the office configuration (its own key, without the day's).
+    pub(crate) config_put: Lua,
 }
 
 macro_rules! script {
@@ -61,6 +70,13 @@ macro_rules! script {
     };
 }
 
+/// A script that runs without the prelude (it touches no key of a day).
+macro_rules! standalone {
+    ($file:literal) => {
+        Lua::new(include_str!(concat!("lua/", $file)))
+    };
+}
+
 impl Scripts {
     pub(crate) fn load() -> Self {
         Scripts {
@@ -69,11 +85,17 @@ impl Scripts {
             reset_day: script!("reset_day.lua"),
             take: script!("take.lua"),
             call_next: script!("call_next.lua"),
+            call: script!("call.lua"),
+            transfer: script!("transfer.lua"),
+            requeue: script!("requeue.lua"),
             finish: script!("finish.lua"),
             recall: script!("recall.lua"),
             status: script!("status.lua"),
             snapshot: script!("snapshot.lua"),
             ticket: script!("ticket.lua"),
+            waiting: script!("waiting.lua"),
+            config_get: standalone!("config_get.lua"),
+            config_put: standalone!("config_put.lua"),
         }
     }
 }

@@ -14,5 +14,6 @@ if redis.call('EXISTS', key) == 0 then
 end
 redis.call('HINCRBY', key, 'recalls', 1)
 touch(key)
-record('recall', n, desk)
-return cjson.encode({ticket = ticket_table(n)})
+local t = ticket_table(n)
+record('recall', n, desk, t)
+return cjson.encode({ticket = t})

@@ -1,26 +1,35 @@
--- reset_day.lua: wipes the day (tickets, counter, queue, desks, logs, counters, activity,
--- idempotency keys); the day ends closed and numbering restarts at 1. The event number
--- (stats.seq) is kept so that event ids never go back. Logs reset_day.
+-- reset_day.lua: wipes the day (tickets, counter, waiting set, queues, desks, logs,
+-- counters, activity, idempotency keys, per-service numbers, streaks); the day ends
+-- closed and numbering restarts at 1. The event number (stats.seq) is kept so that event
+-- ids never go back. Logs reset_day.
 -- KEYS, ARGV 1-7: see lib.lua. No operation arguments.
 -- Returns: JSON {"tickets_removed": n}
 check_layout()
-local counter = tonumber(redis.call('GET', K_COUNTER) or '0')
-if not counter then
-  fail('counter is not a number')
-end
+local counter = count(redis.call('GET', K_COUNTER), 'counter')
 local batch = {}
-for n = 1, counter do
-  batch[#batch + 1] = ticket_key(n)
-  if #batch == 500 then
+local function flush()
+  if #batch > 0 then
     redis.call('DEL', unpack(batch))
     batch = {}
   end
 end
-if #batch > 0 then
-  redis.call('DEL', unpack(batch))
+for n = 1, counter do
+  batch[#batch + 1] = ticket_key(n)
+  if #batch == 500 then
+    flush()
+  end
 end
+-- Every non-empty queue has its entry in the registry.
+for _, name in ipairs(redis.call('HKEYS', K_QUEUES)) do
+  batch[#batch + 1] = K_QUEUE .. name
+  if #batch == 500 then
+    flush()
+  end
+end
+flush()
 local seq = redis.call('HGET', K_STATS, 'seq')
-redis.call('DEL', K_DAY, K_COUNTER, K_QUEUE, K_CURRENT, K_DESKS, K_LOGS, K_STATS, K_ACTIVITY, K_IDEM)
+redis.call('DEL', K_DAY, K_COUNTER, K_WAITING, K_CURRENT, K_DESKS, K_LOGS, K_STATS, K_ACTIVITY,
+  K_IDEM, K_NUMBERS, K_STREAKS, K_QUEUES)
 if seq then
   redis.call('HSET', K_STATS, 'seq', seq)
 end

@@ -4,12 +4,13 @@
 -- ARGV[11..] the action names, for the activity fields.
 -- Returns: JSON {"open", "counter", "queue_length", "next", "waiting": [{hash}],
 --   "logs": [line], "desks": [[desk, {hash}|false]], "stats": {field: value},
---   "activity": [[minute, action, count]], "key_count", "pttl"}
+--   "activity": [[minute, action, count]], "queues": [{"name", "len", "first": [number]}],
+--   "key_count", "pttl"}
 local n_waiting, n_logs, minutes = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
 local waiting = {}
 if n_waiting > 0 then
-  for _, v in ipairs(redis.call('LRANGE', K_QUEUE, 0, n_waiting - 1)) do
-    local n = number(v, 'queue')
+  for _, v in ipairs(redis.call('ZRANGE', K_WAITING, 0, n_waiting - 1)) do
+    local n = number(v, 'waiting')
     local t = ticket_table(n)
     if not t then
       fail('waiting ticket ' .. n .. ' has no record')
@@ -52,22 +53,33 @@ if minutes > 0 then
     end
   end
 end
-local counter = tonumber(redis.call('GET', K_COUNTER) or '0')
-if not counter then
-  fail('counter is not a number')
+-- Every non-empty queue (the registry has one entry per queue), with its first numbers.
+local queues = {}
+for _, name in ipairs(redis.call('HKEYS', K_QUEUES)) do
+  local key = K_QUEUE .. name
+  local first = {}
+  if n_waiting > 0 then
+    for _, m in ipairs(redis.call('ZRANGE', key, 0, n_waiting - 1)) do
+      first[#first + 1] = number(m, 'queue ' .. name)
+    end
+  end
+  queues[#queues + 1] = {name = name, len = redis.call('ZCARD', key), first = first}
 end
-local nxt = redis.call('LINDEX', K_QUEUE, 0)
+local counter = count(redis.call('GET', K_COUNTER), 'counter')
+local nxt = redis.call('ZRANGE', K_WAITING, 0, 0)[1]
 return cjson.encode({
   open = redis.call('EXISTS', K_DAY) == 1,
   counter = counter,
-  queue_length = redis.call('LLEN', K_QUEUE),
-  next = nxt and number(nxt, 'queue') or nil,
+  queue_length = redis.call('ZCARD', K_WAITING),
+  next = nxt and number(nxt, 'waiting') or nil,
   waiting = waiting,
   logs = logs,
   desks = desks,
   stats = stats_table(),
   activity = activity,
-  key_count = redis.call('EXISTS', K_DAY, K_COUNTER, K_QUEUE, K_CURRENT, K_DESKS, K_LOGS,
-    K_STATS, K_ACTIVITY, K_IDEM) + counter,
+  queues = queues,
+  -- The fixed keys that exist, the tickets (1 to counter) and the non-empty queues.
+  key_count = redis.call('EXISTS', K_DAY, K_COUNTER, K_WAITING, K_CURRENT, K_DESKS, K_LOGS,
+    K_STATS, K_ACTIVITY, K_IDEM, K_NUMBERS, K_STREAKS, K_QUEUES) + counter + #queues,
   pttl = redis.call('PTTL', K_LOGS),
 })

@@ -1,10 +1,19 @@
--- take.lua: takes a ticket (or returns the one an idempotency key already got).
+-- take.lua: takes a ticket for a service (or returns the one an idempotency key already
+-- got), numbered within its service.
 -- KEYS, ARGV 1-7: see lib.lua.
--- ARGV[8] service, ARGV[9] idempotency key ("" for none)
--- Returns: JSON {"closed": true}
+-- ARGV[8] service, ARGV[9] idempotency key ("" for none),
+-- ARGV[10] "refused" when the office refuses this take (unknown or closed service,
+--          priority not offered: checked in Rust), "" otherwise; an idempotency key
+--          already known still gets its ticket,
+-- ARGV[11] the service's label prefix, ARGV[12] its daily limit (0: none),
+-- ARGV[13] the priority class asked ("" for none),
+-- ARGV[14..] the office's priority classes: count, then code and weight of each.
+-- Returns: JSON {"refused": true} | {"closed": true} | {"limit": true}
 --        | {"ticket": {hash}, "waiting_before": n, "replayed": bool}
 check_layout()
-local service, idem = ARGV[8], ARGV[9]
+local service, idem, refused, prefix = ARGV[8], ARGV[9], ARGV[10], ARGV[11]
+local limit, priority = tonumber(ARGV[12]), ARGV[13]
+local weights = read_weights(14)
 if idem ~= '' then
   local known = redis.call('HGET', K_IDEM, idem)
   if known then
@@ -13,32 +22,59 @@ if idem ~= '' then
     if not t then
       fail('idempotency key points to missing ticket ' .. n)
     end
-    return cjson.encode({ticket = t, waiting_before = position(n) or 0, replayed = true})
+    return cjson.encode({ticket = t, waiting_before = ahead_of(n, t, weights) or 0,
+      replayed = true})
   end
+end
+if refused ~= '' then
+  return cjson.encode({refused = true})
 end
 if redis.call('EXISTS', K_DAY) == 0 then
   return cjson.encode({closed = true})
 end
+local given = count(redis.call('HGET', K_NUMBERS, service), 'numbers[' .. service .. ']')
+if limit > 0 and given >= limit then
+  return cjson.encode({limit = true})
+end
 -- The new ticket's key must be free before the counter moves (no partial write).
-local last = tonumber(redis.call('GET', K_COUNTER) or 0)
-if not last or last < 0 or last ~= math.floor(last) then
-  fail('counter holds ' .. tostring(redis.call('GET', K_COUNTER)) .. ', not a count')
-end
-local next_key = ticket_key(last + 1)
-if redis.call('EXISTS', next_key) == 1 then
-  fail(next_key .. ' already exists')
-end
-local n = redis.call('INCR', K_COUNTER)
-touch(K_COUNTER)
+local last = count(redis.call('GET', K_COUNTER), 'counter')
+local n = last + 1
 local key = ticket_key(n)
-redis.call('HSET', key, 'ticket_number', n, 'creation_time', NOW, 'service_type', service,
-  'status', 'waiting', 'creation_time_iso', NOW_ISO)
+if redis.call('EXISTS', key) == 1 then
+  fail(key .. ' already exists')
+end
+-- The first write goes to the queue, the one key check_layout cannot know in advance:
+-- foreign data there fails the take (WRONGTYPE) before anything is written.
+local name = queue_name(service, priority)
+redis.call('ZADD', K_QUEUE .. name, n, member(n))
+touch(K_QUEUE .. name)
+redis.call('SET', K_COUNTER, n, 'EX', TTL)
+redis.call('HSET', K_NUMBERS, service, given + 1)
+touch(K_NUMBERS)
+local label = tostring(given + 1)
+if prefix ~= '' then
+  label = prefix .. string.format('%03d', given + 1)
+end
+local t = {ticket_number = tostring(n), creation_time = NOW, service_type = service,
+  status = 'waiting', creation_time_iso = NOW_ISO, label = label}
+if priority ~= '' then
+  t.priority = priority
+  redis.call('HSET', key, 'ticket_number', n, 'creation_time', NOW, 'service_type', service,
+    'status', 'waiting', 'creation_time_iso', NOW_ISO, 'label', label, 'priority', priority)
+else
+  redis.call('HSET', key, 'ticket_number', n, 'creation_time', NOW, 'service_type', service,
+    'status', 'waiting', 'creation_time_iso', NOW_ISO, 'label', label)
+end
 touch(key)
-local len = redis.call('RPUSH', K_QUEUE, n)
-touch(K_QUEUE)
+redis.call('ZADD', K_WAITING, n, n)
+touch(K_WAITING)
+-- A new ticket goes after every ticket of its queue: it is the head only of an empty one.
+redis.call('HSETNX', K_QUEUES, name, n .. ' ' .. n .. ' ' .. NOW)
+touch(K_QUEUES)
 if idem ~= '' then
   redis.call('HSET', K_IDEM, idem, n)
   touch(K_IDEM)
 end
-record('take_ticket', n)
-return cjson.encode({ticket = ticket_table(n), waiting_before = len - 1, replayed = false})
+local ahead = ahead_of(n, t, weights)
+record('take_ticket', n, nil, t)
+return cjson.encode({ticket = t, waiting_before = ahead, replayed = false})
