@@ -127,8 +127,8 @@ pub enum OfficeFileError {
     },
     /// It is not a valid configuration.
     #[error(
-        "the office configuration {} (TICKETS_CONFIG / --config) is not valid: {}: {}",
-        path.display(), source.field, source.reason
+        "the office configuration {} (TICKETS_CONFIG / --config) is not valid: {}",
+        path.display(), at_field(source)
     )]
     Invalid {
         /// The file.
@@ -137,6 +137,15 @@ pub enum OfficeFileError {
         #[source]
         source: ValidationError,
     },
+}
+
+/// `service[1].prefix: <rule>`, or the rule alone when it is about the whole file.
+fn at_field(e: &ValidationError) -> String {
+    if e.field == "config" {
+        e.reason.clone()
+    } else {
+        format!("{}: {}", e.field, e.reason)
+    }
 }
 
 fn parse_prefix(s: &str) -> Result<KeyPrefix, String> {

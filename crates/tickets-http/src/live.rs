@@ -532,6 +532,81 @@ mod tests {
         assert_eq!(hub.clients(), 1);
     }
 
+    /// The JSON of a frame's `data:` line.
+    fn data(frame: &Bytes) -> Value {
+        let text = String::from_utf8_lossy(frame);
+        let line = text
+            .lines()
+            .find_map(|l| l.strip_prefix("data: "))
+            .expect("a data line");
+        serde_json::from_str(line).expect("JSON data")
+    }
+
+    #[tokio::test]
+    async fn the_state_gives_each_service_its_queue_in_calling_order_and_staff_its_figures() {
+        use tickets_core::{MemoryBackend, PriorityCode, Service, TakeRequest, TicketQueue};
+        let office = OfficeConfig::from_toml(include_str!("../../../deploy/office.example.toml"))
+            .expect("the example office");
+        let queue = TicketQueue::new(MemoryBackend::with_office(office).expect("valid"));
+        let mut events = queue.events();
+        queue.open_day().await.unwrap();
+        let take = |service: &str, priority: Option<&str>| TakeRequest {
+            service: Service::parse(service).unwrap(),
+            idempotency_key: None,
+            priority: priority.map(|p| PriorityCode::parse(p).unwrap()),
+        };
+        queue.take(take("courrier", None)).await.unwrap();
+        queue.take(take("colis", None)).await.unwrap();
+        queue
+            .take(take("courrier", Some("prioritaire")))
+            .await
+            .unwrap();
+        let desk = DeskId::default();
+        queue.call_next(&desk).await.unwrap();
+        let mut labels = Labels::default();
+        while let Ok(Ok(e)) = tokio::time::timeout(Duration::from_millis(50), events.recv()).await {
+            labels.learn(&e);
+        }
+        let snap = queue
+            .snapshot(SnapshotOptions {
+                waiting: QUEUE_LIMIT,
+                logs: 50,
+                activity_minutes: 0,
+            })
+            .await
+            .unwrap();
+        let status = queue.status(&desk).await.unwrap();
+        let view = StateView {
+            snap: &snap,
+            status: Some(&status),
+            office: &queue.office(),
+            labels: &labels,
+            default_service_seconds: 300.0,
+        };
+        let frame = state_frame(&view);
+        let public = data(&frame.public);
+        let services = public["services"].as_array().expect("services");
+        assert_eq!(services.len(), 2);
+        // The priority ticket A002 (number 3) was called; A001 and B001 wait.
+        assert_eq!(services[0]["code"], "courrier");
+        assert_eq!(services[0]["name"]["en"], "Letters");
+        assert_eq!(services[0]["prefix"], "A");
+        assert_eq!(services[0]["queue"], json!([1]));
+        assert_eq!(services[0]["next_label"], "A001");
+        assert!(services[0]["estimated_wait_seconds"].as_u64().is_some());
+        assert_eq!(services[1]["queue"], json!([2]));
+        assert_eq!(services[1]["waiting"], 1);
+        assert!(services[0].get("served").is_none(), "no figures in public");
+        assert_eq!(public["desks"][0]["label"], "A002");
+        assert_eq!(public["calls"][0]["label"], "A002");
+        assert!(public.get("figures").is_none());
+        let staff = data(&frame.staff);
+        assert_eq!(staff["services"][0]["called"], 1);
+        assert_eq!(staff["services"][0]["target_wait_minutes"], 10);
+        assert_eq!(staff["priorities"][0]["code"], "prioritaire");
+        assert!(staff["figures"].is_object());
+    }
+
     #[tokio::test]
     async fn a_slow_client_is_dropped_while_a_fast_one_gets_everything() {
         let hub = LiveHub::new(300.0);

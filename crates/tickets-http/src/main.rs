@@ -59,15 +59,23 @@ async fn main() -> std::process::ExitCode {
             codes.join(", ")
         ),
         (applied, v) => println!(
-            "tickets: office: configuration version {v}{} ({} services: {}; {} desks)",
+            "tickets: office: configuration version {v}{} (services: {}; desks: {})",
             if matches!(applied, Some(tickets_http::OfficeApplied::Stored(_))) {
                 ", stored from TICKETS_CONFIG"
             } else {
                 ""
             },
-            codes.len(),
             codes.join(", "),
-            office.desks.len()
+            if office.desks.is_empty() {
+                "any".to_owned()
+            } else {
+                office
+                    .desks
+                    .iter()
+                    .map(|d| d.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            }
         ),
     }
     println!("  kiosk      {base}/api/tickets/public");

@@ -12,9 +12,24 @@ use actix_web::http::header::CONTENT_LENGTH;
 use actix_web::web::{self, Bytes, BytesMut};
 use futures_util::StreamExt;
 use serde_json::{Map, Value};
-use tickets_core::{DeskId, IdempotencyKey, PriorityCode, Service, TicketNumber, TransferPosition};
+use tickets_core::{
+    DeskId, ErrorKind, IdempotencyKey, PriorityCode, QueueBackend, Service, TicketNumber,
+    TransferPosition,
+};
 
 use self::error::ApiError;
+use crate::app::AppState;
+
+/// The answer to a refusal of the core, with the office's service names in its message
+/// (the office is read only for the refusals that name a service).
+pub fn refusal<B: QueueBackend>(state: &AppState<B>, e: tickets_core::Error) -> ApiError {
+    match e.kind() {
+        ErrorKind::Invalid | ErrorKind::Conflict => {
+            ApiError::refusal(e, Some(&state.queue.office()))
+        }
+        _ => e.into(),
+    }
+}
 
 /// The largest JSON body accepted.
 pub const BODY_LIMIT: usize = 16 * 1024;

@@ -9,7 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use tickets_core::{OfficeConfig, QueueBackend};
 
 use super::error::ApiError;
-use super::read_body;
+use super::{read_body, refusal};
 use crate::app::AppState;
 use crate::auth::Staff;
 use crate::openapi::{ErrorBody, TAG_OFFICE, Unavailable};
@@ -132,7 +132,7 @@ pub async fn put_config<B: QueueBackend>(
         .queue
         .put_office(office, expected)
         .await
-        .map_err(|e| ApiError::refusal(e, Some(&state.queue.office())))?;
+        .map_err(|e| refusal(&state, e))?;
     tracing::info!(
         version = stored.version,
         services = stored.services.len(),

@@ -4,16 +4,15 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use tickets_core::{
-    BusinessDay, Called, DeskId, ErrorKind, QueueBackend, QueueStatus, Service, Snapshot,
-    SnapshotOptions, TakeRequest, Taken, Ticket, TicketInfo, TicketNumber, TicketStatus, Transfer,
-    TransferPosition,
+    BusinessDay, Called, DeskId, QueueBackend, QueueStatus, Service, Snapshot, SnapshotOptions,
+    TakeRequest, Taken, Ticket, TicketInfo, TicketNumber, TicketStatus, Transfer, TransferPosition,
 };
 use utoipa::{IntoParams, ToSchema};
 
 use super::error::ApiError;
 use super::{
     BODY_LIMIT, body_desk, body_optional_desk, body_position, body_priority, body_service,
-    body_target_service, body_ticket, desk_of, idempotency_key, json_object, read_body,
+    body_target_service, body_ticket, desk_of, idempotency_key, json_object, read_body, refusal,
 };
 use crate::app::AppState;
 use crate::auth::Staff;
@@ -21,17 +20,6 @@ use crate::lang::Lang;
 use crate::openapi::{BodyErrors, ErrorBody, TAG_DAY, TAG_DESK, TAG_PUBLIC, Unavailable};
 
 type State<B> = web::Data<AppState<B>>;
-
-/// The answer to a refusal of the core, with the office's service names in its message
-/// (the office is read only for the refusals that name a service).
-fn refusal<B: QueueBackend>(state: &AppState<B>, e: tickets_core::Error) -> ApiError {
-    match e.kind() {
-        ErrorKind::Invalid | ErrorKind::Conflict => {
-            ApiError::refusal(e, Some(&state.queue.office()))
-        }
-        _ => e.into(),
-    }
-}
 
 /// The query of `status`: an optional desk.
 #[derive(Debug, Deserialize, IntoParams)]

@@ -464,6 +464,53 @@ impl TestApp {
             .await
     }
 
+    /// `GET /api/config` (staff)
+    pub(crate) async fn get_config(&self) -> TestResponse {
+        self.get_staff("/api/config").await
+    }
+
+    /// `PUT /api/config` (staff) with `body`, and `If-Match: if_match` when given.
+    pub(crate) async fn put_config(&self, body: &str, if_match: Option<&str>) -> TestResponse {
+        let mut req = self
+            .as_staff(self.request(Method::PUT, "/api/config"))
+            .insert_header((header::CONTENT_TYPE, "application/json"))
+            .set_payload(body.to_owned());
+        if let Some(v) = if_match {
+            req = req.insert_header((header::IF_MATCH, v));
+        }
+        self.send(req).await
+    }
+
+    /// `POST /api/tickets/take` for `service`, with `priority` when given.
+    pub(crate) async fn post_take_for(
+        &self,
+        service: &str,
+        priority: Option<&str>,
+    ) -> TestResponse {
+        let body = serde_json::json!({ "service_type": service, "priority": priority });
+        self.post_take_json(&body.to_string()).await
+    }
+
+    /// `POST /api/tickets/call` (staff): `ticket` to `desk`.
+    pub(crate) async fn post_call(&self, desk: &str, ticket: u64) -> TestResponse {
+        let body = serde_json::json!({ "desk": desk, "ticket": ticket });
+        self.post_staff("/api/tickets/call", &body.to_string())
+            .await
+    }
+
+    /// `POST /api/tickets/transfer` (staff) with `body`.
+    pub(crate) async fn post_transfer(&self, body: &Value) -> TestResponse {
+        self.post_staff("/api/tickets/transfer", &body.to_string())
+            .await
+    }
+
+    /// `POST /api/tickets/requeue` (staff): `ticket`.
+    pub(crate) async fn post_requeue(&self, ticket: u64) -> TestResponse {
+        let body = serde_json::json!({ "ticket": ticket });
+        self.post_staff("/api/tickets/requeue", &body.to_string())
+            .await
+    }
+
     // --- shortcuts for arranging a state ------------------------------------------------
 
     /// Opens the day (asserting 200).
@@ -478,6 +525,24 @@ impl TestApp {
         res.json()["ticket"]["ticket_number"]
             .as_u64()
             .expect("a ticket number")
+    }
+
+    /// Stores `office` (asserting 200) and returns its version.
+    pub(crate) async fn configure(&self, office: &Value) -> u64 {
+        let res = self.put_config(&office.to_string(), None).await;
+        res.assert_status(200);
+        res.json()["version"].as_u64().expect("a version")
+    }
+
+    /// Takes a ticket for `service` (asserting 201) and returns its number and label.
+    pub(crate) async fn take_for(&self, service: &str, priority: Option<&str>) -> (u64, String) {
+        let res = self.post_take_for(service, priority).await;
+        res.assert_status(201);
+        let t = &res.json()["ticket"];
+        (
+            t["ticket_number"].as_u64().expect("a ticket number"),
+            t["label"].as_str().expect("a label").to_owned(),
+        )
     }
 
     /// Today's business day, as the status says.

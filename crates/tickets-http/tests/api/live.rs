@@ -284,3 +284,101 @@ fn events_flow_again_after_redis_restarts_without_restarting_the_servers() {
         "{got:?}"
     );
 }
+
+/// The example office of `deploy/`.
+const EXAMPLE_OFFICE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../deploy/office.example.toml"
+);
+
+/// The state frame that follows event `seq`.
+fn state_after(client: &mut SseClient, seq: u64) -> Frame {
+    loop {
+        let f = client.next_of("state");
+        if f.data["last_event"] == seq {
+            return f;
+        }
+    }
+}
+
+#[test]
+fn events_carry_the_service_and_label_and_the_state_each_services_queue() {
+    let mut cmd = tickets();
+    cmd.env("TICKETS_BIND", "127.0.0.1:0")
+        .env("TICKETS_STAFF_PASSWORD", "live-test-password")
+        .env("TICKETS_API_TOKEN", TOKEN)
+        .env("TICKETS_CONFIG", EXAMPLE_OFFICE);
+    let mut running = Running::start(&mut cmd);
+    let port = port_of(&running.wait_for("listening on"));
+
+    let mut public = SseClient::connect(port, false);
+    let mut staff = SseClient::connect(port, true);
+    let first = public.next();
+    assert_eq!(first.event, "state");
+    let services = first.data["services"].as_array().expect("services").clone();
+    assert_eq!(services.len(), 2);
+    assert_eq!(services[0]["code"], "courrier");
+    assert_eq!(services[0]["prefix"], "A");
+    assert_eq!(services[0]["name"]["en"], "Letters");
+    assert_eq!(services[0]["queue"], serde_json::json!([]));
+    assert_eq!(staff.next().event, "state");
+
+    assert_eq!(post(port, "/api/tickets/start-day", ""), 200);
+    for body in [
+        r#"{"service_type": "courrier"}"#,
+        r#"{"service_type": "courrier", "priority": "prioritaire"}"#,
+        r#"{"service_type": "colis"}"#,
+    ] {
+        assert_eq!(post(port, "/api/tickets/take", body), 201);
+    }
+    let _start = public.next_of("queue");
+    let takes: Vec<Value> = (0..3).map(|_| public.next_of("queue").data).collect();
+    let seen: Vec<(&str, &str, &Value)> = takes
+        .iter()
+        .map(|d| {
+            (
+                d["service"].as_str().unwrap_or_default(),
+                d["label"].as_str().unwrap_or_default(),
+                &d["priority"],
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("courrier", "A001", &Value::Null),
+            ("courrier", "A002", &Value::from("prioritaire")),
+            ("colis", "B001", &Value::Null),
+        ]
+    );
+    // The state after the takes: each service's waiting numbers in calling order, which
+    // is what a phone following its ticket counts its position from.
+    let state = state_after(&mut public, 4);
+    let services = &state.data["services"];
+    assert_eq!(services[0]["queue"], serde_json::json!([2, 1]));
+    assert_eq!(services[0]["waiting"], 2);
+    assert_eq!(services[0]["next_label"], "A002");
+    assert!(services[0]["estimated_wait_seconds"].as_u64().is_some());
+    assert_eq!(services[1]["queue"], serde_json::json!([3]));
+    assert!(services[0].get("served").is_none(), "figures are for staff");
+    let staff_state = state_after(&mut staff, 4);
+    assert_eq!(
+        staff_state.data["services"][0]["waiting_by_priority"]["prioritaire"],
+        1
+    );
+    assert_eq!(staff_state.data["priorities"][0]["waiting"], 1);
+
+    // A call: the event and the board's list of calls carry the label.
+    assert_eq!(
+        post(port, "/api/tickets/call-next", r#"{"desk": "1"}"#),
+        200
+    );
+    let call = public.next_of("queue");
+    assert_eq!(call.data["action"], "call_next");
+    assert_eq!(call.data["label"], "A002");
+    assert_eq!(call.data["desk"], "1");
+    let state = state_after(&mut public, 5);
+    assert_eq!(state.data["calls"][0]["label"], "A002");
+    assert_eq!(state.data["desks"][0]["label"], "A002");
+    assert_eq!(state.data["services"][0]["queue"], serde_json::json!([1]));
+}

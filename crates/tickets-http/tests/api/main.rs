@@ -16,5 +16,6 @@ mod errors;
 mod pages;
 mod redis;
 mod seed_contract;
+mod services;
 mod startup;
 mod store_down;

@@ -8,7 +8,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 /// The server's environment variables, removed so that the developer's own do not leak in.
-const ENV: [&str; 13] = [
+const ENV: [&str; 15] = [
     "TICKETS_BIND",
     "TICKETS_STORE",
     "REDIS_URL",
@@ -20,6 +20,8 @@ const ENV: [&str; 13] = [
     "TICKETS_API_TOKEN",
     "TICKETS_REDIS_TIMEOUT_SECONDS",
     "TICKETS_DEFAULT_SERVICE_SECONDS",
+    "TICKETS_CONFIG",
+    "TICKETS_CONFIG_OVERWRITE",
     "RUST_LOG",
     "TZ",
 ];
@@ -141,6 +143,15 @@ pub(crate) fn port_of(listening: &str) -> u16 {
 
 /// A raw HTTP GET to the server; returns the status line.
 fn http_get(port: u16, path: &str) -> String {
+    http_get_whole(port, path)
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// A raw HTTP GET to the server; returns the whole answer (head and body).
+fn http_get_whole(port: u16, path: &str) -> String {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("the server accepts");
     s.set_read_timeout(Some(Duration::from_secs(5)))
         .expect("a read timeout");
@@ -151,8 +162,33 @@ fn http_get(port: u16, path: &str) -> String {
     .expect("sent");
     let mut answer = String::new();
     let _ = s.read_to_string(&mut answer);
-    answer.lines().next().unwrap_or_default().to_owned()
+    answer
 }
+
+/// A file of the test's own holding `text` (removed when dropped).
+struct TempFile(std::path::PathBuf);
+
+impl TempFile {
+    fn new(name: &str, text: &str) -> Self {
+        let path =
+            std::env::temp_dir().join(format!("tickets-startup-{}-{name}", std::process::id()));
+        std::fs::write(&path, text).expect("a temporary file");
+        TempFile(path)
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().expect("a UTF-8 path")
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// The example office of `deploy/`.
+const EXAMPLE_OFFICE: &str = include_str!("../../../../deploy/office.example.toml");
 
 /// Runs `cmd`, which must exit with a failure within 10 s; answers its standard error.
 fn failed_start(cmd: &mut Command) -> String {
@@ -323,5 +359,108 @@ fn sigterm_ends_the_live_streams_instead_of_waiting_for_them() {
     assert!(
         staying.read_to_end(&mut rest).is_ok(),
         "the stream ends cleanly with the server"
+    );
+}
+
+#[test]
+fn an_office_file_is_stored_at_start_and_serves_its_services() {
+    let file = TempFile::new("office.toml", EXAMPLE_OFFICE);
+    let mut server = Running::start(
+        tickets()
+            .env("TICKETS_BIND", "127.0.0.1:0")
+            .env("TICKETS_STAFF_PASSWORD", "pw")
+            .args(["--config", file.path()]),
+    );
+    let port = port_of(&server.wait_for("listening on"));
+    let office = server.wait_for("tickets: office:");
+    assert!(
+        office.contains("version 1") && office.contains("courrier, colis"),
+        "{office}"
+    );
+    let status = http_get_whole(port, "/api/tickets/status");
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+    assert!(
+        status.contains(r#""code":"courrier""#) && status.contains(r#""prefix":"B""#),
+        "{status}"
+    );
+    assert!(server.terminate().success());
+}
+
+#[test]
+fn the_overwrite_flag_reads_from_the_environment_and_without_a_file_is_refused() {
+    let file = TempFile::new("overwrite.toml", EXAMPLE_OFFICE);
+    let mut server = Running::start(
+        tickets()
+            .env("TICKETS_BIND", "127.0.0.1:0")
+            .env("TICKETS_STAFF_PASSWORD", "pw")
+            .env("TICKETS_CONFIG", file.path())
+            .env("TICKETS_CONFIG_OVERWRITE", "1"),
+    );
+    server.wait_for("listening on");
+    let office = server.wait_for("tickets: office:");
+    assert!(office.contains("stored from TICKETS_CONFIG"), "{office}");
+    drop(server);
+
+    let stderr = failed_start(
+        tickets()
+            .env("TICKETS_BIND", "127.0.0.1:0")
+            .env("TICKETS_CONFIG_OVERWRITE", "1"),
+    );
+    assert!(stderr.contains("--config"), "{stderr}");
+}
+
+#[test]
+fn without_an_office_file_the_built_in_office_is_said() {
+    let mut server = Running::start(
+        tickets()
+            .env("TICKETS_BIND", "127.0.0.1:0")
+            .env("TICKETS_STAFF_PASSWORD", "pw"),
+    );
+    server.wait_for("listening on");
+    let office = server.wait_for("tickets: office:");
+    assert!(
+        office.contains("built-in") && office.contains("poste"),
+        "{office}"
+    );
+}
+
+#[test]
+fn a_bad_office_file_stops_the_server_naming_the_file_and_the_field() {
+    // Two services with the same letter.
+    let twins = TempFile::new(
+        "twins.toml",
+        &EXAMPLE_OFFICE.replace("prefix = \"B\"", "prefix = \"A\""),
+    );
+    let stderr = failed_start(
+        tickets()
+            .env("TICKETS_BIND", "127.0.0.1:0")
+            .env("TICKETS_CONFIG", twins.path()),
+    );
+    assert!(stderr.contains(twins.path()), "names the file: {stderr}");
+    assert!(
+        stderr.contains("service[1].prefix"),
+        "names the field: {stderr}"
+    );
+
+    // Not TOML: the parser's line is given.
+    let broken = TempFile::new("broken.toml", "[[service]]\ncode = \"colis\n");
+    let stderr = failed_start(
+        tickets()
+            .env("TICKETS_BIND", "127.0.0.1:0")
+            .args(["--config", broken.path()]),
+    );
+    assert!(stderr.contains(broken.path()), "{stderr}");
+    assert!(stderr.contains("line 2"), "where: {stderr}");
+
+    // Unreadable.
+    let missing = std::env::temp_dir().join("tickets-no-such-office.toml");
+    let stderr = failed_start(
+        tickets()
+            .env("TICKETS_BIND", "127.0.0.1:0")
+            .env("TICKETS_CONFIG", &missing),
+    );
+    assert!(
+        stderr.contains("cannot read") && stderr.contains("tickets-no-such-office.toml"),
+        "{stderr}"
     );
 }

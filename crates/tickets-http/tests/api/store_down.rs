@@ -42,6 +42,16 @@ fn failing(err: fn() -> Error) -> MockQueueBackend {
         .returning(move |_, _| Box::pin(async move { Err(err()) }));
     mock.expect_ping()
         .returning(move || Box::pin(async move { Err(err()) }));
+    mock.expect_call()
+        .returning(move |_, _, _| Box::pin(async move { Err(err()) }));
+    mock.expect_transfer()
+        .returning(move |_, _| Box::pin(async move { Err(err()) }));
+    mock.expect_requeue()
+        .returning(move |_, _| Box::pin(async move { Err(err()) }));
+    mock.expect_reload_office()
+        .returning(move || Box::pin(async move { Err(err()) }));
+    mock.expect_put_office()
+        .returning(move |_, _, _| Box::pin(async move { Err(err()) }));
     mock
 }
 
@@ -60,6 +70,14 @@ async fn an_unavailable_store_gives_503_json_on_every_endpoint() {
         app.post_reset_day().await,
         app.get_snapshot().await,
         app.get_ticket("1").await,
+        app.post_call("A", 1).await,
+        app.post_transfer(&serde_json::json!({"ticket": 1, "service": "colis"}))
+            .await,
+        app.post_requeue(1).await,
+        app.get_config().await,
+        app.put_config(&crate::services::office().to_string(), Some("\"1\""))
+            .await,
+        app.post_take_for("colis", Some("prioritaire")).await,
     ];
     for res in cases {
         let err = res.json_error(503, "store_unavailable");
@@ -137,6 +155,9 @@ async fn corrupt_data_gives_an_opaque_500() {
             app.post_call_next(None).await,
             app.get_snapshot().await,
             app.get_ticket("2").await,
+            app.post_call("A", 2).await,
+            app.post_requeue(2).await,
+            app.get_config().await,
         ] {
             let body = res.json_error(500, "internal_error");
             assert_eq!(body["message"], "Erreur interne du serveur.");
@@ -199,6 +220,21 @@ async fn a_client_mistake_never_reaches_the_store() {
         .await
         .json_error(422, "invalid_field");
     app.get_ticket("0").await.json_error(422, "invalid_field");
+    app.post_staff("/api/tickets/call", r#"{"desk": "A"}"#)
+        .await
+        .json_error(422, "invalid_field");
+    app.post_transfer(&serde_json::json!({"ticket": 1, "service": "colis", "position": "up"}))
+        .await
+        .json_error(422, "invalid_field");
+    app.put_config(&crate::services::office().to_string(), Some("v1"))
+        .await
+        .json_error(422, "invalid_field");
+    app.put_config("[", None)
+        .await
+        .json_error(400, "malformed_json");
+    app.post_take_json(r#"{"priority": "a b"}"#)
+        .await
+        .json_error(422, "invalid_field");
     app.send(app.post("/api/tickets/start-day"))
         .await
         .json_error(401, "unauthorized");
