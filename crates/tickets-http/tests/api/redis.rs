@@ -3,6 +3,7 @@
 
 use crate::helpers::spawn_redis_app;
 use crate::seed_contract::{extensions_scenario, seed_scenario};
+use crate::services;
 
 #[actix_web::test]
 async fn the_seed_scenario_holds_on_redis() {
@@ -43,4 +44,28 @@ async fn readiness_follows_redis_going_down_and_coming_back() {
     }
     last.assert_status(200);
     app.get_status().await.assert_status(200);
+}
+
+#[actix_web::test]
+async fn the_office_configuration_is_read_and_replaced_on_redis() {
+    let (_server, app) = spawn_redis_app().await;
+    services::config_scenario(&app).await;
+}
+
+#[actix_web::test]
+async fn takes_for_services_and_priority_with_their_refusals_work_on_redis() {
+    let (_server, app) = spawn_redis_app().await;
+    services::take_scenario(&app).await;
+}
+
+#[actix_web::test]
+async fn call_transfer_and_requeue_work_on_redis() {
+    let (_server, app) = spawn_redis_app().await;
+    services::desk_scenario(&app).await;
+}
+
+#[actix_web::test]
+async fn the_status_and_snapshot_per_service_hold_on_redis() {
+    let (_server, app) = spawn_redis_app().await;
+    services::status_scenario(&app).await;
 }
