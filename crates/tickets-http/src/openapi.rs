@@ -259,6 +259,7 @@ pub fn document_json() -> &'static Bytes {
     DOC.get_or_init(|| {
         let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
         optional_is_not_null(&mut doc);
+        office_rules(&mut doc);
         Bytes::from(doc.to_string())
     })
 }
@@ -313,6 +314,89 @@ fn optional_is_not_null(doc: &mut serde_json::Value) {
                 if let Some(schema) = media.get_mut("schema") {
                     strip(schema);
                 }
+            }
+        }
+    }
+}
+
+/// The rules of an office configuration that a schema can say (`OfficeConfig::validate`
+/// checks them, and those across fields: unique codes, prefixes and desk ids, desks naming
+/// known services), added to the schemas derived from the core types.
+fn office_rules(doc: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return;
+    };
+    let code = json!({"pattern": "^[a-z0-9_-]{1,32}$", "minLength": 1, "maxLength": 32});
+    let name = json!({
+        "pattern": "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$",
+        "minLength": 1,
+        "maxLength": 64,
+    });
+    let rules = [
+        (
+            "OfficeConfig",
+            "services",
+            json!({"minItems": 1, "maxItems": 64}),
+        ),
+        ("OfficeConfig", "priorities", json!({"maxItems": 64})),
+        ("OfficeConfig", "desks", json!({"maxItems": 64})),
+        ("ServiceConfig", "code", code.clone()),
+        (
+            "ServiceConfig",
+            "prefix",
+            json!({"pattern": "^[A-Z]{0,3}$", "maxLength": 3}),
+        ),
+        (
+            "ServiceConfig",
+            "target_wait_minutes",
+            json!({"minimum": 1, "maximum": 1440}),
+        ),
+        (
+            "ServiceConfig",
+            "max_wait_minutes",
+            json!({"minimum": 1, "maximum": 1440}),
+        ),
+        (
+            "ServiceConfig",
+            "daily_limit",
+            json!({"minimum": 1, "maximum": 999_999}),
+        ),
+        ("PriorityClass", "code", code.clone()),
+        (
+            "PriorityClass",
+            "weight",
+            json!({"minimum": 1, "maximum": 1000}),
+        ),
+        (
+            "DeskConfig",
+            "id",
+            json!({"pattern": "^[A-Za-z0-9_-]{1,16}$", "minLength": 1, "maxLength": 16}),
+        ),
+        (
+            "DeskConfig",
+            "services",
+            json!({"minItems": 1, "maxItems": 64, "uniqueItems": true, "items": code}),
+        ),
+        (
+            "DeskConfig",
+            "priority_ratio",
+            json!({"minimum": 1, "maximum": 1000}),
+        ),
+        ("Names", "fr", name.clone()),
+        ("Names", "en", name),
+    ];
+    for (schema, field, extra) in rules {
+        let property = schemas
+            .get_mut(schema)
+            .and_then(|s| s.pointer_mut(&format!("/properties/{field}")))
+            .and_then(Value::as_object_mut);
+        if let (Some(property), Value::Object(extra)) = (property, extra) {
+            for (k, v) in extra {
+                property.insert(k, v);
             }
         }
     }

@@ -150,6 +150,12 @@ pub fn body_ticket(obj: &Map<String, Value>) -> Result<TicketNumber, ApiError> {
     match obj.get("ticket") {
         Some(Value::Number(n)) => n
             .as_u64()
+            // 12.0 is the integer 12 in JSON Schema.
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.fract() == 0.0 && (1.0..=TicketNumber::MAX as f64).contains(f))
+                    .map(|f| f as u64)
+            })
             .and_then(|n| TicketNumber::new(n).ok())
             .ok_or_else(bad),
         Some(Value::String(s)) => s.trim().parse().map_err(|_| bad()),
@@ -243,6 +249,10 @@ mod tests {
         assert_eq!(body_priority(&obj).unwrap_err().code, "invalid_field");
         assert_eq!(body_ticket(&obj).unwrap_err().status.as_u16(), 422);
         assert!(body_position(&obj).is_err());
+        let obj = json_object(br#"{"ticket": 1850.0}"#).unwrap();
+        assert_eq!(body_ticket(&obj).unwrap().get(), 1850);
+        let obj = json_object(br#"{"ticket": 1.5}"#).unwrap();
+        assert!(body_ticket(&obj).is_err());
         let obj = json_object(br#"{"ticket": "7"}"#).unwrap();
         assert_eq!(body_ticket(&obj).unwrap().get(), 7);
         assert_eq!(body_position(&obj).unwrap(), TransferPosition::Arrival);

@@ -243,15 +243,15 @@ fn fields_that_are_always_sent_are_required_even_when_null() {
     let snapshot: Vec<&str> = SEED_SNAPSHOT_FIELDS
         .iter()
         .chain(&NEW_SNAPSHOT_FIELDS)
-        .chain(&["last_event"])
+        .chain(&["last_event", "services", "priorities"])
         .copied()
         .collect();
     let status: Vec<&str> = SEED_STATUS_FIELDS
         .iter()
-        .chain(&["desk", "total_tickets"])
+        .chain(&["desk", "total_tickets", "services"])
         .copied()
         .collect();
-    let cases: [(&str, &[&str]); 6] = [
+    let cases: [(&str, &[&str]); 11] = [
         ("QueueStatus", &status),
         ("SnapshotBody", &snapshot),
         (
@@ -268,8 +268,47 @@ fn fields_that_are_always_sent_are_required_even_when_null() {
                 "finish_time_iso",
                 "desk",
                 "recalls",
+                "label",
+                "priority",
+                "transfers",
             ],
         ),
+        (
+            "ServiceStatus",
+            &[
+                "code",
+                "label",
+                "name",
+                "prefix",
+                "open",
+                "priority",
+                "waiting",
+                "next_label",
+                "estimated_wait_seconds",
+            ],
+        ),
+        (
+            "ServiceFigures",
+            &[
+                "code",
+                "name",
+                "waiting",
+                "waiting_by_priority",
+                "queue",
+                "called",
+                "served",
+                "avg_wait_seconds",
+                "p90_wait_seconds",
+                "target_wait_minutes",
+                "within_target_share",
+            ],
+        ),
+        ("PriorityWaiting", &["code", "name", "waiting"]),
+        (
+            "TransferredBody",
+            &["transferred_ticket", "service", "position", "ticket"],
+        ),
+        ("RequeuedBody", &["requeued_ticket", "ticket"]),
         (
             "CalledBody",
             &[
@@ -312,4 +351,39 @@ fn fields_that_are_always_sent_are_required_even_when_null() {
             assert!(required.contains(*field), "{name}.{field} is not required");
         }
     }
+}
+
+#[test]
+fn the_office_configuration_schema_states_the_rules_of_its_fields() {
+    let doc = document_value();
+    let schema = |name: &str| doc["components"]["schemas"][name].clone();
+    assert_eq!(
+        schema("OfficeConfig")["properties"]["services"]["minItems"],
+        1
+    );
+    assert_eq!(
+        schema("ServiceConfig")["properties"]["prefix"]["pattern"],
+        "^[A-Z]{0,3}$"
+    );
+    assert_eq!(
+        schema("ServiceConfig")["properties"]["code"]["pattern"],
+        "^[a-z0-9_-]{1,32}$"
+    );
+    assert_eq!(
+        schema("PriorityClass")["properties"]["weight"]["minimum"],
+        1
+    );
+    assert_eq!(
+        schema("DeskConfig")["properties"]["services"]["minItems"],
+        1
+    );
+    assert_eq!(schema("Names")["properties"]["fr"]["maxLength"], 64);
+    // PUT /api/config takes the version read in If-Match.
+    let put = &doc["paths"]["/api/config"]["put"];
+    let if_match = put["parameters"]
+        .as_array()
+        .and_then(|ps| ps.iter().find(|p| p["name"] == "If-Match"))
+        .expect("If-Match is documented");
+    assert_eq!(if_match["in"], "header");
+    assert!(if_match["schema"]["pattern"].is_string(), "{if_match}");
 }
