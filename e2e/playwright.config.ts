@@ -2,9 +2,14 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { defineConfig } from '@playwright/test';
 
-/** Where the server under test listens (fixed, unlikely to clash). */
+/** Where the server under test listens (fixed, unlikely to clash): the built-in office of
+ * one service. */
 export const PORT = 18765;
 export const BASE_URL = `http://127.0.0.1:${PORT}`;
+/** A second server, for an office of three services, a priority class and four desks
+ * (`office.toml`, loaded with TICKETS_CONFIG). */
+export const OFFICE_PORT = 18766;
+export const OFFICE_URL = `http://127.0.0.1:${OFFICE_PORT}`;
 
 // `npm test` builds the binary first (`cargo build -p tickets-http --bin tickets`); a bare
 // `npx playwright test` runs whatever binary is there. E2E_SERVER_BIN runs another one
@@ -19,11 +24,39 @@ if (!existsSync(binary)) {
 }
 
 const serverDir = resolve(__dirname, 'node_modules', '.cache', 'tickets-e2e');
-const serverCopy = resolve(serverDir, 'e2e-queue-server');
+
+/** A server under test on `port`: a copy of the binary, so that neither a rebuild nor a
+ * script that stops `target/debug/tickets` by name (another checkout's server, a
+ * benchmark) can take the server away in the middle of the run. */
+function server(name: string, port: number, env: Record<string, string> = {}) {
+  const copy = resolve(serverDir, name);
+  return {
+    command: [
+      `mkdir -p ${JSON.stringify(serverDir)}`,
+      `rm -f ${JSON.stringify(copy)}`,
+      `cp ${JSON.stringify(binary)} ${JSON.stringify(copy)}`,
+      `exec ${JSON.stringify(copy)}`,
+    ].join(' && '),
+    url: `http://127.0.0.1:${port}/healthz`,
+    reuseExistingServer: false,
+    timeout: 30_000,
+    stdout: 'ignore' as const,
+    stderr: 'pipe' as const,
+    env: {
+      TICKETS_STORE: 'memory',
+      TICKETS_STAFF_PASSWORD: 'e2e-password',
+      TICKETS_TIMEZONE: 'Europe/Paris',
+      TICKETS_BIND: `127.0.0.1:${port}`,
+      TICKETS_ALLOWED_HOSTS: 'localhost,127.0.0.1,[::1]',
+      RUST_LOG: 'warn',
+      ...env,
+    },
+  };
+}
 
 export default defineConfig({
   testDir: './tests',
-  // The tests share one server and so one queue: one at a time, in one worker.
+  // The tests share the servers and so their queues: one at a time, in one worker.
   fullyParallel: false,
   workers: 1,
   retries: 0,
@@ -54,28 +87,8 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    // Runs a copy of the binary, so that neither a rebuild nor a script that stops
-    // `target/debug/tickets` by name (another checkout's server, a benchmark) can take
-    // the server away in the middle of the run.
-    command: [
-      `mkdir -p ${JSON.stringify(serverDir)}`,
-      `rm -f ${JSON.stringify(serverCopy)}`,
-      `cp ${JSON.stringify(binary)} ${JSON.stringify(serverCopy)}`,
-      `exec ${JSON.stringify(serverCopy)}`,
-    ].join(' && '),
-    url: `${BASE_URL}/healthz`,
-    reuseExistingServer: false,
-    timeout: 30_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-    env: {
-      TICKETS_STORE: 'memory',
-      TICKETS_STAFF_PASSWORD: 'e2e-password',
-      TICKETS_TIMEZONE: 'Europe/Paris',
-      TICKETS_BIND: `127.0.0.1:${PORT}`,
-      TICKETS_ALLOWED_HOSTS: 'localhost,127.0.0.1,[::1]',
-      RUST_LOG: 'warn',
-    },
-  },
+  webServer: [
+    server('e2e-queue-server', PORT),
+    server('e2e-office-server', OFFICE_PORT, { TICKETS_CONFIG: resolve(__dirname, 'office.toml') }),
+  ],
 });

@@ -1,6 +1,7 @@
 import type { BrowserContext } from '@playwright/test';
 import {
-  test, expect, signIn, ensureOpen, takeTicket, callUntil, seriousViolations, PHONE, SIZES, type LangCode,
+  test, expect, signIn, ensureOpen, takeTicket, callUntil, seriousViolations, staffAction, takeFor, freshDay,
+  OFFICE_URL, PHONE, SIZES, type LangCode,
 } from './helpers';
 
 const LOCALES: Record<LangCode, string> = { fr: 'fr-FR', en: 'en-GB' };
@@ -65,6 +66,38 @@ for (const lang of ['fr', 'en'] as const) {
     } finally {
       await ensureOpen(desktop);
     }
+    expect(problems, `axe-core violations:\n\n${problems.join('\n\n')}`).toEqual([]);
+  });
+}
+
+for (const lang of ['fr', 'en'] as const) {
+  test(`axe-core: the pages of an office of three services, priority and desks (${lang})`, async ({ newContext }) => {
+    test.setTimeout(60_000);
+    const base = { baseURL: OFFICE_URL, locale: LOCALES[lang], bypassCSP: true };
+    const desktop = await newContext({ ...base, viewport: SIZES.desktop });
+    const kiosk = await newContext({ ...base, viewport: SIZES.kiosk });
+    const phone = await newContext({ ...PHONE, ...base });
+    const board = await newContext({ ...base, viewport: { width: 1920, height: 1080 } });
+    await signIn(desktop);
+    await signIn(phone);
+    await freshDay(desktop);
+    // A day under way: a ticket at desk 1, a no-show, tickets waiting in each service.
+    for (const s of ['courrier', 'colis', 'banque', 'colis']) await takeFor(kiosk, s);
+    const priority = await takeFor(kiosk, 'courrier', 'prioritaire');
+    expect(await staffAction(desktop, 'call_next', '3')).toBe('called');
+    expect(await staffAction(desktop, 'no_show', '3')).toBe('no_show');
+    expect(await staffAction(desktop, 'call_next', '1')).toBe('called');
+    const waiting = await takeFor(kiosk, 'courrier');
+
+    const problems: string[] = [];
+    problems.push(...(await audit(kiosk, 'office kiosk', '/api/tickets/public', lang)));
+    problems.push(...(await audit(kiosk, 'office kiosk, refusal', '/api/tickets/public?refused=daily_limit&service=banque', lang)));
+    problems.push(...(await audit(kiosk, 'office ticket, kiosk mode', `/api/tickets/follow/${priority.day}/${priority.n}?kiosk=1`, lang)));
+    problems.push(...(await audit(phone, 'office ticket, phone', `/api/tickets/follow/${waiting.day}/${waiting.n}`, lang)));
+    problems.push(...(await audit(desktop, 'office console', '/api/tickets/staff?desk=1&done=transferred&n=1&to=banque', lang)));
+    problems.push(...(await audit(phone, 'office console, phone', '/api/tickets/staff?desk=3', lang)));
+    problems.push(...(await audit(desktop, 'office dashboard', '/api/dashboard', lang)));
+    problems.push(...(await audit(board, 'office board', '/api/tickets/display', lang)));
     expect(problems, `axe-core violations:\n\n${problems.join('\n\n')}`).toEqual([]);
   });
 }

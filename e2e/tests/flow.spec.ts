@@ -121,7 +121,8 @@ test('a ticket goes from the kiosk to a desk, live on the phone; the console run
   const dash = await staff.newPage();
   await dash.goto('/api/dashboard');
   await expect(dash.getByRole('heading', { level: 1 })).toHaveText('Tableau de bord');
-  const deskRow = dash.locator('[data-live="desks"] tbody tr').filter({ has: dash.locator('th', { hasText: new RegExp(`^${DESK}$`) }) });
+  const deskRow = dash.locator('[data-live="desks"] tbody tr').filter({ has: dash.locator(`th[data-desk="${DESK}"]`) });
+  await expect(deskRow.locator('th')).toHaveText(`Guichet ${DESK}`);
   await expect(deskRow).toHaveCount(1);
   await expect(deskRow.locator('td').first()).toHaveText(String(n));
   await expect(deskRow.locator('td').nth(1)).toHaveText(/^\d\d:\d\d:\d\d$/);

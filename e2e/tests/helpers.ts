@@ -1,5 +1,12 @@
 import { expect, test as base, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
+import { OFFICE_URL } from '../playwright.config';
+
+/** The server of the office of three services (`office.toml`): `courrier` (A, with
+ * priority), `colis` (B), `banque` (C); the class `prioritaire`; desks 1 to 4. Use it with
+ * `test.use({ baseURL: OFFICE_URL })`, or `newContext({ baseURL: OFFICE_URL })`; keep its
+ * contexts apart from the other server's (cookies do not tell ports apart). */
+export { OFFICE_URL };
 
 export const STAFF_PASSWORD = 'e2e-password';
 
@@ -77,6 +84,29 @@ export async function takeTicket(context: BrowserContext): Promise<{ day: string
   });
   expect(res.status(), 'take a ticket').toBe(303);
   return parseFollowUrl(res.headers()['location'] ?? '');
+}
+
+/** A ticket of the office server. */
+export type Taken = { day: string; n: number; label: string };
+
+/** Takes a ticket for `service` (with `priority`) by the kiosk's form post; answers its
+ * day, number and label. */
+export async function takeFor(context: BrowserContext, service: string, priority?: string): Promise<Taken> {
+  const key = `kiosk-e2e-${Date.now()}-${Math.random().toString(16).slice(2)}`;
+  const form: Record<string, string> = { idempotency_key: key, service_type: service };
+  if (priority) form.priority = priority;
+  const res = await context.request.post('/api/tickets/public', { form, maxRedirects: 0 });
+  expect(res.status(), `take a ticket for ${service}`).toBe(303);
+  const location = res.headers()['location'] ?? '';
+  const { day, n } = parseFollowUrl(location);
+  const info = await (await context.request.get(`/api/tickets/ticket/${n}`)).json();
+  return { day, n, label: info.ticket.label };
+}
+
+/** Starts the day again (reset, then open): numbers and labels start from 1. */
+export async function freshDay(context: BrowserContext): Promise<void> {
+  expect(await staffAction(context, 'reset_day', '1', { confirm: 'yes' })).toBe('reset');
+  expect(await staffAction(context, 'open_day')).toBe('opened');
 }
 
 /** Calls next at `desk` until ticket `n` is called (other tests may have left tickets

@@ -29,7 +29,7 @@ test('a call at the console appears on the display board and the ticket page wit
   }
   await expect(console_.locator('[data-current]')).toHaveAttribute('data-current', String(n));
   await expect(board.locator('[data-now-number]')).toHaveText(String(n), { timeout: 15_000 });
-  await expect(board.locator('[data-now-desk]')).toHaveText('L5');
+  await expect(board.locator('[data-now-desk]')).toHaveText('Guichet L5');
   await expect(board.locator('[data-calls]')).toContainText('L5');
   await expect(state).toContainText('guichet L5');
   await expect(state).toHaveAttribute('data-status', 'in_progress');

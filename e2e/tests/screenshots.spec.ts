@@ -2,7 +2,8 @@ import { copyFileSync, mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { BrowserContext, Page } from '@playwright/test';
 import {
-  test, expect, signIn, staffAction, takeTicket, plottedAboveZero, SIZES, type LangCode, type SizeName,
+  test, expect, signIn, staffAction, takeTicket, takeFor, freshDay, plottedAboveZero, OFFICE_URL, SIZES,
+  type LangCode, type SizeName,
 } from './helpers';
 
 /** Every screenshot: `e2e/screenshots/<page>-<lang>-<size>.png` (not committed). */
@@ -137,7 +138,7 @@ test('screenshots of every page, in French and English, at kiosk, desktop and ph
     const page = await context.newPage();
     await page.goto('/api/tickets/display');
     await expect(page.locator('[data-now-number]')).toHaveText('6');
-    await expect(page.locator('[data-now-desk]')).toHaveText('2');
+    await expect(page.locator('[data-now-desk]')).toHaveText(lang === 'fr' ? 'Guichet 2' : 'Desk 2');
     await expect(page.locator('[data-calls] tr')).toHaveCount(2);
     await page.evaluate(() => document.fonts.ready.then(() => undefined));
     const wide = await page.evaluate(() => document.documentElement.scrollHeight - window.innerHeight);
@@ -152,6 +153,138 @@ test('screenshots of every page, in French and English, at kiosk, desktop and ph
   if (process.env.UPDATE_DOCS_SCREENSHOTS) {
     mkdirSync(DOCS, { recursive: true });
     for (const [name, source] of CURATED) copyFileSync(join(OUT, source), join(DOCS, name));
+  }
+  expect(overflow, 'pages wider than the screen').toEqual([]);
+});
+
+/** A morning at the office of three services (`office.toml`): ten tickets, one with
+ * priority; three desks each with a ticket (one recalled), two served, one no-show; then a
+ * priority ticket at the kiosk. Answers the tickets the ticket pages show. Desks call by
+ * the office's rule: priority first, else the earliest arrival among their services. The
+ * day starts afresh before (`freshDay`). */
+async function officeDay(staff: BrowserContext): Promise<{ day: string; kioskTicket: number; phoneTicket: number }> {
+  const taken: string[] = [];
+  for (const [service, priority] of [
+    ['courrier'], ['colis'], ['banque'], ['colis'], ['courrier', 'prioritaire'],
+    ['courrier'], ['colis'], ['banque'], ['colis'], ['courrier'],
+  ] as [string, string?][]) {
+    taken.push((await takeFor(staff, service, priority)).label);
+  }
+  expect(taken).toEqual(['A001', 'B001', 'C001', 'B002', 'A002', 'A003', 'B003', 'C002', 'B004', 'A004']);
+  const steps: [string, string, string][] = [
+    ['call_next', '1', 'called'], // A002 (priority) at desk 1 (letters, parcels)
+    ['call_next', '2', 'called'], // A001 at desk 2 (parcels, letters)
+    ['call_next', '3', 'called'], // B001 at desk 3 (banking, parcels)
+    ['finish', '1', 'finished'], //  A002 served
+    ['call_next', '1', 'called'], // B002 at desk 1
+    ['no_show', '2', 'no_show'], //  A001 absent
+    ['call_next', '2', 'called'], // A003 at desk 2
+    ['finish', '3', 'finished'], //  B001 served
+    ['call_next', '3', 'called'], // C001 at desk 3
+    ['recall', '2', 'recalled'], //  A003 called again
+  ];
+  for (const [action, desk, done] of steps) {
+    await pause(400);
+    expect(await staffAction(staff, action, desk), `${action} at desk ${desk}`).toBe(done);
+  }
+  const kiosk = await takeFor(staff, 'courrier', 'prioritaire');
+  expect(kiosk.label).toBe('A005');
+  const phone = await (await staff.request.get('/api/tickets/ticket/10')).json();
+  expect(phone.ticket.label).toBe('A004');
+  return { day: kiosk.day, kioskTicket: kiosk.n, phoneTicket: 10 };
+}
+
+/** docs/screenshots/<name> ← screenshots/<source>, for the office. */
+const OFFICE_CURATED: [string, string][] = [
+  ['office-kiosk-fr-kiosk.png', 'office-kiosk-fr-kiosk.png'],
+  ['office-ticket-fr-kiosk.png', 'office-ticket-fr-kiosk.png'],
+  ['office-ticket-fr-phone.png', 'office-follow-fr-phone.png'],
+  ['office-staff-fr-desktop.png', 'office-staff-fr-desktop-full.png'],
+  ['office-staff-en-desktop.png', 'office-staff-en-desktop-full.png'],
+  ['office-dashboard-fr-desktop.png', 'office-dashboard-fr-desktop-live.png'],
+  ['office-display-fr-board.png', 'office-display-fr-board.png'],
+  ['office-display-en-board.png', 'office-display-en-board.png'],
+];
+
+test('screenshots of an office of three services: kiosk, ticket, console, board, dashboard', async ({ newContext }) => {
+  test.setTimeout(120_000);
+  mkdirSync(OUT, { recursive: true });
+  const staff = await newContext({ baseURL: OFFICE_URL });
+  await signIn(staff);
+  // A dashboard left open through the morning: its per-service chart draws the day.
+  const watch = await newContext({ baseURL: OFFICE_URL, viewport: SIZES.desktop, deviceScaleFactor: 1 });
+  await signIn(watch);
+  await freshDay(staff);
+  const dashboard = await watch.newPage();
+  await dashboard.goto('/api/dashboard');
+  await expect(dashboard.locator('[data-service-chart-canvas] canvas').first()).toBeVisible();
+  const { day, kioskTicket, phoneTicket } = await officeDay(staff);
+  await expect(dashboard.locator('[data-live="figures"] .figure dd').first()).toHaveText('11');
+  await pause(1500);
+  await dashboard.screenshot({ path: join(OUT, 'office-dashboard-fr-desktop-live.png'), fullPage: true, animations: 'disabled', caret: 'hide' });
+  await watch.close();
+
+  const paths: Record<PageName, string> = {
+    kiosk: '/api/tickets/public',
+    ticket: `/api/tickets/follow/${day}/${kioskTicket}?kiosk=1`,
+    follow: `/api/tickets/follow/${day}/${phoneTicket}`,
+    login: '/api/login',
+    staff: '/api/tickets/staff?desk=1',
+    dashboard: '/api/dashboard',
+  };
+  const overflow: string[] = [];
+  for (const lang of ['fr', 'en'] as LangCode[]) {
+    for (const size of Object.keys(SIZES) as SizeName[]) {
+      const context = await newContext({
+        baseURL: OFFICE_URL,
+        locale: lang === 'fr' ? 'fr-FR' : 'en-GB',
+        viewport: SIZES[size],
+        deviceScaleFactor: 1,
+        isMobile: size === 'phone',
+        hasTouch: size !== 'desktop',
+      });
+      await signIn(context);
+      const page = await context.newPage();
+      for (const name of Object.keys(paths) as PageName[]) {
+        if (name === 'login') continue;
+        await page.goto(paths[name]);
+        await expect(page.locator('html')).toHaveAttribute('lang', lang);
+        await settle(page, name);
+        const wide = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        if (wide > 0) overflow.push(`office ${name}-${lang}-${size}: ${wide}px wider than the screen`);
+        const file = join(OUT, `office-${name}-${lang}-${size}.png`);
+        await page.screenshot({ path: file, fullPage: false, animations: 'disabled', caret: 'hide' });
+        expect(statSync(file).size, file).toBeGreaterThan(5_000);
+      }
+      if (size === 'desktop') {
+        // The state the pictures show.
+        await page.goto(paths.staff);
+        await expect(page.locator('.big-number')).toHaveText('B002');
+        await expect(page.locator('.waiting-table tbody th')).toHaveText([/^A005/, /^A004/, /^B003/, /^B004/]);
+        await expect(page.locator('.no-shows li strong')).toHaveText(['A001']);
+        await page.screenshot({ path: join(OUT, `office-staff-${lang}-desktop-full.png`), fullPage: true, animations: 'disabled', caret: 'hide' });
+      }
+      await context.close();
+    }
+  }
+
+  for (const lang of ['fr', 'en'] as LangCode[]) {
+    const context = await newContext({ baseURL: OFFICE_URL, locale: lang === 'fr' ? 'fr-FR' : 'en-GB', viewport: BOARD });
+    const page = await context.newPage();
+    await page.goto('/api/tickets/display');
+    await expect(page.locator('[data-now-number]')).toHaveText('A003');
+    await expect(page.locator('[data-now-desk]')).toHaveText(lang === 'fr' ? 'Guichet 2' : 'Desk 2');
+    await expect(page.locator('[data-calls] tr')).toHaveCount(3);
+    await page.evaluate(() => document.fonts.ready.then(() => undefined));
+    const tall = await page.evaluate(() => document.documentElement.scrollHeight - window.innerHeight);
+    if (tall > 0) overflow.push(`office display-${lang}-board: ${tall}px taller than the screen`);
+    await page.screenshot({ path: join(OUT, `office-display-${lang}-board.png`), fullPage: false, animations: 'disabled', caret: 'hide' });
+    await context.close();
+  }
+
+  if (process.env.UPDATE_DOCS_SCREENSHOTS) {
+    mkdirSync(DOCS, { recursive: true });
+    for (const [name, source] of OFFICE_CURATED) copyFileSync(join(OUT, source), join(DOCS, name));
   }
   expect(overflow, 'pages wider than the screen').toEqual([]);
 });

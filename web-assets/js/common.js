@@ -6,17 +6,36 @@
 
   var parser = new DOMParser();
 
-  /* Replaces each [data-live] region of the page with the same region of `doc`. */
+  /* Replaces each [data-live] region of the page with the same region of `doc`. What a
+   * person is doing there survives: a region whose field has the focus waits for the next
+   * update; the choices made in its fields are kept, and the focus goes back to the
+   * element with the same id. */
   function swap(doc) {
     var changed = [];
+    var active = document.activeElement;
     document.querySelectorAll('[data-live]').forEach(function (old) {
       var name = old.getAttribute('data-live');
       var fresh = doc.querySelector('[data-live="' + name + '"]');
       if (!fresh || fresh.outerHTML === old.outerHTML) return;
+      var inside = active && active !== document.body && old.contains(active);
+      if (inside && /^(SELECT|INPUT|TEXTAREA)$/.test(active.tagName)) return;
       // Keep open <details> open.
       var open = Array.prototype.map.call(old.querySelectorAll('details'), function (d) { return d.open; });
       fresh.querySelectorAll('details').forEach(function (d, i) { if (open[i]) d.open = true; });
+      // Keep what was chosen in the region's fields, where the choice still exists.
+      old.querySelectorAll('select[id], input[id]:not([type="hidden"])').forEach(function (field) {
+        var twin = fresh.querySelector('#' + CSS.escape(field.id));
+        if (!twin || twin.tagName !== field.tagName) return;
+        if (field.type === 'checkbox' || field.type === 'radio') { twin.checked = field.checked; return; }
+        if (twin.tagName === 'SELECT' && !Array.prototype.some.call(twin.options, function (o) { return o.value === field.value; })) return;
+        twin.value = field.value;
+      });
       old.replaceWith(fresh);
+      if (inside) {
+        // The same control, else the region's first button (the next ticket's "call").
+        var again = (active.id && document.getElementById(active.id)) || fresh.querySelector('button:not([disabled])');
+        if (again) again.focus();
+      }
       changed.push(name);
     });
     return changed;

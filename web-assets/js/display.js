@@ -1,13 +1,42 @@
-/* Display board: shows each call very large, one after another, with a chime and a
- * spoken announcement once sound is enabled (browsers need one tap for that). Calls that
- * arrive together are queued, never cut off; a recall repeats the announcement. */
+/* Display board: shows each call very large ("B007 → Guichet 3"), one after another, with
+ * a chime and a spoken announcement once sound is enabled (browsers need one tap for
+ * that). The voice reads the label as people do: its letters, then the number as a
+ * number ("Ticket B 7, Guichet 3"). Calls that arrive together are queued, never cut off;
+ * a recall repeats the announcement. */
 (function () {
   'use strict';
   var board, audio = null, soundOn = false, queue = [], busy = false, lastSeen = null;
+  var desks = {}, labels = {};
 
   function $(sel) { return board.querySelector(sel); }
 
   function text(tpl, n, d) { return tpl.replace('{n}', n).replace('{d}', d); }
+
+  /* What a desk is called: its configured name, or "Guichet 3". */
+  function deskName(d) {
+    if (d === null || d === undefined) return '—';
+    return desks[d] || board.getAttribute('data-desk-word').replace('{d}', d);
+  }
+
+  /* A label as it is read aloud: "B007" → "B 7", "AB1042" → "A B 1042", "42" → "42". */
+  function spoken(label) {
+    var m = /^([A-Z]*)0*(\d+)$/.exec(String(label));
+    if (!m) return String(label);
+    return (m[1] ? m[1].split('').join(' ') + ' ' : '') + m[2];
+  }
+
+  /* A ticket's label: the one given, or the one learnt from events, else its number. */
+  function labelOf(ticket, label) {
+    if (label) { labels[ticket] = label; return label; }
+    return labels[ticket] || String(ticket);
+  }
+
+  function setNow(label, desk) {
+    var num = $('[data-now-number]');
+    num.textContent = label;
+    num.classList.toggle('long', String(label).length > 4);
+    $('[data-now-desk]').textContent = deskName(desk);
+  }
 
   function chime() {
     if (!audio) return 0;
@@ -48,8 +77,7 @@
   }
 
   function show(call) {
-    $('[data-now-number]').textContent = call.ticket;
-    $('[data-now-desk]').textContent = call.desk;
+    setNow(call.label, call.desk);
     var now = $('.board-now');
     now.classList.remove('flash');
     void now.offsetWidth;
@@ -64,7 +92,9 @@
     var tpl = board.getAttribute(call.recall ? 'data-say-recall' : 'data-say');
     var wait = soundOn ? chime() : 0;
     setTimeout(function () {
-      speak(text(tpl, call.ticket, call.desk), function () { busy = false; next(); });
+      var sentence = text(tpl, spoken(call.label), deskName(call.desk));
+      board.setAttribute('data-said', sentence);
+      speak(sentence, function () { busy = false; next(); });
     }, wait);
   }
 
@@ -80,13 +110,18 @@
   function renderState(s) {
     $('[data-queue-length]').textContent = s.queue_length;
     $('[data-closed]').hidden = !!s.open;
+    (s.desks || []).forEach(function (d) { if (d.ticket) labelOf(d.ticket, d.label); });
+    (s.services || []).forEach(function (x) {
+      var el = $('[data-board-service="' + x.code + '"]');
+      if (el) el.textContent = x.waiting;
+    });
     var body = $('[data-calls]');
     var seen = {}, rows = [];
     (s.calls || []).forEach(function (c) {
       if (seen[c.desk] || rows.length >= 6) return;
       seen[c.desk] = true;
       var tr = document.createElement('tr');
-      [c.ticket, c.desk, clock(c.at)]
+      [labelOf(c.ticket, c.label), deskName(c.desk), clock(c.at)]
         .forEach(function (v, i) { var td = document.createElement('td'); if (i === 0) td.className = 'num'; td.textContent = v; tr.appendChild(td); });
       rows.push(tr);
     });
@@ -95,14 +130,17 @@
     var latest = (s.calls || [])[0];
     if (latest && !busy && !queue.length && latest.at !== lastSeen) {
       lastSeen = latest.at;
-      $('[data-now-number]').textContent = latest.ticket;
-      $('[data-now-desk]').textContent = latest.desk;
+      setNow(labelOf(latest.ticket, latest.label), latest.desk);
     }
   }
 
   document.addEventListener('DOMContentLoaded', function () {
     board = document.querySelector('[data-board]');
     if (!board) return;
+    try { desks = JSON.parse(board.getAttribute('data-desks') || '{}'); } catch (e) { desks = {}; }
+    board.querySelectorAll('[data-calls] tr[data-n]').forEach(function (tr) {
+      labels[tr.getAttribute('data-n')] = tr.getAttribute('data-label');
+    });
     var button = $('[data-enable-sound]');
     button.setAttribute('aria-pressed', 'false');
     button.addEventListener('click', function () {
@@ -117,9 +155,9 @@
     window.Tickets.stream({
       state: renderState,
       queue: function (e) {
-        if (e.action !== 'call_next' && e.action !== 'recall') return;
+        if (e.action !== 'call_next' && e.action !== 'call_ticket' && e.action !== 'recall') return;
         lastSeen = e.at;
-        queue.push({ ticket: e.ticket, desk: e.desk, recall: e.action === 'recall' });
+        queue.push({ label: labelOf(e.ticket, e.label), desk: e.desk, recall: e.action === 'recall' });
         next();
       }
     }, $('[data-connection]'));

@@ -1,10 +1,11 @@
-/* The ticket's page: position and estimated wait follow the event stream (waiting tickets
- * are always the numbers from the queue's head to the last taken, so the position is
- * `ticket − next_ticket`); alerts (vibration, sound, notification) when the ticket is
- * next, when it is called, and when it is called again. */
+/* The ticket's page: position and estimated wait follow the event stream. The position is
+ * the ticket's place in its service's waiting list (`services[].queue`, in calling order,
+ * priority classes first); when the list is cut short before the ticket, the page asks the
+ * server again. Alerts (vibration, sound, notification) when the ticket is next, when it
+ * is called, and when it is called again. */
 (function () {
   'use strict';
-  var audio = null, card, live, n, before = null;
+  var audio = null, card, live, n, before = null, desks = {};
 
   function t(name) { return card.getAttribute('data-t-' + name) || ''; }
 
@@ -46,37 +47,85 @@
     return t('hours').replace('{h}', Math.floor(m / 60)).replace('{mm}', String(m % 60).padStart(2, '0'));
   }
 
-  function para(cls, text, strong) {
+  function para(cls, parts) {
     var p = document.createElement('p');
     p.className = cls;
-    p.appendChild(document.createTextNode(text));
-    if (strong !== undefined) {
-      var s = document.createElement('strong');
-      s.textContent = strong;
-      p.appendChild(s);
-    }
+    parts.forEach(function (part) {
+      if (part.strong) {
+        var s = document.createElement('strong');
+        s.textContent = part.strong;
+        p.appendChild(s);
+      } else if (part.text) {
+        p.appendChild(document.createTextNode(part.text));
+      }
+    });
     return p;
   }
 
+  /* "Rendez-vous au Guichet 3" (a configured desk), or "… au guichet L5". */
+  function calledTo(desk) {
+    if (desks[desk]) return [{ text: t('called') }, { strong: desks[desk] }];
+    return [{ text: t('called') + (card.getAttribute('data-desk-word') || '') }, { strong: desk }];
+  }
+
+  /* Where the ticket waits: {ahead, service} from the services' waiting lists; null when
+   * it waits nowhere (served, no-show); undefined when a list is cut short and the ticket
+   * is not in the part sent. */
+  function position(s) {
+    if (!s.services) {
+      // An older server: one line, waiting tickets from the head to the last taken.
+      if (s.next_ticket !== null && s.next_ticket <= n && n <= s.total_tickets) return { ahead: n - s.next_ticket };
+      return null;
+    }
+    var cut = false;
+    for (var i = 0; i < s.services.length; i++) {
+      var x = s.services[i], queue = x.queue || [];
+      var at = queue.indexOf(n);
+      if (at >= 0) return { ahead: at, service: x };
+      if (queue.length < x.waiting) cut = true;
+    }
+    return cut ? undefined : null;
+  }
+
+  var askServer = null;
+
   function render(s) {
     if (s.day !== card.getAttribute('data-day')) return;
+    // The region is swapped whole when the page is read again from the server.
+    live = document.querySelector('[data-live="ticket-state"]') || live;
     var desk = (s.desks || []).filter(function (d) { return d.ticket === n; })[0];
     var now;
     if (desk) {
       now = { status: 'in_progress', desk: desk.desk };
-      live.replaceChildren(para('ticket-called', t('called'), desk.desk));
-    } else if (s.next_ticket !== null && s.next_ticket <= n && n <= s.total_tickets) {
-      var ahead = n - s.next_ticket;
-      now = { status: 'waiting', ahead: ahead };
-      var tpl = ahead === 0 ? t('ahead-0') : ahead === 1 ? t('ahead-1') : t('ahead-n');
-      live.replaceChildren(
-        para('ticket-ahead', tpl.replace('{n}', ahead)),
-        para('ticket-wait', t('wait'), words(estimate(ahead, s)))
-      );
+      live.replaceChildren(para('ticket-called', calledTo(desk.desk)));
     } else {
-      // Finished, no-show or reset: the server says which.
-      if (before && before.status !== 'done') window.Tickets.refresh();
-      now = { status: 'done' };
+      var pos = position(s);
+      if (pos === undefined) {
+        // Further back than the lists sent: the server's page says where.
+        askServer();
+        return;
+      }
+      if (pos === null) {
+        // Finished, no-show or reset: the server says which.
+        if (before && before.status !== 'done') window.Tickets.refresh();
+        now = { status: 'done' };
+      } else {
+        var ahead = pos.ahead;
+        now = { status: 'waiting', ahead: ahead };
+        var tpl = ahead === 0 ? t('ahead-0') : ahead === 1 ? t('ahead-1') : t('ahead-n');
+        live.replaceChildren(
+          para('ticket-ahead', [{ text: tpl.replace('{n}', ahead) }]),
+          para('ticket-wait', [{ text: t('wait') }, { strong: words(estimate(ahead, s)) }])
+        );
+        live.setAttribute('data-ahead', String(ahead));
+        // Transferred to another service: say which.
+        if (pos.service && pos.service.code !== card.getAttribute('data-service')) {
+          card.setAttribute('data-service', pos.service.code);
+          var name = pos.service.name;
+          var shown = document.querySelector('[data-service-name]');
+          if (shown && name) shown.textContent = typeof name === 'string' ? name : (name[document.documentElement.lang] || name.fr);
+        }
+      }
     }
     live.setAttribute('data-status', now.status);
     if (before) {
@@ -91,6 +140,10 @@
     live = document.querySelector('[data-live="ticket-state"]');
     if (!card || !live) return;
     n = parseInt(card.getAttribute('data-ticket'), 10);
+    try { desks = JSON.parse(card.getAttribute('data-desks') || '{}'); } catch (e) { desks = {}; }
+    askServer = window.Tickets.debounce(3000, function () {
+      window.Tickets.refresh();
+    });
     var button = document.querySelector('[data-alerts]');
     if (button) {
       button.addEventListener('click', function () {

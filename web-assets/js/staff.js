@@ -1,5 +1,6 @@
 /* Staff console: actions are sent in the background (the same forms as without
- * JavaScript), the outcome is announced, and N / F / R / A are keyboard shortcuts. */
+ * JavaScript), the outcome is announced, N / F / R / A are keyboard shortcuts and T goes
+ * to the transfer form. */
 (function () {
   'use strict';
   var busy = false;
@@ -51,8 +52,11 @@
       if (e.ctrlKey || e.metaKey || e.altKey || e.repeat) return;
       var t = e.target;
       if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
-      var button = document.querySelector('button[data-key="' + e.key.toLowerCase() + '"]');
-      if (button) { e.preventDefault(); button.click(); }
+      var key = e.key.toLowerCase();
+      var button = document.querySelector('button[data-key="' + key + '"]');
+      if (button) { e.preventDefault(); button.click(); return; }
+      var field = document.querySelector('[data-focus-key="' + key + '"]');
+      if (field) { e.preventDefault(); field.focus(); }
     });
     var refresh = window.Tickets.debounce(150, function () {
       if (busy) return;

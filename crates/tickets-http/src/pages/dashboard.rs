@@ -1,16 +1,18 @@
-//! The manager's dashboard `/api/dashboard`: the day at a glance, the queue, every desk,
-//! the last 50 log lines and a chart of actions per minute.
+//! The manager's dashboard `/api/dashboard`: the day at a glance, each service's figures
+//! (waiting, by priority, served, average and p90 wait, share within target) with a chart
+//! line per service, the queue, every desk, the last 50 log lines and a chart of actions
+//! per minute.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{Duration, Utc};
 use maud::{Markup, html};
 use serde_json::json;
-use tickets_core::{Action, QueueBackend, Snapshot, SnapshotOptions};
+use tickets_core::{Action, OfficeConfig, QueueBackend, Snapshot, SnapshotOptions};
 
 use super::{
-    Nav, Page, StaffPage as Current, action_words, clock_time, duration_text, html_response,
-    unavailable_page,
+    Nav, Page, StaffPage as Current, action_words, clock_time, desk_name, duration_text,
+    html_response, name_in, priority_name, service_name, unavailable_page,
 };
 use crate::app::AppState;
 use crate::auth::StaffPage;
@@ -25,6 +27,11 @@ const CHARTED: [(Action, &str); 4] = [
     (Action::CallNext, "#047857"),
     (Action::FinishCurrent, "#6b21a8"),
     (Action::NoShow, "#b45309"),
+];
+
+/// The colours of the services' chart lines, in the office's order (also in `app.css`).
+const SERVICE_COLOURS: [&str; 8] = [
+    "#1d4ed8", "#047857", "#b45309", "#6b21a8", "#be123c", "#0e7490", "#4d7c0f", "#374151",
 ];
 
 /// The manager's live dashboard (staff).
@@ -56,6 +63,7 @@ pub async fn page<B: QueueBackend>(
         Err(_) => return unavailable_page(&req, l),
     };
     let tz = state.queue.config().calendar.time_zone();
+    let office = state.queue.office();
     let page = Page {
         lang,
         title: l.t("Tableau de bord", "Dashboard").to_owned(),
@@ -84,6 +92,15 @@ pub async fn page<B: QueueBackend>(
             }
             (figures(l, &snap))
             div class="dash-grid" {
+                section class="card" aria-labelledby="services-title" {
+                    h2 id="services-title" { (l.t("Services", "Services")) }
+                    (services(l, &office, &snap))
+                }
+                section class="card" aria-labelledby="service-chart-title" {
+                    h2 id="service-chart-title" { (l.t("En attente par service", "Waiting per service")) }
+                    div class="chart" data-service-chart-canvas data-tz=(tz.name()) aria-hidden="true" {}
+                    (service_chart_data(l, &office, &snap))
+                }
                 section class="card" aria-labelledby="chart-title" {
                     h2 id="chart-title" { (l.t("Actions par minute (60 dernières minutes)", "Actions per minute (last 60 minutes)")) }
                     div class="chart" data-chart-canvas data-tz=(tz.name()) aria-hidden="true" {}
@@ -91,11 +108,11 @@ pub async fn page<B: QueueBackend>(
                 }
                 section class="card" aria-labelledby="desks-title" {
                     h2 id="desks-title" { (l.t("Guichets", "Desks")) }
-                    (desks(l, &snap, tz))
+                    (desks(l, &office, &snap, tz))
                 }
                 section class="card" aria-labelledby="queue-title" {
                     h2 id="queue-title" { (l.t("File d'attente", "Queue")) }
-                    (queue(l, &snap, tz))
+                    (queue(l, &office, &snap, tz))
                 }
                 section class="card" aria-labelledby="logs-title" {
                     h2 id="logs-title" { (l.t("Journal (50 dernières actions)", "Log (last 50 actions)")) }
@@ -117,6 +134,103 @@ fn figures(l: Lang, snap: &Snapshot) -> Markup {
             div class="figure" { dt { (l.t("Absents", "No-shows")) } dd { (f.no_shows) } }
             div class="figure" { dt { (l.t("Attente moyenne", "Average wait")) } dd { (avg(f.avg_wait_seconds)) } }
             div class="figure" { dt { (l.t("Service moyen", "Average service")) } dd { (avg(f.avg_service_seconds)) } }
+        }
+    }
+}
+
+/// A share from 0 to 1 as a whole percentage.
+fn percent(share: f64) -> String {
+    format!("{} %", (share * 100.0).round() as u64)
+}
+
+/// Each service's figures: waiting (and how many with priority), served, average and p90
+/// wait, share called within its target.
+fn services(l: Lang, office: &OfficeConfig, snap: &Snapshot) -> Markup {
+    let wait = |v: Option<f64>| v.map(duration_text).unwrap_or_else(|| "—".into());
+    html! {
+        div data-live="services" {
+            table class="service-figures" {
+                thead { tr {
+                    th scope="col" { (l.t("Service", "Service")) }
+                    th scope="col" class="num" { (l.t("En attente", "Waiting")) }
+                    th scope="col" { (l.t("dont priorité", "of which priority")) }
+                    th scope="col" class="num" { (l.t("Servis", "Served")) }
+                    th scope="col" class="num" { (l.t("Attente moyenne", "Average wait")) }
+                    th scope="col" class="num" { (l.t("Attente P90", "P90 wait")) }
+                    th scope="col" class="num" { (l.t("Dans l'objectif", "Within target")) }
+                } }
+                tbody {
+                    @for (i, s) in snap.services.iter().enumerate() {
+                        @let conf = office.service(&s.code);
+                        tr data-service=(s.code) {
+                            th scope="row" {
+                                span class=(format!("swatch swatch-{}", i % SERVICE_COLOURS.len())) aria-hidden="true" {}
+                                @if let Some(prefix) = conf.map(|c| c.prefix.as_str()).filter(|p| !p.is_empty()) {
+                                    span class="service-prefix small" aria-hidden="true" { (prefix) } " "
+                                }
+                                (service_name(l, office, &s.code))
+                                @if conf.is_some_and(|c| !c.open) {
+                                    " " span class="badge badge-closed" { (l.t("fermé", "closed")) }
+                                }
+                            }
+                            td class="num" { strong { (s.waiting) } }
+                            td {
+                                @if s.waiting_by_priority.is_empty() { span class="muted" { "—" } }
+                                @for (j, (p, n)) in s.waiting_by_priority.iter().enumerate() {
+                                    @if j > 0 { ", " }
+                                    (n) " " (priority_name(l, office, p).to_lowercase())
+                                }
+                            }
+                            td class="num" { (s.served) }
+                            td class="num" { (wait(s.avg_wait_seconds)) }
+                            td class="num" { (s.p90_wait_seconds.map(|v| duration_text(v as f64)).unwrap_or_else(|| "—".into())) }
+                            td class="num" {
+                                @match (s.within_target_share, s.target_wait_minutes) {
+                                    (Some(share), Some(m)) => { (percent(share)) " " span class="muted" { "(≤ " (m) " min)" } },
+                                    (None, Some(m)) => { "—" " " span class="muted" { "(≤ " (m) " min)" } },
+                                    _ => span class="muted" { (l.t("sans objectif", "no target")) },
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            @if !snap.priorities.is_empty() {
+                p class="muted priority-line" {
+                    (l.t("En attente par priorité : ", "Waiting per priority class: "))
+                    @for (i, p) in snap.priorities.iter().enumerate() {
+                        @if i > 0 { " · " }
+                        (name_in(l, &p.name)) " " strong { (p.waiting) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The services' waiting counts now, for the chart that follows them while the page is
+/// open (the page keeps the earlier points).
+fn service_chart_data(l: Lang, office: &OfficeConfig, snap: &Snapshot) -> Markup {
+    let series: Vec<serde_json::Value> = snap
+        .services
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            json!({
+                "code": s.code,
+                "label": service_name(l, office, &s.code),
+                "colour": SERVICE_COLOURS[i % SERVICE_COLOURS.len()],
+                "waiting": s.waiting,
+            })
+        })
+        .collect();
+    let data = json!({"day": snap.day, "at": Utc::now().timestamp(), "series": series});
+    html! {
+        div data-live="service-chart-data" data-service-chart=(data.to_string()) {
+            p class="muted chart-note" {
+                (l.t("Une ligne par service, relevée à chaque changement depuis l'ouverture de cette page ; les chiffres exacts sont dans le tableau ci-dessus.",
+                     "One line per service, sampled at each change since this page was opened; the exact figures are in the table above."))
+            }
         }
     }
 }
@@ -183,7 +297,7 @@ fn chart_data(l: Lang, snap: &Snapshot) -> Markup {
     }
 }
 
-fn desks(l: Lang, snap: &Snapshot, tz: chrono_tz::Tz) -> Markup {
+fn desks(l: Lang, office: &OfficeConfig, snap: &Snapshot, tz: chrono_tz::Tz) -> Markup {
     html! {
         div data-live="desks" {
             @if snap.desks.is_empty() {
@@ -200,8 +314,13 @@ fn desks(l: Lang, snap: &Snapshot, tz: chrono_tz::Tz) -> Markup {
                     tbody {
                         @for d in &snap.desks {
                             tr {
-                                th scope="row" { (d.desk) }
-                                td { @if let Some(t) = &d.current { strong { (t.number) } } @else { "—" } }
+                                th scope="row" data-desk=(d.desk) { (desk_name(l, office, &d.desk)) }
+                                td {
+                                    @if let Some(t) = &d.current {
+                                        strong { (t.label) }
+                                        @if office.services.len() > 1 { " " span class="muted" { (service_name(l, office, &t.service)) } }
+                                    } @else { "—" }
+                                }
                                 td { (d.current.as_ref().and_then(|t| t.called_at).map(|c| clock_time(c, tz)).unwrap_or_else(|| "—".into())) }
                                 td class="num" { (d.served) }
                                 td class="num" { (d.avg_service_seconds.map(duration_text).unwrap_or_else(|| "—".into())) }
@@ -214,7 +333,7 @@ fn desks(l: Lang, snap: &Snapshot, tz: chrono_tz::Tz) -> Markup {
     }
 }
 
-fn queue(l: Lang, snap: &Snapshot, tz: chrono_tz::Tz) -> Markup {
+fn queue(l: Lang, office: &OfficeConfig, snap: &Snapshot, tz: chrono_tz::Tz) -> Markup {
     let now = Utc::now();
     html! {
         div data-live="queue" {
@@ -230,8 +349,13 @@ fn queue(l: Lang, snap: &Snapshot, tz: chrono_tz::Tz) -> Markup {
                     tbody {
                         @for t in &snap.waiting_list {
                             tr {
-                                th scope="row" { (t.number) }
-                                td { (t.service) }
+                                th scope="row" { (t.label) }
+                                td {
+                                    (service_name(l, office, &t.service))
+                                    @if let Some(p) = &t.priority {
+                                        " " span class="tag tag-priority" { (priority_name(l, office, p)) }
+                                    }
+                                }
                                 td { (clock_time(t.taken_at, tz)) }
                                 td class="num" { (duration_text((now - t.taken_at).num_milliseconds() as f64 / 1000.0)) }
                             }

@@ -1,18 +1,26 @@
 //! The display board `/api/tickets/display`: full screen, readable from across the room.
-//! The latest call very large, the last calls per desk, the queue length; a chime and a
-//! spoken announcement for each call (after one tap on "enable sound", as browsers
-//! require). Live from the event stream; the first render works without JavaScript.
+//! The latest call very large ("B007 → Guichet 3"), the last calls per desk, the queue
+//! length (per service too); a chime and a spoken announcement for each call ("Ticket
+//! B 7, guichet 3", after one tap on "enable sound", as browsers require). Live from the
+//! event stream; the first render works without JavaScript.
+
+use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::html;
-use tickets_core::{Action, QueueBackend, SnapshotOptions};
+use tickets_core::{Action, LogEntry, QueueBackend, SnapshotOptions, TicketNumber};
 
-use super::{Nav, Page, clock_time, html_response, unavailable_page};
+use super::{
+    Nav, Page, clock_time, desk_name, desk_names_json, html_response, name_in, unavailable_page,
+};
 use crate::app::AppState;
 use crate::lang::Lang;
 
-/// The wall display: "Ticket 42 → Guichet 3", with chime and speech.
+/// Calls the board lists beside the latest (one per desk).
+const LISTED: usize = 6;
+
+/// The wall display: "B007 → Guichet 3", with chime and speech.
 #[utoipa::path(
     get,
     operation_id = "display_page",
@@ -29,32 +37,60 @@ pub async fn page<B: QueueBackend>(
     lang: Lang,
 ) -> HttpResponse {
     let l = lang;
+    let q = &state.queue;
     let opts = SnapshotOptions {
         waiting: 0,
         logs: 50,
         activity_minutes: 0,
     };
-    let snap = match state.queue.snapshot(opts).await {
+    let snap = match q.snapshot(opts).await {
         Ok(s) => s,
         Err(_) => return unavailable_page(&req, l),
     };
-    let tz = state.queue.config().calendar.time_zone();
-    let calls: Vec<_> = snap
+    let office = q.office();
+    let tz = q.config().calendar.time_zone();
+    let calls: Vec<&LogEntry> = snap
         .logs
         .iter()
-        .filter(|e| matches!(e.action, Action::CallNext | Action::Recall))
+        .filter(|e| {
+            matches!(
+                e.action,
+                Action::CallNext | Action::Recall | Action::CallTicket
+            )
+        })
         .collect();
-    let latest = calls.first();
+    let latest = calls.first().copied();
     // The last call of each desk, newest first.
-    let mut per_desk = Vec::new();
+    let mut per_desk: Vec<&LogEntry> = Vec::new();
     for c in &calls {
-        if per_desk
-            .iter()
-            .all(|p: &&&tickets_core::LogEntry| p.desk != c.desk)
-        {
+        if per_desk.len() < LISTED && per_desk.iter().all(|p| p.desk != c.desk) {
             per_desk.push(c);
         }
     }
+    // The labels of the tickets shown: the desks' current tickets say theirs; a ticket
+    // already finished is read (at most one read per desk listed).
+    let mut labels: BTreeMap<TicketNumber, String> = snap
+        .desks
+        .iter()
+        .filter_map(|d| d.current.as_ref())
+        .map(|t| (t.number, t.label.clone()))
+        .collect();
+    for n in per_desk.iter().filter_map(|c| c.ticket) {
+        if !labels.contains_key(&n)
+            && let Ok(info) = q.ticket(n).await
+        {
+            labels.insert(n, info.ticket.label);
+        }
+    }
+    let label = |n: Option<TicketNumber>| match n {
+        Some(n) => labels.get(&n).cloned().unwrap_or_else(|| n.to_string()),
+        None => "—".into(),
+    };
+    let desk = |c: Option<&LogEntry>| match c.and_then(|c| c.desk.as_ref()) {
+        Some(d) => desk_name(l, &office, d),
+        None => "—".into(),
+    };
+    let several = office.services.len() > 1;
     let page = Page {
         lang,
         title: l.t("Appels", "Calls").to_owned(),
@@ -68,19 +104,21 @@ pub async fn page<B: QueueBackend>(
         StatusCode::OK,
         page.render(html! {
             div class="board" data-board
-                data-say=(l.t("Ticket {n}, guichet {d}", "Ticket {n}, desk {d}"))
-                data-say-recall=(l.t("Rappel : ticket {n}, guichet {d}", "Reminder: ticket {n}, desk {d}"))
-                data-desk-label=(l.t("Guichet", "Desk"))
+                data-say=(l.t("Ticket {n}, {d}", "Ticket {n}, {d}"))
+                data-say-recall=(l.t("Rappel : ticket {n}, {d}", "Reminder: ticket {n}, {d}"))
+                data-desk-word=(l.t("Guichet {d}", "Desk {d}"))
+                data-desks=(desk_names_json(l, &office))
                 data-tz=(tz.name())
             {
                 section class="board-now" aria-live="assertive" aria-atomic="true" {
                     h1 class="visually-hidden" { (l.t("Appels en cours", "Current calls")) }
                     p class="now-label" { (l.t("Ticket", "Ticket")) }
-                    p class="now-number" data-now-number { (latest.and_then(|c| c.ticket).map(|n| n.to_string()).unwrap_or_else(|| "—".into())) }
+                    @let now = label(latest.and_then(|c| c.ticket));
+                    p class=(if now.len() > 4 { "now-number long" } else { "now-number" }) data-now-number { (now) }
                     p class="now-desk" {
                         span class="arrow" aria-hidden="true" { "→" }
-                        " " (l.t("Guichet", "Desk")) " "
-                        strong data-now-desk { (latest.and_then(|c| c.desk.as_ref()).map(|d| d.to_string()).unwrap_or_else(|| "—".into())) }
+                        " "
+                        strong data-now-desk { (desk(latest)) }
                     }
                 }
                 aside class="board-side" {
@@ -92,10 +130,10 @@ pub async fn page<B: QueueBackend>(
                             th scope="col" { (l.t("Heure", "Time")) }
                         } }
                         tbody data-calls {
-                            @for c in per_desk.iter().take(6) {
-                                tr {
-                                    td class="num" { (c.ticket.map(|n| n.to_string()).unwrap_or_default()) }
-                                    td { (c.desk.as_ref().map(|d| d.to_string()).unwrap_or_default()) }
+                            @for c in &per_desk {
+                                tr data-n=[c.ticket] data-label=(label(c.ticket)) {
+                                    td class="num" { (label(c.ticket)) }
+                                    td { (desk(Some(c))) }
                                     td { (clock_time(c.time, tz)) }
                                 }
                             }
@@ -103,6 +141,19 @@ pub async fn page<B: QueueBackend>(
                     }
                     p class="board-queue" {
                         strong data-queue-length { (snap.queue_length) } " " (l.t("en attente", "waiting"))
+                    }
+                    @if several {
+                        ul class="board-services" {
+                            @for s in &snap.services {
+                                @if let Some(conf) = office.service(&s.code) {
+                                    li {
+                                        @if !conf.prefix.is_empty() { span class="service-prefix small" aria-hidden="true" { (conf.prefix) } " " }
+                                        span { (name_in(l, &conf.name)) }
+                                        " " strong data-board-service=(s.code) { (s.waiting) }
+                                    }
+                                }
+                            }
+                        }
                     }
                     p class="board-closed" data-closed hidden[snap.open] { (l.t("Service fermé", "Service closed")) }
                 }

@@ -6,10 +6,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
 use qrcode::QrCode;
 use qrcode::render::svg;
-use tickets_core::{BusinessDay, Error, QueueBackend, TicketInfo, TicketStatus};
+use tickets_core::{BusinessDay, Error, OfficeConfig, QueueBackend, TicketInfo, TicketStatus};
 
 use super::{
-    Nav, Page, clock_time, error_page, html_response, status_words, unavailable_page, wait_words,
+    Nav, Page, clock_time, desk_names_json, error_page, html_response, name_in, priority_name,
+    service_name, status_words, unavailable_page, wait_words,
 };
 use crate::api::tickets::{follow_path, parse_number};
 use crate::app::AppState;
@@ -42,7 +43,8 @@ fn qr_svg(url: &str, lang: Lang) -> Option<String> {
     ))
 }
 
-/// A ticket's own page, for the phone: position, estimated wait, alerts when called.
+/// A ticket's own page, for the phone: its label and service, position, estimated wait,
+/// alerts when called.
 ///
 /// `GET /api/tickets/follow/{day}/{n}[?kiosk=1]` (`kiosk=1`: the kiosk's result, with a
 /// print button and a QR code of this page).
@@ -96,9 +98,11 @@ pub async fn page<B: QueueBackend>(
     let tz = state.queue.config().calendar.time_zone();
     let path = follow_path(&day, n);
     let url = absolute_url(&req, &path);
+    let office = state.queue.office();
+    let t = &info.ticket;
     let page = Page {
         lang,
-        title: format!("{} {}", l.t("Ticket", "Ticket"), n),
+        title: format!("{} {}", l.t("Ticket", "Ticket"), t.label),
         class: if kiosk {
             "page-follow kiosk-mode"
         } else {
@@ -112,12 +116,15 @@ pub async fn page<B: QueueBackend>(
     html_response(
         StatusCode::OK,
         page.render(html! {
-            article class="ticket-card" data-ticket=(n) data-day=(day)
+            article class="ticket-card" data-ticket=(n) data-day=(day) data-label=(t.label)
+                data-service=(t.service)
+                data-desks=(desk_names_json(l, &office))
+                data-desk-word=(l.t("guichet ", "desk "))
                 data-t-ahead-0=(l.t("Vous êtes le prochain.", "You are next."))
                 data-t-ahead-1=(l.t("1 personne avant vous.", "1 person ahead of you."))
                 data-t-ahead-n=(l.t("{n} personnes avant vous.", "{n} people ahead of you."))
                 data-t-wait=(l.t("Attente estimée : ", "Estimated wait: "))
-                data-t-called=(l.t("C'est votre tour ! Rendez-vous au guichet ", "It's your turn! Please go to desk "))
+                data-t-called=(l.t("C'est votre tour ! Rendez-vous au ", "It's your turn! Please go to "))
                 data-t-none=(l.t("aucune attente", "no wait"))
                 data-t-lt1=(l.t("moins d'une minute", "under a minute"))
                 data-t-min="≈ {m} min"
@@ -125,11 +132,17 @@ pub async fn page<B: QueueBackend>(
             {
                 div class="ticket-print" {
                     h1 class="ticket-label" { (l.t("Votre ticket", "Your ticket")) }
-                    p class="ticket-number" aria-label=(format!("{} {n}", l.t("Ticket numéro", "Ticket number"))) { (n) }
-                    p class="ticket-meta" {
-                        (service_name(&info.ticket.service)) " · " (day_words(l, day)) " · " (clock_time(info.ticket.taken_at, tz))
+                    p class=(match t.label.len() { 0..=3 => "ticket-number", 4 => "ticket-number wide", _ => "ticket-number long" }) aria-label=(format!("{} {}", l.t("Ticket numéro", "Ticket number"), t.label)) { (t.label) }
+                    p class="ticket-service" {
+                        span data-service-name { (service_name(l, &office, &t.service)) }
+                        @if let Some(p) = &t.priority {
+                            " " span class="badge badge-priority" { (priority_name(l, &office, p)) }
+                        }
                     }
-                    (state_block(l, &info))
+                    p class="ticket-meta" {
+                        (day_words(l, day)) " · " (clock_time(t.taken_at, tz))
+                    }
+                    (state_block(l, &office, &info))
                     @if kiosk {
                         div class="qr" {
                             @if let Some(svg) = qr_svg(&url, l) { (super::svg(svg)) }
@@ -153,16 +166,6 @@ pub async fn page<B: QueueBackend>(
     )
 }
 
-/// A service id as people read it: `poste` → `Poste`, `carte-grise` → `Carte grise`.
-fn service_name(s: &tickets_core::Service) -> String {
-    let text = s.as_str().replace(['-', '_'], " ");
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => text,
-    }
-}
-
 /// A day as people write it: `25/11/2026`, `25 Nov 2026`.
 fn day_words(l: Lang, day: BusinessDay) -> String {
     match l {
@@ -172,7 +175,7 @@ fn day_words(l: Lang, day: BusinessDay) -> String {
 }
 
 /// The live part of the ticket: status, position, wait or desk.
-fn state_block(l: Lang, info: &TicketInfo) -> Markup {
+fn state_block(l: Lang, office: &OfficeConfig, info: &TicketInfo) -> Markup {
     let t = &info.ticket;
     html! {
         div class="ticket-state" aria-live="polite" data-live="ticket-state" data-status=(t.status.as_str()) data-ahead=[info.waiting_before] {
@@ -192,8 +195,14 @@ fn state_block(l: Lang, info: &TicketInfo) -> Markup {
                 }
                 TicketStatus::InProgress => {
                     p class="ticket-called" {
-                        (l.t("C'est votre tour ! Rendez-vous au guichet ", "It's your turn! Please go to desk "))
-                        strong { (t.desk.as_ref().map(|d| d.as_str()).unwrap_or("?")) }
+                        (l.t("C'est votre tour ! Rendez-vous au ", "It's your turn! Please go to "))
+                        @match t.desk.as_ref().and_then(|d| office.desk(d)) {
+                            Some(d) => strong { (name_in(l, &d.name)) },
+                            None => {
+                                (l.t("guichet ", "desk "))
+                                strong { (t.desk.as_ref().map(|d| d.as_str()).unwrap_or("?")) }
+                            }
+                        }
                     }
                 }
                 s => {

@@ -1,33 +1,107 @@
-//! The public kiosk `/api/tickets/public`: one big button; works by a plain form post.
+//! The public kiosk `/api/tickets/public`: one big button per open service (one big button
+//! in all for an office of one service), a separate priority choice for the services that
+//! offer it; works by plain form posts.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use maud::html;
+use maud::{Markup, html};
 use rand::Rng;
 use serde::Deserialize;
-use tickets_core::{DeskId, Error, IdempotencyKey, QueueBackend, Service, TakeRequest};
+use tickets_core::{
+    DeskId, Error, IdempotencyKey, OfficeConfig, PriorityCode, QueueBackend, Service,
+    ServiceStatus, TakeRequest,
+};
 
-use super::{Nav, Page, html_response, unavailable_page};
+use super::{Nav, Page, html_response, name_in, service_name, unavailable_page};
 use crate::api::tickets::follow_path;
 use crate::app::AppState;
+use crate::auth::url_encode;
 use crate::lang::Lang;
 
-/// A fresh idempotency key for the kiosk form: a double tap or a resent form gives the
+/// A fresh idempotency key for a kiosk form: a double tap or a resent form gives the
 /// same ticket.
 fn form_key() -> String {
     let bytes: [u8; 16] = rand::rng().random();
     format!("kiosk-{}", hex::encode(bytes))
 }
 
-/// The kiosk page: one big button to take a ticket.
+/// The kiosk's query: why the last take was refused, if it was.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct KioskQuery {
+    /// `1`: the day closed before the take.
+    closed: Option<String>,
+    /// Why the take was refused: `service_closed`, `daily_limit` or `unknown_service`.
+    refused: Option<String>,
+    /// The service the refused take asked for.
+    service: Option<String>,
+}
+
+/// "3 personnes attendent", short, for a service's button.
+fn waiting_words(l: Lang, n: u64) -> String {
+    match n {
+        0 => l.t("Personne n'attend", "Nobody waiting").to_owned(),
+        1 => l.t("1 personne attend", "1 person waiting").to_owned(),
+        n => l
+            .t("{n} personnes attendent", "{n} people waiting")
+            .replace("{n}", &n.to_string()),
+    }
+}
+
+/// What a customer reads when the kiosk refused a ticket.
+fn refusal(l: Lang, office: &OfficeConfig, q: &KioskQuery) -> Option<String> {
+    if q.closed.as_deref() == Some("1") {
+        return Some(
+            l.t(
+                "Service fermé, revenez demain",
+                "Service closed, come back tomorrow",
+            )
+            .to_owned(),
+        );
+    }
+    let service = q
+        .service
+        .as_deref()
+        .and_then(|s| Service::parse(s).ok())
+        .map(|s| service_name(l, office, &s));
+    let named = |fr: &str, en: &str, fallback_fr: &str, fallback_en: &str| match &service {
+        Some(name) => l.t(fr, en).replace("{s}", name),
+        None => l.t(fallback_fr, fallback_en).to_owned(),
+    };
+    match q.refused.as_deref()? {
+        "service_closed" => Some(named(
+            "Le service « {s} » ne donne plus de tickets aujourd'hui. Adressez-vous à l'accueil.",
+            "{s} gives no more tickets today. Please ask at the reception.",
+            "Ce service ne donne plus de tickets aujourd'hui. Adressez-vous à l'accueil.",
+            "This service gives no more tickets today. Please ask at the reception.",
+        )),
+        "daily_limit" => Some(named(
+            "Plus de tickets pour « {s} » aujourd'hui : le nombre maximum est atteint. Merci de revenir demain.",
+            "No more tickets for {s} today: the day's maximum is reached. Please come back tomorrow.",
+            "Plus de tickets pour ce service aujourd'hui : le nombre maximum est atteint. Merci de revenir demain.",
+            "No more tickets for this service today: the day's maximum is reached. Please come back tomorrow.",
+        )),
+        "unknown_service" => Some(
+            l.t(
+                "Ce choix n'est plus proposé. Choisissez votre service ci-dessous.",
+                "This choice is no longer offered. Please choose your service below.",
+            )
+            .to_owned(),
+        ),
+        _ => None,
+    }
+}
+
+/// The kiosk: one big button per open service, and the priority choice.
 ///
-/// `GET /api/tickets/public[?closed=1]` (`closed=1`: the day closed during the take).
+/// `GET /api/tickets/public[?closed=1 | ?refused=…&service=…]` (after a refused take).
 #[utoipa::path(
     get,
     operation_id = "kiosk_page",
     path = "/api/tickets/public",
     tag = crate::openapi::TAG_PAGES,
+    params(KioskQuery),
     responses(
         (status = 200, description = "The kiosk.", content_type = "text/html", body = String),
         (status = 503, description = "The store does not answer: a page that says so.", content_type = "text/html", body = String),
@@ -42,7 +116,11 @@ pub async fn page<B: QueueBackend>(
         Ok(s) => s,
         Err(_) => return unavailable_page(&req, lang),
     };
-    let refused = req.query_string().split('&').any(|kv| kv == "closed=1");
+    let office = state.queue.office();
+    let query = web::Query::<KioskQuery>::from_query(req.query_string())
+        .map(web::Query::into_inner)
+        .unwrap_or_default();
+    let refused = refusal(lang, &office, &query);
     let l = lang;
     let page = Page {
         lang,
@@ -53,39 +131,60 @@ pub async fn page<B: QueueBackend>(
         styles: &[],
         req: &req,
     };
+    let single = status.services.len() == 1;
+    // Tickets can be taken: the day is open and at least one service gives tickets.
+    let accepting = status.open && status.services.iter().any(|s| s.open);
     let waiting = status.waiting_tickets;
     html_response(
         StatusCode::OK,
         page.render(html! {
-            section class="kiosk" {
+            section class=(if single { "kiosk" } else { "kiosk kiosk-services" }) data-kiosk
+                data-ts-0=(waiting_words(l, 0))
+                data-ts-1=(waiting_words(l, 1))
+                data-ts-n=(l.t("{n} personnes attendent", "{n} people waiting"))
+                data-any-open=(status.services.iter().any(|s| s.open))
+                data-services=(status.services.iter().map(|s| format!("{}:{}", s.code, s.open)).collect::<Vec<_>>().join(" "))
+            {
                 h1 class="kiosk-title" { (l.t("Bienvenue", "Welcome")) }
-                @if refused {
-                    p class="notice notice-warn" role="alert" { (l.t("Service fermé, revenez demain", "Service closed, come back tomorrow")) }
+                @if let Some(text) = &refused {
+                    p class="notice notice-warn kiosk-refusal" role="alert" { (text) }
                 }
-                form method="post" action="/api/tickets/public" class="take-form" hidden[!status.open] data-open-only {
-                    input type="hidden" name="idempotency_key" value=(form_key());
-                    button type="submit" class="take-button" {
-                        span class="take-icon" aria-hidden="true" { "🎫" }
-                        span { (l.t("Prendre un ticket", "Take a ticket")) }
+                @if single {
+                    @let s = &status.services[0];
+                    form method="post" action="/api/tickets/public" class="take-form" hidden[!accepting] data-open-only {
+                        input type="hidden" name="idempotency_key" value=(form_key());
+                        input type="hidden" name="service_type" value=(s.code);
+                        button type="submit" class="take-button" {
+                            span class="take-icon" aria-hidden="true" { "🎫" }
+                            span { (l.t("Prendre un ticket", "Take a ticket")) }
+                        }
+                        (priority_buttons(l, &office, s))
+                    }
+                } @else {
+                    p class="kiosk-lead" hidden[!accepting] data-open-only { (l.t("Touchez votre service pour prendre un ticket.", "Touch your service to take a ticket.")) }
+                    ul class="services" hidden[!accepting] data-open-only {
+                        @for s in &status.services {
+                            (service_item(l, &office, s))
+                        }
                     }
                 }
-                div data-live="kiosk-state" data-open=(status.open) aria-live="polite"
+                div data-live="kiosk-state" data-open=(accepting) aria-live="polite"
                     data-t-0=(l.t("Personne n'attend : vous serez servi rapidement.", "Nobody is waiting: you will be served soon."))
                     data-t-1=(l.t("1 personne attend.", "1 person is waiting."))
                     data-t-n=(l.t("{n} personnes attendent.", "{n} people are waiting."))
                     data-t-closed=(l.t("Service fermé, revenez demain", "Service closed, come back tomorrow"))
                 {
-                    @if status.open {
+                    @if !accepting {
+                        p class="closed-sign" {
+                            (l.t("Service fermé, revenez demain", "Service closed, come back tomorrow"))
+                        }
+                    } @else if single {
                         p class="kiosk-waiting" {
                             @match waiting {
                                 0 => (l.t("Personne n'attend : vous serez servi rapidement.", "Nobody is waiting: you will be served soon.")),
                                 1 => (l.t("1 personne attend.", "1 person is waiting.")),
                                 n => (l.t("{n} personnes attendent.", "{n} people are waiting.").replace("{n}", &n.to_string())),
                             }
-                        }
-                    } @else {
-                        p class="closed-sign" {
-                            (l.t("Service fermé, revenez demain", "Service closed, come back tomorrow"))
                         }
                     }
                 }
@@ -94,14 +193,72 @@ pub async fn page<B: QueueBackend>(
     )
 }
 
-/// The kiosk form. Invalid values are ignored (a kiosk never shows an error for a field
+/// One service of a kiosk with several: its big button (name and waiting count) and its
+/// priority choice, or, closed, its name and why it gives no ticket.
+fn service_item(l: Lang, office: &OfficeConfig, s: &ServiceStatus) -> Markup {
+    let name = name_in(l, &s.name);
+    html! {
+        @if s.open {
+            li class="service-item" data-service=(s.code) {
+                form method="post" action="/api/tickets/public" class="take-form service-form" {
+                    input type="hidden" name="idempotency_key" value=(form_key());
+                    input type="hidden" name="service_type" value=(s.code);
+                    button type="submit" class="service-button" {
+                        @if !s.prefix.is_empty() {
+                            span class="service-prefix" aria-hidden="true" { (s.prefix) }
+                        }
+                        span class="service-text" {
+                            span class="service-name" { (name) }
+                            span class="service-waiting" data-waiting { (waiting_words(l, s.waiting)) }
+                        }
+                    }
+                    (priority_buttons(l, office, s))
+                }
+            }
+        } @else {
+            li class="service-item is-closed" data-service=(s.code) {
+                div class="service-button" {
+                    @if !s.prefix.is_empty() {
+                        span class="service-prefix" aria-hidden="true" { (s.prefix) }
+                    }
+                    span class="service-text" {
+                        span class="service-name" { (name) }
+                        span class="service-waiting" { (l.t("Fermé aujourd'hui : adressez-vous à l'accueil", "Closed today: please ask at the reception")) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The priority choice of a service that offers it: one smaller button per priority class,
+/// in the same form (the button sends `priority`).
+fn priority_buttons(l: Lang, office: &OfficeConfig, s: &ServiceStatus) -> Markup {
+    html! {
+        @if s.priority && !office.priorities.is_empty() {
+            div class="priority-choice" {
+                @for p in &office.priorities {
+                    button type="submit" name="priority" value=(p.code) class="priority-button" {
+                        img src=(crate::assets::url("img/priority.svg")) alt="" width="40" height="40";
+                        span { (name_in(l, &p.name)) }
+                        span class="visually-hidden" { " : " (name_in(l, &s.name)) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A kiosk form. Invalid values are ignored (a kiosk never shows an error for a field
 /// the visitor did not type).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub struct TakeForm {
     /// A key the form carries so that a double tap gives one ticket.
     idempotency_key: Option<String>,
-    /// The service (default `poste`).
+    /// The service (the office's only service when absent).
     service_type: Option<String>,
+    /// The priority class asked for, if any.
+    priority: Option<String>,
 }
 
 fn see_other(location: &str) -> HttpResponse {
@@ -110,10 +267,18 @@ fn see_other(location: &str) -> HttpResponse {
         .finish()
 }
 
-/// Takes a ticket from the kiosk form and shows it.
+fn refused(why: &str, service: &Service) -> HttpResponse {
+    see_other(&format!(
+        "/api/tickets/public?refused={why}&service={}",
+        url_encode(service.as_str())
+    ))
+}
+
+/// Takes a ticket from a kiosk form and shows it.
 ///
 /// `POST /api/tickets/public`: 303 to the ticket's page, or back to the kiosk with
-/// `?closed=1` when the day is closed.
+/// `?closed=1` when the day is closed, or `?refused=…&service=…` when the service gives
+/// no ticket (closed, daily limit reached, no longer offered).
 #[utoipa::path(
     post,
     operation_id = "kiosk_take",
@@ -121,7 +286,7 @@ fn see_other(location: &str) -> HttpResponse {
     tag = crate::openapi::TAG_PAGES,
     request_body(content = TakeForm, content_type = "application/x-www-form-urlencoded"),
     responses(
-        (status = 303, description = "To the ticket's page, or to the kiosk when the day is closed."),
+        (status = 303, description = "To the ticket's page, or to the kiosk with the reason of a refusal."),
         (status = 400, description = "Not a form.", body = crate::openapi::ErrorBody),
         (status = 413, description = "The body is over 16 KiB.", body = crate::openapi::ErrorBody),
         (status = 503, description = "The store does not answer: a page that says so.", content_type = "text/html", body = String),
@@ -134,12 +299,25 @@ pub async fn take<B: QueueBackend>(
     form: web::Form<TakeForm>,
 ) -> HttpResponse {
     let form = form.into_inner();
-    let service = form
+    let asked = form
         .service_type
         .as_deref()
         .filter(|s| !s.is_empty())
-        .and_then(|s| Service::parse(s).ok())
-        .unwrap_or_default();
+        .and_then(|s| Service::parse(s).ok());
+    // No (readable) service: the office's only one; with several, the customer chooses.
+    let service = match asked {
+        Some(s) => s,
+        None => match state.queue.status(&DeskId::default()).await {
+            Ok(st) if st.services.len() == 1 => st.services[0].code.clone(),
+            Ok(_) => return see_other("/api/tickets/public?refused=unknown_service"),
+            Err(_) => return unavailable_page(&req, lang),
+        },
+    };
+    let priority = form
+        .priority
+        .as_deref()
+        .filter(|p| !p.is_empty())
+        .and_then(|p| PriorityCode::parse(p).ok());
     let idempotency_key = form
         .idempotency_key
         .as_deref()
@@ -147,14 +325,19 @@ pub async fn take<B: QueueBackend>(
     match state
         .queue
         .take(TakeRequest {
-            service,
+            service: service.clone(),
             idempotency_key,
-            priority: None,
+            priority,
         })
         .await
     {
         Ok(t) => see_other(&format!("{}?kiosk=1", follow_path(&t.day, t.ticket.number))),
         Err(Error::DayClosed) => see_other("/api/tickets/public?closed=1"),
+        Err(Error::ServiceClosed(s)) => refused("service_closed", &s),
+        Err(Error::DailyLimitReached(s)) => refused("daily_limit", &s),
+        Err(
+            Error::UnknownService(_) | Error::UnknownPriority(_) | Error::PriorityNotOffered(_),
+        ) => refused("unknown_service", &service),
         Err(_) => unavailable_page(&req, lang),
     }
 }

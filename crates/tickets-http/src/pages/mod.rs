@@ -14,7 +14,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
-use tickets_core::{Action, TicketStatus};
+use tickets_core::{Action, DeskId, Names, OfficeConfig, PriorityCode, Service, TicketStatus};
 
 use crate::assets;
 use crate::lang::Lang;
@@ -233,6 +233,58 @@ pub fn action_words(lang: Lang, a: Action) -> &'static str {
     }
 }
 
+/// A configured name in the page's language.
+pub fn name_in(lang: Lang, names: &Names) -> &str {
+    names.get(lang.code())
+}
+
+/// A service as people read it: its configured name, or its code made readable
+/// (`carte-grise` → `Carte grise`) for a service no longer in the configuration.
+pub fn service_name(lang: Lang, office: &OfficeConfig, code: &Service) -> String {
+    match office.service(code) {
+        Some(s) => name_in(lang, &s.name).to_owned(),
+        None => readable_code(code.as_str()),
+    }
+}
+
+/// A priority class as people read it (its code made readable when no longer configured).
+pub fn priority_name(lang: Lang, office: &OfficeConfig, code: &PriorityCode) -> String {
+    match office.priority(code) {
+        Some(p) => name_in(lang, &p.name).to_owned(),
+        None => readable_code(code.as_str()),
+    }
+}
+
+/// `carte-grise` → `Carte grise`.
+fn readable_code(code: &str) -> String {
+    let text = code.replace(['-', '_'], " ");
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => text,
+    }
+}
+
+/// A desk as people read it: its configured name ("Guichet 3"), or "Guichet" and its id.
+pub fn desk_name(lang: Lang, office: &OfficeConfig, desk: &DeskId) -> String {
+    match office.desk(desk) {
+        Some(d) => name_in(lang, &d.name).to_owned(),
+        None => format!("{} {desk}", lang.t("Guichet", "Desk")),
+    }
+}
+
+/// The configured desks' names in the page's language, as JSON for scripts
+/// (`{"3": "Guichet 3"}`); desks not in it are "Guichet" and their id
+/// (`data-desk-word`).
+pub fn desk_names_json(lang: Lang, office: &OfficeConfig) -> String {
+    let map: serde_json::Map<String, serde_json::Value> = office
+        .desks
+        .iter()
+        .map(|d| (d.id.to_string(), name_in(lang, &d.name).into()))
+        .collect();
+    serde_json::Value::Object(map).to_string()
+}
+
 /// JSON for `data-` attributes that scripts read (labels in the page's language).
 pub fn data_json(v: &serde_json::Value) -> String {
     v.to_string()
@@ -255,5 +307,31 @@ mod tests {
         assert_eq!(wait_words(Lang::Fr, 3900), "≈ 1 h 05");
         assert_eq!(duration_text(65.4), "1:05");
         assert_eq!(duration_text(3725.0), "1:02:05");
+    }
+
+    #[test]
+    fn names_come_from_the_office_or_read_naturally() {
+        let office = OfficeConfig::from_toml(
+            r#"
+            [[service]]
+            code = "colis"
+            prefix = "B"
+            name = { fr = "Colis", en = "Parcels" }
+            [[desk]]
+            id = "3"
+            name = { fr = "Guichet trois", en = "Desk three" }
+            services = ["colis"]
+            "#,
+        )
+        .unwrap();
+        let colis = Service::parse("colis").unwrap();
+        assert_eq!(service_name(Lang::En, &office, &colis), "Parcels");
+        let gone = Service::parse("carte-grise").unwrap();
+        assert_eq!(service_name(Lang::Fr, &office, &gone), "Carte grise");
+        let three = DeskId::parse("3").unwrap();
+        assert_eq!(desk_name(Lang::Fr, &office, &three), "Guichet trois");
+        let other = DeskId::parse("L5").unwrap();
+        assert_eq!(desk_name(Lang::En, &office, &other), "Desk L5");
+        assert_eq!(desk_names_json(Lang::En, &office), r#"{"3":"Desk three"}"#);
     }
 }

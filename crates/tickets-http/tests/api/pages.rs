@@ -3,8 +3,38 @@
 //! style (the CSP forbids them).
 
 use actix_web::http::header;
+use tickets_core::{MemoryBackend, OfficeConfig};
+use tickets_http::Config;
 
-use crate::helpers::{TestApp, TestResponse, assert_security_headers, spawn_app};
+use crate::helpers::{
+    PASSWORD, TestApp, TestResponse, assert_security_headers, spawn_app, spawn_app_with,
+};
+
+/// The office of the browser tests: three services (`courrier` A with priority, `colis` B,
+/// `banque` C), one priority class, desks 1 to 4.
+const OFFICE: &str = include_str!("../../../../e2e/office.toml");
+
+/// The test office, changed by `tweak`.
+fn office(tweak: impl FnOnce(&mut OfficeConfig)) -> OfficeConfig {
+    let mut office = OfficeConfig::from_toml(OFFICE).expect("e2e/office.toml is valid");
+    tweak(&mut office);
+    office
+}
+
+/// A fresh application for `office`, signed in as staff, its day open.
+async fn spawn_office(office: OfficeConfig) -> TestApp {
+    let backend = MemoryBackend::with_office(office).expect("a valid office");
+    let app = spawn_app_with(backend, "memory", &Config::for_tests(PASSWORD)).await;
+    app.open_day().await;
+    app
+}
+
+/// Takes a ticket at the kiosk (`service_type`, `priority`); answers its page's path.
+async fn kiosk_take(app: &TestApp, form: &[(&str, &str)]) -> String {
+    let res = app.post_kiosk(form).await;
+    res.assert_status(303);
+    res.location().to_owned()
+}
 
 /// Asserts what every page must be: HTML, no inline script, no style attribute, and
 /// every script loaded from our assets.
@@ -125,20 +155,23 @@ async fn the_kiosk_form_takes_a_ticket_and_shows_it() {
         format!("/api/tickets/follow/{day}/3?kiosk=1")
     );
     assert_eq!(app.get_status().await.json()["total_tickets"], 3);
-    // A service from the form is kept; a bad one falls back to the default.
+    // A service the office does not have is refused with a reason; an unreadable one is
+    // as if absent: the office's only service.
     let bank = app
         .post_kiosk(&[("idempotency_key", "kiosk-ccc"), ("service_type", "banque")])
         .await;
-    assert!(bank.location().contains("/4?kiosk=1"));
     assert_eq!(
-        app.get_ticket("4").await.json()["ticket"]["service_type"],
-        "banque"
+        bank.location(),
+        "/api/tickets/public?refused=unknown_service&service=banque"
     );
+    let html = assert_clean_page(&app.get_path(bank.location()).await, 200);
+    assert!(html.contains("Ce choix n'est plus proposé"), "{html}");
+    assert!(html.contains(r#"role="alert""#));
     app.post_kiosk(&[("service_type", "<b>")])
         .await
         .assert_status(303);
     assert_eq!(
-        app.get_ticket("5").await.json()["ticket"]["service_type"],
+        app.get_ticket("4").await.json()["ticket"]["service_type"],
         "poste"
     );
 }
@@ -348,8 +381,8 @@ async fn the_dashboard_lists_logs_desks_and_figures() {
     let html = assert_clean_page(&res, 200);
     assert!(html.contains("Tableau de bord"));
     assert!(
-        html.contains("<th scope=\"row\">guichet-7</th>"),
-        "the desk is listed"
+        html.contains(r#"<th scope="row" data-desk="guichet-7">Guichet guichet-7</th>"#),
+        "the desk is listed: {html}"
     );
     for words in ["Ouverture", "Ticket pris", "Appel"] {
         assert!(html.contains(words), "log line {words:?}");
@@ -431,4 +464,401 @@ async fn assets_are_served_with_cache_headers() {
         let res = app.get_path(path).await;
         assert_eq!(res.status.as_u16(), 404, "{path}: {}", res.text());
     }
+}
+
+#[actix_web::test]
+async fn the_kiosk_offers_one_button_per_open_service_and_a_separate_priority_choice() {
+    let app = spawn_office(office(|_| {})).await;
+    kiosk_take(&app, &[("service_type", "colis")]).await;
+    kiosk_take(&app, &[("service_type", "colis")]).await;
+    let html = assert_clean_page(&app.get_path("/api/tickets/public").await, 200);
+    assert_eq!(
+        html.matches(r#"class="service-button""#).count(),
+        3,
+        "{html}"
+    );
+    assert_eq!(
+        html.matches(r#"<form method="post" action="/api/tickets/public""#)
+            .count(),
+        3
+    );
+    for (code, name) in [
+        ("courrier", "Courrier"),
+        ("colis", "Colis"),
+        ("banque", "Banque"),
+    ] {
+        assert!(
+            html.contains(&format!(r#"name="service_type" value="{code}""#)),
+            "{code}"
+        );
+        assert!(
+            html.contains(&format!(r#"<span class="service-name">{name}</span>"#)),
+            "{name}"
+        );
+    }
+    assert!(
+        html.contains("2 personnes attendent"),
+        "the waiting count of Colis"
+    );
+    assert!(html.contains("Personne n'attend"));
+    // Priority only for the service that offers it, as a separate button of its form.
+    assert_eq!(
+        html.matches(r#"name="priority" value="prioritaire""#)
+            .count(),
+        1
+    );
+    assert!(html.contains("Prioritaire (mobilité réduite, grossesse)"));
+    assert!(
+        !html.contains("Prendre un ticket</span>"),
+        "no single big button"
+    );
+
+    let en = app.get_path("/api/tickets/public?lang=en").await;
+    let html = assert_clean_page(&en, 200);
+    for name in [
+        "Letters",
+        "Parcels",
+        "Banking",
+        "Priority (reduced mobility, pregnancy)",
+    ] {
+        assert!(html.contains(name), "{name}");
+    }
+    assert!(html.contains("2 people waiting"));
+}
+
+#[actix_web::test]
+async fn a_closed_service_is_not_offered_and_refusals_say_why() {
+    let app = spawn_office(office(|o| {
+        o.services[1].open = false;
+        o.services[2].daily_limit = Some(1);
+    }))
+    .await;
+    let html = assert_clean_page(&app.get_path("/api/tickets/public").await, 200);
+    assert_eq!(html.matches(r#"name="service_type""#).count(), 2, "{html}");
+    assert!(
+        !html.contains(r#"value="colis""#),
+        "no form for the closed service"
+    );
+    assert!(html.contains("Fermé aujourd'hui"));
+
+    // A form from a page shown before the service closed.
+    let to = kiosk_take(&app, &[("service_type", "colis")]).await;
+    assert_eq!(
+        to,
+        "/api/tickets/public?refused=service_closed&service=colis"
+    );
+    let html = assert_clean_page(&app.get_path(&to).await, 200);
+    assert!(
+        html.contains("Le service « Colis » ne donne plus de tickets aujourd'hui."),
+        "{html}"
+    );
+    // The daily limit.
+    assert!(
+        kiosk_take(&app, &[("service_type", "banque")])
+            .await
+            .contains("/follow/")
+    );
+    let to = kiosk_take(&app, &[("service_type", "banque")]).await;
+    assert_eq!(to, "/api/tickets/public?refused=daily_limit&service=banque");
+    let res = app
+        .send(app.get(&to).insert_header((header::ACCEPT_LANGUAGE, "en")))
+        .await;
+    let html = assert_clean_page(&res, 200);
+    assert!(
+        html.contains("No more tickets for Banking today: the day&#39;s maximum is reached.")
+            || html.contains("No more tickets for Banking today: the day's maximum is reached."),
+        "{html}"
+    );
+    // With several services, a form that names none asks to choose.
+    assert_eq!(
+        kiosk_take(&app, &[]).await,
+        "/api/tickets/public?refused=unknown_service"
+    );
+}
+
+#[actix_web::test]
+async fn a_priority_ticket_shows_its_label_service_and_class() {
+    let app = spawn_office(office(|_| {})).await;
+    let day = app.today().await;
+    kiosk_take(&app, &[("service_type", "courrier")]).await;
+    let to = kiosk_take(
+        &app,
+        &[("service_type", "courrier"), ("priority", "prioritaire")],
+    )
+    .await;
+    assert_eq!(to, format!("/api/tickets/follow/{day}/2?kiosk=1"));
+    let ticket = app.get_ticket("2").await.json();
+    assert_eq!(ticket["ticket"]["label"], "A002");
+    assert_eq!(ticket["ticket"]["priority"], "prioritaire");
+    let html = assert_clean_page(&app.get_path(&to).await, 200);
+    assert!(html.contains(">A002</p>"), "the label, big: {html}");
+    assert!(html.contains(r#"aria-label="Ticket numéro A002""#));
+    assert!(html.contains("<span data-service-name>Courrier</span>"));
+    assert!(html.contains("Prioritaire (mobilité réduite, grossesse)"));
+    assert!(
+        html.contains("Vous êtes le prochain."),
+        "priority goes first"
+    );
+    assert!(html.contains("<title>Ticket A002 · Tickets</title>"));
+    // The first ticket: one person ahead (the priority ticket).
+    let html = app
+        .get_path(&format!("/api/tickets/follow/{day}/1"))
+        .await
+        .html(200);
+    assert!(html.contains("1 personne avant vous."), "{html}");
+    // Called at a configured desk: its name.
+    app.post_call_next(Some("1")).await.assert_status(200);
+    let html = app
+        .get_path(&format!("/api/tickets/follow/{day}/2"))
+        .await
+        .html(200);
+    assert!(
+        html.contains("C'est votre tour ! Rendez-vous au <strong>Guichet 1</strong>"),
+        "{html}"
+    );
+}
+
+#[actix_web::test]
+async fn the_console_lists_the_desks_services_calls_a_given_ticket_transfers_and_requeues() {
+    let app = spawn_office(office(|_| {})).await;
+    for service in ["courrier", "colis", "banque", "colis"] {
+        kiosk_take(&app, &[("service_type", service)]).await;
+    }
+    // Desk 1 serves letters and parcels, not banking.
+    let html = assert_clean_page(&app.get_staff("/api/tickets/staff?desk=1").await, 200);
+    assert!(
+        html.contains(r#"<h1 id="desk-title" data-desk-name>Guichet 1</h1>"#),
+        "{html}"
+    );
+    assert!(html.contains(r#"<strong data-service-waiting="courrier">1</strong>"#));
+    assert!(html.contains(r#"<strong data-service-waiting="colis">2</strong>"#));
+    assert!(!html.contains(r#"data-service-waiting="banque""#));
+    for label in ["A001", "B001", "B002"] {
+        assert!(
+            html.contains(&format!(r#"<span class="visually-hidden"> {label}</span>"#)),
+            "{label}"
+        );
+    }
+    assert!(!html.contains("C001</span>"), "not this desk's service");
+    assert!(
+        html.contains(r#"name="service" required"#),
+        "the transfer form"
+    );
+
+    // Call B002 out of turn.
+    let res = app
+        .post_console(&[("action", "call_ticket"), ("desk", "1"), ("ticket", "4")])
+        .await;
+    assert_eq!(res.location(), "/api/tickets/staff?done=called&desk=1&n=4");
+    let html = app.get_staff(res.location()).await.html(200);
+    assert!(html.contains("Ticket B002 appelé."), "{html}");
+    assert!(html.contains(r#"data-current="4">B002</p>"#));
+    // Again: it no longer waits.
+    let res = app
+        .post_console(&[("action", "call_ticket"), ("desk", "1"), ("ticket", "4")])
+        .await;
+    assert_eq!(
+        res.location(),
+        "/api/tickets/staff?done=not_waiting&desk=1&n=4"
+    );
+    let html = app.get_staff(res.location()).await.html(200);
+    assert!(
+        html.contains("Le ticket B002 n'est plus en attente"),
+        "{html}"
+    );
+
+    // Transfer the current ticket to banking, at the front.
+    let res = app
+        .post_console(&[
+            ("action", "transfer"),
+            ("desk", "1"),
+            ("ticket", "4"),
+            ("service", "banque"),
+            ("position", "front"),
+        ])
+        .await;
+    assert_eq!(
+        res.location(),
+        "/api/tickets/staff?done=transferred&desk=1&n=4&to=banque"
+    );
+    let html = app.get_staff(res.location()).await.html(200);
+    assert!(
+        html.contains("Ticket B002 transféré vers « Banque »."),
+        "{html}"
+    );
+    let ticket = app.get_ticket("4").await.json()["ticket"].clone();
+    assert_eq!(
+        (
+            ticket["service_type"].as_str(),
+            ticket["label"].as_str(),
+            ticket["status"].as_str()
+        ),
+        (Some("banque"), Some("B002"), Some("waiting"))
+    );
+    // Desk 3 (banking first) calls it next: it went to the front.
+    let html = app.get_staff("/api/tickets/staff?desk=3").await.html(200);
+    assert!(html.contains(r#"class="is-next""#), "{html}");
+    let res = app
+        .post_console(&[("action", "call_next"), ("desk", "3")])
+        .await;
+    assert_eq!(res.location(), "/api/tickets/staff?done=called&desk=3&n=4");
+
+    // A no-show is offered back, and put back.
+    app.post_console(&[("action", "no_show"), ("desk", "3")])
+        .await
+        .assert_status(303);
+    let html = app.get_staff("/api/tickets/staff?desk=3").await.html(200);
+    assert!(html.contains(r#"id="requeue-4""#), "{html}");
+    let res = app
+        .post_console(&[("action", "requeue"), ("desk", "3"), ("ticket", "4")])
+        .await;
+    assert_eq!(
+        res.location(),
+        "/api/tickets/staff?done=requeued&desk=3&n=4"
+    );
+    assert_eq!(
+        app.get_ticket("4").await.json()["ticket"]["status"],
+        "waiting"
+    );
+    let res = app
+        .post_console(&[("action", "requeue"), ("desk", "3"), ("ticket", "4")])
+        .await;
+    assert_eq!(
+        res.location(),
+        "/api/tickets/staff?done=not_no_show&desk=3&n=4"
+    );
+
+    // Refusals.
+    let steps: [(&[(&str, &str)], &str); 5] = [
+        (
+            &[("action", "call_next"), ("desk", "9")],
+            "done=unknown_desk&desk=9",
+        ),
+        (
+            &[("action", "call_ticket"), ("desk", "1")],
+            "done=bad_ticket&desk=1",
+        ),
+        (
+            &[("action", "call_ticket"), ("desk", "1"), ("ticket", "99")],
+            "done=no_ticket&desk=1",
+        ),
+        (
+            &[
+                ("action", "transfer"),
+                ("desk", "1"),
+                ("ticket", "1"),
+                ("service", "nope"),
+            ],
+            "done=unknown_service&desk=1",
+        ),
+        (
+            &[("action", "requeue"), ("desk", "1"), ("ticket", "x")],
+            "done=bad_ticket&desk=1",
+        ),
+    ];
+    for (form, outcome) in steps {
+        let res = app.post_console(form).await;
+        assert_eq!(
+            res.location(),
+            format!("/api/tickets/staff?{outcome}"),
+            "{form:?}"
+        );
+    }
+    let html = app.get_staff("/api/tickets/staff?desk=9").await.html(200);
+    assert!(html.contains("Ce guichet n'est pas dans la configuration du bureau"));
+}
+
+#[actix_web::test]
+async fn the_console_opens_at_the_first_configured_desk() {
+    let app = spawn_office(office(|o| {
+        o.desks.remove(0);
+    }))
+    .await;
+    let html = app.get_staff("/api/tickets/staff").await.html(200);
+    assert!(html.contains(r#"data-desk-name>Guichet 2</h1>"#), "{html}");
+}
+
+#[actix_web::test]
+async fn the_board_shows_labels_and_desk_names() {
+    let app = spawn_office(office(|_| {})).await;
+    kiosk_take(&app, &[("service_type", "colis")]).await;
+    kiosk_take(&app, &[("service_type", "courrier")]).await;
+    app.post_console(&[("action", "call_next"), ("desk", "2")])
+        .await
+        .assert_status(303);
+    app.post_console(&[("action", "call_ticket"), ("desk", "4"), ("ticket", "2")])
+        .await
+        .assert_status(303);
+    app.post_console(&[("action", "finish"), ("desk", "2")])
+        .await
+        .assert_status(303);
+    let html = assert_clean_page(&app.get_path("/api/tickets/display").await, 200);
+    assert!(
+        html.contains(r#"<p class="now-number" data-now-number>A001</p>"#),
+        "{html}"
+    );
+    assert!(html.contains(r#"<strong data-now-desk>Guichet 4</strong>"#));
+    // The finished ticket keeps its label in the list.
+    assert!(html.contains(r#"data-n="1" data-label="B001""#), "{html}");
+    assert!(html.contains(r#"data-say="Ticket {n}, {d}""#));
+    assert!(
+        html.contains(r#"&quot;4&quot;:&quot;Guichet 4&quot;"#)
+            || html.contains(r#""4":"Guichet 4""#)
+    );
+    let en = app
+        .send(
+            app.get("/api/tickets/display")
+                .insert_header((header::ACCEPT_LANGUAGE, "en")),
+        )
+        .await;
+    let html = assert_clean_page(&en, 200);
+    assert!(
+        html.contains(r#"<strong data-now-desk>Desk 4</strong>"#),
+        "{html}"
+    );
+    assert!(html.contains("Parcels"));
+}
+
+#[actix_web::test]
+async fn the_dashboard_shows_each_services_figures_and_chart_data() {
+    let app = spawn_office(office(|_| {})).await;
+    kiosk_take(
+        &app,
+        &[("service_type", "courrier"), ("priority", "prioritaire")],
+    )
+    .await;
+    kiosk_take(&app, &[("service_type", "colis")]).await;
+    kiosk_take(&app, &[("service_type", "colis")]).await;
+    app.post_console(&[("action", "call_next"), ("desk", "3")])
+        .await
+        .assert_status(303);
+    app.post_console(&[("action", "finish"), ("desk", "3")])
+        .await
+        .assert_status(303);
+    let html = assert_clean_page(&app.get_staff("/api/dashboard").await, 200);
+    for code in ["courrier", "colis", "banque"] {
+        assert!(
+            html.contains(&format!(r#"<tr data-service="{code}">"#)),
+            "{code}: {html}"
+        );
+    }
+    assert!(
+        html.contains("1 prioritaire (mobilité réduite, grossesse)"),
+        "{html}"
+    );
+    assert!(html.contains("(≤ 15 min)"), "the target of parcels");
+    assert!(
+        html.contains("100 %"),
+        "the parcel called within its target"
+    );
+    assert!(html.contains("data-service-chart="));
+    assert!(
+        html.contains(r#"&quot;code&quot;:&quot;colis&quot;"#)
+            || html.contains(r#""code":"colis""#)
+    );
+    assert!(
+        html.contains("<th scope=\"row\">A001</th>"),
+        "the queue by label: {html}"
+    );
+    assert!(html.contains("<th scope=\"row\">B002</th>"));
 }
