@@ -456,6 +456,15 @@ async fn the_office_and_the_new_desk_actions_are_for_staff_only() {
             .await
             .json_error(401, "unauthorized");
     }
+    // Nor from another site, even signed in.
+    app.send(
+        app.as_staff(app.request(actix_web::http::Method::PUT, "/api/config"))
+            .insert_header(("content-type", "application/json"))
+            .insert_header(("origin", "https://elsewhere.example"))
+            .set_payload(office().to_string()),
+    )
+    .await
+    .json_error(403, "cross_origin");
     // Nothing was changed.
     assert_eq!(app.get_config().await.json()["version"], 0);
 }
