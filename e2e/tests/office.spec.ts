@@ -54,7 +54,7 @@ test('a kiosk with three services: a big button each with its waiting count, a s
   }
   // The priority choice: only for letters, its own smaller button under it, another look.
   await expect(kiosk.locator('button[name="priority"]')).toHaveCount(1);
-  const priority = kiosk.getByRole('button', { name: `${PRIORITY} : Courrier` });
+  const priority = kiosk.getByRole('button', { name: `${PRIORITY} pour Courrier` });
   await expect(priority).toBeVisible();
   const [main, prio] = [(await letters.boundingBox())!, (await priority.boundingBox())!];
   expect(prio.y, 'under the service button').toBeGreaterThan(main.y + main.height);
@@ -108,7 +108,7 @@ test('a kiosk with three services: a big button each with its waiting count, a s
   const english = await (await newContext({ viewport: SIZES.kiosk, locale: 'en-GB' })).newPage();
   await english.goto('/api/tickets/public');
   await expect(english.getByRole('button', { name: /^Parcels/ })).toContainText('3 people waiting');
-  await expect(english.getByRole('button', { name: 'Priority (reduced mobility, pregnancy) : Letters' })).toBeVisible();
+  await expect(english.getByRole('button', { name: 'Priority (reduced mobility, pregnancy) for Letters' })).toBeVisible();
 });
 
 test('the console: the desk’s services and queue; call a given ticket, transfer it, requeue a no-show, by the keyboard', async ({ newContext }) => {
@@ -179,7 +179,7 @@ test('without JavaScript: a priority ticket at the kiosk, a given ticket called 
 
   const kiosk = await (await newContext({ javaScriptEnabled: false, viewport: SIZES.kiosk })).newPage();
   await kiosk.goto('/api/tickets/public');
-  await kiosk.getByRole('button', { name: `${PRIORITY} : Courrier` }).click();
+  await kiosk.getByRole('button', { name: `${PRIORITY} pour Courrier` }).click();
   await kiosk.waitForURL(/\?kiosk=1$/);
   await expect(kiosk.locator('.ticket-number')).toHaveText('A001');
   await expect(kiosk.locator('.badge-priority')).toHaveText(PRIORITY);

@@ -212,7 +212,7 @@ test('screenshots of an office of three services: kiosk, ticket, console, board,
   const staff = await newContext({ baseURL: OFFICE_URL });
   await signIn(staff);
   // A dashboard left open through the morning: its per-service chart draws the day.
-  const watch = await newContext({ baseURL: OFFICE_URL, viewport: SIZES.desktop, deviceScaleFactor: 1 });
+  const watch = await newContext({ baseURL: OFFICE_URL, viewport: { width: 1440, height: 1240 }, deviceScaleFactor: 1 });
   await signIn(watch);
   await freshDay(staff);
   const dashboard = await watch.newPage();
@@ -221,7 +221,7 @@ test('screenshots of an office of three services: kiosk, ticket, console, board,
   const { day, kioskTicket, phoneTicket } = await officeDay(staff);
   await expect(dashboard.locator('[data-live="figures"] .figure dd').first()).toHaveText('11');
   await pause(1500);
-  await dashboard.screenshot({ path: join(OUT, 'office-dashboard-fr-desktop-live.png'), fullPage: true, animations: 'disabled', caret: 'hide' });
+  await dashboard.screenshot({ path: join(OUT, 'office-dashboard-fr-desktop-live.png'), fullPage: false, animations: 'disabled', caret: 'hide' });
   await watch.close();
 
   const paths: Record<PageName, string> = {
@@ -278,6 +278,11 @@ test('screenshots of an office of three services: kiosk, ticket, console, board,
     await page.evaluate(() => document.fonts.ready.then(() => undefined));
     const tall = await page.evaluate(() => document.documentElement.scrollHeight - window.innerHeight);
     if (tall > 0) overflow.push(`office display-${lang}-board: ${tall}px taller than the screen`);
+    // Once the live state is in (the list rendered again by the page), nothing sticks out.
+    await expect(page.locator('[data-connection]')).toBeHidden();
+    await pause(500);
+    const side = await page.locator('.board-side').evaluate((el) => el.scrollWidth - el.clientWidth);
+    if (side > 0) overflow.push(`office display-${lang}-board: the last calls stick out by ${side}px`);
     await page.screenshot({ path: join(OUT, `office-display-${lang}-board.png`), fullPage: false, animations: 'disabled', caret: 'hide' });
     await context.close();
   }

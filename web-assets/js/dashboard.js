@@ -18,7 +18,7 @@
 
   /* Times on the axis: hours and minutes, with seconds when the chart spans minutes. */
   function clockIn(tz, withSeconds) {
-    var opts = { hour: '2-digit', minute: '2-digit' };
+    var opts = { hour: '2-digit', minute: '2-digit', hour12: false };
     if (withSeconds) opts.second = '2-digit';
     return function (seconds) {
       try {
@@ -36,6 +36,7 @@
       width: box.clientWidth || 600,
       height: 260,
       legend: { show: false },
+      padding: [8, 28, 0, 0],
       cursor: { drag: { x: false, y: false } },
       scales: { x: { time: true }, y: { range: yRange } },
       axes: [
@@ -90,8 +91,11 @@
     else h.points.push([now].concat(values));
     if (h.points.length > KEPT) h.points = h.points.slice(-KEPT);
     try { sessionStorage.setItem('tickets-service-waiting', JSON.stringify(h)); } catch (e) { /* full or off */ }
-    // A single point draws no line: start it one minute earlier at the same height.
-    var points = h.points.length > 1 ? h.points : [[now - 60].concat(values)].concat(h.points);
+    // A single point draws no line: start it one minute earlier at the same height; and
+    // carry the last counts a little past the last change, so that they show as a step.
+    var points = h.points.length > 1 ? h.points.slice() : [[now - 60].concat(values)].concat(h.points);
+    var lastAt = points[points.length - 1][0];
+    points.push([lastAt + Math.max(5, Math.round((lastAt - points[0][0]) / 20))].concat(values));
     var rows = [points.map(function (p) { return p[0]; })].concat(codes.map(function (c, i) {
       return points.map(function (p) { return p[i + 1]; });
     }));

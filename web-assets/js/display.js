@@ -34,6 +34,7 @@
   function setNow(label, desk) {
     var num = $('[data-now-number]');
     num.textContent = label;
+    num.classList.toggle('wide', String(label).length === 4);
     num.classList.toggle('long', String(label).length > 4);
     $('[data-now-desk]').textContent = deskName(desk);
   }
@@ -99,7 +100,7 @@
   }
 
   function clock(at) {
-    var opts = { hour: '2-digit', minute: '2-digit', second: '2-digit' };
+    var opts = { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false };
     try {
       return new Date(at).toLocaleTimeString(document.documentElement.lang, Object.assign({ timeZone: board.getAttribute('data-tz') }, opts));
     } catch (e) {

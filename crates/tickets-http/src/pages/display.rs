@@ -114,7 +114,7 @@ pub async fn page<B: QueueBackend>(
                     h1 class="visually-hidden" { (l.t("Appels en cours", "Current calls")) }
                     p class="now-label" { (l.t("Ticket", "Ticket")) }
                     @let now = label(latest.and_then(|c| c.ticket));
-                    p class=(if now.len() > 4 { "now-number long" } else { "now-number" }) data-now-number { (now) }
+                    p class=(match now.len() { 0..=3 => "now-number", 4 => "now-number wide", _ => "now-number long" }) data-now-number { (now) }
                     p class="now-desk" {
                         span class="arrow" aria-hidden="true" { "→" }
                         " "

@@ -232,16 +232,23 @@ fn service_item(l: Lang, office: &OfficeConfig, s: &ServiceStatus) -> Markup {
 }
 
 /// The priority choice of a service that offers it: one smaller button per priority class,
-/// in the same form (the button sends `priority`).
+/// in the same form (the button sends `priority`); with several services it names its
+/// service ("pour Courrier").
 fn priority_buttons(l: Lang, office: &OfficeConfig, s: &ServiceStatus) -> Markup {
+    let several = office.services.len() > 1;
     html! {
         @if s.priority && !office.priorities.is_empty() {
             div class="priority-choice" {
                 @for p in &office.priorities {
                     button type="submit" name="priority" value=(p.code) class="priority-button" {
                         img src=(crate::assets::url("img/priority.svg")) alt="" width="40" height="40";
-                        span { (name_in(l, &p.name)) }
-                        span class="visually-hidden" { " : " (name_in(l, &s.name)) }
+                        span class="priority-text" {
+                            span { (name_in(l, &p.name)) }
+                            @if several {
+                                " "
+                                span class="priority-for" { (l.t("pour ", "for ")) (name_in(l, &s.name)) }
+                            }
+                        }
                     }
                 }
             }

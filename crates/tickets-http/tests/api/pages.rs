@@ -794,7 +794,7 @@ async fn the_board_shows_labels_and_desk_names() {
         .assert_status(303);
     let html = assert_clean_page(&app.get_path("/api/tickets/display").await, 200);
     assert!(
-        html.contains(r#"<p class="now-number" data-now-number>A001</p>"#),
+        html.contains(r#"<p class="now-number wide" data-now-number>A001</p>"#),
         "{html}"
     );
     assert!(html.contains(r#"<strong data-now-desk>Guichet 4</strong>"#));
