@@ -141,6 +141,11 @@ test('the console: the desk’s services and queue; call a given ticket, transfe
   await expect(console.locator('.current-service')).toHaveText('Colis');
   await expect(rows.locator('th')).toHaveText([/^A001/, /^B001/]);
 
+  // A phone following B002 sees where it goes.
+  const phone = await (await newContext(PHONE)).newPage();
+  await phone.goto(`/api/tickets/follow/${b2.day}/${b2.n}`);
+  await expect(phone.locator('.ticket-called')).toHaveText("C'est votre tour ! Rendez-vous au Guichet 1");
+
   // Transfer it to banking, at the front: T goes to the form.
   await console.keyboard.press('t');
   const ticket = console.getByLabel('Ticket', { exact: true });
@@ -149,8 +154,17 @@ test('the console: the desk’s services and queue; call a given ticket, transfe
   await console.getByLabel('Vers le service').selectOption({ label: 'Banque' });
   await console.getByLabel('Place dans sa file').selectOption({ label: 'en tête de file' });
   await console.getByRole('button', { name: 'Transférer', exact: true }).focus();
+  // A live update meanwhile (a parcel taken) keeps what was chosen, and the focus.
+  await takeFor(staff, 'colis');
+  await expect(console.locator('[data-service-waiting="colis"]')).toHaveText('2');
+  await expect(console.getByLabel('Vers le service').locator('option:checked')).toHaveText('Banque');
+  await expect(console.getByLabel('Place dans sa file').locator('option:checked')).toHaveText('en tête de file');
+  await expect(console.getByRole('button', { name: 'Transférer', exact: true })).toBeFocused();
   expect(await consoleAct(console, () => console.keyboard.press('Enter'))).toBe('Ticket B002 transféré vers « Banque ».');
   await expect(console.locator('.big-number')).toHaveText('—');
+  await expect(phone.locator('[data-service-name]')).toHaveText('Banque');
+  await expect(phone.locator('.ticket-ahead')).toHaveText('Vous êtes le prochain.');
+  await expect(phone.locator('.ticket-number')).toHaveText('B002');
 
   // Desk 3 (banking first) has it at the head of its list and calls it with N.
   const desk3 = await staff.newPage();
@@ -164,11 +178,12 @@ test('the console: the desk’s services and queue; call a given ticket, transfe
   await expect(back).toBeVisible();
   expect(await consoleAct(desk3, () => back.click())).toBe('Ticket B002 remis dans la file.');
   // Back at its arrival place: after C001 in banking; the oldest parcel is next.
-  await expect(desk3.locator('.waiting-table tbody th')).toHaveText([/^C001/, /^B002/, /^B001\s*prochain/]);
+  await expect(desk3.locator('.waiting-table tbody th')).toHaveText([/^C001/, /^B002/, /^B001\s*prochain/, /^B003/]);
   await expect(desk3.getByText('Aucun absent à remettre en file.')).toBeVisible();
 
   // The first console followed live, without a reload.
-  await expect(console.locator('[data-service-waiting="colis"]')).toHaveText('1');
+  await expect(console.locator('[data-service-waiting="colis"]')).toHaveText('2');
+  await expect(console.locator('[data-service-waiting="courrier"]')).toHaveText('1');
 });
 
 test('without JavaScript: a priority ticket at the kiosk, a given ticket called and transferred at the console', async ({ newContext }) => {
@@ -247,4 +262,33 @@ test('the display board shows "B002 → Guichet 3" and says the label as people 
   await expect(fresh.locator('[data-now-number]')).toHaveText('A001');
   await expect(fresh.locator('[data-calls] tr')).toHaveCount(2);
   await expect(fresh.locator('[data-board-service="colis"]')).toHaveText('1');
+});
+
+test('a service closed in the configuration leaves the kiosks that show it, without a reload by hand', async ({ newContext }) => {
+  const staff = await newContext();
+  await signIn(staff);
+  await freshDay(staff);
+  const kiosk = await (await newContext({ viewport: SIZES.kiosk })).newPage();
+  await kiosk.goto('/api/tickets/public');
+  await expect(kiosk.getByRole('button', { name: /^Banque/ })).toBeVisible();
+  await expect.poll(() => kiosk.evaluate(() => (window as any).Tickets.source?.readyState)).toBe(1);
+
+  const read = await staff.request.get('/api/config');
+  expect(read.status()).toBe(200);
+  const original = await read.json();
+  const put = (config: unknown) =>
+    staff.request.put('/api/config', { data: config, headers: { 'Content-Type': 'application/json' } });
+  try {
+    const closed = JSON.parse(JSON.stringify(original));
+    closed.services.find((s: { code: string }) => s.code === 'banque').open = false;
+    expect((await put(closed)).status()).toBe(200);
+    // The kiosk loads itself again: banking is shown closed, with no button.
+    await expect(kiosk.locator('[data-service="banque"]')).toHaveClass(/is-closed/, { timeout: 10_000 });
+    await expect(kiosk.getByRole('button', { name: /^Banque/ })).toHaveCount(0);
+    await expect(kiosk.locator('[data-service="banque"]')).toContainText("Fermé aujourd'hui");
+    await expect(kiosk.locator('button.service-button')).toHaveCount(2);
+  } finally {
+    expect((await put(original)).status()).toBe(200);
+  }
+  await expect(kiosk.getByRole('button', { name: /^Banque/ })).toBeVisible({ timeout: 10_000 });
 });

@@ -22,10 +22,11 @@
       // Keep open <details> open.
       var open = Array.prototype.map.call(old.querySelectorAll('details'), function (d) { return d.open; });
       fresh.querySelectorAll('details').forEach(function (d, i) { if (open[i]) d.open = true; });
-      // Keep what was chosen in the region's fields, where the choice still exists.
-      old.querySelectorAll('select[id], input[id]:not([type="hidden"])').forEach(function (field) {
+      // Keep what a person chose in the region's fields, where the choice still exists.
+      old.querySelectorAll('select[id][data-touched], input[id][data-touched]').forEach(function (field) {
         var twin = fresh.querySelector('#' + CSS.escape(field.id));
         if (!twin || twin.tagName !== field.tagName) return;
+        twin.setAttribute('data-touched', '');
         if (field.type === 'checkbox' || field.type === 'radio') { twin.checked = field.checked; return; }
         if (twin.tagName === 'SELECT' && !Array.prototype.some.call(twin.options, function (o) { return o.value === field.value; })) return;
         twin.value = field.value;
@@ -121,6 +122,14 @@
       timer = setTimeout(fn, ms);
     };
   }
+
+  /* Marks the fields a person changed, so that a live update keeps their choice. */
+  function touched(e) {
+    var t = e.target;
+    if (t && /^(SELECT|INPUT|TEXTAREA)$/.test(t.tagName)) t.setAttribute('data-touched', '');
+  }
+  document.addEventListener('change', touched);
+  document.addEventListener('input', touched);
 
   document.addEventListener('DOMContentLoaded', function () {
     document.querySelectorAll('.js-only').forEach(function (el) { el.hidden = false; });

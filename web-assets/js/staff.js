@@ -21,6 +21,8 @@
       if (res.redirected && /\/api\/login/.test(res.url)) { window.location.href = res.url; return; }
       return res.text().then(function (html) {
         var doc = window.Tickets.parser.parseFromString(html, 'text/html');
+        // The form was sent: what it said is done, the page's fresh choices apply.
+        form.querySelectorAll('[data-touched]').forEach(function (f) { f.removeAttribute('data-touched'); });
         window.Tickets.swap(doc);
         var outcome = document.querySelector('[data-outcome]');
         var fresh = doc.querySelector('[data-outcome]');
