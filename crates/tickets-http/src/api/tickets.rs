@@ -254,6 +254,7 @@ pub struct TakenBody<'a> {
 
 /// The optional body of a take.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(example = json!({"service_type": "poste"}))]
 #[allow(dead_code)]
 pub struct TakeBody {
     /// The service: a code of the office's configuration (default `poste`, the one service
