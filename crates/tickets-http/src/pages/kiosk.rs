@@ -155,7 +155,7 @@ pub async fn page<B: QueueBackend>(
                         input type="hidden" name="idempotency_key" value=(form_key());
                         input type="hidden" name="service_type" value=(s.code);
                         button type="submit" class="take-button" {
-                            span class="take-icon" aria-hidden="true" { "🎫" }
+                            img class="take-icon" src=(crate::assets::url("img/ticket.svg")) alt="" width="64" height="40";
                             span { (l.t("Prendre un ticket", "Take a ticket")) }
                         }
                         (priority_buttons(l, &office, s))
