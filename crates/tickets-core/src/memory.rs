@@ -343,12 +343,18 @@ impl DayData {
             !self.idempotency.is_empty(),
             !self.numbers.is_empty(),
             !self.streaks.is_empty(),
-            // Redis's registry of the non-empty queues (`queues`).
+            // Redis's index of the non-empty queues: `queues`, `head_times`, `classes`,
+            // `heads` (queues without priority), then `heads:<class>` per class below.
             !self.queues.is_empty(),
+            !self.queues.is_empty(),
+            self.queues.keys().any(|(_, c)| c.is_some()),
+            self.queues.keys().any(|(_, c)| c.is_none()),
         ];
+        let classes: BTreeSet<_> = self.queues.keys().filter_map(|(_, c)| c.as_ref()).collect();
         flags.iter().filter(|f| **f).count() as u64
             + self.tickets.len() as u64
             + self.queues.len() as u64
+            + classes.len() as u64
     }
 
     fn waiting_in(&self, service: &Service) -> u64 {

@@ -212,6 +212,8 @@ async fn every_key_of_a_day_lives_on_the_node_of_its_day_across_a_day_change() {
             "numbers",
             "streaks",
             "queues",
+            "heads",
+            "head_times",
             "queue:poste",
         ]
         .iter()
@@ -239,7 +241,7 @@ async fn every_key_of_a_day_lives_on_the_node_of_its_day_across_a_day_change() {
     );
     assert_eq!(
         holder.len(),
-        32,
+        36,
         "nothing else was written: {:?}",
         holder.keys()
     );
@@ -656,9 +658,10 @@ async fn offices_with_their_own_hash_tag_spread_over_the_primaries_on_every_day(
             found += keys.len();
         }
         // Per day: day, counter, desks, logs, stats, activity, numbers, streaks, two
-        // tickets, and the waiting set, the queue of poste and the queue registry (ticket 2
-        // still waits); no `current`: the desk is idle again; no `idem`: no key was given.
-        assert_eq!(found, 2 * 13, "{prefix}: both days, all on one node");
+        // tickets, and the waiting set, the queue of poste and the three keys of the queue
+        // index (ticket 2 still waits); no `current`: the desk is idle again; no `idem`: no
+        // key was given.
+        assert_eq!(found, 2 * 15, "{prefix}: both days, all on one node");
         nodes_of_offices.insert(expected);
     }
     assert_eq!(

@@ -172,10 +172,10 @@ async fn every_key_written_expires_with_the_day_and_is_counted_by_the_snapshot()
     assert_eq!(q.moment().ttl_seconds(), 16 * 3600);
     check_day_keys(&mut conn, &q, &prefix).await;
     // counter, waiting, current, desks, logs, stats, activity, idem, numbers, streaks, the
-    // queue registry, the queue of poste and five tickets; the day is closed, so no open
-    // marker.
+    // queue index (queues, heads, head_times), the queue of poste and five tickets; the
+    // day is closed, so no open marker.
     let snap = q.snapshot(SnapshotOptions::default()).await.unwrap();
-    assert_eq!(snap.key_count, 17);
+    assert_eq!(snap.key_count, 19);
 
     // Half an hour before midnight the keys still live at least one hour.
     clock.set(at(2026, 11, 25, 23, 30));
@@ -245,10 +245,10 @@ async fn an_office_day_keeps_its_queues_counted_and_the_configuration_without_tt
     q.take(take_for("colis", None)).await.unwrap(); // 3 B001
     q.take(take_for("colis", None)).await.unwrap(); // 4 B002
     check_day_keys(&mut conn, &q, &prefix).await;
-    // day, counter, waiting, logs, stats, activity, numbers, the registry, three queues
-    // and four tickets.
+    // day, counter, waiting, logs, stats, activity, numbers, the queue index (queues,
+    // head_times, heads, heads:prioritaire, classes), three queues and four tickets.
     let snap = q.snapshot(SnapshotOptions::default()).await.unwrap();
-    assert_eq!(snap.key_count, 15);
+    assert_eq!(snap.key_count, 19);
     let queue = |name: &str| format!("{prefix}:{{2026-11-24}}:queue:{name}");
     let members: Vec<(String, f64)> = redis::cmd("ZRANGE")
         .arg(queue("colis"))
@@ -283,22 +283,78 @@ async fn an_office_day_keeps_its_queues_counted_and_the_configuration_without_tt
         .await
         .unwrap();
     assert_eq!(score, 4.5);
-    let heads: BTreeMap<String, String> = redis::cmd("HGETALL")
+    let index: BTreeMap<String, String> = redis::cmd("HGETALL")
         .arg(format!("{prefix}:{{2026-11-24}}:queues"))
         .query_async(&mut conn)
         .await
         .unwrap();
+    // One entry per non-empty queue: its size, its head's number and label.
     assert_eq!(
-        heads.keys().map(String::as_str).collect::<Vec<_>>(),
-        ["colis", "courrier"],
-        "one registry entry per non-empty queue"
+        index,
+        BTreeMap::from([
+            ("colis".to_owned(), "1 4 B002".to_owned()),
+            ("courrier".to_owned(), "2 1 A001".to_owned()),
+        ])
     );
-    assert!(heads["courrier"].starts_with("1 1 "), "{heads:?}");
+    let zrange = |key: &str| {
+        redis::cmd("ZRANGE")
+            .arg(format!("{prefix}:{{2026-11-24}}:{key}"))
+            .arg(0)
+            .arg(-1)
+            .arg("WITHSCORES")
+            .to_owned()
+    };
+    // The heads of the queues without priority (by service), in calling order, and when
+    // each queue's head was taken.
+    let heads: Vec<(String, f64)> = zrange("heads").query_async(&mut conn).await.unwrap();
+    assert_eq!(
+        heads,
+        [("courrier".to_owned(), 1.0), ("colis".to_owned(), 4.0)]
+    );
+    let times: Vec<(String, i64)> = zrange("head_times").query_async(&mut conn).await.unwrap();
+    let taken = start_time().timestamp_micros();
+    assert_eq!(
+        times,
+        [("colis".to_owned(), taken), ("courrier".to_owned(), taken)]
+    );
     check_day_keys(&mut conn, &q, &prefix).await;
     // day, counter, waiting, desks, streaks (no current: A is not the default desk), logs,
-    // stats, activity, numbers, the registry, two queues and four tickets.
+    // stats, activity, numbers, the queue index (queues, head_times, heads: no class has a
+    // queue now), two queues and four tickets.
     let snap = q.snapshot(SnapshotOptions::default()).await.unwrap();
-    assert_eq!(snap.key_count, 16);
+    assert_eq!(snap.key_count, 18);
+
+    // Every other script that writes: calling a given ticket, a no-show put back, a desk's
+    // current ticket moved, a class queue emptied and filled again. Each key written has
+    // the day's TTL and the snapshot counts them all.
+    q.take(take_for("courrier", Some("prioritaire")))
+        .await
+        .unwrap(); // 5
+    q.call(&a, n(5)).await.unwrap();
+    q.no_show(&a).await.unwrap();
+    q.requeue(n(5)).await.unwrap();
+    q.call(&a, n(4)).await.unwrap();
+    q.recall(&a).await.unwrap();
+    q.transfer(&Transfer {
+        ticket: n(4),
+        service: Service::parse("courrier").unwrap(),
+        position: TransferPosition::Front,
+        desk: Some(a.clone()),
+    })
+    .await
+    .unwrap();
+    assert_eq!(
+        q.finish(&a).await.unwrap(),
+        None,
+        "the transfer freed the desk"
+    );
+    check_day_keys(&mut conn, &q, &prefix).await;
+    let snap = q.snapshot(SnapshotOptions::default()).await.unwrap();
+    assert_eq!(
+        snap.services[0].queue,
+        [n(5), n(4), n(1), n(3)],
+        "courrier: priority first, then the front of the queue"
+    );
 
     // The reset wipes every queue, whatever its service.
     q.reset_day().await.unwrap();
@@ -413,6 +469,64 @@ async fn a_redis_outage_is_reported_as_unavailable_and_the_same_backend_recovers
     assert_eq!(after, [(1, Action::StartDay), (2, Action::TakeTicket)]);
     let st = q.status(&d).await.unwrap();
     assert_eq!((st.open, st.total_tickets), (true, 1));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_office_is_shared_by_servers_and_read_again_after_a_reconnection() {
+    let mut server = RedisServer::start();
+    let prefix = unique_prefix();
+    let clock = ManualClock::new(start_time());
+    let qa = queue_on(&server, &prefix, &clock).await;
+    let qb = queue_on(&server, &prefix, &clock).await;
+    let mut events = qb.events();
+    assert_eq!(
+        qb.office().version,
+        0,
+        "nothing stored: the built-in office"
+    );
+    let stored = qa.put_office(office(), None).await.unwrap();
+    assert_eq!(stored.version, 1);
+    // The other server applies it from the announcement on the event channel.
+    let deadline = Instant::now() + StdDuration::from_secs(1);
+    while qb.office().version != 1 {
+        assert!(
+            Instant::now() < deadline,
+            "the change reached the other server in time"
+        );
+        tokio::time::sleep(StdDuration::from_millis(10)).await;
+    }
+    assert_eq!(*qb.office(), *stored);
+    assert_eq!(*qb.reload_office().await.unwrap(), *stored);
+    // A stale version is refused and changes nothing.
+    let e = qb.put_office(office(), Some(0)).await.unwrap_err();
+    assert!(matches!(e, Error::VersionConflict { current: 1 }), "{e:?}");
+    // Redis comes back empty (no persistence): after the reconnection each server reads
+    // the office again, and finds none.
+    tokio::task::block_in_place(|| {
+        server.stop();
+        server.restart();
+    });
+    let missed = tokio::time::timeout(StdDuration::from_secs(15), events.recv())
+        .await
+        .expect("the event feed comes back after the restart");
+    assert_eq!(missed, Err(Missed::Reconnected));
+    let deadline = Instant::now() + StdDuration::from_secs(5);
+    while qa.office().version != 0 || qb.office().version != 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the office is read again after a reconnection"
+        );
+        tokio::time::sleep(StdDuration::from_millis(20)).await;
+    }
+    // A configuration key that is not one fails a read as corrupt, not as a panic.
+    let mut conn = raw(&server).await;
+    let () = redis::cmd("SET")
+        .arg(format!("{prefix}:config"))
+        .arg("{\"services\": 3}")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_corrupt("an unreadable office", qa.reload_office().await);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -853,8 +967,8 @@ async fn every_operation_is_exactly_one_evalsha_round_trip() {
             "{op} sent {:?}",
             m.args
         );
-        assert_eq!(m.args[2], "14", "{op} passes the day's fourteen keys");
-        for key in &m.args[3..17] {
+        assert_eq!(m.args[2], "17", "{op} passes the day's seventeen keys");
+        for key in &m.args[3..20] {
             assert!(
                 key.starts_with(prefix.as_str()) && key.contains(&tag),
                 "{op}: {key}"

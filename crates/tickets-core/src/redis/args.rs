@@ -6,25 +6,40 @@
 
 use crate::office::{DeskPlan, OfficeConfig};
 
-/// The priority classes: count, then code and weight of each (`read_weights`).
+/// The priority classes: count, then code and weight of each, in byte order of the
+/// codes (`read_weights`; the calling rule breaks its last ties in that order, as the
+/// memory backend's map of queues does).
 pub(super) fn weights(office: &OfficeConfig, out: &mut Vec<String>) {
-    out.push(office.priorities.len().to_string());
-    for p in &office.priorities {
+    let mut classes: Vec<_> = office.priorities.iter().collect();
+    classes.sort_by(|a, b| a.code.cmp(&b.code));
+    out.push(classes.len().to_string());
+    for p in classes {
         out.push(p.code.to_string());
         out.push(p.weight.to_string());
     }
 }
 
-/// A desk's services in its order: count, then code, maximum wait and target wait in
-/// microseconds (0: none) of each (`read_plan`).
+/// A desk's services: the smallest maximum wait among them in microseconds (0: none),
+/// their count, their codes in the desk's order, then one argument with the maximum wait
+/// and the target wait of each in microseconds (0: none), space-separated, in the same
+/// order (`read_plan`; one argument rather than two per service, as each argument costs
+/// the script a string).
 pub(super) fn plan(plan: Option<&DeskPlan<'_>>, out: &mut Vec<String>) {
     let services = plan.map_or(&[][..], |p| p.services.as_slice());
+    let min_wait = services
+        .iter()
+        .map(|s| s.max_wait_us())
+        .filter(|w| *w > 0)
+        .min()
+        .unwrap_or(0);
+    out.push(min_wait.to_string());
     out.push(services.len().to_string());
-    for s in services {
-        out.push(s.code.to_string());
-        out.push(s.max_wait_us().to_string());
-        out.push(s.target_wait_us().to_string());
-    }
+    out.extend(services.iter().map(|s| s.code.to_string()));
+    let waits: Vec<String> = services
+        .iter()
+        .map(|s| format!("{} {}", s.max_wait_us(), s.target_wait_us()))
+        .collect();
+    out.push(waits.join(" "));
 }
 
 /// Every service: count, then code and target wait in microseconds of each.
@@ -87,14 +102,14 @@ mod tests {
                 "1",
                 "prioritaire",
                 "2",
+                "1800000000",
                 "2",
                 "colis",
-                "0",
-                "0",
                 "courrier",
-                "1800000000",
-                "600000000",
+                "0 0 1800000000 600000000",
                 "0",
+                "0",
+                "",
                 "2",
                 "courrier",
                 "600000000",

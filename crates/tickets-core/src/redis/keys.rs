@@ -113,25 +113,40 @@ impl fmt::Display for KeyPrefix {
 }
 
 /// The names of the fixed keys of one day, in the order every day script receives them as
-/// `KEYS` (1 to 9, then 11 to 13; 10 and 14 are the key bases).
-pub(crate) const DAY_KEY_NAMES: [&str; 12] = [
-    "day", "counter", "waiting", "current", "desks", "logs", "stats", "activity", "idem",
-    "numbers", "streaks", "queues",
+/// `KEYS` (1 to 9, 11 to 13, then 15 to 17; 10 and 14 are the key bases).
+pub(crate) const DAY_KEY_NAMES: [&str; 15] = [
+    "day",
+    "counter",
+    "waiting",
+    "current",
+    "desks",
+    "logs",
+    "stats",
+    "activity",
+    "idem",
+    "numbers",
+    "streaks",
+    "queues",
+    "heads",
+    "head_times",
+    "classes",
 ];
 
 /// How many `KEYS` every day script receives.
-pub(crate) const DAY_KEY_COUNT: usize = 14;
+pub(crate) const DAY_KEY_COUNT: usize = 17;
 
 /// The `KEYS` of every day script: the nine original keys of [`DAY_KEY_NAMES`] (the
 /// `waiting` set in the place of the old `queue` list), the base of ticket keys
-/// (`<prefix>:{<day>}:ticket:`, to which a script appends a number), the three keys of the
-/// office model (`numbers`, `streaks`, `queues`), then the base of queue keys
+/// (`<prefix>:{<day>}:ticket:`, to which a script appends a number), three keys of the
+/// office model (`numbers`, `streaks`, `queues`), the base of queue keys
 /// (`<prefix>:{<day>}:queue:`, to which a script appends `<service>` or
-/// `<service>:<class>`).
+/// `<service>:<class>`), then the index of the queues' heads: `heads` (the heads of the
+/// queues without priority, and the base of `heads:<class>`, a script appending
+/// `:<class>`), `head_times` and `classes`.
 pub(crate) fn day_keys(prefix: &KeyPrefix, day: BusinessDay) -> [String; DAY_KEY_COUNT] {
     let base = format!("{prefix}:{{{day}}}:");
     let mut keys: [String; DAY_KEY_COUNT] = Default::default();
-    let slots = (0..9).chain(10..13);
+    let slots = (0..9).chain(10..13).chain(14..17);
     for (slot, name) in slots.zip(DAY_KEY_NAMES) {
         keys[slot] = format!("{base}{name}");
     }
@@ -188,6 +203,9 @@ mod tests {
         assert_eq!(keys[11], "tickets:{2026-11-24}:streaks");
         assert_eq!(keys[12], "tickets:{2026-11-24}:queues");
         assert_eq!(keys[13], "tickets:{2026-11-24}:queue:");
+        assert_eq!(keys[14], "tickets:{2026-11-24}:heads");
+        assert_eq!(keys[15], "tickets:{2026-11-24}:head_times");
+        assert_eq!(keys[16], "tickets:{2026-11-24}:classes");
         assert_eq!(
             ticket_key(&KeyPrefix::default(), day, 42),
             "tickets:{2026-11-24}:ticket:42"
@@ -240,6 +258,10 @@ mod tests {
                     let key = format!("{}{name}", keys[13]);
                     assert_eq!(key, queue_key(prefix, day, service, class));
                     assert_eq!(Slot::for_key(&key), slot, "{key}");
+                    if let Some(c) = class {
+                        let heads = format!("{}:{c}", keys[14]);
+                        assert_eq!(Slot::for_key(&heads), slot, "{heads}");
+                    }
                 }
             }
         }

@@ -35,7 +35,10 @@ impl Deref for Lua {
     }
 }
 
-/// One script per operation. On a single server, `redis::Script` runs `EVALSHA` and loads
+/// One script per operation, each made of `lib.lua`, the parts it needs (`queues.lua`:
+/// reading the queue index; `moves.lua`: moving tickets between queues; `desks.lua`: the
+/// calling rule) and its own file: the whole text runs at every call, so a script carries
+/// no function it does not use. On a single server, `redis::Script` runs `EVALSHA` and loads
 /// the script again when Redis answers `NOSCRIPT` (after a restart or `SCRIPT FLUSH`); on
 /// a cluster, `cluster.rs` sends the text with `EVAL` to the one node that answered so.
 #[derive(Debug)]
@@ -61,10 +64,11 @@ pub(crate) struct Scripts {
 }
 
 macro_rules! script {
-    ($file:literal) => {
+    ($file:literal $(, $part:literal)*) => {
         Lua::new(concat!(
             include_str!("lua/lib.lua"),
             "\n",
+            $(include_str!(concat!("lua/", $part)), "\n",)*
             include_str!(concat!("lua/", $file))
         ))
     };
@@ -83,17 +87,17 @@ impl Scripts {
             open_day: script!("open_day.lua"),
             close_day: script!("close_day.lua"),
             reset_day: script!("reset_day.lua"),
-            take: script!("take.lua"),
-            call_next: script!("call_next.lua"),
-            call: script!("call.lua"),
-            transfer: script!("transfer.lua"),
-            requeue: script!("requeue.lua"),
+            take: script!("take.lua", "queues.lua"),
+            call_next: script!("call_next.lua", "queues.lua", "moves.lua", "desks.lua"),
+            call: script!("call.lua", "queues.lua", "moves.lua", "desks.lua"),
+            transfer: script!("transfer.lua", "queues.lua", "moves.lua"),
+            requeue: script!("requeue.lua", "queues.lua", "moves.lua"),
             finish: script!("finish.lua"),
             recall: script!("recall.lua"),
-            status: script!("status.lua"),
-            snapshot: script!("snapshot.lua"),
-            ticket: script!("ticket.lua"),
-            waiting: script!("waiting.lua"),
+            status: script!("status.lua", "queues.lua", "desks.lua"),
+            snapshot: script!("snapshot.lua", "queues.lua"),
+            ticket: script!("ticket.lua", "queues.lua"),
+            waiting: script!("waiting.lua", "queues.lua"),
             config_get: standalone!("config_get.lua"),
             config_put: standalone!("config_put.lua"),
         }

@@ -1,5 +1,6 @@
 -- call.lua: calls a given waiting ticket to a desk out of order (logged call_ticket),
--- finishing the desk's current ticket first, in one step.
+-- finishing the desk's current ticket first, in one step. With lib.lua, queues.lua and
+-- moves.lua.
 -- KEYS, ARGV 1-7: see lib.lua.
 -- ARGV[8] desk, ARGV[9] ticket number,
 -- ARGV[10..] the office's priority classes: count, then code and weight of each;
@@ -7,7 +8,8 @@
 -- Returns: JSON {"error": "not_found"} | {"error": "wrong_status", "status": s}
 --        | {"finished": {hash}|absent, "called": {hash}, "waiting": n}
 check_layout()
-local desk, n = ARGV[8], number(ARGV[9], 'ARGV')
+local desk, n = ARGV[8], ARGV[9]
+number(n, 'ARGV')
 local weights, i = read_weights(10)
 local targets = {}
 for j = 1, tonumber(ARGV[i]) do
@@ -21,14 +23,31 @@ if t.status ~= 'waiting' then
   return refuse('wrong_status', t)
 end
 local class = class_of(t)
+-- The set of heads of its class, written below, is not one check_layout knows.
+check_types(heads_key(class), 'zset')
 local wait_us = math.max(0, NOW_US - micros(t.creation_time, ticket_key(n) .. ' creation_time'))
-local prev = current_of(desk)
-local streak = streak_of(desk)
+local prev, has_desk = current_of(desk)
+local pt = nil
+if prev then
+  pt = ticket_table(prev)
+  if not pt then
+    fail('current ticket ' .. prev .. ' of desk ' .. desk .. ' has no record')
+  end
+end
+local streak, has_streak = streak_of(desk)
+local len, heads = waiting_state(2)
+local after = heads[1]
+if after == tonumber(n) then
+  after = heads[2]
+end
+-- The queue first (call_ticket), then the desk's ticket it finishes, whose event comes
+-- first.
+local called = call_ticket(desk, n, t, t.service_type, class, nil, wait_us, weights[class] or 0,
+  targets[t.service_type] or 0, streak, has_desk, has_streak, 'call_ticket', len - 1, after)
 local finished = nil
 if prev then
-  finished = end_ticket(desk, prev, 'completed')
+  finished = end_ticket(desk, prev, pt, 'completed', true, len, heads[1])
+  swap_last_records()
 end
-local called = call_ticket(desk, n, queue_name(t.service_type, class), t.service_type, wait_us,
-  weights[class] or 0, targets[t.service_type] or 0, streak, 'call_ticket')
-return cjson.encode({finished = finished, called = called,
-  waiting = redis.call('ZCARD', K_WAITING)})
+commit()
+return cjson.encode({finished = finished, called = called, waiting = len - 1})

@@ -1,30 +1,71 @@
 -- call_next.lua: finishes the desk's current ticket (if any) and calls the next one under
--- the calling rule (lib.lua: choose), in one step.
+-- the calling rule (desks.lua: choose), in one step. With lib.lua, queues.lua, moves.lua
+-- and desks.lua.
 -- KEYS, ARGV 1-7: see lib.lua.
 -- ARGV[8] desk, ARGV[9] the desk's priority ratio (0: none),
--- ARGV[10..] the office's priority classes: count, then code and weight of each;
--- then the desk's services in its order: count, then code, max wait µs, target wait µs.
+-- ARGV[10..] the office's priority classes: count, then code and weight of each, by code;
+-- then the desk's services: their smallest max wait µs (0: none), their count, their codes
+-- in the desk's order, then "<max wait µs> <target wait µs> …" for each in that order.
 -- Returns: JSON {"finished": {hash}|absent, "called": {hash}|absent, "waiting": n}
-check_layout()
 local desk, ratio = ARGV[8], tonumber(ARGV[9])
-local weights, i = read_weights(10)
-local plan = read_plan(i)
+local weights, i, place = read_weights(10)
+local rank, waits, min_maxw = read_plan(i)
 -- Read and check everything before the first write.
-local prev = current_of(desk)
-local streak = streak_of(desk)
-local h = choose(desk_heads(registry(), plan, weights), streak, ratio)
-local wait_us
-if h then
-  wait_us = math.max(0, NOW_US - micros(h.taken, 'queues[' .. h.name .. ']'))
-end
-local finished = nil
+local prev, has_desk = current_of(desk)
+local streak, has_streak = streak_of(desk)
+local h = choose(rank, waits, min_maxw, weights, place, streak, ratio)
+local pt, ct, n, size, wait_us
 if prev then
-  finished = end_ticket(desk, prev, 'completed')
+  pt = ticket_table(prev)
+  if not pt then
+    fail('current ticket ' .. prev .. ' of desk ' .. desk .. ' has no record')
+  end
+end
+if h then
+  local entry = redis.call('HGET', K_QUEUES, h.name)
+  if not entry then
+    fail('queue ' .. h.name .. ' has a head but no index entry')
+  end
+  size, n = parse_entry(h.name, entry)
+  ct = ticket_table(n)
+  if not ct then
+    fail('waiting ticket ' .. n .. ' has no record')
+  end
+  wait_us = math.max(0, NOW_US - micros(ct.creation_time, ticket_key(n) .. ' creation_time'))
+end
+local len, heads = waiting_state(2)
+-- The keys written below that no read above has checked (choose reads the classes, the
+-- set of heads of the class called, and the head times when a service has a maximum wait,
+-- except when a late head is called).
+if min_maxw == 0 then
+  check_types(K_LOGS, 'list', K_ACTIVITY, 'hash', K_STATS, 'hash', K_HEAD_TIMES, 'zset')
+elseif h and h.late then
+  check_types(K_LOGS, 'list', K_ACTIVITY, 'hash', K_STATS, 'hash', heads_key(h.class), 'zset',
+    K_CLASSES, 'hash')
+else
+  check_types(K_LOGS, 'list', K_ACTIVITY, 'hash', K_STATS, 'hash')
 end
 if not h then
-  return cjson.encode({finished = finished, waiting = redis.call('ZCARD', K_WAITING)})
+  local finished = nil
+  if prev then
+    finished = end_ticket(desk, prev, pt, 'completed', false, len, heads[1])
+    commit()
+  end
+  return cjson.encode({finished = finished, waiting = len})
 end
-local called = call_ticket(desk, h.n, h.name, h.service, wait_us, h.weight, h.target, streak,
-  'call_next')
-return cjson.encode({finished = finished, called = called,
-  waiting = redis.call('ZCARD', K_WAITING)})
+-- The queue first (call_ticket), then the desk's ticket it finishes, whose event comes
+-- first.
+local after = heads[1]
+if after == tonumber(n) then
+  after = heads[2]
+end
+local _, target = waits_of(waits, h.rank)
+local called = call_ticket(desk, n, ct, h.service, h.class, size, wait_us, h.weight, target,
+  streak, has_desk, has_streak, 'call_next', len - 1, after)
+local finished = nil
+if prev then
+  finished = end_ticket(desk, prev, pt, 'completed', true, len, heads[1])
+  swap_last_records()
+end
+commit()
+return cjson.encode({finished = finished, called = called, waiting = len - 1})

@@ -8,4 +8,5 @@ if redis.call('EXISTS', K_DAY) == 0 then
 end
 redis.call('DEL', K_DAY)
 record('end_day')
+commit()
 return cjson.encode({open = false, changed = true})

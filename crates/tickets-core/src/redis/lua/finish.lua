@@ -11,4 +11,10 @@ local n = current_of(desk)
 if not n then
   return cjson.encode({})
 end
-return cjson.encode({ticket = end_ticket(desk, n, status)})
+local t = ticket_table(n)
+if not t then
+  fail('current ticket ' .. n .. ' of desk ' .. desk .. ' has no record')
+end
+t = end_ticket(desk, n, t, status, false)
+commit()
+return cjson.encode({ticket = t})

@@ -1,5 +1,9 @@
 -- lib.lua: the prelude of every day script; scripts.rs prepends it to each file at load
--- time. (The configuration scripts, config_*.lua, run without it.)
+-- time, with queues.lua (reading the queue index), moves.lua (moving tickets between
+-- queues) and desks.lua (the calling rule) for the scripts that need them. (The configuration scripts, config_*.lua, run without it.)
+-- Every call runs the whole prelude, so each part holds only what its scripts use, and
+-- numbers go to Redis as text where they already are (a Lua number passed to redis.call
+-- or joined to a string is formatted each time).
 --
 -- KEYS (the same for every day script, in this order; see keys.rs):
 --   1 day       STRING  open marker
@@ -7,18 +11,24 @@
 --   3 waiting   ZSET    every waiting ticket of every service; member and score = its number
 --   4 current   STRING  current ticket of the default desk
 --   5 desks     HASH    desk id -> current number ("0" when idle)
---   6 logs      LIST    newest first, capped at 50
---   7 stats     HASH    counters (seq, called, wait_us, served, service_us, no_show,
---                       desk:<id>:…, svc:<code>:called|wait_us|within|served|wb:<bucket>)
+--   6 logs      LIST    newest first; at least the last 50 (trimmed back to 50 past 100)
+--   7 stats     HASH    counters (seq, served, service_us, no_show, desk:<id>:…,
+--                       svc:<code>:called|wait_us|within|served|wb:<bucket>; the day's
+--                       called and wait_us are the sums of the svc: ones)
 --   8 activity  HASH    "<epoch minute>|<action>" -> count
 --   9 idem      HASH    idempotency key -> ticket number
 --  10 ticket base: "<prefix>:{<day>}:ticket:"; ticket N is KEYS[10] .. N (same hash tag)
 --  11 numbers   HASH    service -> last number given in that service (labels)
 --  12 streaks   HASH    desk id -> priority tickets it called in a row
---  13 queues    HASH    queue name -> its head "<score> <number> <creation_time>"; one
---                       field per non-empty queue, none for an empty one
+--  13 queues    HASH    the queue index: queue name -> "<size> <number> <label>", the size
+--                       of the queue and its head's number and label
 --  14 queue base: "<prefix>:{<day>}:queue:"; queue <name> is KEYS[14] .. <name>, the name
 --                 being "<service>" (people without priority) or "<service>:<class>"
+--  15 heads      ZSET   service -> the score of the head of its queue without priority;
+--                       also the base of "heads:<class>", the same for the queues of a class
+--  16 head_times ZSET   queue name -> when its head was taken (µs since the epoch)
+--  17 classes    HASH   class -> how many of its queues have a head
+-- The index (13, 15, heads:<class>, 16, 17) has entries for the non-empty queues only.
 -- A queue is a ZSET of its waiting tickets in calling order: the score is the ticket
 -- number (arrival order) or what a transfer gave it; the member is the number on nine
 -- digits ("000000042"), so that equal scores fall back to number order as in memory.rs.
@@ -30,42 +40,72 @@
 --   7 the default desk id
 -- Operation arguments follow from ARGV[8]. What a script needs of the office
 -- configuration comes in its arguments too (the configuration key is in another slot).
+--
+-- A script reads and checks everything before its first write, so that foreign data
+-- fails it with nothing written: a read of a key of the wrong type fails (WRONGTYPE), and
+-- the keys it would write without reading them first get their type checked
+-- (check_types; check_layout checks every fixed key). The log lines, counters, TTLs and
+-- events of a change are written together at the end (commit).
 
 local K_DAY, K_COUNTER, K_WAITING, K_CURRENT, K_DESKS = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local K_LOGS, K_STATS, K_ACTIVITY, K_IDEM, K_TICKET = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 local K_NUMBERS, K_STREAKS, K_QUEUES, K_QUEUE = KEYS[11], KEYS[12], KEYS[13], KEYS[14]
-local NOW_US = tonumber(ARGV[1])
-local NOW, NOW_ISO, TTL, DAY, CHANNEL, DEFAULT_DESK =
-  ARGV[2], ARGV[3], tonumber(ARGV[4]), ARGV[5], ARGV[6], ARGV[7]
+local K_HEADS, K_HEAD_TIMES, K_CLASSES = KEYS[15], KEYS[16], KEYS[17]
+local NOW_US_TEXT, NOW, NOW_ISO, TTL, DAY, CHANNEL, DEFAULT_DESK =
+  ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local NOW_US = tonumber(NOW_US_TEXT)
 local MINUTE = math.floor(NOW_US / 60000000)
-local LOG_LIMIT = 50
--- The width of a bucket of the per-service wait histogram, in microseconds (30 s).
-local WAIT_BUCKET_US = 30000000
 
 local function fail(detail)
   error({err = 'CORRUPT ' .. detail})
 end
 
--- Checks that every fixed key of the day holds the type this layout gives it (or
--- nothing), before a script writes anything: foreign data fails the script without a
--- partial write. (A queue key, whose name depends on the ticket, is written first by
--- the scripts that add to it, so that Redis's WRONGTYPE also comes before any write.)
-local EXPECTED_TYPES = {
-  {K_DAY, 'string'}, {K_COUNTER, 'string'}, {K_WAITING, 'zset'}, {K_CURRENT, 'string'},
-  {K_DESKS, 'hash'}, {K_LOGS, 'list'}, {K_STATS, 'hash'}, {K_ACTIVITY, 'hash'}, {K_IDEM, 'hash'},
-  {K_NUMBERS, 'hash'}, {K_STREAKS, 'hash'}, {K_QUEUES, 'hash'},
-}
-local function check_layout()
-  for _, kt in ipairs(EXPECTED_TYPES) do
-    local t = redis.call('TYPE', kt[1])['ok']
-    if t ~= 'none' and t ~= kt[2] then
-      fail(kt[1] .. ' is a ' .. t .. ', expected a ' .. kt[2])
+-- Fails unless each key holds nothing or the type given: check_types(key, type, …).
+local function check_types(...)
+  local kt = {...}
+  for i = 1, #kt, 2 do
+    local t = redis.call('TYPE', kt[i])['ok']
+    if t ~= 'none' and t ~= kt[i + 1] then
+      fail(kt[i] .. ' is a ' .. t .. ', expected a ' .. kt[i + 1])
     end
   end
 end
 
+-- Every fixed key of the day (the scripts that are not on the hot path check them all).
+local function check_layout()
+  check_types(K_DAY, 'string', K_COUNTER, 'string', K_WAITING, 'zset', K_CURRENT, 'string',
+    K_DESKS, 'hash', K_LOGS, 'list', K_STATS, 'hash', K_ACTIVITY, 'hash', K_IDEM, 'hash',
+    K_NUMBERS, 'hash', K_STREAKS, 'hash', K_QUEUES, 'hash', K_HEADS, 'zset',
+    K_HEAD_TIMES, 'zset', K_CLASSES, 'hash')
+end
+
+-- What commit() writes: the keys whose TTL it sets (each once, listed in order and as a
+-- set), the counters to add (hash key -> field -> delta, fields in order), the log lines
+-- (oldest first) and the events.
+local TOUCH, COUNTERS, LINES, EVENTS = {}, {}, {}, {}
+
+-- Sets the TTL of `key` at commit. A script calls it for every key it may have created
+-- (and commit for the logs, whose TTL the snapshot reports): a key that was there before
+-- the script got its TTL, which reaches the end of its day, when it was created.
 local function touch(key)
-  redis.call('EXPIRE', key, TTL)
+  if not TOUCH[key] then
+    TOUCH[key] = true
+    TOUCH[#TOUCH + 1] = key
+  end
+end
+
+local function add(key, field, delta)
+  local c = COUNTERS[key]
+  if not c then
+    c = {}
+    COUNTERS[key] = c
+    COUNTERS[#COUNTERS + 1] = key
+  end
+  if not c[field] then
+    c[#c + 1] = field
+    c[field] = 0
+  end
+  c[field] = c[field] + delta
 end
 
 local function ticket_key(n)
@@ -121,20 +161,30 @@ local function ticket_table(n)
   return t
 end
 
--- The current ticket number of a desk, or nil.
+local function stats_table()
+  return (hash_table(K_STATS))
+end
+
+-- The current ticket of a desk: its number as text, or nil; and whether the desk has its
+-- entry (then the desks key exists).
 local function current_of(desk)
   local v = redis.call('HGET', K_DESKS, desk)
   if not v or v == '0' then
-    return nil
+    return nil, v ~= false
   end
-  return number(v, 'desks[' .. desk .. ']')
+  number(v, 'desks[' .. desk .. ']')
+  return v, true
 end
 
-local function set_current(desk, n)
+-- Makes ticket n (its number as text, or '0' for none) the desk's current one; `known`:
+-- the desk already has its entry.
+local function set_current(desk, n, known)
   redis.call('HSET', K_DESKS, desk, n)
-  touch(K_DESKS)
+  if not known then
+    touch(K_DESKS)
+  end
   if desk == DEFAULT_DESK then
-    if n == 0 then
+    if n == '0' then
       redis.call('DEL', K_CURRENT)
     else
       redis.call('SET', K_CURRENT, n, 'EX', TTL)
@@ -142,14 +192,33 @@ local function set_current(desk, n)
   end
 end
 
--- The desk's priority calls in a row.
+-- The desk's priority calls in a row, and whether it has its entry.
 local function streak_of(desk)
-  return count(redis.call('HGET', K_STREAKS, desk), 'streaks[' .. desk .. ']')
+  local v = redis.call('HGET', K_STREAKS, desk)
+  return count(v, 'streaks[' .. desk .. ']'), v ~= false
+end
+
+-- The waiting set as events report it: how many wait, and the first numbers.
+local function waiting_state(first)
+  local len = redis.call('ZCARD', K_WAITING)
+  local heads = redis.call('ZRANGE', K_WAITING, 0, first - 1)
+  for i = 1, #heads do
+    heads[i] = number(heads[i], 'waiting')
+  end
+  return len, heads
 end
 
 -- The priority class of a ticket table: its code, or '' for none.
 local function class_of(t)
   return t.priority or ''
+end
+
+-- The heads of the queues of a class ('' for people without priority): a ZSET of services.
+local function heads_key(class)
+  if class == '' then
+    return K_HEADS
+  end
+  return K_HEADS .. ':' .. class
 end
 
 -- The name of the queue of a service and class ('' for people without priority).
@@ -160,55 +229,40 @@ local function queue_name(service, class)
   return service .. ':' .. class
 end
 
--- A queue name split into its service and class ('' for none).
-local function split_name(name)
-  local s, c = string.match(name, '^([^:]+):(.+)$')
-  if s then
-    return s, c
-  end
-  return name, ''
-end
-
 -- A ticket number as a queue member: nine digits, so that members sort as numbers.
 local function member(n)
   return string.format('%09d', n)
 end
 
--- A score as Redis reads it back exactly.
-local function score_text(x)
-  return string.format('%.17g', x)
-end
-
--- Whether a < b, byte by byte (Lua's own string order follows the server's locale).
-local function bytes_less(a, b)
-  local la, lb = #a, #b
-  for i = 1, math.min(la, lb) do
-    local x, y = string.byte(a, i), string.byte(b, i)
-    if x ~= y then
-      return x < y
-    end
+-- The office's priority classes from ARGV[i]: their count, then the code and weight of
+-- each, in byte order of their codes. Returns code -> weight (people without priority,
+-- and classes no longer configured, weigh 0), the index after them, and code -> place
+-- in that order (1, 2, …).
+local function read_weights(i)
+  local w, place = {}, {}
+  local c = tonumber(ARGV[i])
+  for j = 1, c do
+    local code = ARGV[i + 2 * j - 1]
+    w[code] = tonumber(ARGV[i + 2 * j])
+    place[code] = j
   end
-  return la < lb
+  return w, i + 1 + 2 * c, place
 end
 
--- Log line, per-minute count, event number and PUBLISH: what every change does. `t` is
--- the ticket concerned as a table, if any (its service, label and class go in the event).
-local function record(action, n, desk, t)
+-- Records a change: its log line, its count for the chart and its event (numbered at
+-- commit). `n` is the ticket's number as text, `t` its table (its service, label and
+-- class go in the event); `len` and `head` the waiting set after the change (nil: read at
+-- commit, when the change is the script's last).
+local function record(action, n, desk, t, len, head)
   local line = NOW_ISO .. '|' .. action
   if n then line = line .. ':' .. n end
   if desk then line = line .. '@' .. desk end
-  redis.call('LPUSH', K_LOGS, line)
-  redis.call('LTRIM', K_LOGS, 0, LOG_LIMIT - 1)
-  touch(K_LOGS)
-  redis.call('HINCRBY', K_ACTIVITY, MINUTE .. '|' .. action, 1)
-  touch(K_ACTIVITY)
-  local seq = redis.call('HINCRBY', K_STATS, 'seq', 1)
-  touch(K_STATS)
-  local head = redis.call('ZRANGE', K_WAITING, 0, 0)[1]
+  LINES[#LINES + 1] = line
+  add(K_ACTIVITY, MINUTE .. '|' .. action, 1)
+  add(K_STATS, 'seq', 1)
   local event = {
-    seq = seq, day = DAY, at = ARGV[1], action = action,
-    ticket = n, desk = desk, queue_length = redis.call('ZCARD', K_WAITING),
-    next_ticket = head and tonumber(head) or nil,
+    day = DAY, at = NOW_US_TEXT, action = action, ticket = tonumber(n), desk = desk,
+    queue_length = len, next_ticket = head,
   }
   if t then
     event.service = t.service_type
@@ -217,242 +271,86 @@ local function record(action, n, desk, t)
       event.priority = t.priority
     end
   end
-  redis.call('PUBLISH', CHANNEL, cjson.encode(event))
+  EVENTS[#EVENTS + 1] = event
 end
 
--- Ends a desk's current ticket n: 'completed' (finish) or 'no_show'. Returns its table.
-local function end_ticket(desk, n, status)
+-- Writes what the script gathered: the log lines (one LPUSH; trimmed back to 50 once
+-- past 100), the counters (HINCRBY for one field of a hash, HMGET + HSET for several),
+-- the TTL of every key written (one EXPIRE each), then the events, numbered from the
+-- day's event counter.
+local function commit()
+  if #LINES > 0 then
+    if redis.call('LPUSH', K_LOGS, unpack(LINES)) > 100 then
+      redis.call('LTRIM', K_LOGS, 0, 49)
+    end
+    touch(K_LOGS)
+  end
+  local seq = 0
+  for _, key in ipairs(COUNTERS) do
+    local c = COUNTERS[key]
+    -- Whether the hash was there before (one of its fields was).
+    local known = false
+    if #c == 1 then
+      local f = c[1]
+      local d = c[f]
+      local v = redis.call('HINCRBY', key, f, d == 1 and '1' or d)
+      known = v ~= d
+      if f == 'seq' then seq = v end
+    else
+      local now = redis.call('HMGET', key, unpack(c))
+      local args = {}
+      for i, f in ipairs(c) do
+        known = known or now[i] ~= false
+        local v = count(now[i], key .. ' ' .. f) + c[f]
+        args[2 * i - 1], args[2 * i] = f, v
+        if f == 'seq' then seq = v end
+      end
+      redis.call('HSET', key, unpack(args))
+    end
+    if not known then
+      touch(key)
+    end
+  end
+  for _, key in ipairs(TOUCH) do
+    redis.call('EXPIRE', key, TTL)
+  end
+  local len, heads
+  for i, event in ipairs(EVENTS) do
+    event.seq = seq - #EVENTS + i
+    if event.queue_length == nil then
+      if not len then
+        len, heads = waiting_state(1)
+      end
+      event.queue_length, event.next_ticket = len, heads[1]
+    end
+    redis.call('PUBLISH', CHANNEL, cjson.encode(event))
+  end
+end
+
+-- Ends a desk's current ticket n (text), whose table is t: 'completed' (finish) or
+-- 'no_show'. `calling`: the desk calls another ticket in the same step (its desk entry is
+-- written then). `len`, `head`: see record. Returns the ticket's table.
+local function end_ticket(desk, n, t, status, calling, len, head)
   local key = ticket_key(n)
-  local seen = redis.call('HMGET', key, 'called_time', 'service_type')
-  if not seen[1] then
+  if not t.called_time then
     fail('ticket ' .. n .. ' is current at desk ' .. desk .. ' but was never called')
   end
-  local dur = math.max(0, NOW_US - micros(seen[1], key .. ' called_time'))
+  local dur = math.max(0, NOW_US - micros(t.called_time, key .. ' called_time'))
   redis.call('HSET', key, 'status', status, 'finish_time', NOW)
-  touch(key)
+  t.status, t.finish_time = status, NOW
   if status == 'completed' then
-    redis.call('HINCRBY', K_STATS, 'served', 1)
-    redis.call('HINCRBY', K_STATS, 'service_us', dur)
-    redis.call('HINCRBY', K_STATS, 'desk:' .. desk .. ':served', 1)
-    redis.call('HINCRBY', K_STATS, 'desk:' .. desk .. ':service_us', dur)
-    redis.call('HINCRBY', K_STATS, 'svc:' .. tostring(seen[2]) .. ':served', 1)
+    add(K_STATS, 'served', 1)
+    add(K_STATS, 'service_us', dur)
+    add(K_STATS, 'desk:' .. desk .. ':served', 1)
+    add(K_STATS, 'desk:' .. desk .. ':service_us', dur)
+    add(K_STATS, 'svc:' .. tostring(t.service_type) .. ':served', 1)
   else
-    redis.call('HINCRBY', K_STATS, 'no_show', 1)
+    add(K_STATS, 'no_show', 1)
   end
-  set_current(desk, 0)
-  local t = ticket_table(n)
-  record(status == 'completed' and 'finish_current' or 'no_show', n, desk, t)
-  return t
-end
-
-local function stats_table()
-  return (hash_table(K_STATS))
-end
-
--- The office's priority classes from ARGV[i]: their count, then the code and weight of
--- each. Returns code -> weight (people without priority, and classes no longer
--- configured, weigh 0) and the index after them.
-local function read_weights(i)
-  local w = {}
-  local c = tonumber(ARGV[i])
-  for j = 1, c do
-    w[ARGV[i + 2 * j - 1]] = tonumber(ARGV[i + 2 * j])
+  if not calling then
+    set_current(desk, '0', true)
   end
-  return w, i + 1 + 2 * c
-end
-
--- A desk's services from ARGV[i], in the desk's order: their count, then the code, the
--- maximum wait and the target wait (µs, 0 for none) of each. Returns code -> {rank, maxw,
--- target} and the index after them.
-local function read_plan(i)
-  local plan = {}
-  local c = tonumber(ARGV[i])
-  for j = 0, c - 1 do
-    local b = i + 1 + 3 * j
-    plan[ARGV[b]] = {rank = j, maxw = tonumber(ARGV[b + 1]), target = tonumber(ARGV[b + 2])}
-  end
-  return plan, i + 1 + 3 * c
-end
-
--- The queue registry as a flat list (name, head, name, head, …).
-local function registry()
-  return redis.call('HGETALL', K_QUEUES)
-end
-
--- A registry entry: the head's score, number and creation time (text).
-local function parse_head(name, v)
-  local s, n, taken = string.match(v, '^(%S+) (%d+) (%S+)$')
-  local score = tonumber(s)
-  if not score then
-    fail('queues[' .. name .. '] holds ' .. tostring(v) .. ', not a queue head')
-  end
-  return score, tonumber(n), taken
-end
-
--- Writes the registry entry of queue `name` from the queue itself: its head, or no entry
--- once it is empty.
-local function refresh(name)
-  local head = redis.call('ZRANGE', K_QUEUE .. name, 0, 0, 'WITHSCORES')
-  if #head == 0 then
-    redis.call('HDEL', K_QUEUES, name)
-    return
-  end
-  local n = number(head[1], 'queue ' .. name)
-  local taken = redis.call('HGET', ticket_key(n), 'creation_time')
-  if not taken then
-    fail('waiting ticket ' .. n .. ' has no record')
-  end
-  redis.call('HSET', K_QUEUES, name, head[2] .. ' ' .. n .. ' ' .. taken)
-  touch(K_QUEUES)
-end
-
--- Puts waiting ticket n in queue `name` at `score`.
-local function enqueue(name, score, n)
-  redis.call('ZADD', K_QUEUE .. name, score_text(score), member(n))
-  touch(K_QUEUE .. name)
-  redis.call('ZADD', K_WAITING, n, n)
-  touch(K_WAITING)
-  refresh(name)
-end
-
--- Takes waiting ticket n out of queue `name`.
-local function dequeue(name, n)
-  redis.call('ZREM', K_QUEUE .. name, member(n))
-  redis.call('ZREM', K_WAITING, n)
-  refresh(name)
-end
-
--- How many tickets will be called before waiting ticket n (table t) in its service: those
--- of classes of higher weight, then those before it in its own queue; nil when it does not
--- wait (memory.rs: ahead_of).
-local function ahead_of(n, t, weights)
-  if t.status ~= 'waiting' then
-    return nil
-  end
-  local class = class_of(t)
-  local own = weights[class] or 0
-  local ahead = redis.call('ZRANK', K_QUEUE .. queue_name(t.service_type, class), member(n))
-  if not ahead then
-    return nil
-  end
-  for c, w in pairs(weights) do
-    if w > own then
-      ahead = ahead + redis.call('ZCARD', K_QUEUE .. t.service_type .. ':' .. c)
-    end
-  end
-  return ahead
-end
-
--- The heads of the desk's queues (from the registry `flat`), in the order memory.rs looks
--- at them: the desk's order of services, then people without priority, then the classes
--- by code.
-local function desk_heads(flat, plan, weights)
-  local heads = {}
-  for i = 1, #flat, 2 do
-    local service, class = split_name(flat[i])
-    local p = plan[service]
-    if p then
-      local score, n, taken = parse_head(flat[i], flat[i + 1])
-      heads[#heads + 1] = {
-        name = flat[i], service = service, class = class, rank = p.rank,
-        weight = weights[class] or 0, score = score, n = n, taken = taken,
-        maxw = p.maxw, target = p.target,
-      }
-    end
-  end
-  if #heads > 1 then
-    table.sort(heads, function(a, b)
-      if a.rank ~= b.rank then
-        return a.rank < b.rank
-      end
-      return bytes_less(a.class, b.class)
-    end)
-  end
-  return heads
-end
-
--- The calling rule (calling.rs: choose). Returns the head to call, or nil.
-local function by_arrival(a, b)
-  if a.score ~= b.score then
-    return a.score < b.score and -1 or 1
-  end
-  if a.rank ~= b.rank then
-    return a.rank < b.rank and -1 or 1
-  end
-  return 0
-end
-
-local function pick(heads, keep, order)
-  local best
-  for _, h in ipairs(heads) do
-    if keep(h) and (not best or order(h, best) < 0) then
-      best = h
-    end
-  end
-  return best
-end
-
-local function choose(heads, streak, ratio)
-  local found = pick(heads, function(h)
-    if h.maxw <= 0 then
-      return false
-    end
-    h.taken_us = h.taken_us or micros(h.taken, 'queues[' .. h.name .. ']')
-    return NOW_US - h.taken_us > h.maxw
-  end, function(a, b)
-    if a.taken_us ~= b.taken_us then
-      return a.taken_us < b.taken_us and -1 or 1
-    end
-    return by_arrival(a, b)
-  end)
-  if found then
-    return found
-  end
-  local normal_waits = false
-  for _, h in ipairs(heads) do
-    if h.weight == 0 then
-      normal_waits = true
-      break
-    end
-  end
-  if not (ratio > 0 and streak >= ratio and normal_waits) then
-    found = pick(heads, function(h) return h.weight > 0 end, function(a, b)
-      if a.weight ~= b.weight then
-        return a.weight > b.weight and -1 or 1
-      end
-      return by_arrival(a, b)
-    end)
-    if found then
-      return found
-    end
-  end
-  return pick(heads, function(h) return h.weight == 0 end, by_arrival)
-end
-
--- Calls waiting ticket n, of queue `name` and `service`, to `desk`, whose current ticket
--- is already finished: `wait_us` is its wait, `weight` its class's weight, `target_us`
--- its service's target wait (0: none), `streak` the desk's priority calls in a row
--- before. Returns its table.
-local function call_ticket(desk, n, name, service, wait_us, weight, target_us, streak, action)
-  local key = ticket_key(n)
-  dequeue(name, n)
-  redis.call('HSET', key, 'status', 'in_progress', 'called_time', NOW, 'desk', desk)
-  touch(key)
-  redis.call('HINCRBY', K_STATS, 'called', 1)
-  redis.call('HINCRBY', K_STATS, 'wait_us', wait_us)
-  local svc = 'svc:' .. service .. ':'
-  redis.call('HINCRBY', K_STATS, svc .. 'called', 1)
-  redis.call('HINCRBY', K_STATS, svc .. 'wait_us', wait_us)
-  if target_us > 0 and wait_us <= target_us then
-    redis.call('HINCRBY', K_STATS, svc .. 'within', 1)
-  end
-  redis.call('HINCRBY', K_STATS,
-    svc .. 'wb:' .. string.format('%d', math.floor(wait_us / WAIT_BUCKET_US)), 1)
-  redis.call('HSET', K_STREAKS, desk, weight > 0 and streak + 1 or 0)
-  touch(K_STREAKS)
-  set_current(desk, n)
-  local t = ticket_table(n)
-  record(action, n, desk, t)
+  record(status == 'completed' and 'finish_current' or 'no_show', n, desk, t, len, head)
   return t
 end
 
@@ -461,4 +359,4 @@ local function refuse(what, t)
   return cjson.encode({error = what, status = t and t.status or nil})
 end
 
--- (scripts follow; those that write start with check_layout())
+-- (the parts a script needs, then the script, follow)

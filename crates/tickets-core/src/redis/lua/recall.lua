@@ -12,8 +12,8 @@ local key = ticket_key(n)
 if redis.call('EXISTS', key) == 0 then
   fail('current ticket ' .. n .. ' of desk ' .. desk .. ' has no record')
 end
-redis.call('HINCRBY', key, 'recalls', 1)
-touch(key)
+redis.call('HINCRBY', key, 'recalls', '1')
 local t = ticket_table(n)
 record('recall', n, desk, t)
+commit()
 return cjson.encode({ticket = t})

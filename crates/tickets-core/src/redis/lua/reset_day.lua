@@ -19,9 +19,16 @@ for n = 1, counter do
     flush()
   end
 end
--- Every non-empty queue has its entry in the registry.
+-- Every non-empty queue has its entry in the index.
 for _, name in ipairs(redis.call('HKEYS', K_QUEUES)) do
   batch[#batch + 1] = K_QUEUE .. name
+  if #batch == 500 then
+    flush()
+  end
+end
+-- And every class with a head has its set of heads.
+for _, class in ipairs(redis.call('HKEYS', K_CLASSES)) do
+  batch[#batch + 1] = heads_key(class)
   if #batch == 500 then
     flush()
   end
@@ -29,9 +36,11 @@ end
 flush()
 local seq = redis.call('HGET', K_STATS, 'seq')
 redis.call('DEL', K_DAY, K_COUNTER, K_WAITING, K_CURRENT, K_DESKS, K_LOGS, K_STATS, K_ACTIVITY,
-  K_IDEM, K_NUMBERS, K_STREAKS, K_QUEUES)
+  K_IDEM, K_NUMBERS, K_STREAKS, K_QUEUES, K_HEADS, K_HEAD_TIMES, K_CLASSES)
 if seq then
   redis.call('HSET', K_STATS, 'seq', seq)
+  touch(K_STATS)
 end
 record('reset_day')
+commit()
 return cjson.encode({tickets_removed = counter})

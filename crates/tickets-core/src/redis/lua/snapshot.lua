@@ -53,17 +53,19 @@ if minutes > 0 then
     end
   end
 end
--- Every non-empty queue (the registry has one entry per queue), with its first numbers.
+-- Every non-empty queue (the index has one entry per queue), with its first numbers.
 local queues = {}
-for _, name in ipairs(redis.call('HKEYS', K_QUEUES)) do
-  local key = K_QUEUE .. name
+local flat = registry()
+for i = 1, #flat, 2 do
+  local name = flat[i]
+  local size = entry_size(name, flat[i + 1])
   local first = {}
   if n_waiting > 0 then
-    for _, m in ipairs(redis.call('ZRANGE', key, 0, n_waiting - 1)) do
+    for _, m in ipairs(redis.call('ZRANGE', K_QUEUE .. name, 0, n_waiting - 1)) do
       first[#first + 1] = number(m, 'queue ' .. name)
     end
   end
-  queues[#queues + 1] = {name = name, len = redis.call('ZCARD', key), first = first}
+  queues[#queues + 1] = {name = name, len = size, first = first}
 end
 local counter = count(redis.call('GET', K_COUNTER), 'counter')
 local nxt = redis.call('ZRANGE', K_WAITING, 0, 0)[1]
@@ -78,8 +80,10 @@ return cjson.encode({
   stats = stats_table(),
   activity = activity,
   queues = queues,
-  -- The fixed keys that exist, the tickets (1 to counter) and the non-empty queues.
+  -- The fixed keys that exist, the sets of heads of the classes, the tickets (1 to
+  -- counter) and the non-empty queues.
   key_count = redis.call('EXISTS', K_DAY, K_COUNTER, K_WAITING, K_CURRENT, K_DESKS, K_LOGS,
-    K_STATS, K_ACTIVITY, K_IDEM, K_NUMBERS, K_STREAKS, K_QUEUES) + counter + #queues,
+    K_STATS, K_ACTIVITY, K_IDEM, K_NUMBERS, K_STREAKS, K_QUEUES, K_HEADS, K_HEAD_TIMES,
+    K_CLASSES) + redis.call('HLEN', K_CLASSES) + counter + #queues,
   pttl = redis.call('PTTL', K_LOGS),
 })

@@ -1,5 +1,5 @@
 -- take.lua: takes a ticket for a service (or returns the one an idempotency key already
--- got), numbered within its service.
+-- got), numbered within its service. With lib.lua and queues.lua.
 -- KEYS, ARGV 1-7: see lib.lua.
 -- ARGV[8] service, ARGV[9] idempotency key ("" for none),
 -- ARGV[10] "refused" when the office refuses this take (unknown or closed service,
@@ -7,22 +7,21 @@
 --          already known still gets its ticket,
 -- ARGV[11] the service's label prefix, ARGV[12] its daily limit (0: none),
 -- ARGV[13] the priority class asked ("" for none),
--- ARGV[14..] the office's priority classes: count, then code and weight of each.
+-- ARGV[14..] the office's priority classes: count, then code and weight of each, by code.
 -- Returns: JSON {"refused": true} | {"closed": true} | {"limit": true}
 --        | {"ticket": {hash}, "waiting_before": n, "replayed": bool}
-check_layout()
 local service, idem, refused, prefix = ARGV[8], ARGV[9], ARGV[10], ARGV[11]
 local limit, priority = tonumber(ARGV[12]), ARGV[13]
 local weights = read_weights(14)
 if idem ~= '' then
   local known = redis.call('HGET', K_IDEM, idem)
   if known then
-    local n = number(known, 'idem[' .. idem .. ']')
-    local t = ticket_table(n)
+    number(known, 'idem[' .. idem .. ']')
+    local t = ticket_table(known)
     if not t then
-      fail('idempotency key points to missing ticket ' .. n)
+      fail('idempotency key points to missing ticket ' .. known)
     end
-    return cjson.encode({ticket = t, waiting_before = ahead_of(n, t, weights) or 0,
+    return cjson.encode({ticket = t, waiting_before = ahead_of(known, t, weights) or 0,
       replayed = true})
   end
 end
@@ -36,26 +35,41 @@ local given = count(redis.call('HGET', K_NUMBERS, service), 'numbers[' .. servic
 if limit > 0 and given >= limit then
   return cjson.encode({limit = true})
 end
--- The new ticket's key must be free before the counter moves (no partial write).
-local last = count(redis.call('GET', K_COUNTER), 'counter')
-local n = last + 1
+-- The new ticket's key must be free before the counter moves.
+local raw_counter = redis.call('GET', K_COUNTER)
+local n = tostring(count(raw_counter, 'counter') + 1)
 local key = ticket_key(n)
 if redis.call('EXISTS', key) == 1 then
   fail(key .. ' already exists')
 end
--- The first write goes to the queue, the one key check_layout cannot know in advance:
--- foreign data there fails the take (WRONGTYPE) before anything is written.
+-- Where it stands: after everyone in its queue, and after the heavier classes of its
+-- service (a new ticket is always the last of its queue).
 local name = queue_name(service, priority)
-redis.call('ZADD', K_QUEUE .. name, n, member(n))
-touch(K_QUEUE .. name)
-redis.call('SET', K_COUNTER, n, 'EX', TTL)
-redis.call('HSET', K_NUMBERS, service, given + 1)
-touch(K_NUMBERS)
-local label = tostring(given + 1)
-if prefix ~= '' then
-  label = prefix .. string.format('%03d', given + 1)
+local entry = redis.call('HGET', K_QUEUES, name)
+local size = 0
+if entry then
+  size = entry_size(name, entry)
 end
-local t = {ticket_number = tostring(n), creation_time = NOW, service_type = service,
+local ahead = size + heavier(service, weights[priority] or 0, weights)
+local len, heads = waiting_state(1)
+local head_set = heads_key(priority)
+if entry then
+  check_types(K_LOGS, 'list', K_ACTIVITY, 'hash', K_STATS, 'hash')
+else
+  check_types(K_LOGS, 'list', K_ACTIVITY, 'hash', K_STATS, 'hash', head_set, 'zset',
+    K_HEAD_TIMES, 'zset', K_CLASSES, 'hash')
+end
+-- The queue is the first write: foreign data there fails the take (WRONGTYPE) before
+-- anything is written; every other key written was read or checked above. The TTL goes on
+-- the keys this take may create (see touch).
+redis.call('ZADD', K_QUEUE .. name, n, member(n))
+redis.call('INCR', K_COUNTER)
+local own = redis.call('HINCRBY', K_NUMBERS, service, '1')
+local label = tostring(own)
+if prefix ~= '' then
+  label = prefix .. string.format('%03d', own)
+end
+local t = {ticket_number = n, creation_time = NOW, service_type = service,
   status = 'waiting', creation_time_iso = NOW_ISO, label = label}
 if priority ~= '' then
   t.priority = priority
@@ -67,14 +81,34 @@ else
 end
 touch(key)
 redis.call('ZADD', K_WAITING, n, n)
-touch(K_WAITING)
--- A new ticket goes after every ticket of its queue: it is the head only of an empty one.
-redis.call('HSETNX', K_QUEUES, name, n .. ' ' .. n .. ' ' .. NOW)
-touch(K_QUEUES)
+if entry then
+  redis.call('HSET', K_QUEUES, name, resized(name, entry, size + 1))
+else
+  -- An empty queue: the new ticket is its head.
+  redis.call('HSET', K_QUEUES, name, '1 ' .. n .. ' ' .. label)
+  redis.call('ZADD', head_set, n, service)
+  redis.call('ZADD', K_HEAD_TIMES, NOW_US_TEXT, name)
+  touch(K_QUEUE .. name)
+  touch(K_QUEUES)
+  touch(head_set)
+  touch(K_HEAD_TIMES)
+  if priority ~= '' and redis.call('HINCRBY', K_CLASSES, priority, 1) == 1 then
+    touch(K_CLASSES)
+  end
+end
+if len == 0 then
+  touch(K_WAITING)
+end
+if not raw_counter then
+  touch(K_COUNTER)
+end
+if own == 1 then
+  touch(K_NUMBERS)
+end
 if idem ~= '' then
   redis.call('HSET', K_IDEM, idem, n)
   touch(K_IDEM)
 end
-local ahead = ahead_of(n, t, weights)
-record('take_ticket', n, nil, t)
+record('take_ticket', n, nil, t, len + 1, heads[1] or tonumber(n))
+commit()
 return cjson.encode({ticket = t, waiting_before = ahead, replayed = false})

@@ -3,8 +3,10 @@
 -- KEYS, ARGV 1-7: see lib.lua. No operation arguments.
 -- Returns: JSON {service: n}
 local out = {}
-for _, name in ipairs(redis.call('HKEYS', K_QUEUES)) do
-  local service = split_name(name)
-  out[service] = (out[service] or 0) + redis.call('ZCARD', K_QUEUE .. name)
+local flat = registry()
+for i = 1, #flat, 2 do
+  local service = split_name(flat[i])
+  local size = entry_size(flat[i], flat[i + 1])
+  out[service] = (out[service] or 0) + size
 end
 return cjson.encode(out)
