@@ -96,7 +96,7 @@ pub struct Config {
     #[arg(long, env = "TICKETS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
 
-    /// Office configuration (TOML: [[service]], [[priority]], [[desk]]; see
+    /// Office configuration (TOML tables `service`, `priority` and `desk`; see
     /// deploy/office.example.toml), stored at start when the store holds none yet.
     #[arg(long = "config", env = "TICKETS_CONFIG", value_name = "FILE")]
     pub office_file: Option<PathBuf>,
