@@ -940,7 +940,7 @@ struct Monitored {
     args: Vec<String>,
 }
 
-/// Parses `1700000000.123456 [0 127.0.0.1:50000] "evalsha" "abc" "10" …`.
+/// Parses `1700000000.123456 [0 127.0.0.1:50000] "evalsha" "abc" "17" …`.
 fn parse_monitor_line(line: &str) -> Monitored {
     let open = line.find('[').expect("a [db client] part");
     let close = line[open..].find(']').expect("a closing bracket") + open;
