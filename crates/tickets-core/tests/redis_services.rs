@@ -7,8 +7,8 @@ use std::time::Duration as StdDuration;
 
 use tickets_core::testing::{RedisServer, start_time, unique_prefix};
 use tickets_core::{
-    Action, BusinessCalendar, DeskId, EventStream, ManualClock, OfficeConfig, PriorityCode,
-    QueueConfig, QueueEvent, RedisBackend, Service, TakeRequest, TicketQueue,
+    Action, BusinessCalendar, DeskId, ManualClock, OfficeConfig, PriorityCode, QueueConfig,
+    QueueEvent, RedisBackend, Service, TakeRequest, TicketQueue,
 };
 
 type Queue = TicketQueue<RedisBackend, ManualClock>;
@@ -69,21 +69,6 @@ async fn backend(server: &RedisServer, prefix: &tickets_core::KeyPrefix) -> Redi
         .expect("connect to the test redis-server")
 }
 
-/// Receives events until one with sequence number `last` arrived, in order, without gaps.
-async fn events_up_to(mut stream: EventStream, last: u64) -> Vec<QueueEvent> {
-    let mut out: Vec<QueueEvent> = Vec::new();
-    while out.last().map_or(0, |e| e.seq) < last {
-        let e = tokio::time::timeout(StdDuration::from_secs(10), stream.recv())
-            .await
-            .unwrap_or_else(|_| panic!("no event after seq {:?}", out.last().map(|e| e.seq)))
-            .unwrap_or_else(|m| panic!("the event stream missed events: {m}"));
-        let expected = out.last().map_or(1, |p| p.seq + 1);
-        assert_eq!(e.seq, expected, "events arrive in order without gaps");
-        out.push(e);
-    }
-    out
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_hundred_takes_while_four_desks_call_keep_every_rule() {
     const TAKES: usize = 500;
@@ -112,7 +97,19 @@ async fn five_hundred_takes_while_four_desks_call_keep_every_rule() {
         3,
         "the second server sees the office"
     );
-    let events = qa.events();
+    // Every event of the day, read while the test runs (a subscriber that fell more than
+    // the buffer behind would be told it missed some): until none came for 3 s.
+    let mut events = qa.events();
+    let collector = tokio::spawn(async move {
+        let mut out: Vec<QueueEvent> = Vec::new();
+        while let Ok(next) = tokio::time::timeout(StdDuration::from_secs(3), events.recv()).await {
+            let e = next.unwrap_or_else(|m| panic!("the event stream missed events: {m}"));
+            let expected = out.last().map_or(1, |p| p.seq + 1);
+            assert_eq!(e.seq, expected, "events arrive in order without gaps");
+            out.push(e);
+        }
+        out
+    });
     qa.open_day().await.unwrap();
 
     // The takes, spread over both backends, with a fixed mix of services and priority.
@@ -199,7 +196,12 @@ async fn five_hundred_takes_while_four_desks_call_keep_every_rule() {
         .await
         .expect("snapshot")
         .last_event;
-    let log = events_up_to(events, last).await;
+    let log = collector.await.expect("the event collector ran");
+    assert_eq!(
+        log.last().map(|e| e.seq),
+        Some(last),
+        "every event of the day arrived"
+    );
     let mut waiting: HashMap<u64, (String, bool)> = HashMap::new();
     let mut holds: HashMap<String, Option<u64>> = HashMap::new();
     let mut streak: HashMap<String, u32> = HashMap::new();
