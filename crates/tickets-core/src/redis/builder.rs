@@ -181,9 +181,36 @@ impl RedisBackendBuilder {
                 ));
             }
         }
-        backend.reload_office().await?;
+        if let Err(e) = backend.reload_office().await {
+            // One node of a Redis Cluster named by a plain URL answers MOVED for the
+            // configuration key, which lives in another slot: the backend starts on the
+            // built-in office, as it did before offices were configurable, and says how to
+            // reach the whole cluster.
+            if !redirected(&e) {
+                return Err(e);
+            }
+            tracing::warn!(
+                "this Redis is one node of a cluster and the office configuration is on \
+                 another: the built-in office is in force; give REDIS_URL as \
+                 redis+cluster://host:port,host:port to use the whole cluster"
+            );
+        }
         Ok(backend)
     }
+}
+
+/// Whether `e` is a cluster node's redirection (`MOVED`, `ASK`) of a key to another node.
+fn redirected(e: &Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(s) = source {
+        if s.downcast_ref::<RedisError>()
+            .is_some_and(|r| r.redirect_node().is_some())
+        {
+            return true;
+        }
+        source = s.source();
+    }
+    false
 }
 
 fn invalid_url(e: &RedisError) -> crate::ValidationError {
