@@ -12,11 +12,16 @@ pub mod config;
 pub mod lang;
 pub mod live;
 pub mod metrics;
+pub mod middleware;
 pub mod openapi;
 pub mod pages;
+pub mod routes;
+pub mod server;
+pub mod startup;
+pub mod state;
 
-pub use app::{
-    AppState, Application, OfficeApplied, StartupError, app, apply_office, backend_from,
-    queue_config,
-};
+pub use app::app;
 pub use config::{Config, LogFormat, OfficeFileError, StoreKind};
+pub use server::Application;
+pub use startup::{OfficeApplied, StartupError, apply_office, backend_from, queue_config};
+pub use state::AppState;

@@ -4,7 +4,7 @@
 //!
 //! What the middleware does for every route (the `lang` parameter, the Host and Origin
 //! checks) is added here once, by [`Common`]. The route-coverage test checks the document
-//! against [`crate::app::route_list`].
+//! against [`crate::routes::route_list`].
 
 use std::sync::{Arc, OnceLock};
 
@@ -117,18 +117,18 @@ pub struct Unavailable(pub ErrorBody);
         crate::api::tickets::take,
         crate::api::tickets::status,
         crate::api::tickets::ticket,
-        crate::live::events,
-        crate::api::tickets::call_next,
-        crate::api::tickets::call,
-        crate::api::tickets::transfer,
-        crate::api::tickets::requeue,
-        crate::api::tickets::finish_current,
-        crate::api::tickets::recall,
-        crate::api::tickets::no_show,
+        crate::live::stream::events,
+        crate::api::desk::call_next,
+        crate::api::desk::call,
+        crate::api::desk::transfer,
+        crate::api::desk::requeue,
+        crate::api::desk::finish_current,
+        crate::api::desk::recall,
+        crate::api::desk::no_show,
         crate::api::tickets::snapshot,
-        crate::api::tickets::start_day,
-        crate::api::tickets::end_day,
-        crate::api::tickets::reset_day,
+        crate::api::day::start_day,
+        crate::api::day::end_day,
+        crate::api::day::reset_day,
         crate::api::office::get_config,
         crate::api::office::put_config,
         crate::pages::kiosk::page,
@@ -141,7 +141,7 @@ pub struct Unavailable(pub ErrorBody);
         crate::pages::login::page,
         crate::pages::login::sign_in,
         crate::pages::login::sign_out,
-        crate::app::root,
+        crate::routes::root,
         crate::assets::serve,
         crate::api::health::healthz,
         crate::api::health::readyz,

@@ -5,8 +5,8 @@ use serde::Serialize;
 use tickets_core::QueueBackend;
 use utoipa::ToSchema;
 
-use crate::app::AppState;
 use crate::openapi::TAG_OPS;
+use crate::state::AppState;
 
 /// The answer of a probe.
 #[derive(Debug, Serialize, ToSchema)]

@@ -2,6 +2,8 @@
 //! plus recall, no-show, reset-day, one ticket's status, calling a given ticket, transfer
 //! and requeue; and the office configuration under `/api/config`.
 
+pub mod day;
+pub mod desk;
 pub mod error;
 pub mod health;
 pub mod office;
@@ -18,7 +20,7 @@ use tickets_core::{
 };
 
 use self::error::ApiError;
-use crate::app::AppState;
+use crate::state::AppState;
 
 /// The answer to a refusal of the core, with the office's service names in its message
 /// (the office is read only for the refusals that name a service).

@@ -10,9 +10,9 @@ use tickets_core::{OfficeConfig, QueueBackend};
 
 use super::error::ApiError;
 use super::{read_body, refusal};
-use crate::app::AppState;
 use crate::auth::Staff;
 use crate::openapi::{ErrorBody, TAG_OFFICE, Unavailable};
+use crate::state::AppState;
 
 /// The largest configuration accepted (64 services, classes and desks fit well within).
 pub const CONFIG_BODY_LIMIT: usize = 256 * 1024;

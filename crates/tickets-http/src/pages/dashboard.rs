@@ -14,9 +14,9 @@ use super::{
     Nav, Page, StaffPage as Current, action_words, clock_time, desk_name, duration_text,
     html_response, name_in, priority_name, service_name, unavailable_page,
 };
-use crate::app::AppState;
 use crate::auth::StaffPage;
 use crate::lang::Lang;
+use crate::state::AppState;
 
 /// Minutes the chart covers.
 const CHART_MINUTES: u32 = 60;

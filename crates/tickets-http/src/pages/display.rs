@@ -14,8 +14,8 @@ use tickets_core::{Action, LogEntry, QueueBackend, SnapshotOptions, TicketNumber
 use super::{
     Nav, Page, clock_time, desk_name, desk_names_json, html_response, name_in, unavailable_page,
 };
-use crate::app::AppState;
 use crate::lang::Lang;
+use crate::state::AppState;
 
 /// Calls the board lists beside the latest (one per desk).
 const LISTED: usize = 6;

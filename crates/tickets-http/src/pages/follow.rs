@@ -13,8 +13,8 @@ use super::{
     service_name, status_words, unavailable_page, wait_words,
 };
 use crate::api::tickets::{follow_path, parse_number};
-use crate::app::AppState;
 use crate::lang::Lang;
+use crate::state::AppState;
 
 /// The absolute URL of this page, for the QR code.
 fn absolute_url(req: &HttpRequest, path: &str) -> String {

@@ -15,9 +15,9 @@ use tickets_core::{
 
 use super::{Nav, Page, html_response, name_in, service_name, unavailable_page};
 use crate::api::tickets::follow_path;
-use crate::app::AppState;
 use crate::auth::url_encode;
 use crate::lang::Lang;
+use crate::state::AppState;
 
 /// A fresh idempotency key for a kiosk form: a double tap or a resent form gives the
 /// same ticket.

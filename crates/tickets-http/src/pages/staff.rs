@@ -19,9 +19,9 @@ use super::{
     Nav, Page, StaffPage as Current, clock_time, desk_name, duration_text, html_response, name_in,
     priority_name, service_name, unavailable_page,
 };
-use crate::app::AppState;
 use crate::auth::{StaffPage, url_encode};
 use crate::lang::Lang;
+use crate::state::AppState;
 
 /// The cookie that remembers the desk of this browser.
 pub const DESK_COOKIE: &str = "desk";

@@ -4,8 +4,8 @@
 use std::collections::BTreeSet;
 
 use serde_json::Value;
-use tickets_http::app::route_list;
 use tickets_http::openapi::document_value;
+use tickets_http::routes::route_list;
 
 use crate::helpers::spawn_app;
 use crate::seed_contract::{NEW_SNAPSHOT_FIELDS, SEED_SNAPSHOT_FIELDS, SEED_STATUS_FIELDS};

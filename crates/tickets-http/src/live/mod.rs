@@ -1,0 +1,219 @@
+//! Live updates: `GET /api/tickets/events`, a Server-Sent Events stream.
+//!
+//! One [`LiveHub`] per process subscribes once to the queue's events (on Redis, events of
+//! every server sharing the Redis arrive through pub/sub). For each event it writes the
+//! SSE frame once, and after each burst of events it reads the state once (one store
+//! round trip) and writes a `state` frame: the work per event is the same whether one
+//! client or ten thousand are connected. Clients only copy shared bytes.
+//!
+//! On (re)connect a client first gets the current state, so a dropped connection loses
+//! nothing. A client that falls more than [`CLIENT_BUFFER`] frames behind is dropped and
+//! reconnects (the `retry` hint says when). The public stream carries what the public may
+//! see: per service, its waiting count, next label, estimated wait and waiting numbers in
+//! calling order (so a phone shows its own position); staff get the day's figures and
+//! each service's figures too.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::web;
+use actix_web::web::Bytes;
+use futures_util::FutureExt;
+use tickets_core::{DeskId, Missed, QueueBackend, QueueEvent, SnapshotOptions};
+use tokio::sync::broadcast;
+
+use crate::state::AppState;
+
+mod frames;
+pub(crate) mod stream;
+
+use frames::{Frame, Labels, StateView, event_frame, state_frame};
+pub use stream::events;
+
+/// Frames a client may fall behind before it is dropped (it then reconnects).
+pub const CLIENT_BUFFER: usize = 256;
+/// A comment is sent this often so proxies keep idle streams open.
+pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// The state is read again this often even without events (day change, lost events).
+pub const STATE_REFRESH: Duration = Duration::from_secs(30);
+/// The reconnection delay suggested to clients, in milliseconds.
+pub const RETRY_MS: u64 = 2000;
+/// How many recent calls the state lists (for the display board).
+const RECENT_CALLS: usize = 8;
+/// How many waiting numbers of each service the state lists, in calling order: a ticket
+/// further back knows it has at least this many ahead.
+pub const QUEUE_LIMIT: usize = 100;
+/// How many ticket labels the hub remembers from the events it saw (for the calls list).
+const LABELS_KEPT: usize = 1024;
+
+/// The process-wide fan-out of queue events to SSE clients.
+#[derive(Debug)]
+pub struct LiveHub {
+    tx: broadcast::Sender<Arc<Frame>>,
+    latest: Mutex<Option<Arc<Frame>>>,
+    started: AtomicBool,
+    clients: Arc<AtomicUsize>,
+    default_service_seconds: f64,
+    /// Set when the state changed while nobody was connected; the next client asks for it.
+    stale: AtomicBool,
+    wake: tokio::sync::Notify,
+    /// Becomes true when the server stops: every stream ends, so that the graceful
+    /// shutdown does not wait for clients that never hang up.
+    closing: tokio::sync::watch::Sender<bool>,
+}
+
+impl LiveHub {
+    /// A hub; its reader starts with the first client.
+    pub fn new(default_service_seconds: f64) -> Self {
+        let (tx, _) = broadcast::channel(CLIENT_BUFFER);
+        Self {
+            tx,
+            latest: Mutex::new(None),
+            started: AtomicBool::new(false),
+            clients: Arc::new(AtomicUsize::new(0)),
+            default_service_seconds,
+            stale: AtomicBool::new(true),
+            wake: tokio::sync::Notify::new(),
+            closing: tokio::sync::watch::Sender::new(false),
+        }
+    }
+
+    /// Ends every stream, now and for clients that connect later (the server is stopping).
+    pub fn close_streams(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// Sends every client a fresh state soon (the office configuration changed, which
+    /// emits no queue event).
+    pub fn refresh(&self) {
+        self.wake.notify_one();
+    }
+
+    /// How many clients are connected now.
+    pub fn clients(&self) -> usize {
+        self.clients.load(Ordering::Relaxed)
+    }
+
+    fn latest(&self) -> Option<Arc<Frame>> {
+        self.latest.lock().map(|l| l.clone()).unwrap_or(None)
+    }
+
+    fn publish(&self, frame: Frame, keep: bool) {
+        let frame = Arc::new(frame);
+        if let (true, Ok(mut l)) = (keep, self.latest.lock()) {
+            *l = Some(frame.clone());
+            self.stale.store(false, Ordering::Release);
+        }
+        let _ = self.tx.send(frame);
+    }
+}
+
+/// Starts the hub's reader for `state` if it is not running (needs a Tokio runtime).
+pub fn ensure_started<B: QueueBackend>(state: &web::Data<AppState<B>>) {
+    if state.live.started.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let state = state.clone();
+    tokio::spawn(async move {
+        run(&state).await;
+        state.live.started.store(false, Ordering::Release);
+    });
+}
+
+/// Reads events until the backend is gone.
+async fn run<B: QueueBackend>(state: &web::Data<AppState<B>>) {
+    let hub = &state.live;
+    let mut events = state.queue.events();
+    let mut refresh = tokio::time::interval(STATE_REFRESH);
+    refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut last_state: Option<Bytes> = None;
+    let mut labels = Labels::default();
+    loop {
+        tokio::select! {
+            received = events.recv() => {
+                match received {
+                    Ok(event) => {
+                        observe(&event);
+                        labels.learn(&event);
+                        hub.publish(event_frame(&event), false);
+                        // Take the rest of a burst before reading the state once.
+                        while let Some(more) = events.recv().now_or_never() {
+                            match more {
+                                Ok(event) => {
+                                    observe(&event);
+                                    labels.learn(&event);
+                                    hub.publish(event_frame(&event), false);
+                                }
+                                Err(Missed::Closed) => return,
+                                Err(_) => break,
+                            }
+                        }
+                    }
+                    Err(Missed::Closed) => return,
+                    Err(missed) => tracing::info!(%missed, "live: reading the state again"),
+                }
+                // Nobody listening: no store read; the next client gets a fresh state.
+                if hub.clients() > 0 {
+                    publish_state(state, &mut last_state, &labels, true).await;
+                } else {
+                    hub.stale.store(true, Ordering::Release);
+                }
+            }
+            _ = hub.wake.notified() => publish_state(state, &mut last_state, &labels, true).await,
+            _ = refresh.tick() => {
+                if hub.clients() > 0 {
+                    publish_state(state, &mut last_state, &labels, false).await;
+                } else {
+                    hub.stale.store(true, Ordering::Release);
+                }
+            }
+        }
+    }
+}
+
+/// Metrics of the shared event feed.
+fn observe(e: &QueueEvent) {
+    metrics::gauge!("queue_length").set(e.queue_length as f64);
+    metrics::counter!("queue_events_total", "action" => e.action.as_str()).increment(1);
+}
+
+/// Reads the state and publishes it (always after events; on the timer only when it
+/// changed): one snapshot and one status read, whatever the number of clients.
+async fn publish_state<B: QueueBackend>(
+    state: &web::Data<AppState<B>>,
+    last: &mut Option<Bytes>,
+    labels: &Labels,
+    always: bool,
+) {
+    let opts = SnapshotOptions {
+        waiting: QUEUE_LIMIT,
+        logs: 50,
+        activity_minutes: 0,
+    };
+    let default_desk = DeskId::default();
+    let (snap, status) = tokio::join!(
+        state.queue.snapshot(opts),
+        state.queue.status(&default_desk)
+    );
+    let status = status
+        .inspect_err(|e| tracing::debug!(error = %e, "live: no per-service status"))
+        .ok();
+    match snap {
+        Ok(snap) => {
+            let view = StateView {
+                snap: &snap,
+                status: status.as_ref(),
+                office: &state.queue.office(),
+                labels,
+                default_service_seconds: state.live.default_service_seconds,
+            };
+            let frame = state_frame(&view);
+            if always || last.as_ref() != Some(&frame.staff) {
+                *last = Some(frame.staff.clone());
+                state.live.publish(frame, true);
+            }
+        }
+        Err(e) => tracing::warn!(error = %e, "live: cannot read the state"),
+    }
+}

@@ -1,0 +1,166 @@
+//! One client's stream, and the handler that opens it.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use actix_web::{HttpRequest, HttpResponse, web};
+use tickets_core::QueueBackend;
+use tokio::sync::broadcast;
+
+use super::{Frame, KEEP_ALIVE, LiveHub, RETRY_MS, ensure_started};
+use crate::auth::Auth;
+use crate::state::AppState;
+
+/// Counts a connected client while it lives.
+struct ClientGuard(Arc<AtomicUsize>);
+
+impl Drop for ClientGuard {
+    fn drop(&mut self) {
+        let now = self.0.fetch_sub(1, Ordering::Relaxed) - 1;
+        metrics::gauge!("sse_clients").set(now as f64);
+    }
+}
+
+struct Client {
+    rx: broadcast::Receiver<Arc<Frame>>,
+    staff: bool,
+    first: Option<Bytes>,
+    keep_alive: tokio::time::Interval,
+    closing: tokio::sync::watch::Receiver<bool>,
+    _guard: ClientGuard,
+}
+
+/// One client's stream: the retry hint and the latest state, then every frame, with
+/// keep-alive comments; it ends when the client falls [`CLIENT_BUFFER`](super::CLIENT_BUFFER) frames behind.
+fn client_stream(
+    hub: &LiveHub,
+    staff: bool,
+) -> impl futures_util::Stream<Item = Result<Bytes, actix_web::Error>> + use<> {
+    let rx = hub.tx.subscribe();
+    let now = hub.clients.fetch_add(1, Ordering::Relaxed) + 1;
+    metrics::gauge!("sse_clients").set(now as f64);
+    let mut first = format!("retry: {RETRY_MS}\n\n").into_bytes();
+    if hub.stale.swap(false, Ordering::AcqRel) {
+        // The hub sends a fresh state to everyone in a moment.
+        hub.wake.notify_one();
+    } else if let Some(frame) = hub.latest() {
+        first.extend_from_slice(if staff { &frame.staff } else { &frame.public });
+    }
+    let client = Client {
+        rx,
+        staff,
+        first: Some(Bytes::from(first)),
+        keep_alive: tokio::time::interval_at(tokio::time::Instant::now() + KEEP_ALIVE, KEEP_ALIVE),
+        closing: hub.closing.subscribe(),
+        _guard: ClientGuard(hub.clients.clone()),
+    };
+    futures_util::stream::unfold(client, |mut c| async move {
+        if *c.closing.borrow_and_update() {
+            return None;
+        }
+        if let Some(first) = c.first.take() {
+            return Some((Ok::<_, actix_web::Error>(first), c));
+        }
+        tokio::select! {
+            frame = c.rx.recv() => match frame {
+                Ok(f) => {
+                    let bytes = if c.staff { f.staff.clone() } else { f.public.clone() };
+                    Some((Ok(bytes), c))
+                }
+                // Too far behind (or the hub is gone): end; the browser reconnects and
+                // starts again from the current state.
+                Err(_) => None,
+            },
+            _ = c.keep_alive.tick() => Some((Ok(Bytes::from_static(b": keep-alive\n\n")), c)),
+            // The server stops (or the hub is gone).
+            _ = c.closing.changed() => None,
+        }
+    })
+}
+
+/// The live stream of the queue (Server-Sent Events).
+///
+/// `GET /api/tickets/events`: public; staff credentials add the figures. It starts with a
+/// `retry:` hint and a `state` event (the current state), then sends `queue` events as they
+/// happen and a `state` event after each burst, with a comment every 15 s to keep
+/// connections open. It ends only when the server stops or when a client falls too far
+/// behind (256 frames); either way the browser reconnects. See docs/http-api.md for the
+/// event formats.
+#[utoipa::path(
+    get,
+    path = "/api/tickets/events",
+    tag = crate::openapi::TAG_PUBLIC,
+    responses((
+        status = 200,
+        description = "An endless `text/event-stream`.",
+        content_type = "text/event-stream",
+        body = String,
+    ))
+)]
+pub async fn events<B: QueueBackend>(
+    req: HttpRequest,
+    state: web::Data<AppState<B>>,
+    auth: web::Data<Auth>,
+) -> HttpResponse {
+    ensure_started(&state);
+    let staff = auth.is_staff(&req);
+    let stream = client_stream(&state.live, staff);
+    HttpResponse::Ok()
+        .insert_header((header::CONTENT_TYPE, "text/event-stream"))
+        .insert_header((header::CACHE_CONTROL, "no-cache, no-transform"))
+        .insert_header(("X-Accel-Buffering", "no"))
+        .streaming(stream)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::live::CLIENT_BUFFER;
+    use futures_util::StreamExt;
+
+    fn frame(i: usize) -> Frame {
+        Frame {
+            public: Bytes::from(format!("event: queue\ndata: {{\"n\":{i}}}\n\n")),
+            staff: Bytes::from(format!(
+                "event: queue\ndata: {{\"n\":{i},\"staff\":true}}\n\n"
+            )),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_client_starts_with_the_retry_hint_and_the_latest_state() {
+        let hub = LiveHub::new(300.0);
+        hub.publish(frame(0), true);
+        let mut public = Box::pin(client_stream(&hub, false));
+        let mut staff = Box::pin(client_stream(&hub, true));
+        let first = public.next().await.unwrap().unwrap();
+        assert!(first.starts_with(b"retry: 2000\n\n"));
+        assert!(String::from_utf8_lossy(&first).ends_with("{\"n\":0}\n\n"));
+        let first = staff.next().await.unwrap().unwrap();
+        assert!(String::from_utf8_lossy(&first).contains("\"staff\":true"));
+        assert_eq!(hub.clients(), 2);
+        drop(public);
+        assert_eq!(hub.clients(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_slow_client_is_dropped_while_a_fast_one_gets_everything() {
+        let hub = LiveHub::new(300.0);
+        let mut slow = Box::pin(client_stream(&hub, false));
+        let mut fast = Box::pin(client_stream(&hub, false));
+        // Both read their first bytes; then the slow one stops reading.
+        slow.next().await.unwrap().unwrap();
+        fast.next().await.unwrap().unwrap();
+        let total = CLIENT_BUFFER * 2;
+        for i in 1..=total {
+            hub.publish(frame(i), false);
+            let got = fast.next().await.unwrap().unwrap();
+            assert!(String::from_utf8_lossy(&got).contains(&format!("{{\"n\":{i}}}")));
+        }
+        // The slow one fell more than the buffer behind: its stream ends (it reconnects).
+        assert!(slow.next().await.is_none());
+        assert_eq!(hub.clients(), 1, "an ended stream no longer counts");
+    }
+}

@@ -1,0 +1,108 @@
+//! The middleware every response passes through: security headers and the shaping of
+//! error answers into JSON.
+
+use actix_web::Error;
+use actix_web::HttpResponse;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::middleware::{DefaultHeaders, Next};
+
+use crate::api::error::ApiError;
+use crate::lang::Lang;
+
+/// The security headers of every response.
+pub(crate) fn security_headers() -> DefaultHeaders {
+    DefaultHeaders::new()
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
+             form-action 'self'; frame-ancestors 'none'",
+        ))
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        .add((header::REFERRER_POLICY, "same-origin"))
+        .add((
+            header::HeaderName::from_static("permissions-policy"),
+            "camera=(), microphone=(), geolocation=()",
+        ))
+        .add((
+            header::HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ))
+}
+
+/// Makes every error answer JSON `{"error", "message"}` in the request's language, whatever
+/// produced it (a handler, an extractor, the router or the framework).
+pub(crate) async fn json_errors(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, Error> {
+    // Errors of handlers and extractors arrive here as responses; inner middleware
+    // answers with responses too, so an `Err` here is the framework's own and passes.
+    let lang = Lang::of(req.request());
+    let res = next.call(req).await?.map_into_boxed_body();
+    let status = res.status();
+    if !status.is_client_error() && !status.is_server_error() {
+        return Ok(res);
+    }
+    let api_error = res
+        .response()
+        .error()
+        .and_then(|e| e.as_error::<ApiError>())
+        .cloned();
+    // JSON already, or a page that renders its own error for people.
+    let own_body = res.headers().get(header::CONTENT_TYPE).is_some_and(|v| {
+        let v = v.as_bytes();
+        v.starts_with(b"application/json") || v.starts_with(b"text/html")
+    });
+    let error = match api_error {
+        Some(_) if lang == Lang::Fr => return Ok(res),
+        Some(e) => e,
+        None if own_body => return Ok(res),
+        None => generic_error(status, &res),
+    };
+    let (req, old) = res.into_parts();
+    let mut new = HttpResponse::build(status);
+    for name in [header::ALLOW, header::WWW_AUTHENTICATE, header::RETRY_AFTER] {
+        if let Some(v) = old.headers().get(&name) {
+            new.insert_header((name, v.clone()));
+        }
+    }
+    let new = new.json(error.body(lang));
+    Ok(ServiceResponse::new(req, new))
+}
+
+/// An [`ApiError`] for an error response that was not one.
+fn generic_error(status: StatusCode, res: &ServiceResponse<BoxBody>) -> ApiError {
+    match status {
+        StatusCode::NOT_FOUND => ApiError::not_found(),
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::too_large(crate::api::BODY_LIMIT),
+        StatusCode::METHOD_NOT_ALLOWED => ApiError::new(
+            status,
+            "method_not_allowed",
+            "Méthode non autorisée ici.",
+            "Method not allowed here.",
+        ),
+        s if s.is_server_error() => {
+            let detail = res.response().error().map(|e| e.to_string());
+            tracing::error!(status = s.as_u16(), ?detail, "server error");
+            ApiError::internal()
+        }
+        s => {
+            let detail = res
+                .response()
+                .error()
+                .map(|e| e.to_string())
+                .unwrap_or_else(|| s.canonical_reason().unwrap_or("error").to_owned());
+            ApiError::new(
+                s,
+                "bad_request",
+                format!("Requête invalide : {detail}"),
+                format!("Bad request: {detail}"),
+            )
+        }
+    }
+}

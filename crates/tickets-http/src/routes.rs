@@ -1,0 +1,169 @@
+//! The route table: every path, its methods and handlers, in matching order.
+
+use actix_web::http::Method;
+use actix_web::http::header;
+use actix_web::{FromRequest, Handler, HttpResponse, Responder, web};
+use tickets_core::{MemoryBackend, QueueBackend};
+
+use crate::api::error::ApiError;
+use crate::api::{day, desk, health, office, tickets};
+use crate::assets;
+use crate::pages;
+
+/// One method of a route and its handler.
+pub struct MethodRoute {
+    method: Method,
+    route: actix_web::Route,
+}
+
+/// `method` with `handler`.
+fn on<F, Args>(method: Method, handler: F) -> MethodRoute
+where
+    F: Handler<Args>,
+    Args: FromRequest + 'static,
+    F::Output: Responder + 'static,
+{
+    MethodRoute {
+        route: web::route().method(method.clone()).to(handler),
+        method,
+    }
+}
+
+/// Every route of the application, in matching order: the hot paths first, the few
+/// patterns with parameters last (matching a pattern runs a regex, a literal path does
+/// not); no two routes overlap. [`routes`] registers exactly these, and the OpenAPI
+/// document is checked against them.
+fn route_table<B: QueueBackend>() -> Vec<(&'static str, Vec<MethodRoute>)> {
+    const GET: Method = Method::GET;
+    const POST: Method = Method::POST;
+    vec![
+        ("/api/tickets/take", vec![on(POST, tickets::take::<B>)]),
+        ("/api/tickets/status", vec![on(GET, tickets::status::<B>)]),
+        ("/api/tickets/call", vec![on(POST, desk::call::<B>)]),
+        ("/api/tickets/transfer", vec![on(POST, desk::transfer::<B>)]),
+        ("/api/tickets/requeue", vec![on(POST, desk::requeue::<B>)]),
+        (
+            "/api/config",
+            vec![
+                on(GET, office::get_config::<B>),
+                on(Method::PUT, office::put_config::<B>),
+            ],
+        ),
+        (
+            "/api/tickets/call-next",
+            vec![on(POST, desk::call_next::<B>)],
+        ),
+        (
+            "/api/tickets/finish-current",
+            vec![on(POST, desk::finish_current::<B>)],
+        ),
+        (
+            "/api/tickets/snapshot",
+            vec![on(GET, tickets::snapshot::<B>)],
+        ),
+        (
+            "/api/tickets/events",
+            vec![on(GET, crate::live::events::<B>)],
+        ),
+        ("/api/tickets/recall", vec![on(POST, desk::recall::<B>)]),
+        ("/api/tickets/no-show", vec![on(POST, desk::no_show::<B>)]),
+        (
+            "/api/tickets/start-day",
+            vec![on(POST, day::start_day::<B>)],
+        ),
+        ("/api/tickets/end-day", vec![on(POST, day::end_day::<B>)]),
+        (
+            "/api/tickets/reset-day",
+            vec![on(POST, day::reset_day::<B>)],
+        ),
+        ("/healthz", vec![on(GET, health::healthz)]),
+        ("/readyz", vec![on(GET, health::readyz::<B>)]),
+        ("/metrics", vec![on(GET, crate::metrics::render)]),
+        ("/", vec![on(GET, root)]),
+        (
+            "/api/tickets/public",
+            vec![
+                on(GET, pages::kiosk::page::<B>),
+                on(POST, pages::kiosk::take::<B>),
+            ],
+        ),
+        (
+            "/api/tickets/display",
+            vec![on(GET, pages::display::page::<B>)],
+        ),
+        (
+            "/api/tickets/staff",
+            vec![
+                on(GET, pages::staff::page::<B>),
+                on(POST, pages::staff::act::<B>),
+            ],
+        ),
+        ("/api/dashboard", vec![on(GET, pages::dashboard::page::<B>)]),
+        (
+            "/api/login",
+            vec![on(GET, pages::login::page), on(POST, pages::login::sign_in)],
+        ),
+        ("/api/logout", vec![on(POST, pages::login::sign_out)]),
+        ("/api/openapi.json", vec![on(GET, crate::openapi::document)]),
+        ("/api/docs", vec![on(GET, crate::openapi::docs_root)]),
+        (
+            "/api/tickets/ticket/{n}",
+            vec![on(GET, tickets::ticket::<B>)],
+        ),
+        (
+            "/api/tickets/follow/{day}/{n}",
+            vec![on(GET, pages::follow::page::<B>)],
+        ),
+        (
+            "/api/docs/{file:.*}",
+            vec![on(GET, crate::openapi::docs_file)],
+        ),
+        ("/assets/{path:.*}", vec![on(GET, assets::serve)]),
+    ]
+}
+
+/// Every route of the application with the methods it answers, e.g.
+/// `("/api/tickets/take", ["POST"])`; patterns as registered (`/assets/{path:.*}`).
+pub fn route_list() -> Vec<(&'static str, Vec<Method>)> {
+    route_table::<MemoryBackend>()
+        .into_iter()
+        .map(|(path, methods)| (path, methods.into_iter().map(|m| m.method).collect()))
+        .collect()
+}
+
+/// Registers every route of the application on `cfg`: each path answers its methods, and
+/// 405 in JSON with `Allow` to any other.
+pub fn routes<B: QueueBackend>(cfg: &mut web::ServiceConfig) {
+    for (path, methods) in route_table::<B>() {
+        let allow = methods
+            .iter()
+            .map(|m| m.method.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut resource = web::resource(path);
+        for m in methods {
+            resource = resource.route(m.route);
+        }
+        cfg.service(resource.default_service(web::to(move || {
+            let allow = allow.clone();
+            async move { Err::<HttpResponse, _>(ApiError::method_not_allowed(allow)) }
+        })));
+    }
+}
+
+/// The home page: to the kiosk.
+#[utoipa::path(
+    get,
+    path = "/",
+    tag = crate::openapi::TAG_PAGES,
+    responses((status = 302, description = "To the kiosk, `/api/tickets/public`."))
+)]
+pub(crate) async fn root() -> impl Responder {
+    HttpResponse::Found()
+        .insert_header((header::LOCATION, "/api/tickets/public"))
+        .finish()
+}
+
+pub(crate) async fn not_found() -> Result<HttpResponse, ApiError> {
+    Err(ApiError::not_found())
+}
