@@ -44,6 +44,7 @@ use serde::{Deserialize, Serialize};
 use crate::clock::Moment;
 use crate::error::Result;
 use crate::events::EventStream;
+use crate::limits::TakeLimits;
 use crate::memory::MemoryBackend;
 use crate::model::{
     Called, DayChange, DayFigures, DayStats, DeskId, DeskState, IdempotencyKey, LogEntry,
@@ -64,6 +65,9 @@ pub struct TakeRequest {
     /// The priority class asked for, if the service offers it.
     #[serde(default)]
     pub priority: Option<PriorityCode>,
+    /// The limits this take obeys (none by default).
+    #[serde(default)]
+    pub limits: TakeLimits,
 }
 
 /// One ticket as a backend finds it, before the facade adds its estimate.

@@ -54,6 +54,22 @@ pub enum Error {
     #[error("the service {0:?} gave all its tickets for today")]
     DailyLimitReached(Service),
 
+    /// The client took as many tickets as its limit allows for now.
+    #[error("this client took {limit} tickets already; try again in {retry_after_seconds} s")]
+    TakeLimitReached {
+        /// The limit.
+        limit: crate::limits::RateLimit,
+        /// When the window ends, in seconds from now (at least 1).
+        retry_after_seconds: u64,
+    },
+
+    /// As many tickets wait as the office accepts.
+    #[error("{max} tickets are waiting already: no new ticket for now")]
+    QueueFull {
+        /// The cap.
+        max: u32,
+    },
+
     /// The ticket is not in a state that allows this (call a ticket that no longer waits,
     /// requeue a ticket that was not a no-show, …).
     #[error("ticket {number} is {}", .status.as_str())]
@@ -114,6 +130,8 @@ pub enum ErrorKind {
     /// The request is valid but the state forbids it now: a closed service, a daily
     /// limit, a ticket in the wrong state, a configuration conflict.
     Conflict,
+    /// See [`Error::TakeLimitReached`]: too many requests from one client.
+    RateLimited,
     /// See [`Error::Unavailable`].
     Unavailable,
     /// See [`Error::Backend`] and [`Error::Corrupt`].
@@ -138,9 +156,11 @@ impl Error {
             | Error::UnknownDesk(_) => ErrorKind::Invalid,
             Error::ServiceClosed(_)
             | Error::DailyLimitReached(_)
+            | Error::QueueFull { .. }
             | Error::WrongStatus { .. }
             | Error::VersionConflict { .. }
             | Error::ServiceInUse { .. } => ErrorKind::Conflict,
+            Error::TakeLimitReached { .. } => ErrorKind::RateLimited,
             Error::Unavailable(_) => ErrorKind::Unavailable,
             Error::Backend(_) | Error::Corrupt { .. } => ErrorKind::Internal,
         }
@@ -164,6 +184,8 @@ impl Error {
             Error::UnknownDesk(_) => "unknown_desk",
             Error::ServiceClosed(_) => "service_closed",
             Error::DailyLimitReached(_) => "daily_limit_reached",
+            Error::TakeLimitReached { .. } => "take_limit_reached",
+            Error::QueueFull { .. } => "queue_full",
             Error::WrongStatus { .. } => "wrong_status",
             Error::VersionConflict { .. } => "version_conflict",
             Error::ServiceInUse { .. } => "service_in_use",

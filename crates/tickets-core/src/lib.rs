@@ -51,6 +51,7 @@ pub mod calling;
 mod clock;
 mod error;
 mod events;
+mod limits;
 mod memory;
 mod model;
 mod office;
@@ -73,6 +74,7 @@ pub use clock::{
 };
 pub use error::{BoxError, Error, ErrorKind, Result, ValidationError};
 pub use events::{EVENT_BUFFER, EventStream, Missed, QueueEvent};
+pub use limits::{ClientKey, IDEMPOTENCY_WINDOW_SECONDS, RateLimit, TakeLimits};
 pub use memory::MemoryBackend;
 pub use model::{
     Action, Called, DayChange, DayFigures, DayStats, DeskId, DeskState, DeskStats, IdempotencyKey,

@@ -11,10 +11,10 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tickets_core::testing::{RedisServer, sample_office, start_time, unique_prefix};
 use tickets_core::{
-    BusinessCalendar, BusinessDay, Clock, DeskId, EventStream, IdempotencyKey, ManualClock,
-    MemoryBackend, OfficeConfig, PriorityCode, QueueConfig, QueueEvent, RedisBackend, Result,
-    Service, Snapshot, SnapshotOptions, TakeRequest, TicketNumber, TicketQueue, Transfer,
-    TransferPosition,
+    BusinessCalendar, BusinessDay, ClientKey, Clock, DeskId, EventStream, IdempotencyKey,
+    ManualClock, MemoryBackend, OfficeConfig, PriorityCode, QueueConfig, QueueEvent, RateLimit,
+    RedisBackend, Result, Service, Snapshot, SnapshotOptions, TakeLimits, TakeRequest,
+    TicketNumber, TicketQueue, Transfer, TransferPosition,
 };
 
 /// Desks: the default one, two the sample office lists, and ids it does not list.
@@ -79,6 +79,15 @@ fn random_op(rng: &mut StdRng, offices: bool) -> Op {
                 .then(|| IdempotencyKey::parse(KEYS[rng.random_range(0..KEYS.len())]).unwrap()),
             priority: PRIORITIES[rng.random_range(0..PRIORITIES.len())]
                 .map(|p| PriorityCode::parse(p).unwrap()),
+            // Some takes come from one of three clients limited to 3 tickets a minute,
+            // and some obey a cap of 12 waiting tickets.
+            limits: TakeLimits {
+                per_client: rng.random_bool(0.5).then(|| {
+                    let client = ClientKey::parse(["a", "b", "c"][rng.random_range(0..3)]).unwrap();
+                    (client, RateLimit::new(3, 60))
+                }),
+                max_waiting: if rng.random_bool(0.5) { 12 } else { 0 },
+            },
         }),
         38..55 => Op::CallNext(desk(rng)),
         55..62 => Op::Finish(desk(rng)),

@@ -353,6 +353,7 @@ async fn the_office_configuration_lives_in_its_own_slot_and_reaches_every_backen
         service: tickets_core::Service::parse(service).unwrap(),
         idempotency_key: None,
         priority: priority.map(|p| tickets_core::PriorityCode::parse(p).unwrap()),
+        limits: Default::default(),
     };
     w.take(take("courrier", None)).await.unwrap();
     let p = r.take(take("courrier", Some("prioritaire"))).await.unwrap();

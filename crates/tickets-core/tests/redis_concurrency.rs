@@ -365,6 +365,7 @@ async fn twenty_concurrent_takes_with_one_idempotency_key_give_one_ticket() {
         service: Service::parse("poste").unwrap(),
         idempotency_key: Some(IdempotencyKey::parse("kiosk-7:retry-storm").unwrap()),
         priority: None,
+        limits: Default::default(),
     };
     let mut tasks = tokio::task::JoinSet::new();
     for i in 0..20 {

@@ -125,6 +125,7 @@ async fn five_hundred_takes_while_four_desks_call_keep_every_rule() {
                 service: Service::parse(service).unwrap(),
                 idempotency_key: None,
                 priority,
+                limits: Default::default(),
             })
             .await
         });

@@ -142,6 +142,7 @@ fn take_for(service: &str, priority: Option<&str>) -> TakeRequest {
         service: Service::parse(service).unwrap(),
         idempotency_key: None,
         priority: priority.map(|p| PriorityCode::parse(p).unwrap()),
+        limits: Default::default(),
     }
 }
 

@@ -7,7 +7,15 @@ use std::time::Duration;
 use clap::builder::BoolishValueParser;
 use clap::{ArgAction, Parser, ValueEnum};
 use tickets_core::chrono_tz::Tz;
-use tickets_core::{KeyPrefix, OfficeConfig, ValidationError, parse_time_zone};
+use tickets_core::{KeyPrefix, OfficeConfig, RateLimit, ValidationError, parse_time_zone};
+
+use crate::client::IpNet;
+use crate::limits::StreamLimit;
+use crate::links::PublicUrl;
+
+/// A limit, or `None` when it is turned off with `0` (an alias, so that clap takes the
+/// option as required-with-a-default rather than optional).
+pub type OrOff<T> = Option<T>;
 
 /// Which store holds the queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -111,6 +119,43 @@ pub struct Config {
         requires = "office_file"
     )]
     pub office_overwrite: bool,
+
+    /// Tickets one client address may take through the API and the kiosk page without a
+    /// kiosk cookie: `COUNT/SECONDS` (e.g. `10/600`), or `0` for no limit (benchmarks, load
+    /// tests). Shared by every server on one Redis.
+    #[arg(long, env = "TICKETS_TAKE_LIMIT", default_value = "10/600", value_parser = parse_take_limit)]
+    pub take_limit: OrOff<RateLimit>,
+
+    /// Refuse new tickets while this many wait (`0`: no cap).
+    #[arg(long, env = "TICKETS_MAX_WAITING", default_value_t = 5000)]
+    pub max_waiting: u32,
+
+    /// Secret of the kiosk enrollment link (`/api/kiosk/enroll?token=…`): a browser that
+    /// opens it gets a long-lived kiosk cookie and takes tickets without the per-address
+    /// limit. Staff can also enroll a browser from the console.
+    #[arg(long, env = "TICKETS_KIOSK_TOKEN", hide_env_values = true)]
+    pub kiosk_token: Option<String>,
+
+    /// Comma list of proxy addresses or CIDRs (e.g. `127.0.0.1,10.0.0.0/8`) whose
+    /// `X-Forwarded-For` is trusted for the client's address; others' is ignored.
+    #[arg(long, env = "TICKETS_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
+    pub trusted_proxies: Vec<IpNet>,
+
+    /// Event streams per client address and in all on this server: `PER_ADDRESS/TOTAL`
+    /// (e.g. `100/10000`), or `0` for no cap (load tests).
+    #[arg(long, env = "TICKETS_STREAM_LIMIT", default_value = "100/10000", value_parser = parse_stream_limit)]
+    pub stream_limit: OrOff<StreamLimit>,
+
+    /// The address the public reaches the server at (e.g. `https://tickets.example.org`):
+    /// the ticket links and QR codes are built from it. Without it they use the request's
+    /// validated `Host`.
+    #[arg(long, env = "TICKETS_PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<PublicUrl>,
+
+    /// After each write, wait until this many replicas acknowledged it (Redis `WAIT`), so
+    /// that an acknowledged ticket survives a failover; `0` does not wait.
+    #[arg(long, env = "TICKETS_REDIS_WAIT_REPLICAS", default_value_t = 0)]
+    pub redis_wait_replicas: u32,
 }
 
 /// Why the office configuration file cannot be used.
@@ -152,13 +197,30 @@ fn parse_prefix(s: &str) -> Result<KeyPrefix, String> {
     KeyPrefix::parse(s).map_err(|e| e.to_string())
 }
 
+fn parse_take_limit(s: &str) -> Result<Option<RateLimit>, String> {
+    RateLimit::parse_or_off(s).map_err(|e| format!("{e} (COUNT/SECONDS, e.g. 10/600, or 0)"))
+}
+
+fn parse_stream_limit(s: &str) -> Result<Option<StreamLimit>, String> {
+    StreamLimit::parse_or_off(s)
+}
+
+fn parse_net(s: &str) -> Result<IpNet, String> {
+    crate::client::parse_net(s)
+}
+
+fn parse_public_url(s: &str) -> Result<PublicUrl, String> {
+    PublicUrl::parse(s)
+}
+
 fn parse_tz(s: &str) -> Result<Tz, String> {
     parse_time_zone(s).map_err(|e| e.to_string())
 }
 
 impl Config {
     /// A configuration for tests and embedding: memory store, loopback on a free port,
-    /// the given staff password.
+    /// the given staff password, no take or stream limit (tests take many tickets from
+    /// one address).
     pub fn for_tests(staff_password: &str) -> Self {
         Config {
             bind: "127.0.0.1:0".into(),
@@ -175,6 +237,13 @@ impl Config {
             log_format: LogFormat::Text,
             office_file: None,
             office_overwrite: false,
+            take_limit: None,
+            max_waiting: 5000,
+            kiosk_token: None,
+            trusted_proxies: Vec::new(),
+            stream_limit: None,
+            public_url: None,
+            redis_wait_replicas: 0,
         }
     }
 
@@ -222,6 +291,43 @@ mod tests {
         assert_eq!(c.key_prefix.as_str(), "tickets");
         assert_eq!(c.rollover_hour, 0);
         assert_eq!(c.allowed_hosts, ["localhost", "127.0.0.1", "[::1]"]);
+        assert_eq!(c.take_limit, Some(RateLimit::new(10, 600)));
+        assert_eq!(c.max_waiting, 5000);
+        assert_eq!(
+            c.stream_limit,
+            Some(StreamLimit {
+                per_address: 100,
+                total: 10_000
+            })
+        );
+        assert!(c.trusted_proxies.is_empty() && c.public_url.is_none());
+        assert_eq!(c.redis_wait_replicas, 0);
+    }
+
+    #[test]
+    fn limits_parse_and_zero_turns_them_off() {
+        let c = Config::try_parse_from([
+            "tickets",
+            "--take-limit",
+            "0",
+            "--stream-limit",
+            "0",
+            "--trusted-proxies",
+            "127.0.0.1,10.0.0.0/8,::1",
+        ])
+        .unwrap();
+        assert_eq!((c.take_limit, c.stream_limit), (None, None));
+        assert_eq!(c.trusted_proxies.len(), 3);
+        for bad in [
+            ["--take-limit", "ten"],
+            ["--take-limit", "10/0"],
+            ["--stream-limit", "5"],
+            ["--trusted-proxies", "10.0.0.0/99"],
+            ["--public-url", "ftp://x"],
+        ] {
+            let e = Config::try_parse_from(["tickets", bad[0], bad[1]]).unwrap_err();
+            assert!(e.to_string().contains(bad[1]), "{bad:?}: {e}");
+        }
     }
 
     #[test]

@@ -1005,6 +1005,7 @@ async fn an_idempotency_key_gives_the_same_ticket<B: QueueBackend + Clone>(f: Fi
         service: Service::default(),
         idempotency_key: key("kiosk-1:abc"),
         priority: None,
+        limits: Default::default(),
     };
     let first = q.take(req.clone()).await.unwrap();
     let again = q.take(req.clone()).await.unwrap();
@@ -1015,6 +1016,7 @@ async fn an_idempotency_key_gives_the_same_ticket<B: QueueBackend + Clone>(f: Fi
             service: Service::default(),
             idempotency_key: key("kiosk-1:def"),
             priority: None,
+            limits: Default::default(),
         })
         .await
         .unwrap();
@@ -1034,6 +1036,7 @@ async fn an_idempotency_key_gives_the_same_ticket<B: QueueBackend + Clone>(f: Fi
         service: Service::default(),
         idempotency_key: key("kiosk-1:new"),
         priority: None,
+        limits: Default::default(),
     };
     assert!(matches!(q.take(new_key).await, Err(Error::DayClosed)));
     assert_eq!(q.status(&DeskId::default()).await.unwrap().total_tickets, 2);

@@ -86,6 +86,7 @@ fn req(service: &str, priority: Option<&str>) -> TakeRequest {
         service: Service::parse(service).expect("a service code"),
         idempotency_key: None,
         priority: priority.map(|p| PriorityCode::parse(p).expect("a class")),
+        limits: Default::default(),
     }
 }
 

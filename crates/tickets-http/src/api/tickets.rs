@@ -211,6 +211,7 @@ pub async fn take<B: QueueBackend>(
         service: body_service(&obj)?,
         idempotency_key: idempotency_key(&req)?,
         priority: body_priority(&obj)?,
+        limits: Default::default(),
     };
     let taken = state
         .queue

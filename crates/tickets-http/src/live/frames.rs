@@ -224,6 +224,7 @@ mod tests {
             service: Service::parse(service).unwrap(),
             idempotency_key: None,
             priority: priority.map(|p| PriorityCode::parse(p).unwrap()),
+            limits: Default::default(),
         };
         queue.take(take("courrier", None)).await.unwrap();
         queue.take(take("colis", None)).await.unwrap();

@@ -335,6 +335,7 @@ pub async fn take<B: QueueBackend>(
             service: service.clone(),
             idempotency_key,
             priority,
+            limits: Default::default(),
         })
         .await
     {
