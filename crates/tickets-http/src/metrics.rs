@@ -12,6 +12,9 @@
 //! | `queue_length` | gauge | | tickets waiting (from the shared event feed) |
 //! | `queue_events_total` | counter | `action` | events seen by this server (from every server) |
 //! | `sse_clients` | gauge | | event-stream clients connected to this server |
+//!
+//! `method` is one of the seven standard methods or `other`; `route` is a pattern of the
+//! route table or `unmatched`: no label takes what a client writes.
 
 use std::sync::{Arc, OnceLock};
 use std::time::Instant;
@@ -19,7 +22,7 @@ use std::time::Instant;
 use actix_web::HttpResponse;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header;
+use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tickets_core::{
@@ -82,21 +85,39 @@ pub async fn render(_staff: Staff) -> HttpResponse {
         .body(body)
 }
 
-/// Counts every request by route pattern and status, and times it.
+/// The `method` label of a request: the standard methods by name, any other as `other`,
+/// so that a client making up methods cannot add series without bound.
+fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+/// Counts every request by method, route pattern and status, and times it. The `route`
+/// label is the pattern of the route table the path matches (`/api/tickets/ticket/{n}`),
+/// never the path itself, and `unmatched` for every path no route matches: both labels
+/// take a bounded set of values whatever clients send.
 pub async fn record_requests(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> std::result::Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     handle();
     let start = Instant::now();
-    let method = req.method().to_string();
+    let method = method_label(req.method());
     let res = next.call(req).await?;
     let route = res
         .request()
         .match_pattern()
         .unwrap_or_else(|| "unmatched".to_owned());
     let status = res.status().as_u16().to_string();
-    metrics::counter!("http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status)
+    metrics::counter!("http_requests_total", "method" => method, "route" => route.clone(), "status" => status)
         .increment(1);
     metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
         .record(start.elapsed().as_secs_f64());

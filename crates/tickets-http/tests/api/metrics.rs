@@ -76,3 +76,67 @@ async fn requests_tickets_and_store_operations_are_counted() {
     assert!(text.contains("ticket_wait_seconds_bucket"));
     assert!(text.contains("ticket_service_seconds_bucket"));
 }
+
+#[actix_web::test]
+async fn unusual_methods_and_unknown_paths_share_one_label_each() {
+    use actix_web::http::Method;
+
+    let config = Config::for_tests("metrics-password");
+    let app = spawn_app_with(Instrumented(MemoryBackend::new()), "memory", &config).await;
+    // Methods a client makes up, each of which would be a new series if it were a label.
+    for name in ["BREWCOFFEE", "XMETHOD9", "PROPFINDX"] {
+        let method = Method::from_bytes(name.as_bytes()).expect("a valid method token");
+        let res = app.send(app.request(method, "/api/tickets/status")).await;
+        assert!(
+            res.status.is_client_error(),
+            "{name}: {} {}",
+            res.status,
+            res.text()
+        );
+    }
+    // Paths a client makes up.
+    for path in ["/random-a1b2c3", "/api/no-such-thing-d4e5", "/zz/yy/xx-f6"] {
+        app.get_path(path).await.assert_status(404);
+    }
+    let text = app.get_staff("/metrics").await.text();
+    for made_up in [
+        "BREWCOFFEE",
+        "XMETHOD9",
+        "PROPFINDX",
+        "random-a1b2c3",
+        "no-such-thing-d4e5",
+        "xx-f6",
+    ] {
+        assert!(
+            !text.contains(made_up),
+            "{made_up} became a metrics label:\n{text}"
+        );
+    }
+    assert!(
+        sample(
+            &text,
+            &[
+                "http_requests_total",
+                "method=\"other\"",
+                "route=\"/api/tickets/status\""
+            ]
+        )
+        .unwrap_or(0.0)
+            >= 3.0,
+        "{text}"
+    );
+    assert!(
+        sample(
+            &text,
+            &[
+                "http_requests_total",
+                "method=\"GET\"",
+                "route=\"unmatched\"",
+                "status=\"404\""
+            ]
+        )
+        .unwrap_or(0.0)
+            >= 3.0,
+        "{text}"
+    );
+}
