@@ -1,0 +1,193 @@
+//! The console's actions: one form posted to `/api/tickets/staff`, one queue operation,
+//! and back (303) to the console with the outcome.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use tickets_core::{
+    DeskId, Error, QueueBackend, Service, TicketNumber, Transfer, TransferPosition,
+};
+
+use crate::auth::{StaffPage, url_encode};
+use crate::state::AppState;
+
+/// The console's form.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub struct ActForm {
+    /// `call_next`, `call_ticket`, `finish`, `recall`, `no_show`, `transfer`, `requeue`,
+    /// `open_day`, `close_day` or `reset_day`.
+    action: String,
+    /// The desk.
+    desk: Option<String>,
+    /// `yes` to confirm a reset.
+    confirm: Option<String>,
+    /// The ticket number (`call_ticket`, `transfer`, `requeue`).
+    ticket: Option<String>,
+    /// The service a ticket is transferred to (`transfer`).
+    service: Option<String>,
+    /// `arrival` (the default), `front` or `end` (`transfer`).
+    position: Option<String>,
+}
+
+/// Why an action did nothing, as the console says it.
+enum Refusal {
+    Done(&'static str, Option<u64>),
+    Failed(Error),
+}
+
+impl From<Error> for Refusal {
+    fn from(e: Error) -> Self {
+        Refusal::Failed(e)
+    }
+}
+
+/// Runs one console action and comes back to the console with its outcome (staff).
+///
+/// `POST /api/tickets/staff`: 303 to the console.
+#[utoipa::path(
+    post,
+    operation_id = "staff_act",
+    path = "/api/tickets/staff",
+    tag = crate::openapi::TAG_PAGES,
+    security(("staff_token" = []), ("staff_session" = [])),
+    request_body(content = ActForm, content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Back to the console (or to the sign-in page)."),
+        (status = 400, description = "Not the console's form.", body = crate::openapi::ErrorBody),
+        (status = 413, description = "The body is over 16 KiB.", body = crate::openapi::ErrorBody),
+    )
+)]
+pub async fn act<B: QueueBackend>(
+    state: web::Data<AppState<B>>,
+    _staff: StaffPage,
+    form: web::Form<ActForm>,
+) -> HttpResponse {
+    let form = form.into_inner();
+    let desk = match form.desk.as_deref().map(DeskId::parse).transpose() {
+        Ok(d) => d.unwrap_or_default(),
+        Err(_) => return back(None, "bad_desk", None, None),
+    };
+    let q = &state.queue;
+    let ticket = || -> Result<TicketNumber, Refusal> {
+        form.ticket
+            .as_deref()
+            .and_then(|t| t.trim().parse().ok())
+            .ok_or(Refusal::Done("bad_ticket", None))
+    };
+    let mut to = None;
+    let result: Result<(&str, Option<u64>), Refusal> = async {
+        Ok(match form.action.as_str() {
+            "call_next" => match q.call_next(&desk).await?.called {
+                Some(t) => ("called", Some(t.number.get())),
+                None => ("none_waiting", None),
+            },
+            "call_ticket" => {
+                let n = ticket()?;
+                match q.call(&desk, n).await {
+                    Ok(c) => ("called", c.called.map(|t| t.number.get())),
+                    Err(Error::WrongStatus { .. }) => ("not_waiting", Some(n.get())),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            "transfer" => {
+                let n = ticket()?;
+                let service = form
+                    .service
+                    .as_deref()
+                    .and_then(|s| Service::parse(s).ok())
+                    .ok_or(Refusal::Done("unknown_service", None))?;
+                let position = match form.position.as_deref() {
+                    Some("front") => TransferPosition::Front,
+                    Some("end") => TransferPosition::End,
+                    _ => TransferPosition::Arrival,
+                };
+                let req = Transfer {
+                    ticket: n,
+                    service: service.clone(),
+                    position,
+                    desk: None,
+                };
+                match q.transfer(&req).await {
+                    Ok(t) => {
+                        to = Some(service);
+                        ("transferred", Some(t.number.get()))
+                    }
+                    Err(Error::WrongStatus { .. }) => ("not_waiting", Some(n.get())),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            "requeue" => {
+                let n = ticket()?;
+                match q.requeue(n).await {
+                    Ok(t) => ("requeued", Some(t.number.get())),
+                    Err(Error::WrongStatus { .. }) => ("not_no_show", Some(n.get())),
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            "finish" => match q.finish(&desk).await? {
+                Some(t) => ("finished", Some(t.number.get())),
+                None => ("none_current", None),
+            },
+            "recall" => match q.recall(&desk).await? {
+                Some(t) => ("recalled", Some(t.number.get())),
+                None => ("none_current", None),
+            },
+            "no_show" => match q.no_show(&desk).await? {
+                Some(t) => ("no_show", Some(t.number.get())),
+                None => ("none_current", None),
+            },
+            "open_day" => (
+                if q.open_day().await?.changed {
+                    "opened"
+                } else {
+                    "already_open"
+                },
+                None,
+            ),
+            "close_day" => (
+                if q.close_day().await?.changed {
+                    "closed"
+                } else {
+                    "already_closed"
+                },
+                None,
+            ),
+            "reset_day" if form.confirm.as_deref() == Some("yes") => {
+                ("reset", Some(q.reset_day().await?.tickets_removed))
+            }
+            "reset_day" => ("reset_unconfirmed", None),
+            _ => ("unknown", None),
+        })
+    }
+    .await;
+    let (done, n) = match result {
+        Ok(d) => d,
+        Err(Refusal::Done(done, n)) => (done, n),
+        Err(Refusal::Failed(e)) => match e {
+            Error::UnknownDesk(_) => ("unknown_desk", None),
+            Error::UnknownService(_) => ("unknown_service", None),
+            Error::TicketNotFound(_) => ("no_ticket", None),
+            e => {
+                tracing::warn!(error = %e, action = %form.action, "staff action failed");
+                ("unavailable", None)
+            }
+        },
+    };
+    back(Some(&desk), done, n, to.as_ref())
+}
+
+fn back(desk: Option<&DeskId>, done: &str, n: Option<u64>, to: Option<&Service>) -> HttpResponse {
+    let mut location = format!("/api/tickets/staff?done={done}");
+    if let Some(d) = desk {
+        location.push_str(&format!("&desk={}", url_encode(d.as_str())));
+    }
+    if let Some(n) = n {
+        location.push_str(&format!("&n={n}"));
+    }
+    if let Some(s) = to {
+        location.push_str(&format!("&to={}", url_encode(s.as_str())));
+    }
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .finish()
+}
