@@ -6,6 +6,23 @@
   var busy = false;
   var actions = 0; // a refresh started before an action must not undo what it showed
 
+  /* This console's address without the last action's outcome (done, n, to, removed): live
+   * updates read it, so an outcome that cannot be shown again never stops them. */
+  function liveUrl() {
+    var url = new URL(window.location.href);
+    ['done', 'n', 'to', 'removed'].forEach(function (k) { url.searchParams.delete(k); });
+    return url.toString();
+  }
+
+  function warn(fr, en) {
+    var outcome = document.querySelector('[data-outcome]');
+    if (!outcome) return;
+    var p = document.createElement('p');
+    p.className = 'notice notice-warn';
+    p.textContent = document.documentElement.lang === 'en' ? en : fr;
+    outcome.replaceChildren(p);
+  }
+
   function send(form) {
     if (busy) return;
     busy = true;
@@ -19,6 +36,14 @@
       body: new URLSearchParams(new FormData(form)).toString()
     }).then(function (res) {
       if (res.redirected && /\/api\/login/.test(res.url)) { window.location.href = res.url; return; }
+      if (!res.ok) {
+        // The console after the action did not come back: keep this address (where it
+        // came from works), show the state from it, and say so.
+        warn('Le résultat n\'a pas pu être affiché ; la console montre l\'état actuel.',
+          'The outcome could not be shown; the console shows the current state.');
+        if (form.classList.contains('reset-form')) form.reset();
+        return window.Tickets.refresh(liveUrl());
+      }
       return res.text().then(function (html) {
         var doc = window.Tickets.parser.parseFromString(html, 'text/html');
         // The form was sent: what it said is done, the page's fresh choices apply.
@@ -31,15 +56,8 @@
         if (form.classList.contains('reset-form')) form.reset();
       });
     }).catch(function () {
-      var outcome = document.querySelector('[data-outcome]');
-      if (outcome) {
-        var p = document.createElement('p');
-        p.className = 'notice notice-warn';
-        p.textContent = document.documentElement.lang === 'en'
-          ? 'The server cannot be reached; nothing was done.'
-          : 'Le serveur est injoignable ; rien n\'a été fait.';
-        outcome.replaceChildren(p);
-      }
+      warn('Le serveur est injoignable ; rien n\'a été fait.',
+        'The server cannot be reached; nothing was done.');
     }).finally(function () {
       busy = false;
       if (button) button.removeAttribute('aria-busy');
@@ -63,7 +81,7 @@
     var refresh = window.Tickets.debounce(150, function () {
       if (busy) return;
       var at = actions;
-      window.Tickets.refresh(null, function () { return !busy && at === actions; });
+      window.Tickets.refresh(liveUrl(), function () { return !busy && at === actions; });
     });
     window.Tickets.stream({ state: refresh, queue: refresh });
   });

@@ -335,12 +335,48 @@ async fn reset_from_the_console_needs_confirmation() {
     let res = app
         .post_console(&[("action", "reset_day"), ("confirm", "yes")])
         .await;
-    assert_eq!(res.location(), "/api/tickets/staff?done=reset&desk=1&n=2");
+    assert_eq!(
+        res.location(),
+        "/api/tickets/staff?done=reset&desk=1&removed=2"
+    );
+    let html = assert_clean_page(&app.get_staff(res.location()).await, 200);
+    assert!(
+        html.contains("Journée remise à zéro : 2 ticket(s) effacé(s)."),
+        "{html}"
+    );
     let st = app.get_status().await.json();
     assert_eq!(
         (st["total_tickets"].clone(), st["open"].clone()),
         (0.into(), false.into())
     );
+}
+
+#[actix_web::test]
+async fn resetting_a_day_without_tickets_lands_on_a_working_console() {
+    let app = spawn_app().await;
+    // A day never opened, then the same reset again: nothing to remove, twice.
+    for _ in 0..2 {
+        let res = app
+            .post_console(&[("action", "reset_day"), ("desk", "2"), ("confirm", "yes")])
+            .await;
+        res.assert_status(303);
+        assert_eq!(
+            res.location(),
+            "/api/tickets/staff?done=reset&desk=2&removed=0"
+        );
+        let html = assert_clean_page(&app.get_staff(res.location()).await, 200);
+        assert!(
+            html.contains("Journée remise à zéro : 0 ticket(s) effacé(s)."),
+            "{html}"
+        );
+        assert!(html.contains("data-live=\"staff-state\""), "{html}");
+    }
+    // Without the count, the outcome still reads well.
+    let html = app
+        .get_staff("/api/tickets/staff?done=reset&desk=2")
+        .await
+        .html(200);
+    assert!(html.contains("Journée remise à zéro.</p>"), "{html}");
 }
 
 #[actix_web::test]

@@ -65,7 +65,7 @@ pub async fn act<B: QueueBackend>(
     let form = form.into_inner();
     let desk = match form.desk.as_deref().map(DeskId::parse).transpose() {
         Ok(d) => d.unwrap_or_default(),
-        Err(_) => return back(None, "bad_desk", None, None),
+        Err(_) => return back(None, "bad_desk", None, None, None),
     };
     let q = &state.queue;
     let ticket = || -> Result<TicketNumber, Refusal> {
@@ -75,6 +75,7 @@ pub async fn act<B: QueueBackend>(
             .ok_or(Refusal::Done("bad_ticket", None))
     };
     let mut to = None;
+    let mut removed = None;
     let result: Result<(&str, Option<u64>), Refusal> = async {
         Ok(match form.action.as_str() {
             "call_next" => match q.call_next(&desk).await?.called {
@@ -153,7 +154,8 @@ pub async fn act<B: QueueBackend>(
                 None,
             ),
             "reset_day" if form.confirm.as_deref() == Some("yes") => {
-                ("reset", Some(q.reset_day().await?.tickets_removed))
+                removed = Some(q.reset_day().await?.tickets_removed);
+                ("reset", None)
             }
             "reset_day" => ("reset_unconfirmed", None),
             _ => ("unknown", None),
@@ -173,10 +175,19 @@ pub async fn act<B: QueueBackend>(
             }
         },
     };
-    back(Some(&desk), done, n, to.as_ref())
+    back(Some(&desk), done, n, to.as_ref(), removed)
 }
 
-fn back(desk: Option<&DeskId>, done: &str, n: Option<u64>, to: Option<&Service>) -> HttpResponse {
+/// To the console with the outcome `done`: `n` is the ticket concerned (a ticket number,
+/// never 0), `to` the service it went to, `removed` the count a reset removed (which may
+/// be 0, so not a ticket number).
+fn back(
+    desk: Option<&DeskId>,
+    done: &str,
+    n: Option<u64>,
+    to: Option<&Service>,
+    removed: Option<u64>,
+) -> HttpResponse {
     let mut location = format!("/api/tickets/staff?done={done}");
     if let Some(d) = desk {
         location.push_str(&format!("&desk={}", url_encode(d.as_str())));
@@ -186,6 +197,9 @@ fn back(desk: Option<&DeskId>, done: &str, n: Option<u64>, to: Option<&Service>)
     }
     if let Some(s) = to {
         location.push_str(&format!("&to={}", url_encode(s.as_str())));
+    }
+    if let Some(r) = removed {
+        location.push_str(&format!("&removed={r}"));
     }
     HttpResponse::SeeOther()
         .insert_header((header::LOCATION, location))

@@ -47,6 +47,8 @@ pub struct StaffQuery {
     n: Option<TicketNumber>,
     /// The service a ticket was transferred to.
     to: Option<String>,
+    /// How many tickets the last reset removed (none may have been: `0`).
+    removed: Option<u64>,
 }
 
 /// The desk of this request: `?desk=`, else the remembered one, else the default (the
@@ -125,8 +127,9 @@ pub async fn page<B: QueueBackend>(
     } else {
         Some("bad_desk")
     };
-    // The ticket of the outcome by its label.
+    // The ticket of the outcome by its label, or the count a reset removed.
     let n_text = match (query.n, done) {
+        (_, Some("reset")) => query.removed.map(|r| r.to_string()).unwrap_or_default(),
         (Some(n), Some(d)) if TICKET_OUTCOMES.contains(&d) => match q.ticket(n).await {
             Ok(info) => info.ticket.label,
             Err(_) => n.to_string(),

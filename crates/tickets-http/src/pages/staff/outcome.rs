@@ -4,7 +4,7 @@
 use crate::lang::Lang;
 
 /// The outcome of the last action in words: `(ok, text)`. `{n}` is the ticket's label
-/// (or the count a reset removed), `{to}` the service a ticket went to.
+/// (or the count a reset removed, `""` when unknown), `{to}` the service a ticket went to.
 pub(super) fn outcome(l: Lang, done: &str, n: &str, to: &str) -> Option<(bool, String)> {
     let fill = |s: &str| s.replace("{n}", n).replace("{to}", to);
     let ok = |fr: &str, en: &str| Some((true, fill(l.t(fr, en))));
@@ -67,6 +67,7 @@ pub(super) fn outcome(l: Lang, done: &str, n: &str, to: &str) -> Option<(bool, S
             "La journée était déjà fermée.",
             "The day was already closed.",
         ),
+        "reset" if n.is_empty() => ok("Journée remise à zéro.", "Day reset."),
         "reset" => ok(
             "Journée remise à zéro : {n} ticket(s) effacé(s).",
             "Day reset: {n} ticket(s) removed.",
