@@ -154,9 +154,22 @@ pub struct TakeLimits {
     pub max_waiting: u32,
 }
 
+/// Whole seconds until a window ends `micros` from now, at least 1 (for `Retry-After`).
+pub(crate) fn retry_seconds(micros: i64) -> u64 {
+    (micros.max(1) as u64).div_ceil(1_000_000)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_rounds_up_to_a_whole_second() {
+        assert_eq!(retry_seconds(-5), 1);
+        assert_eq!(retry_seconds(1), 1);
+        assert_eq!(retry_seconds(1_000_000), 1);
+        assert_eq!(retry_seconds(1_000_001), 2);
+    }
 
     #[test]
     fn limits_parse_and_refuse_nonsense() {

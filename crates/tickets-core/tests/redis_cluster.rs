@@ -204,7 +204,9 @@ async fn every_key_of_a_day_lives_on_the_node_of_its_day_across_a_day_change() {
             "logs",
             "stats",
             "activity",
-            "idem",
+            "idem:kiosk:0",
+            "idem:kiosk:1",
+            "idem:kiosk:2",
             "ticket:1",
             "ticket:2",
             "ticket:3",
@@ -241,7 +243,7 @@ async fn every_key_of_a_day_lives_on_the_node_of_its_day_across_a_day_change() {
     );
     assert_eq!(
         holder.len(),
-        36,
+        40,
         "nothing else was written: {:?}",
         holder.keys()
     );

@@ -80,12 +80,24 @@ async fn keys_of_day(conn: &mut MultiplexedConnection, day: BusinessDay) -> BTre
 
 /// Checks that the day's keys are exactly what the snapshot counts, all under the prefix
 /// and the day's hash tag, each expiring within `ttl` seconds (and not much sooner: the
-/// clock is fixed, so only real seconds have passed since they were written).
+/// clock is fixed, so only real seconds have passed since they were written); the
+/// short-lived idempotency keys, which the snapshot does not count, expire within the
+/// idempotency window.
 async fn check_day_keys(conn: &mut MultiplexedConnection, q: &Queue, prefix: &KeyPrefix) {
     let moment = q.moment();
     let ttl = moment.ttl_seconds() as i64;
     let snap = q.snapshot(SnapshotOptions::default()).await.unwrap();
-    let keys = keys_of_day(conn, moment.day).await;
+    let mut keys = keys_of_day(conn, moment.day).await;
+    let window = tickets_core::IDEMPOTENCY_WINDOW_SECONDS as i64;
+    let short: BTreeMap<String, i64> = keys
+        .extract_if(.., |k, _| k.contains(":idem:"))
+        .collect();
+    for (key, t) in &short {
+        assert!(
+            *t > 0 && *t <= window,
+            "{key} expires in {t} s, expected within {window} s"
+        );
+    }
     assert_eq!(
         keys.len() as u64,
         snap.key_count,
@@ -172,11 +184,11 @@ async fn every_key_written_expires_with_the_day_and_is_counted_by_the_snapshot()
     assert!(q.take(keyed("kiosk-1:b")).await.unwrap().replayed);
     assert_eq!(q.moment().ttl_seconds(), 16 * 3600);
     check_day_keys(&mut conn, &q, &prefix).await;
-    // counter, waiting, current, desks, logs, stats, activity, idem, numbers, streaks, the
-    // queue index (queues, heads, head_times), the queue of poste and five tickets; the
-    // day is closed, so no open marker.
+    // counter, waiting, current, desks, logs, stats, activity, numbers, streaks, the queue
+    // index (queues, heads, head_times), the queue of poste and five tickets; the day is
+    // closed, so no open marker; the two idempotency keys are not counted.
     let snap = q.snapshot(SnapshotOptions::default()).await.unwrap();
-    assert_eq!(snap.key_count, 19);
+    assert_eq!(snap.key_count, 18);
 
     // Half an hour before midnight the keys still live at least one hour.
     clock.set(at(2026, 11, 25, 23, 30));
@@ -194,9 +206,10 @@ async fn every_key_written_expires_with_the_day_and_is_counted_by_the_snapshot()
     assert_eq!(snap.key_count, 3, "logs, stats and activity");
 
     // Nothing else was written anywhere: every key of the server is a key of one of the
-    // two days, under the prefix and the day's hash tag.
+    // two days, under the prefix and the day's hash tag; the two idempotency keys of the
+    // first day outlive its reset (until their window ends) and are not counted.
     let all = all_keys(&mut conn).await;
-    let mut counted = snap.key_count;
+    let mut counted = snap.key_count + 2;
     clock.set(at(2026, 11, 25, 23, 30));
     counted += q
         .snapshot(SnapshotOptions::default())
@@ -901,14 +914,35 @@ async fn foreign_data_under_the_days_keys_gives_an_internal_error_not_a_panic() 
         "snapshot with a garbled log",
         q.snapshot(SnapshotOptions::default()).await,
     );
-    let () = hset(format!("{prefix}:{{{day}}}:idem"), "k-2", "7")
+    let () = set(format!("{prefix}:{{{day}}}:idem:k-2"), "7")
         .query_async(&mut conn)
         .await
         .unwrap();
     assert_corrupt(
-        "take with a dangling idempotency key",
+        "take with a garbled idempotency key",
         q.take(keyed("k-2")).await,
     );
+    let mut limited = TakeRequest::default();
+    limited.limits.per_client = Some((
+        tickets_core::ClientKey::parse("192.0.2.7").unwrap(),
+        tickets_core::RateLimit::new(3, 60),
+    ));
+    let () = set(format!("{prefix}:{{{day}}}:limit:192.0.2.7"), "lots")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_corrupt("take with a garbled take counter", q.take(limited).await);
+    // A key naming a ticket that is not there (as after a reset) is no longer valid: a
+    // new ticket.
+    let () = set(
+        format!("{prefix}:{{{day}}}:idem:k-3"),
+        "7 1764000000.000000 99999999999999999",
+    )
+    .query_async(&mut conn)
+    .await
+    .unwrap();
+    let fresh = q.take(keyed("k-3")).await.unwrap();
+    assert!(!fresh.replayed && fresh.ticket.number == n(2), "{fresh:?}");
     let () = set(format!("{prefix}:{{{day}}}:counter"), "many")
         .query_async(&mut conn)
         .await
@@ -1098,7 +1132,7 @@ async fn every_operation_is_exactly_one_evalsha_round_trip() {
             "{op} sent {:?}",
             m.args
         );
-        assert_eq!(m.args[2], "17", "{op} passes the day's seventeen keys");
+        assert_eq!(m.args[2], "18", "{op} passes the day's eighteen keys");
         for key in &m.args[3..20] {
             assert!(
                 key.starts_with(prefix.as_str()) && key.contains(&tag),

@@ -1,10 +1,27 @@
-//! What the scripts need of the office configuration, written as their arguments.
+//! What the scripts need of the office configuration (and of a take's limits), written as
+//! their arguments.
 //!
 //! The configuration key lives outside the day's slot on a Redis Cluster, so no day script
 //! reads it: each receives, after its own arguments, the few figures it needs, in the
 //! groups `lib.lua` reads back (`read_weights`, `read_plan`), each group led by its count.
 
+use crate::limits::{IDEMPOTENCY_WINDOW_SECONDS, TakeLimits};
 use crate::office::{DeskPlan, OfficeConfig};
+
+/// The limits of a take: the client ("" for none), its tickets per window and the window
+/// in seconds, the cap on waiting tickets (0: none), then the idempotency window.
+pub(super) fn take_limits(limits: &TakeLimits, out: &mut Vec<String>) {
+    match &limits.per_client {
+        Some((client, limit)) => out.extend([
+            client.as_str().to_owned(),
+            limit.count.to_string(),
+            limit.window_seconds.to_string(),
+        ]),
+        None => out.extend([String::new(), "0".into(), "0".into()]),
+    }
+    out.push(limits.max_waiting.to_string());
+    out.push(IDEMPOTENCY_WINDOW_SECONDS.to_string());
+}
 
 /// The priority classes: count, then code and weight of each, in byte order of the
 /// codes (`read_weights`; the calling rule breaks its last ties in that order, as the

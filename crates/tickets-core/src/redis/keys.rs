@@ -113,8 +113,8 @@ impl fmt::Display for KeyPrefix {
 }
 
 /// The names of the fixed keys of one day, in the order every day script receives them as
-/// `KEYS` (1 to 9, 11 to 13, then 15 to 17; 10 and 14 are the key bases).
-pub(crate) const DAY_KEY_NAMES: [&str; 15] = [
+/// `KEYS` (1 to 8, 11 to 13, then 15 to 17; 9, 10, 14 and 18 are key bases).
+pub(crate) const DAY_KEY_NAMES: [&str; 14] = [
     "day",
     "counter",
     "waiting",
@@ -123,7 +123,6 @@ pub(crate) const DAY_KEY_NAMES: [&str; 15] = [
     "logs",
     "stats",
     "activity",
-    "idem",
     "numbers",
     "streaks",
     "queues",
@@ -133,25 +132,30 @@ pub(crate) const DAY_KEY_NAMES: [&str; 15] = [
 ];
 
 /// How many `KEYS` every day script receives.
-pub(crate) const DAY_KEY_COUNT: usize = 17;
+pub(crate) const DAY_KEY_COUNT: usize = 18;
 
-/// The `KEYS` of every day script: the nine original keys of [`DAY_KEY_NAMES`] (the
-/// `waiting` set in the place of the old `queue` list), the base of ticket keys
+/// The `KEYS` of every day script: the eight original keys of [`DAY_KEY_NAMES`] (the
+/// `waiting` set in the place of the old `queue` list), the base of idempotency keys
+/// (`<prefix>:{<day>}:idem:`, to which a script appends the key; each lives minutes, not
+/// the day), the base of ticket keys
 /// (`<prefix>:{<day>}:ticket:`, to which a script appends a number), three keys of the
 /// office model (`numbers`, `streaks`, `queues`), the base of queue keys
 /// (`<prefix>:{<day>}:queue:`, to which a script appends `<service>` or
 /// `<service>:<class>`), then the index of the queues' heads: `heads` (the heads of the
 /// queues without priority, and the base of `heads:<class>`, a script appending
-/// `:<class>`), `head_times` and `classes`.
+/// `:<class>`), `head_times` and `classes`, and last the base of the per-client take
+/// counters (`<prefix>:{<day>}:limit:`, to which a script appends the client).
 pub(crate) fn day_keys(prefix: &KeyPrefix, day: BusinessDay) -> [String; DAY_KEY_COUNT] {
     let base = format!("{prefix}:{{{day}}}:");
     let mut keys: [String; DAY_KEY_COUNT] = Default::default();
-    let slots = (0..9).chain(10..13).chain(14..17);
+    let slots = (0..8).chain(10..13).chain(14..17);
     for (slot, name) in slots.zip(DAY_KEY_NAMES) {
         keys[slot] = format!("{base}{name}");
     }
+    keys[8] = format!("{base}idem:");
     keys[9] = format!("{base}ticket:");
     keys[13] = format!("{base}queue:");
+    keys[17] = format!("{base}limit:");
     keys
 }
 
@@ -197,7 +201,7 @@ mod tests {
         assert_eq!(keys[0], "tickets:{2026-11-24}:day");
         assert_eq!(keys[2], "tickets:{2026-11-24}:waiting");
         assert_eq!(keys[3], "tickets:{2026-11-24}:current");
-        assert_eq!(keys[8], "tickets:{2026-11-24}:idem");
+        assert_eq!(keys[8], "tickets:{2026-11-24}:idem:");
         assert_eq!(keys[9], "tickets:{2026-11-24}:ticket:");
         assert_eq!(keys[10], "tickets:{2026-11-24}:numbers");
         assert_eq!(keys[11], "tickets:{2026-11-24}:streaks");
@@ -206,6 +210,7 @@ mod tests {
         assert_eq!(keys[14], "tickets:{2026-11-24}:heads");
         assert_eq!(keys[15], "tickets:{2026-11-24}:head_times");
         assert_eq!(keys[16], "tickets:{2026-11-24}:classes");
+        assert_eq!(keys[17], "tickets:{2026-11-24}:limit:");
         assert_eq!(
             ticket_key(&KeyPrefix::default(), day, 42),
             "tickets:{2026-11-24}:ticket:42"
@@ -235,11 +240,17 @@ mod tests {
                 let tag = prefix.hash_tag().map_or(day.to_string(), str::to_owned);
                 let slot = Slot::for_key(&tag);
                 let keys = day_keys(prefix, day);
-                // Every KEYS entry, the two key bases included.
+                // Every KEYS entry, the key bases included.
                 for key in &keys {
                     assert_eq!(Slot::for_key(key), slot, "{key}");
                 }
                 // And every key a script builds from a base.
+                for client in ["192.0.2.7", "2001:db8:0:0::/64"] {
+                    let key = format!("{}{client}", keys[17]);
+                    assert_eq!(Slot::for_key(&key), slot, "{key}");
+                    let key = format!("{}{client}", keys[8]);
+                    assert_eq!(Slot::for_key(&key), slot, "{key}");
+                }
                 for n in [1, 42, 999_999] {
                     let key = format!("{}{n}", keys[9]);
                     assert_eq!(key, ticket_key(prefix, day, n));

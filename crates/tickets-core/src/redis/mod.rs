@@ -356,6 +356,7 @@ impl QueueBackend for RedisBackend {
                 .as_ref()
                 .map_or_else(String::new, |p| p.to_string()),
         ];
+        args::take_limits(&req.limits, &mut args);
         args::weights(&office, &mut args);
         let r: TakeReply = self
             .run(&self.inner.scripts.take, at, args, Retry::Never)
@@ -370,6 +371,17 @@ impl QueueBackend for RedisBackend {
         }
         if r.limit {
             return Err(Error::DailyLimitReached(req.service.clone()));
+        }
+        if r.full {
+            return Err(Error::QueueFull {
+                max: req.limits.max_waiting,
+            });
+        }
+        if let (true, Some((_, limit))) = (r.client_limit, &req.limits.per_client) {
+            return Err(Error::TakeLimitReached {
+                limit: *limit,
+                retry_after_seconds: crate::limits::retry_seconds(r.retry_after_us),
+            });
         }
         let hash = r
             .ticket

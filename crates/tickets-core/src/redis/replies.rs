@@ -91,6 +91,14 @@ pub(super) struct TakeReply {
     /// The service gave its daily limit.
     #[serde(default)]
     pub(super) limit: bool,
+    /// As many tickets wait as the cap allows.
+    #[serde(default)]
+    pub(super) full: bool,
+    /// The client took its share for this window, which ends in `retry_after_us`.
+    #[serde(default)]
+    pub(super) client_limit: bool,
+    #[serde(default)]
+    pub(super) retry_after_us: i64,
     pub(super) ticket: Option<Hash>,
     #[serde(default)]
     pub(super) waiting_before: u64,

@@ -46,7 +46,9 @@ use crate::queue::{QueueConfig, TicketQueue};
 #[cfg(feature = "redis")]
 pub use crate::redis::KeyPrefix;
 
+mod limits;
 mod services;
+use limits::*;
 pub use services::sample_office;
 use services::*;
 
@@ -660,6 +662,11 @@ cases!(
     a_configuration_change_loses_no_waiting_ticket,
     per_service_figures_follow_the_calls,
     the_status_lists_every_service_with_its_next_label,
+    a_client_takes_only_its_share_per_window,
+    refused_and_replayed_takes_use_up_no_share,
+    no_ticket_is_taken_past_the_cap_on_waiting_tickets,
+    an_idempotency_key_lives_minutes_not_the_day,
+    an_idempotency_key_gives_back_no_ticket_made_after_a_reset,
 );
 
 /// Runs every case of [`cases`] concurrently, each on a backend from `factory`; panics

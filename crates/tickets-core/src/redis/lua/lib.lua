@@ -16,7 +16,9 @@
 --                       svc:<code>:called|wait_us|within|served|wb:<bucket>; the day's
 --                       called and wait_us are the sums of the svc: ones)
 --   8 activity  HASH    "<epoch minute>|<action>" -> count
---   9 idem      HASH    idempotency key -> ticket number
+--   9 idem base: "<prefix>:{<day>}:idem:"; key K is the STRING KEYS[9] .. K,
+--                "<number> <ticket's creation_time> <valid until, µs>", with a TTL of the
+--                idempotency window (minutes): their number is bounded by the take rate
 --  10 ticket base: "<prefix>:{<day>}:ticket:"; ticket N is KEYS[10] .. N (same hash tag)
 --  11 numbers   HASH    service -> last number given in that service (labels)
 --  12 streaks   HASH    desk id -> priority tickets it called in a row
@@ -28,6 +30,8 @@
 --                       also the base of "heads:<class>", the same for the queues of a class
 --  16 head_times ZSET   queue name -> when its head was taken (µs since the epoch)
 --  17 classes    HASH   class -> how many of its queues have a head
+--  18 limit base: "<prefix>:{<day>}:limit:"; client C's take counter is the STRING
+--                 KEYS[18] .. C, "<tickets taken> <window end, µs>", with a TTL of the window
 -- The index (13, 15, heads:<class>, 16, 17) has entries for the non-empty queues only.
 -- A queue is a ZSET of its waiting tickets in calling order: the score is the ticket
 -- number (arrival order) or what a transfer gave it; the member is the number on nine
@@ -50,7 +54,7 @@
 local K_DAY, K_COUNTER, K_WAITING, K_CURRENT, K_DESKS = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local K_LOGS, K_STATS, K_ACTIVITY, K_IDEM, K_TICKET = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 local K_NUMBERS, K_STREAKS, K_QUEUES, K_QUEUE = KEYS[11], KEYS[12], KEYS[13], KEYS[14]
-local K_HEADS, K_HEAD_TIMES, K_CLASSES = KEYS[15], KEYS[16], KEYS[17]
+local K_HEADS, K_HEAD_TIMES, K_CLASSES, K_LIMIT = KEYS[15], KEYS[16], KEYS[17], KEYS[18]
 local NOW_US_TEXT, NOW, NOW_ISO, TTL, DAY, CHANNEL, DEFAULT_DESK =
   ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local NOW_US = tonumber(NOW_US_TEXT)
@@ -74,7 +78,7 @@ end
 -- Every fixed key of the day (the scripts that are not on the hot path check them all).
 local function check_layout()
   check_types(K_DAY, 'string', K_COUNTER, 'string', K_WAITING, 'zset', K_CURRENT, 'string',
-    K_DESKS, 'hash', K_LOGS, 'list', K_STATS, 'hash', K_ACTIVITY, 'hash', K_IDEM, 'hash',
+    K_DESKS, 'hash', K_LOGS, 'list', K_STATS, 'hash', K_ACTIVITY, 'hash',
     K_NUMBERS, 'hash', K_STREAKS, 'hash', K_QUEUES, 'hash', K_HEADS, 'zset',
     K_HEAD_TIMES, 'zset', K_CLASSES, 'hash')
 end

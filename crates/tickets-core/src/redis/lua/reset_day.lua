@@ -1,6 +1,8 @@
 -- reset_day.lua: wipes the day (tickets, counter, waiting set, queues, desks, logs,
--- counters, activity, idempotency keys, per-service numbers, streaks); the day ends
--- closed and numbering restarts at 1. The event number (stats.seq) is kept so that event
+-- counters, activity, per-service numbers, streaks); the day ends closed and numbering
+-- restarts at 1. Idempotency keys and per-client take counters live on until their short
+-- TTL: a key names its ticket's creation time, so it gives back no ticket made after the
+-- reset. The event number (stats.seq) is kept so that event
 -- ids never go back. Logs reset_day.
 -- KEYS, ARGV 1-7: see lib.lua. No operation arguments.
 -- Returns: JSON {"tickets_removed": n}
@@ -36,7 +38,7 @@ end
 flush()
 local seq = redis.call('HGET', K_STATS, 'seq')
 redis.call('DEL', K_DAY, K_COUNTER, K_WAITING, K_CURRENT, K_DESKS, K_LOGS, K_STATS, K_ACTIVITY,
-  K_IDEM, K_NUMBERS, K_STREAKS, K_QUEUES, K_HEADS, K_HEAD_TIMES, K_CLASSES)
+  K_NUMBERS, K_STREAKS, K_QUEUES, K_HEADS, K_HEAD_TIMES, K_CLASSES)
 if seq then
   redis.call('HSET', K_STATS, 'seq', seq)
   touch(K_STATS)

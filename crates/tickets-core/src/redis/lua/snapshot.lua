@@ -81,9 +81,10 @@ return cjson.encode({
   activity = activity,
   queues = queues,
   -- The fixed keys that exist, the sets of heads of the classes, the tickets (1 to
-  -- counter) and the non-empty queues.
+  -- counter) and the non-empty queues (not the short-lived idempotency keys and take
+  -- counters).
   key_count = redis.call('EXISTS', K_DAY, K_COUNTER, K_WAITING, K_CURRENT, K_DESKS, K_LOGS,
-    K_STATS, K_ACTIVITY, K_IDEM, K_NUMBERS, K_STREAKS, K_QUEUES, K_HEADS, K_HEAD_TIMES,
+    K_STATS, K_ACTIVITY, K_NUMBERS, K_STREAKS, K_QUEUES, K_HEADS, K_HEAD_TIMES,
     K_CLASSES) + redis.call('HLEN', K_CLASSES) + counter + #queues,
   pttl = redis.call('PTTL', K_LOGS),
 })

@@ -7,22 +7,33 @@
 --          already known still gets its ticket,
 -- ARGV[11] the service's label prefix, ARGV[12] its daily limit (0: none),
 -- ARGV[13] the priority class asked ("" for none),
--- ARGV[14..] the office's priority classes: count, then code and weight of each, by code.
--- Returns: JSON {"refused": true} | {"closed": true} | {"limit": true}
+-- ARGV[14] the client for the per-client limit ("" for none), ARGV[15] its tickets per
+--          window, ARGV[16] the window in seconds,
+-- ARGV[17] the cap on waiting tickets (0: none), ARGV[18] the idempotency window in seconds,
+-- ARGV[19..] the office's priority classes: count, then code and weight of each, by code.
+-- Returns: JSON {"refused": true} | {"closed": true} | {"limit": true} | {"full": true}
+--        | {"client_limit": true, "retry_after_us": n}
 --        | {"ticket": {hash}, "waiting_before": n, "replayed": bool}
+-- Windows are judged by ARGV[1] (the caller's clock), the TTLs only clean up.
 local service, idem, refused, prefix = ARGV[8], ARGV[9], ARGV[10], ARGV[11]
 local limit, priority = tonumber(ARGV[12]), ARGV[13]
-local weights = read_weights(14)
+local client, client_count, client_window = ARGV[14], tonumber(ARGV[15]), tonumber(ARGV[16])
+local max_waiting, idem_window = tonumber(ARGV[17]), tonumber(ARGV[18])
+local weights = read_weights(19)
+-- A key still in its window whose ticket is the one it named (not a ticket of the same
+-- number made after a reset) gives that ticket back.
 if idem ~= '' then
-  local known = redis.call('HGET', K_IDEM, idem)
+  local known = redis.call('GET', K_IDEM .. idem)
   if known then
-    number(known, 'idem[' .. idem .. ']')
-    local t = ticket_table(known)
-    if not t then
-      fail('idempotency key points to missing ticket ' .. known)
+    local n, created, until_us = string.match(known, '^(%d+) (%S+) (%d+)$')
+    if not n then
+      fail('idem:' .. idem .. ' holds ' .. known)
     end
-    return cjson.encode({ticket = t, waiting_before = ahead_of(known, t, weights) or 0,
-      replayed = true})
+    local t = tonumber(until_us) > NOW_US and ticket_table(n)
+    if t and t.creation_time == created then
+      return cjson.encode({ticket = t, waiting_before = ahead_of(n, t, weights) or 0,
+        replayed = true})
+    end
   end
 end
 if refused ~= '' then
@@ -34,6 +45,21 @@ end
 local given = count(redis.call('HGET', K_NUMBERS, service), 'numbers[' .. service .. ']')
 if limit > 0 and given >= limit then
   return cjson.encode({limit = true})
+end
+-- The client's counter: "<taken> <window end, µs>"; a window that ended counts nothing.
+local client_key, client_taken, window_end = nil, 0, 0
+if client ~= '' then
+  client_key = K_LIMIT .. client
+  local held = redis.call('GET', client_key)
+  if held then
+    local taken, ends = string.match(held, '^(%d+) (%d+)$')
+    if not taken then
+      fail(client_key .. ' holds ' .. held)
+    end
+    if tonumber(ends) > NOW_US then
+      client_taken, window_end = tonumber(taken), tonumber(ends)
+    end
+  end
 end
 -- The new ticket's key must be free before the counter moves.
 local raw_counter = redis.call('GET', K_COUNTER)
@@ -52,6 +78,12 @@ if entry then
 end
 local ahead = size + heavier(service, weights[priority] or 0, weights)
 local len, heads = waiting_state(1)
+if max_waiting > 0 and len >= max_waiting then
+  return cjson.encode({full = true})
+end
+if client_key and client_taken >= client_count then
+  return cjson.encode({client_limit = true, retry_after_us = window_end - NOW_US})
+end
 local head_set = heads_key(priority)
 if entry then
   check_types(K_LOGS, 'list', K_ACTIVITY, 'hash', K_STATS, 'hash')
@@ -106,8 +138,17 @@ if own == 1 then
   touch(K_NUMBERS)
 end
 if idem ~= '' then
-  redis.call('HSET', K_IDEM, idem, n)
-  touch(K_IDEM)
+  redis.call('SET', K_IDEM .. idem, n .. ' ' .. NOW .. ' ' ..
+    string.format('%.0f', NOW_US + idem_window * 1000000), 'EX', idem_window)
+end
+if client_key then
+  if client_taken == 0 then
+    redis.call('SET', client_key, '1 ' .. string.format('%.0f', NOW_US + client_window * 1000000),
+      'EX', client_window)
+  else
+    redis.call('SET', client_key, (client_taken + 1) .. ' ' .. string.format('%.0f', window_end),
+      'KEEPTTL')
+  end
 end
 record('take_ticket', n, nil, t, len + 1, heads[1] or tonumber(n))
 commit()

@@ -6,23 +6,29 @@
 //! broadcast channel. Each operation is one critical section under a mutex, so
 //! operations are atomic and their events leave in the order the operations took effect.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration};
 
 use crate::backend::{QueueBackend, QueueParts, SnapshotParts, TakeRequest, TicketLookup, figures};
-use crate::calling::{self, Head};
+use crate::calling::{self};
 use crate::clock::{BusinessDay, Moment};
 use crate::error::{Error, Result};
-use crate::events::{EventHub, EventStream, QueueEvent, Signal};
+use crate::events::{EventHub, EventStream};
+use crate::limits::{IDEMPOTENCY_WINDOW_SECONDS, retry_seconds};
+use crate::model::micros;
 use crate::model::{
-    Action, Called, DayChange, DayStats, DeskId, IdempotencyKey, LIST_LIMIT, LogEntry,
-    MinuteActivity, PriorityCode, QueueStatus, Reset, Service, ServiceStatus, Snapshot,
+    Action, Called, DayChange, DeskId, MinuteActivity, QueueStatus, Reset, ServiceStatus, Snapshot,
     SnapshotOptions, StatusPace, Taken, Ticket, TicketNumber, TicketStatus, Transfer,
-    TransferPosition, WAIT_BUCKET_SECONDS, micros,
+    TransferPosition,
 };
 use crate::office::{OfficeConfig, label};
+
+mod day;
+mod expiring;
+
+use day::{DayData, QueueKey, queue_key};
 
 /// The queue kept in memory.
 ///
@@ -51,319 +57,6 @@ struct Inner {
     days: Mutex<HashMap<BusinessDay, DayData>>,
     hub: EventHub,
     office: RwLock<Arc<OfficeConfig>>,
-}
-
-/// A queue: one service, one priority class (`None`: people without priority).
-type QueueKey = (Service, Option<PriorityCode>);
-
-/// One day, shaped like its Redis keys.
-#[derive(Debug)]
-struct DayData {
-    open: bool,
-    /// `None` while the counter key does not exist.
-    counter: Option<u64>,
-    /// Every waiting ticket, in arrival (number) order.
-    waiting: BTreeSet<TicketNumber>,
-    /// Each non-empty queue, sorted by (score, number).
-    queues: BTreeMap<QueueKey, Vec<(f64, TicketNumber)>>,
-    /// The last number each service gave today.
-    numbers: BTreeMap<Service, u64>,
-    /// Each desk's priority calls in a row.
-    streaks: BTreeMap<DeskId, u32>,
-    tickets: BTreeMap<TicketNumber, Ticket>,
-    /// Every desk that held a ticket today, with its current one.
-    desks: BTreeMap<DeskId, Option<TicketNumber>>,
-    logs: VecDeque<LogEntry>,
-    stats: DayStats,
-    activity: BTreeMap<(i64, Action), u64>,
-    idempotency: HashMap<IdempotencyKey, TicketNumber>,
-    expires_at: DateTime<Utc>,
-}
-
-fn queue_key(t: &Ticket) -> QueueKey {
-    (t.service.clone(), t.priority.clone())
-}
-
-impl DayData {
-    fn new(at: &Moment) -> Self {
-        DayData {
-            open: false,
-            counter: None,
-            waiting: BTreeSet::new(),
-            queues: BTreeMap::new(),
-            numbers: BTreeMap::new(),
-            streaks: BTreeMap::new(),
-            tickets: BTreeMap::new(),
-            desks: BTreeMap::new(),
-            logs: VecDeque::new(),
-            stats: DayStats::default(),
-            activity: BTreeMap::new(),
-            idempotency: HashMap::new(),
-            expires_at: at.now,
-        }
-    }
-
-    /// Extends the day's life as a write to its keys would.
-    fn touch(&mut self, at: &Moment) {
-        let exp = at.now + Duration::seconds(at.ttl_seconds() as i64);
-        self.expires_at = self.expires_at.max(exp);
-    }
-
-    /// Appends a log line, counts the action for the chart and publishes the event.
-    fn record(
-        &mut self,
-        hub: &EventHub,
-        at: &Moment,
-        action: Action,
-        ticket: Option<TicketNumber>,
-        desk: Option<&DeskId>,
-    ) {
-        self.touch(at);
-        self.logs
-            .push_front(LogEntry::new(at.now, action, ticket, desk.cloned()));
-        self.logs.truncate(LIST_LIMIT);
-        *self.activity.entry((at.minute(), action)).or_default() += 1;
-        self.stats.seq += 1;
-        let t = ticket.and_then(|n| self.tickets.get(&n));
-        hub.send(Signal::Event(QueueEvent {
-            seq: self.stats.seq,
-            day: at.day,
-            at: at.now,
-            action,
-            ticket,
-            desk: desk.cloned(),
-            queue_length: self.waiting.len() as u64,
-            next_ticket: self.waiting.first().copied(),
-            service: t.map(|t| t.service.clone()),
-            label: t.map(|t| t.label.clone()),
-            priority: t.and_then(|t| t.priority.clone()),
-        }));
-    }
-
-    fn current_of(&self, desk: &DeskId) -> Option<TicketNumber> {
-        self.desks.get(desk).copied().flatten()
-    }
-
-    fn ticket_mut(&mut self, n: TicketNumber) -> Result<&mut Ticket> {
-        self.tickets
-            .get_mut(&n)
-            .ok_or_else(|| Error::corrupt(format!("ticket:{n}"), "a current ticket has no record"))
-    }
-
-    /// Puts waiting ticket `n` in queue `key` with `score`.
-    fn enqueue(&mut self, key: QueueKey, score: f64, n: TicketNumber) {
-        let q = self.queues.entry(key).or_default();
-        let at = q.partition_point(|(s, m)| (*s, *m) < (score, n));
-        q.insert(at, (score, n));
-        self.waiting.insert(n);
-    }
-
-    /// Takes waiting ticket `n` out of queue `key`.
-    fn dequeue(&mut self, key: &QueueKey, n: TicketNumber) {
-        if let Some(q) = self.queues.get_mut(key) {
-            q.retain(|(_, m)| *m != n);
-            if q.is_empty() {
-                self.queues.remove(key);
-            }
-        }
-        self.waiting.remove(&n);
-    }
-
-    /// Completes (or marks no-show) `desk`'s current ticket `n`.
-    fn end_ticket(
-        &mut self,
-        hub: &EventHub,
-        at: &Moment,
-        desk: &DeskId,
-        n: TicketNumber,
-        status: TicketStatus,
-    ) -> Result<Ticket> {
-        let ticket = self.ticket_mut(n)?;
-        ticket.status = status;
-        ticket.finished_at = Some(at.now);
-        let service_us = ticket
-            .called_at
-            .map(|c| (micros(at.now) - micros(c)).max(0) as u64)
-            .unwrap_or(0);
-        let ended = ticket.clone();
-        let action = if status == TicketStatus::Completed {
-            self.stats.served += 1;
-            self.stats.service_us += service_us;
-            let d = self.stats.desks.entry(desk.clone()).or_default();
-            d.served += 1;
-            d.service_us += service_us;
-            self.stats
-                .services
-                .entry(ended.service.clone())
-                .or_default()
-                .served += 1;
-            Action::FinishCurrent
-        } else {
-            self.stats.no_shows += 1;
-            Action::NoShow
-        };
-        self.desks.insert(desk.clone(), None);
-        self.record(hub, at, action, Some(n), Some(desk));
-        Ok(ended)
-    }
-
-    /// Calls waiting ticket `n` to `desk` (its current ticket, if any, finished first).
-    #[allow(clippy::too_many_arguments)]
-    fn call_ticket(
-        &mut self,
-        hub: &EventHub,
-        at: &Moment,
-        office: &OfficeConfig,
-        desk: &DeskId,
-        n: TicketNumber,
-        action: Action,
-    ) -> Result<Called> {
-        let finished = match self.current_of(desk) {
-            Some(prev) => Some(self.end_ticket(hub, at, desk, prev, TicketStatus::Completed)?),
-            None => None,
-        };
-        let key = queue_key(self.ticket_mut(n)?);
-        self.dequeue(&key, n);
-        let ticket = self.ticket_mut(n)?;
-        ticket.status = TicketStatus::InProgress;
-        ticket.called_at = Some(at.now);
-        ticket.desk = Some(desk.clone());
-        let wait_us = (micros(at.now) - micros(ticket.taken_at)).max(0) as u64;
-        let called = ticket.clone();
-        self.stats.called += 1;
-        self.stats.wait_us += wait_us;
-        let target_us = office
-            .service(&called.service)
-            .map_or(0, |s| s.target_wait_us());
-        let st = self
-            .stats
-            .services
-            .entry(called.service.clone())
-            .or_default();
-        st.called += 1;
-        st.wait_us += wait_us;
-        if target_us > 0 && wait_us as i64 <= target_us {
-            st.within_target += 1;
-        }
-        *st.wait_buckets
-            .entry(wait_us / 1_000_000 / WAIT_BUCKET_SECONDS)
-            .or_default() += 1;
-        let streak = self.streaks.get(desk).copied().unwrap_or(0);
-        let weight = office.weight_of(called.priority.as_ref());
-        self.streaks
-            .insert(desk.clone(), calling::next_streak(streak, weight));
-        self.desks.insert(desk.clone(), Some(n));
-        self.record(hub, at, action, Some(n), Some(desk));
-        Ok(Called {
-            desk: desk.clone(),
-            finished,
-            called: Some(called),
-            waiting_tickets: self.waiting.len() as u64,
-        })
-    }
-
-    /// The ticket `desk` would call now under the calling rule.
-    fn choose(
-        &self,
-        at: &Moment,
-        office: &OfficeConfig,
-        desk: &DeskId,
-    ) -> Result<Option<TicketNumber>> {
-        let plan = office
-            .plan(desk)
-            .ok_or_else(|| Error::UnknownDesk(desk.clone()))?;
-        let mut heads = Vec::new();
-        let mut numbers = Vec::new();
-        for (rank, svc) in plan.services.iter().enumerate() {
-            for ((service, class), q) in &self.queues {
-                if service != &svc.code {
-                    continue;
-                }
-                let Some(&(score, n)) = q.first() else {
-                    continue;
-                };
-                let taken = self
-                    .tickets
-                    .get(&n)
-                    .ok_or_else(|| {
-                        Error::corrupt(format!("ticket:{n}"), "a waiting ticket has no record")
-                    })?
-                    .taken_at;
-                heads.push(Head {
-                    rank,
-                    weight: office.weight_of(class.as_ref()),
-                    score,
-                    taken_us: micros(taken),
-                    max_wait_us: svc.max_wait_us(),
-                });
-                numbers.push(n);
-            }
-        }
-        let streak = self.streaks.get(desk).copied().unwrap_or(0);
-        Ok(
-            calling::choose(&heads, micros(at.now), streak, plan.priority_ratio)
-                .map(|i| numbers[i]),
-        )
-    }
-
-    /// How many tickets will be called before waiting ticket `n` in its service: those of
-    /// higher priority classes, then those before it in its own queue.
-    fn ahead_of(&self, office: &OfficeConfig, n: TicketNumber) -> Option<u64> {
-        let t = self.tickets.get(&n)?;
-        if t.status != TicketStatus::Waiting {
-            return None;
-        }
-        let own = queue_key(t);
-        let weight = office.weight_of(t.priority.as_ref());
-        let mut ahead = 0;
-        for ((service, class), q) in &self.queues {
-            if service != &t.service {
-                continue;
-            }
-            if (service, class) == (&own.0, &own.1) {
-                ahead += q.iter().position(|(_, m)| *m == n)? as u64;
-            } else if office.weight_of(class.as_ref()) > weight {
-                ahead += q.len() as u64;
-            }
-        }
-        Some(ahead)
-    }
-
-    fn key_count(&self) -> u64 {
-        let default_current = self.current_of(&DeskId::default()).is_some();
-        let flags = [
-            self.open,
-            self.counter.is_some(),
-            !self.waiting.is_empty(),
-            default_current,
-            !self.desks.is_empty(),
-            !self.logs.is_empty(),
-            self.stats.seq > 0,
-            !self.activity.is_empty(),
-            !self.idempotency.is_empty(),
-            !self.numbers.is_empty(),
-            !self.streaks.is_empty(),
-            // Redis's index of the non-empty queues: `queues`, `head_times`, `classes`,
-            // `heads` (queues without priority), then `heads:<class>` per class below.
-            !self.queues.is_empty(),
-            !self.queues.is_empty(),
-            self.queues.keys().any(|(_, c)| c.is_some()),
-            self.queues.keys().any(|(_, c)| c.is_none()),
-        ];
-        let classes: BTreeSet<_> = self.queues.keys().filter_map(|(_, c)| c.as_ref()).collect();
-        flags.iter().filter(|f| **f).count() as u64
-            + self.tickets.len() as u64
-            + self.queues.len() as u64
-            + classes.len() as u64
-    }
-
-    fn waiting_in(&self, service: &Service) -> u64 {
-        self.queues
-            .iter()
-            .filter(|((s, _), _)| s == service)
-            .map(|(_, q)| q.len() as u64)
-            .sum()
-    }
 }
 
 impl MemoryBackend {
@@ -441,7 +134,11 @@ impl QueueBackend for MemoryBackend {
         Ok(self.with_day(at, |d, hub, _| {
             let removed = d.counter.unwrap_or(0);
             let seq = d.stats.seq;
-            *d = DayData::new(at);
+            let mut fresh = DayData::new(at);
+            // Short-lived keys live on until they expire, as on Redis.
+            std::mem::swap(&mut fresh.idempotency, &mut d.idempotency);
+            std::mem::swap(&mut fresh.takers, &mut d.takers);
+            *d = fresh;
             d.stats.seq = seq;
             d.record(hub, at, Action::ResetDay, None, None);
             Reset {
@@ -453,14 +150,18 @@ impl QueueBackend for MemoryBackend {
 
     async fn take(&self, at: &Moment, req: &TakeRequest) -> Result<Taken> {
         self.with_day(at, |d, hub, office| {
+            // A key in its window gives back its ticket, if that ticket is still the one it
+            // made (not a ticket of the same number made after a reset).
             let known = req
                 .idempotency_key
                 .as_ref()
-                .and_then(|key| d.idempotency.get(key).copied());
-            if let Some(n) = known {
-                let ticket = d.tickets.get(&n).cloned().ok_or_else(|| {
-                    Error::corrupt("idem", format!("key points to missing ticket {n}"))
-                })?;
+                .and_then(|key| d.idempotency.get(key, at.now))
+                .map(|(&(n, created), _)| (n, created))
+                .and_then(|(n, created)| {
+                    d.tickets.get(&n).filter(|t| t.taken_at == created).cloned()
+                });
+            if let Some(ticket) = known {
+                let n = ticket.number;
                 return Ok(Taken {
                     day: at.day,
                     waiting_before: d.ahead_of(office, n).unwrap_or(0),
@@ -475,6 +176,23 @@ impl QueueBackend for MemoryBackend {
             let given = d.numbers.get(&service.code).copied().unwrap_or(0);
             if service.daily_limit.is_some_and(|l| given >= l) {
                 return Err(Error::DailyLimitReached(service.code.clone()));
+            }
+            let taken_by_client = match &req.limits.per_client {
+                Some((client, _)) => d.takers.get(client, at.now).map(|(&n, end)| (n, end)),
+                None => None,
+            };
+            let max = req.limits.max_waiting;
+            if max > 0 && d.waiting.len() as u64 >= u64::from(max) {
+                return Err(Error::QueueFull { max });
+            }
+            if let (Some((_, limit)), Some((taken, end))) =
+                (&req.limits.per_client, taken_by_client)
+                && taken >= limit.count
+            {
+                return Err(Error::TakeLimitReached {
+                    limit: *limit,
+                    retry_after_seconds: retry_seconds(micros(end) - micros(at.now)),
+                });
             }
             let next = d.counter.unwrap_or(0) + 1;
             let n = TicketNumber::new(next)
@@ -492,7 +210,16 @@ impl QueueBackend for MemoryBackend {
             d.tickets.insert(n, ticket.clone());
             d.enqueue(key, next as f64, n);
             if let Some(key) = &req.idempotency_key {
-                d.idempotency.insert(key.clone(), n);
+                let until = at.now + Duration::seconds(IDEMPOTENCY_WINDOW_SECONDS as i64);
+                d.idempotency
+                    .insert(key.clone(), (n, ticket.taken_at), until, at.now);
+            }
+            if let Some((client, limit)) = &req.limits.per_client {
+                let (taken, end) = taken_by_client.unwrap_or((
+                    0,
+                    at.now + Duration::seconds(i64::from(limit.window_seconds)),
+                ));
+                d.takers.insert(client.clone(), taken + 1, end, at.now);
             }
             let waiting_before = d.ahead_of(office, n).unwrap_or(0);
             d.record(hub, at, Action::TakeTicket, Some(n), None);
