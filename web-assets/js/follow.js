@@ -156,7 +156,9 @@
     window.Tickets.stream({
       state: render,
       queue: function (e) {
-        if (e.action === 'recall' && e.ticket === n) alertUser('called');
+        // Numbers start again every day: only this ticket's day concerns it (a page left
+        // open overnight must not ring for the new day's ticket of the same number).
+        if (e.action === 'recall' && e.ticket === n && e.day === card.getAttribute('data-day')) alertUser('called');
       }
     });
   });
