@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::html;
 use serde::Deserialize;
@@ -21,6 +22,13 @@ pub struct SignIn {
     password: Option<String>,
     /// Where to go once signed in (a local path).
     next: Option<String>,
+}
+
+/// Where to go once signed in: `next` when it is a local path of the server (under
+/// `/api/`: one leading `/`, no `//`, no backslash) without any control character (which
+/// a `Location` header cannot carry, and which could split it), else the console.
+fn next_path(next: Option<&str>) -> String {
+    safe_next(next.filter(|n| !n.chars().any(char::is_control)))
 }
 
 fn form(req: &HttpRequest, lang: Lang, next: &str, failed: bool) -> HttpResponse {
@@ -75,7 +83,7 @@ fn form(req: &HttpRequest, lang: Lang, next: &str, failed: bool) -> HttpResponse
     )
 )]
 pub async fn page(req: HttpRequest, lang: Lang, query: web::Query<SignIn>) -> HttpResponse {
-    form(&req, lang, &safe_next(query.next.as_deref()), false)
+    form(&req, lang, &next_path(query.next.as_deref()), false)
 }
 
 /// Signs staff in.
@@ -101,7 +109,7 @@ pub async fn sign_in(
     auth: web::Data<Auth>,
     body: web::Form<SignIn>,
 ) -> HttpResponse {
-    let next = safe_next(body.next.as_deref());
+    let next = next_path(body.next.as_deref());
     let ok = body
         .password
         .as_deref()
@@ -113,8 +121,11 @@ pub async fn sign_in(
         return form(&req, lang, &next, true);
     }
     let cookie = auth.session_cookie(is_tls(&req));
+    // `next_path` leaves only what a header can carry; the console otherwise all the same.
+    let location = HeaderValue::from_str(&next)
+        .unwrap_or_else(|_| HeaderValue::from_static("/api/tickets/staff"));
     HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, next))
+        .insert_header((header::LOCATION, location))
         .cookie(cookie)
         .finish()
 }

@@ -133,6 +133,45 @@ async fn sign_in_goes_back_to_a_local_next_only() {
 }
 
 #[actix_web::test]
+async fn a_next_with_control_characters_falls_back_to_the_console() {
+    let app = spawn_app().await;
+    for evil in [
+        "/x\r\nSet-Cookie:a=b",
+        "/api/dashboard\r\nSet-Cookie: a=b",
+        "/api/dashboard\n",
+        "/api/dashboard\0",
+        "/api/\x7fdashboard",
+        "/api/dashboard\u{85}",
+        "/api/dashboard\t",
+    ] {
+        let res = app.post_login(PASSWORD, Some(evil)).await;
+        res.assert_status(303);
+        assert_eq!(res.location(), "/api/tickets/staff", "{evil:?}");
+        assert!(res.set_cookie("a").is_none(), "{evil:?}");
+        assert!(res.set_cookie(SESSION_COOKIE).is_some(), "{evil:?}");
+        // The form keeps no such `next` either.
+        let res = app
+            .get_path(&format!(
+                "/api/login?next={}",
+                tickets_http::auth::url_encode(evil)
+            ))
+            .await;
+        let html = res.html(200);
+        assert!(
+            html.contains(r#"name="next" value="/api/tickets/staff""#),
+            "{evil:?}: {html}"
+        );
+        // A wrong password shows the form again, with the same fallback.
+        let res = app.post_login("not-the-password", Some(evil)).await;
+        let html = res.html(401);
+        assert!(
+            html.contains(r#"name="next" value="/api/tickets/staff""#),
+            "{evil:?}: {html}"
+        );
+    }
+}
+
+#[actix_web::test]
 async fn the_session_cookie_grants_the_staff_endpoints() {
     let app = spawn_app().await;
     let cookie = app.login().await;
