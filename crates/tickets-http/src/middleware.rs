@@ -32,6 +32,12 @@ pub(crate) fn security_headers() -> DefaultHeaders {
             header::HeaderName::from_static("cross-origin-opener-policy"),
             "same-origin",
         ))
+        // HTTPS only, for a year, once a browser has reached the server over HTTPS. Sent on
+        // every answer, whatever the scheme: browsers ignore it over plain HTTP (RFC 6797,
+        // 8.1), so a server on a local network without TLS is not affected, and behind a
+        // proxy that ends TLS the server cannot always tell that the request was HTTPS.
+        // No `includeSubDomains`: other hosts of the domain are not ours to decide.
+        .add((header::STRICT_TRANSPORT_SECURITY, "max-age=31536000"))
 }
 
 /// Makes every error answer JSON `{"error", "message"}` in the request's language, whatever

@@ -898,3 +898,51 @@ async fn the_dashboard_shows_each_services_figures_and_chart_data() {
     );
     assert!(html.contains("<th scope=\"row\">B002</th>"));
 }
+
+#[actix_web::test]
+async fn every_page_the_docs_ui_included_forbids_inline_styles_and_asks_for_https() {
+    let app = spawn_app().await;
+    app.open_day().await;
+    let n = app.take().await;
+    let day = app.today().await;
+    let follow = format!("/api/tickets/follow/{day}/{n}");
+    let pages = [
+        "/api/tickets/public",
+        "/api/tickets/display",
+        "/api/tickets/staff",
+        "/api/dashboard",
+        "/api/login",
+        follow.as_str(),
+        "/api/tickets/follow/2000-01-01/1",
+        "/api/docs/",
+        "/api/docs/index.html",
+        "/api/docs/swagger-initializer.js",
+        "/api/docs/swagger-ui.css",
+        "/api/openapi.json",
+        "/api/tickets/status",
+        "/no-such-page",
+    ];
+    for path in pages {
+        let res = app.get_staff(path).await;
+        assert!(
+            res.status.is_success() || res.status.as_u16() == 404,
+            "{path}: {}",
+            res.status
+        );
+        let csp = res
+            .header("content-security-policy")
+            .unwrap_or_else(|| panic!("{path}: no CSP"));
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        let style_src = csp
+            .split(';')
+            .map(str::trim)
+            .find(|d| d.starts_with("style-src "))
+            .unwrap_or_else(|| panic!("{path}: no style-src in {csp}"));
+        assert_eq!(style_src, "style-src 'self'", "{path}");
+        assert_eq!(
+            res.header("strict-transport-security"),
+            Some("max-age=31536000"),
+            "{path}"
+        );
+    }
+}
