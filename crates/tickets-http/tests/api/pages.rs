@@ -125,10 +125,56 @@ async fn a_closed_kiosk_says_so_and_hides_the_button() {
     let app = spawn_app().await;
     let html = assert_clean_page(&app.get_path("/api/tickets/public").await, 200);
     assert!(html.contains("Service fermé, revenez demain"));
-    assert!(
-        html.contains("hidden"),
-        "the take form is hidden while closed"
-    );
+    // The take form, if the page has one, carries `hidden` itself (`hidden` elsewhere, an
+    // `input type="hidden"` or `aria-hidden`, hides nothing).
+    let forms = start_tags(&html, "form")
+        .into_iter()
+        .filter(|tag| tag.contains(r#"action="/api/tickets/public""#))
+        .collect::<Vec<_>>();
+    for form in &forms {
+        assert!(has_attribute(form, "hidden"), "a visible take form: {form}");
+    }
+    // Open, the same form shows.
+    app.open_day().await;
+    let html = app.get_path("/api/tickets/public").await.html(200);
+    let form = start_tags(&html, "form")
+        .into_iter()
+        .find(|tag| tag.contains(r#"action="/api/tickets/public""#))
+        .unwrap_or_else(|| panic!("no take form: {html}"));
+    assert!(!has_attribute(form, "hidden"), "{form}");
+}
+
+/// The start tags `<name …>` of `html`.
+fn start_tags<'h>(html: &'h str, name: &str) -> Vec<&'h str> {
+    let open = format!("<{name}");
+    html.match_indices(&open)
+        .filter(|(i, _)| {
+            html[i + open.len()..]
+                .chars()
+                .next()
+                .is_some_and(|c| c == ' ' || c == '>')
+        })
+        .map(|(i, _)| &html[i..=html[i..].find('>').map_or(html.len() - 1, |e| i + e)])
+        .collect()
+}
+
+/// Whether the start tag `tag` has the attribute `name` (not merely a value or another
+/// attribute containing the word).
+fn has_attribute(tag: &str, name: &str) -> bool {
+    let inner = tag.trim_start_matches('<').trim_end_matches('>');
+    let mut quoted = false;
+    let mut word = String::new();
+    let mut names = Vec::new();
+    for c in inner.chars() {
+        match c {
+            '"' => quoted = !quoted,
+            _ if quoted => {}
+            ' ' | '=' => names.push(std::mem::take(&mut word)),
+            c => word.push(c),
+        }
+    }
+    names.push(word);
+    names.iter().skip(1).any(|n| n == name)
 }
 
 #[actix_web::test]
