@@ -37,30 +37,44 @@ pub(crate) fn tickets() -> Command {
     cmd
 }
 
-/// A running server: its stdout lines arrive on a channel.
+/// A running server: its stdout lines arrive on a channel, and so do its stderr lines
+/// (the logs) on another.
 pub(crate) struct Running {
     child: Child,
     lines: Receiver<String>,
     seen: Vec<String>,
+    log_lines: Receiver<String>,
+}
+
+/// Sends each line of `from` on a new channel, from a thread of its own.
+fn line_channel(from: impl Read + Send + 'static) -> Receiver<String> {
+    let (tx, lines) = mpsc::channel();
+    thread::spawn(move || {
+        for line in BufReader::new(from).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    lines
 }
 
 impl Running {
     pub(crate) fn start(cmd: &mut Command) -> Self {
         let mut child = cmd.spawn().expect("the tickets binary starts");
         let stdout = child.stdout.take().expect("stdout");
-        let (tx, lines) = mpsc::channel();
-        thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
+        let lines = line_channel(stdout);
+        // Read as it comes, so that a chatty log never fills the pipe and blocks the server.
+        let log_lines = match child.stderr.take() {
+            Some(stderr) => line_channel(stderr),
+            None => mpsc::channel().1,
+        };
         Running {
             child,
             lines,
             seen: Vec::new(),
+            log_lines,
         }
     }
 
@@ -102,6 +116,15 @@ impl Running {
             self.seen.push(line);
         }
         self.seen.clone()
+    }
+
+    /// Every stderr line (the logs), once the process is gone.
+    fn stderr(&mut self) -> Vec<String> {
+        let mut out = Vec::new();
+        while let Ok(line) = self.log_lines.recv_timeout(Duration::from_secs(5)) {
+            out.push(line);
+        }
+        out
     }
 }
 
@@ -282,15 +305,21 @@ fn the_memory_store_prints_its_urls_and_a_generated_password_then_stops_on_sigte
         "{}",
         out.join("\n")
     );
+    // Printed once for the person who started it, never in the logs.
+    let logs = server.stderr().join("\n");
+    assert!(!logs.is_empty(), "the server logs to stderr");
+    assert!(!logs.contains(password), "{logs}");
 }
 
 #[test]
 fn a_configured_password_is_not_printed() {
     let secret = "un-secret-bien-garde";
+    // Every log line there is: the logs go to stderr.
     let mut server = Running::start(
         tickets()
             .env("TICKETS_BIND", "127.0.0.1:0")
-            .env("TICKETS_STAFF_PASSWORD", secret),
+            .env("TICKETS_STAFF_PASSWORD", secret)
+            .env("RUST_LOG", "trace"),
     );
     let port = port_of(&server.wait_for("listening on"));
     server.wait_for("/api/dashboard");
@@ -301,6 +330,12 @@ fn a_configured_password_is_not_printed() {
     let out = server.rest_of_stdout().join("\n");
     assert!(!out.contains(secret), "{out}");
     assert!(!out.contains("staff password"), "{out}");
+    let logs = server.stderr().join("\n");
+    assert!(
+        logs.contains(&format!("127.0.0.1:{port}")),
+        "the logs are read: {logs}"
+    );
+    assert!(!logs.contains(secret), "{logs}");
 }
 
 #[test]
