@@ -100,6 +100,12 @@ impl Auth {
         m
     }
 
+    /// A secret for `domain` derived from the session key: the same on every server that
+    /// shares the staff password, different for each domain.
+    pub fn derived_secret(&self, domain: &str) -> Vec<u8> {
+        self.mac(b"derived-secret:", domain.as_bytes())
+    }
+
     /// Whether `candidate` is the staff password (constant time).
     pub fn check_password(&self, candidate: &str) -> bool {
         self.hmac(b"password:", candidate.as_bytes())
@@ -347,20 +353,45 @@ pub async fn guard_requests(
 /// Whether an unsafe request may proceed: its `Origin`, when sent, names this host; with
 /// no `Origin`, `Sec-Fetch-Site` must not say `cross-site`. Clients that send neither
 /// (curl, server-to-server) are not browsers and carry no ambient cookies to abuse.
+///
+/// Host names are compared without case. Ports are compared when both sides give one (a
+/// default port, 80 or 443 for the origin's scheme, counts as given); an `Origin` with a
+/// port matches a `Host` without one, because a reverse proxy may drop the port from
+/// `Host` (nginx's `$host`), and cookies are not kept apart by port anyway.
 fn same_origin(headers: &HeaderMap, host: &str) -> bool {
     if let Some(origin) = headers.get(header::ORIGIN) {
         let Ok(origin) = origin.to_str() else {
             return false;
         };
-        let authority = origin
-            .strip_prefix("https://")
-            .or_else(|| origin.strip_prefix("http://"));
-        return authority.is_some_and(|a| a.eq_ignore_ascii_case(host));
+        let (authority, default_port) = match origin.split_once("://") {
+            Some((scheme, a)) if scheme.eq_ignore_ascii_case("https") => (a, "443"),
+            Some((scheme, a)) if scheme.eq_ignore_ascii_case("http") => (a, "80"),
+            _ => return false,
+        };
+        let (origin_name, origin_port) = split_port(authority);
+        let (host_name, host_port) = split_port(host);
+        if !origin_name.eq_ignore_ascii_case(host_name) {
+            return false;
+        }
+        return match (origin_port, host_port) {
+            (_, None) => true,
+            (Some(o), Some(h)) => o == h,
+            (None, Some(h)) => h == default_port,
+        };
     }
     headers
         .get("sec-fetch-site")
         .and_then(|v| v.to_str().ok())
         .is_none_or(|v| v != "cross-site")
+}
+
+/// `name[:port]` → (name, port); `[::1]:8000` → (`[::1]`, `8000`).
+fn split_port(authority: &str) -> (&str, Option<&str>) {
+    let name = host_name(authority);
+    let port = authority[name.len()..]
+        .strip_prefix(':')
+        .filter(|p| !p.is_empty());
+    (name, port)
 }
 
 #[cfg(test)]
@@ -446,6 +477,45 @@ mod tests {
             "cross-site".parse().unwrap(),
         );
         assert!(!same_origin(&h, "localhost:8000"));
+    }
+
+    #[test]
+    fn an_origin_on_another_port_matches_a_host_that_a_proxy_stripped_of_its_port() {
+        let origin = |o: &'static str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::ORIGIN, o.parse().unwrap());
+            h
+        };
+        // nginx `Host $host` drops the port of a site on a non-default port.
+        assert!(same_origin(
+            &origin("https://poste.example:8443"),
+            "poste.example"
+        ));
+        assert!(same_origin(
+            &origin("https://POSTE.example:8443"),
+            "poste.example:8443"
+        ));
+        assert!(same_origin(
+            &origin("https://poste.example"),
+            "poste.example:443"
+        ));
+        assert!(same_origin(&origin("http://[::1]:8000"), "[::1]:8000"));
+        assert!(!same_origin(
+            &origin("https://poste.example:8443"),
+            "poste.example:9443"
+        ));
+        assert!(!same_origin(
+            &origin("https://poste.example"),
+            "poste.example:8443"
+        ));
+        assert!(!same_origin(
+            &origin("https://poste.example.evil:8443"),
+            "poste.example"
+        ));
+        assert!(!same_origin(
+            &origin("ftp://poste.example"),
+            "poste.example"
+        ));
     }
 
     #[test]

@@ -28,22 +28,40 @@ pub fn parse_net(s: &str) -> Result<IpNet, String> {
         .map_err(|_| format!("\"{s}\" is not an IP address or a CIDR network (10.0.0.0/8)"))
 }
 
-/// The trusted proxies, and the kiosk secret: what identifying a client needs.
-#[derive(Debug, Clone, Default)]
+/// The trusted proxies, and the kiosk secrets: what identifying a client needs.
+#[derive(Clone, Default)]
 pub struct Clients {
     proxies: Vec<IpNet>,
-    kiosk_key: Option<Vec<u8>>,
+    /// `TICKETS_KIOSK_TOKEN`, when set: the link's secret and the cookie's key.
+    kiosk_token: Option<Vec<u8>>,
+    /// The cookie's key without a token (kiosks enrolled by staff): a server secret.
+    kiosk_fallback: Vec<u8>,
+}
+
+impl std::fmt::Debug for Clients {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Clients")
+            .field("proxies", &self.proxies)
+            .field("kiosk_token", &self.kiosk_token.as_ref().map(|_| "***"))
+            .finish_non_exhaustive()
+    }
 }
 
 impl Clients {
-    /// From `TICKETS_TRUSTED_PROXIES` and `TICKETS_KIOSK_TOKEN`.
-    pub fn new(proxies: Vec<IpNet>, kiosk_token: Option<&str>) -> Self {
+    /// From `TICKETS_TRUSTED_PROXIES` and `TICKETS_KIOSK_TOKEN`; `fallback` keys the kiosk
+    /// cookie when no token is set (a secret every server sharing the store derives alike).
+    pub fn new(proxies: Vec<IpNet>, kiosk_token: Option<&str>, fallback: &[u8]) -> Self {
         Self {
             proxies,
-            kiosk_key: kiosk_token
+            kiosk_token: kiosk_token
                 .filter(|t| !t.is_empty())
                 .map(|t| t.as_bytes().to_vec()),
+            kiosk_fallback: fallback.to_vec(),
         }
+    }
+
+    fn kiosk_key(&self) -> &[u8] {
+        self.kiosk_token.as_deref().unwrap_or(&self.kiosk_fallback)
     }
 
     fn trusted(&self, ip: IpAddr) -> bool {
@@ -83,12 +101,12 @@ impl Clients {
 
     /// Whether kiosks can be enrolled with a link (a token is configured).
     pub fn kiosk_link_enabled(&self) -> bool {
-        self.kiosk_key.is_some()
+        self.kiosk_token.is_some()
     }
 
     /// Whether `token` is the kiosk token (compared in constant time).
     pub fn is_kiosk_token(&self, token: &str) -> bool {
-        let Some(key) = &self.kiosk_key else {
+        let Some(key) = &self.kiosk_token else {
             return false;
         };
         let digest = |v: &[u8]| {
@@ -100,19 +118,17 @@ impl Clients {
         digest(token.as_bytes()).verify(&expected).is_ok()
     }
 
-    /// The value of an enrolled kiosk's cookie; `secret` is the kiosk token or, without
-    /// one, the staff session key (enrollment by staff).
-    fn kiosk_value(&self, secret: &[u8]) -> String {
-        let mut mac = mac(secret);
-        mac.update(b"tickets kiosk v1");
-        hex::encode(mac.finalize().into_bytes())
+    /// The value of an enrolled kiosk's cookie.
+    fn kiosk_mac(&self) -> Hmac<Sha256> {
+        let mut m = mac(self.kiosk_key());
+        m.update(b"tickets kiosk v1");
+        m
     }
 
-    /// The cookie that enrolls a kiosk, signed with the kiosk token, or with `fallback`
-    /// (a server secret) when no token is configured.
-    pub fn kiosk_cookie(&self, fallback: &[u8], secure: bool) -> Cookie<'static> {
-        let secret = self.kiosk_key.as_deref().unwrap_or(fallback);
-        Cookie::build(KIOSK_COOKIE, self.kiosk_value(secret))
+    /// The cookie that enrolls a kiosk.
+    pub fn kiosk_cookie(&self, secure: bool) -> Cookie<'static> {
+        let value = hex::encode(self.kiosk_mac().finalize().into_bytes());
+        Cookie::build(KIOSK_COOKIE, value)
             .path("/")
             .http_only(true)
             .secure(secure)
@@ -121,19 +137,15 @@ impl Clients {
             .finish()
     }
 
-    /// Whether the request comes from an enrolled kiosk (`fallback` as in
-    /// [`Clients::kiosk_cookie`]).
-    pub fn is_kiosk(&self, req: &HttpRequest, fallback: &[u8]) -> bool {
+    /// Whether the request comes from an enrolled kiosk.
+    pub fn is_kiosk(&self, req: &HttpRequest) -> bool {
         let Some(cookie) = req.cookie(KIOSK_COOKIE) else {
             return false;
         };
         let Ok(given) = hex::decode(cookie.value()) else {
             return false;
         };
-        let secret = self.kiosk_key.as_deref().unwrap_or(fallback);
-        let mut m = mac(secret);
-        m.update(b"tickets kiosk v1");
-        m.verify_slice(&given).is_ok()
+        self.kiosk_mac().verify_slice(&given).is_ok()
     }
 }
 
@@ -175,7 +187,7 @@ mod tests {
 
     #[test]
     fn forwarded_addresses_count_only_from_trusted_proxies() {
-        let none = Clients::new(vec![], None);
+        let none = Clients::new(vec![], None, b"server");
         assert_eq!(
             none.address(&req("192.0.2.1", &["198.51.100.9"])),
             "192.0.2.1".parse::<IpAddr>().unwrap(),
@@ -187,6 +199,7 @@ mod tests {
                 parse_net("10.0.0.0/8").unwrap(),
             ],
             None,
+            b"server",
         );
         // The client wrote a fake first entry; nginx appended the real one; a second
         // trusted proxy appended nginx's.
@@ -215,25 +228,31 @@ mod tests {
 
     #[test]
     fn a_kiosk_cookie_is_recognised_only_with_its_secret() {
-        let clients = Clients::new(vec![], Some("kiosk-secret-1234"));
+        let clients = Clients::new(vec![], Some("kiosk-secret-1234"), b"server");
+        assert!(clients.kiosk_link_enabled());
         assert!(clients.is_kiosk_token("kiosk-secret-1234"));
         assert!(!clients.is_kiosk_token("kiosk-secret-123"));
         assert!(!clients.is_kiosk_token(""));
-        let cookie = clients.kiosk_cookie(b"unused", true);
+        let cookie = clients.kiosk_cookie(true);
         assert!(cookie.http_only().unwrap_or(false));
         let with = TestRequest::default()
             .cookie(cookie.clone())
             .to_http_request();
-        assert!(clients.is_kiosk(&with, b"unused"));
-        let other = Clients::new(vec![], Some("another-token"));
-        assert!(
-            !other.is_kiosk(&with, b"unused"),
-            "a changed token withdraws kiosks"
-        );
+        assert!(clients.is_kiosk(&with));
+        let other = Clients::new(vec![], Some("another-token"), b"server");
+        assert!(!other.is_kiosk(&with), "a changed token withdraws kiosks");
         let forged = TestRequest::default()
             .cookie(Cookie::new(KIOSK_COOKIE, "00ff"))
             .to_http_request();
-        assert!(!clients.is_kiosk(&forged, b"unused"));
-        assert!(!Clients::new(vec![], None).is_kiosk_token("anything"));
+        assert!(!clients.is_kiosk(&forged));
+        // Without a token: no link, and the cookie is keyed by the server secret.
+        let staff_enrolled = Clients::new(vec![], None, b"server");
+        assert!(!staff_enrolled.kiosk_link_enabled());
+        assert!(!staff_enrolled.is_kiosk_token("anything"));
+        let with = TestRequest::default()
+            .cookie(staff_enrolled.kiosk_cookie(false))
+            .to_http_request();
+        assert!(staff_enrolled.is_kiosk(&with));
+        assert!(!Clients::new(vec![], None, b"other server").is_kiosk(&with));
     }
 }

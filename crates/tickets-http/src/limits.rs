@@ -10,6 +10,9 @@ use std::sync::{Arc, Mutex};
 
 use tickets_core::ClientKey;
 
+/// How long a refused stream is asked to wait before trying again, in seconds.
+pub const STREAM_RETRY_SECONDS: u64 = 30;
+
 /// `PER_ADDRESS/TOTAL` streams, e.g. `100/10000`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StreamLimit {

@@ -133,6 +133,8 @@ pub struct Unavailable(pub ErrorBody);
         crate::api::office::put_config,
         crate::pages::kiosk::page,
         crate::pages::kiosk::take,
+        crate::pages::enroll::link,
+        crate::pages::enroll::by_staff,
         crate::pages::follow::page,
         crate::pages::display::page,
         crate::pages::staff::page,
@@ -156,6 +158,7 @@ pub struct Unavailable(pub ErrorBody);
         tickets_core::TicketNumber,
         tickets_core::BusinessDay,
         tickets_core::DeskId,
+        crate::api::tickets::PublicTicket<'_>,
     )),
     modifiers(&Common),
     tags(

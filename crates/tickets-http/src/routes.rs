@@ -104,6 +104,13 @@ fn route_table<B: QueueBackend>() -> Vec<(&'static str, Vec<MethodRoute>)> {
             vec![on(GET, pages::login::page), on(POST, pages::login::sign_in)],
         ),
         ("/api/logout", vec![on(POST, pages::login::sign_out)]),
+        (
+            "/api/kiosk/enroll",
+            vec![
+                on(GET, pages::enroll::link::<B>),
+                on(POST, pages::enroll::by_staff::<B>),
+            ],
+        ),
         ("/api/openapi.json", vec![on(GET, crate::openapi::document)]),
         ("/api/docs", vec![on(GET, crate::openapi::docs_root)]),
         (

@@ -9,6 +9,7 @@ use tickets_core::{AnyBackend, OfficeConfig, TicketQueue};
 
 use crate::app::app;
 use crate::auth::{AllowedHosts, Auth};
+use crate::client::Clients;
 use crate::config::Config;
 use crate::startup::{OfficeApplied, StartupError, apply_office, backend_from, queue_config};
 use crate::state::AppState;
@@ -63,19 +64,27 @@ impl Application {
         let port = listener.local_addr().map_err(bind_err)?.port();
         let store = backend.name();
         let backend = crate::metrics::Instrumented(backend);
-        let state = web::Data::new(AppState::new(
+        let auth = Auth::new(config.staff_password.clone(), config.api_token.clone());
+        let state = web::Data::new(AppState::configured(
             TicketQueue::with_clock(backend, tickets_core::SystemClock, queue_config(config)),
             store,
+            config,
+            clients_of(config, &auth),
         ));
         // Live updates and the queue metrics follow the event feed from the start.
         crate::live::ensure_started(&state);
-        let auth = Auth::new(config.staff_password.clone(), config.api_token.clone());
         let auth_data = web::Data::new(auth.clone());
         let hosts = web::Data::new(AllowedHosts::new(&config.allowed_hosts));
         let app_state = state.clone();
+        let workers = std::thread::available_parallelism().map_or(1, usize::from);
         let server = actix_web::HttpServer::new(move || {
             app(app_state.clone(), auth_data.clone(), hosts.clone())
         })
+        .workers(workers)
+        .max_connections(max_connections_per_worker(config, workers))
+        // A client must send its request head within 5 s and say goodbye within 1 s.
+        .client_request_timeout(std::time::Duration::from_secs(5))
+        .client_disconnect_timeout(std::time::Duration::from_secs(1))
         .listen(listener)
         .map_err(bind_err)?
         .shutdown_timeout(10)
@@ -143,6 +152,29 @@ impl Application {
         stopper.abort();
         served
     }
+}
+
+/// Connections each worker accepts: the event streams allowed in all
+/// (`TICKETS_STREAM_LIMIT`) plus room for ordinary requests, shared among the workers; past
+/// it a worker stops accepting until one closes, so the process never runs out of file
+/// descriptors. Without a stream cap, actix's default (25,000 per worker).
+fn max_connections_per_worker(config: &Config, workers: usize) -> usize {
+    /// Connections for ordinary requests beside the streams.
+    const REQUEST_ROOM: usize = 1024;
+    match config.stream_limit {
+        Some(limit) => (limit.total + REQUEST_ROOM).div_ceil(workers.max(1)),
+        None => 25_000,
+    }
+}
+
+/// The trusted proxies and kiosk secrets of `config`; without a kiosk token, kiosks
+/// enrolled by staff carry a cookie keyed by a secret derived from the session key.
+pub fn clients_of(config: &Config, auth: &Auth) -> Clients {
+    Clients::new(
+        config.trusted_proxies.clone(),
+        config.kiosk_token.as_deref(),
+        &auth.derived_secret("kiosk"),
+    )
 }
 
 /// SIGTERM and SIGINT (Ctrl-C), registered once so that a second one can be told apart.

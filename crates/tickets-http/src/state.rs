@@ -1,8 +1,15 @@
-//! What every handler shares: the queue, the name of its store, the live hub.
+//! What every handler shares: the queue, the name of its store, the live hub, and what the
+//! limits on public requests need.
 
-use tickets_core::{QueueBackend, TicketQueue};
+use actix_web::HttpRequest;
+use tickets_core::{ClientKey, QueueBackend, RateLimit, TakeLimits, TicketQueue};
 
-/// What every handler shares: the queue, the name of its store, the live hub.
+use crate::client::Clients;
+use crate::config::Config;
+use crate::limits::StreamGate;
+use crate::links::PublicUrl;
+
+/// What every handler shares.
 pub struct AppState<B> {
     /// The queue.
     pub queue: TicketQueue<B>,
@@ -10,12 +17,64 @@ pub struct AppState<B> {
     pub store: &'static str,
     /// The fan-out of live updates.
     pub live: crate::live::LiveHub,
+    /// Who the clients are: addresses through trusted proxies, enrolled kiosks.
+    pub clients: Clients,
+    /// Tickets one address may take without a kiosk cookie (`None`: no limit).
+    pub take_limit: Option<RateLimit>,
+    /// Refuse new tickets while this many wait (`0`: no cap).
+    pub max_waiting: u32,
+    /// The caps on event streams.
+    pub streams: StreamGate,
+    /// The address the public reaches the server at, for links and QR codes.
+    pub public_url: Option<PublicUrl>,
 }
 
 impl<B: QueueBackend> AppState<B> {
-    /// State around `queue`.
+    /// State around `queue` without any limit (for embedding and tests).
     pub fn new(queue: TicketQueue<B>, store: &'static str) -> Self {
         let live = crate::live::LiveHub::new(queue.config().default_service_seconds);
-        Self { queue, store, live }
+        Self {
+            queue,
+            store,
+            live,
+            clients: Clients::default(),
+            take_limit: None,
+            max_waiting: 0,
+            streams: StreamGate::new(None),
+            public_url: None,
+        }
+    }
+
+    /// State around `queue` with the limits and addresses of `config`; `clients` knows the
+    /// trusted proxies and the kiosk secrets.
+    pub fn configured(
+        queue: TicketQueue<B>,
+        store: &'static str,
+        config: &Config,
+        clients: Clients,
+    ) -> Self {
+        Self {
+            clients,
+            take_limit: config.take_limit,
+            max_waiting: config.max_waiting,
+            streams: StreamGate::new(config.stream_limit),
+            public_url: config.public_url.clone(),
+            ..Self::new(queue, store)
+        }
+    }
+
+    /// The limits a take of this request obeys: the cap on waiting tickets always; the
+    /// per-address limit unless the request comes from staff or an enrolled kiosk.
+    pub fn take_limits(&self, req: &HttpRequest, staff: bool) -> TakeLimits {
+        let per_client = match self.take_limit {
+            Some(limit) if !staff && !self.clients.is_kiosk(req) => {
+                Some((ClientKey::of_ip(self.clients.address(req)), limit))
+            }
+            _ => None,
+        };
+        TakeLimits {
+            per_client,
+            max_waiting: self.max_waiting,
+        }
     }
 }

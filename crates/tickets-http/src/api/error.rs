@@ -23,6 +23,7 @@ pub struct ApiError {
     en: String,
     extra: Map<String, Value>,
     allow: Option<String>,
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -40,6 +41,7 @@ impl ApiError {
             en: en.into(),
             extra: Map::new(),
             allow: None,
+            retry_after: None,
         }
     }
 
@@ -47,6 +49,18 @@ impl ApiError {
     pub fn with(mut self, key: &str, value: impl Into<Value>) -> Self {
         self.extra.insert(key.to_owned(), value.into());
         self
+    }
+
+    /// Asks the client to wait `seconds` before trying again (`Retry-After`, and
+    /// `retry_after_seconds` in the body).
+    pub fn retry_after(mut self, seconds: u64) -> Self {
+        self.retry_after = Some(seconds);
+        self.with("retry_after_seconds", seconds)
+    }
+
+    /// The `Retry-After` of this answer, in seconds.
+    pub fn retry_after_seconds(&self) -> Option<u64> {
+        self.retry_after
     }
 
     /// The message in `lang`.
@@ -207,6 +221,9 @@ impl ResponseError for ApiError {
         {
             res.insert_header((header::ALLOW, allow));
         }
+        if let Some(seconds) = self.retry_after {
+            res.insert_header((header::RETRY_AFTER, seconds.to_string()));
+        }
         res.json(self.body(Lang::Fr))
     }
 }
@@ -297,6 +314,24 @@ impl ApiError {
                 )
                 .with("service", s.as_str())
             }
+            CoreError::TakeLimitReached {
+                retry_after_seconds,
+                ..
+            } => {
+                let minutes = retry_after_seconds.div_ceil(60);
+                ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    code,
+                    format!("Trop de tickets ont été pris depuis cet appareil. Réessayez dans {minutes} min, ou prenez votre ticket à la borne."),
+                    format!("Too many tickets were taken from this device. Try again in {minutes} min, or take your ticket at the kiosk."),
+                )
+                .retry_after(*retry_after_seconds)
+            }
+            CoreError::QueueFull { max } => conflict(
+                format!("La file est complète ({max} personnes attendent) : aucun nouveau ticket pour le moment. Adressez-vous à l'accueil."),
+                format!("The queue is full ({max} people are waiting): no new tickets for now. Please ask at the reception."),
+            )
+            .with("max_waiting", *max),
             CoreError::WrongStatus { number, status } => {
                 let (fr, en) = status_words(*status);
                 conflict(

@@ -14,7 +14,7 @@ use super::{
     BODY_LIMIT, body_priority, body_service, desk_of, idempotency_key, json_object, read_body,
     refusal,
 };
-use crate::auth::Staff;
+use crate::auth::{Auth, Staff};
 use crate::lang::Lang;
 use crate::openapi::{BodyErrors, ErrorBody, TAG_DAY, TAG_PUBLIC, Unavailable};
 use crate::state::AppState;
@@ -177,9 +177,10 @@ impl<'a> TakenBody<'a> {
 /// Takes a ticket.
 ///
 /// `POST /api/tickets/take`: 201 with the ticket; 200 when an `Idempotency-Key` matched an
-/// earlier take of the day; 409 when the day or the service is closed or the service gave
-/// its daily limit; 422 for a service or priority the office does not have or the service
-/// does not offer. The body is optional.
+/// earlier take in the last 10 minutes; 409 when the day or the service is closed, the
+/// service gave its daily limit or the queue is full; 429 when this address took its share
+/// for now; 422 for a service or priority the office does not have or the service does not
+/// offer. The body is optional.
 #[utoipa::path(
     post,
     path = "/api/tickets/take",
@@ -195,13 +196,16 @@ impl<'a> TakenBody<'a> {
             ("TicketPage" = (operation_id = "follow_page", parameters(("day" = "$response.body#/day"), ("n" = "$response.body#/ticket/ticket_number")))),
         )),
         (status = 200, description = "The ticket an earlier take with the same key made.", body = TakenBody<'_>),
-        (status = 409, description = "The day is closed (`day_closed`, `closed: true`), the service takes no new tickets (`service_closed`) or gave all its tickets for today (`daily_limit_reached`).", body = ErrorBody),
+        (status = 409, description = "The day is closed (`day_closed`, `closed: true`), the service takes no new tickets (`service_closed`) or gave all its tickets for today (`daily_limit_reached`), or `TICKETS_MAX_WAITING` tickets wait already (`queue_full`).", body = ErrorBody),
+        (status = 429, description = "This client address took its share of tickets for now (`take_limit_reached`, `TICKETS_TAKE_LIMIT`; staff and enrolled kiosks are exempt); `Retry-After` and `retry_after_seconds` say when to try again.", body = ErrorBody,
+         headers(("Retry-After" = u64, description = "Seconds until the client may take a ticket again."))),
         BodyErrors,
         Unavailable,
     )
 )]
 pub async fn take<B: QueueBackend>(
     state: State<B>,
+    auth: web::Data<Auth>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
@@ -211,7 +215,7 @@ pub async fn take<B: QueueBackend>(
         service: body_service(&obj)?,
         idempotency_key: idempotency_key(&req)?,
         priority: body_priority(&obj)?,
-        limits: Default::default(),
+        limits: state.take_limits(&req, auth.is_staff(&req)),
     };
     let taken = state
         .queue
@@ -236,13 +240,57 @@ pub fn parse_number(s: &str) -> Result<TicketNumber, ApiError> {
     })
 }
 
+/// What anyone may see of a ticket: its number, label, service, priority class and
+/// status; no times and no desk (the ticket's answer gives the desk while it is served).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicTicket<'a> {
+    /// Its number.
+    #[schema(value_type = TicketNumber)]
+    ticket_number: TicketNumber,
+    /// What people see: `B007`, or the bare number.
+    label: &'a str,
+    /// The service.
+    #[schema(value_type = tickets_core::Service)]
+    service_type: &'a tickets_core::Service,
+    /// Where it is in its life.
+    status: TicketStatus,
+    /// Its priority class, when it has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>)]
+    priority: Option<&'a tickets_core::PriorityCode>,
+}
+
+/// A ticket whole (staff) or as the public sees it.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum TicketView<'a> {
+    /// Every field (staff).
+    Whole(&'a Ticket),
+    /// What anyone may see.
+    Public(PublicTicket<'a>),
+}
+
+/// The schema of [`TicketView`]: either, told apart by the fields present.
+fn ticket_view_schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{AnyOfBuilder, Ref};
+    AnyOfBuilder::new()
+        .item(Ref::from_schema_name("Ticket"))
+        .item(Ref::from_schema_name("PublicTicket"))
+        .description(Some(
+            "The whole ticket for staff; for anyone else its number, label, service, \
+             priority class and status only.",
+        ))
+        .into()
+}
+
 /// The JSON of one ticket with where it stands.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TicketBody<'a> {
     /// The business day.
     day: BusinessDay,
-    /// The ticket.
-    ticket: &'a Ticket,
+    /// The ticket: whole for staff, its public fields for anyone else.
+    #[schema(schema_with = ticket_view_schema)]
+    ticket: TicketView<'a>,
     /// Where it is in its life (same as `ticket.status`).
     status: TicketStatus,
     /// How many tickets wait before it, while it waits.
@@ -251,7 +299,7 @@ pub struct TicketBody<'a> {
     /// The estimated wait before it is called, in seconds, while it waits.
     #[schema(required = true)]
     estimated_wait_seconds: Option<u64>,
-    /// The desk that called it.
+    /// The desk that called it: for anyone while it is being served, for staff always.
     #[schema(required = true)]
     desk: Option<&'a DeskId>,
     /// How many tickets wait in all.
@@ -259,15 +307,28 @@ pub struct TicketBody<'a> {
 }
 
 impl<'a> TicketBody<'a> {
-    /// The body of `info`.
-    pub fn new(info: &'a TicketInfo) -> Self {
+    /// The body of `info`, whole for staff.
+    pub fn new(info: &'a TicketInfo, staff: bool) -> Self {
+        let t = &info.ticket;
+        let ticket = if staff {
+            TicketView::Whole(t)
+        } else {
+            TicketView::Public(PublicTicket {
+                ticket_number: t.number,
+                label: &t.label,
+                service_type: &t.service,
+                status: t.status,
+                priority: t.priority.as_ref(),
+            })
+        };
+        let desk_shown = staff || t.status == TicketStatus::InProgress;
         Self {
             day: info.day,
-            ticket: &info.ticket,
-            status: info.ticket.status,
+            ticket,
+            status: t.status,
             waiting_before: info.waiting_before,
             estimated_wait_seconds: info.estimated_wait_seconds,
-            desk: info.ticket.desk.as_ref(),
+            desk: t.desk.as_ref().filter(|_| desk_shown),
             queue_length: info.figures.waiting,
         }
     }
@@ -275,7 +336,9 @@ impl<'a> TicketBody<'a> {
 
 /// One ticket of today with its position and estimated wait.
 ///
-/// `GET /api/tickets/ticket/{n}`: what a phone following its ticket shows.
+/// `GET /api/tickets/ticket/{n}`: what a phone following its ticket shows. Anyone gets
+/// the status, position, label and estimated wait, and the desk while the ticket is being
+/// served; staff get the whole ticket (times, desk, recalls, transfers).
 #[utoipa::path(
     get,
     path = "/api/tickets/ticket/{n}",
@@ -290,9 +353,11 @@ impl<'a> TicketBody<'a> {
 )]
 pub async fn ticket<B: QueueBackend>(
     state: State<B>,
+    auth: web::Data<Auth>,
+    req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let n = parse_number(&path)?;
     let info = state.queue.ticket(n).await?;
-    Ok(HttpResponse::Ok().json(TicketBody::new(&info)))
+    Ok(HttpResponse::Ok().json(TicketBody::new(&info, auth.is_staff(&req))))
 }

@@ -3,14 +3,16 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use actix_web::http::header;
+use actix_web::http::{StatusCode, header};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use tickets_core::QueueBackend;
 use tokio::sync::broadcast;
 
 use super::{Frame, KEEP_ALIVE, LiveHub, RETRY_MS, ensure_started};
+use crate::api::error::ApiError;
 use crate::auth::Auth;
+use crate::limits::{STREAM_RETRY_SECONDS, StreamPermit, StreamRefusal};
 use crate::state::AppState;
 
 /// Counts a connected client while it lives.
@@ -24,6 +26,8 @@ impl Drop for ClientGuard {
 }
 
 struct Client {
+    /// The stream's place under the caps, given back when the stream ends.
+    _permit: StreamPermit,
     rx: broadcast::Receiver<Arc<Frame>>,
     staff: bool,
     first: Option<Bytes>,
@@ -37,6 +41,7 @@ struct Client {
 fn client_stream(
     hub: &LiveHub,
     staff: bool,
+    permit: StreamPermit,
 ) -> impl futures_util::Stream<Item = Result<Bytes, actix_web::Error>> + use<> {
     let rx = hub.tx.subscribe();
     let now = hub.clients.fetch_add(1, Ordering::Relaxed) + 1;
@@ -49,6 +54,7 @@ fn client_stream(
         first.extend_from_slice(if staff { &frame.staff } else { &frame.public });
     }
     let client = Client {
+        _permit: permit,
         rx,
         staff,
         first: Some(Bytes::from(first)),
@@ -92,33 +98,68 @@ fn client_stream(
     get,
     path = "/api/tickets/events",
     tag = crate::openapi::TAG_PUBLIC,
-    responses((
-        status = 200,
-        description = "An endless `text/event-stream`.",
-        content_type = "text/event-stream",
-        body = String,
-    ))
+    responses(
+        (
+            status = 200,
+            description = "An endless `text/event-stream`.",
+            content_type = "text/event-stream",
+            body = String,
+        ),
+        (
+            status = 503,
+            description = "Too many streams from this address or in all (`too_many_streams`, `TICKETS_STREAM_LIMIT`); `Retry-After` says when to try again.",
+            body = crate::openapi::ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait before trying again.")),
+        ),
+    )
 )]
 pub async fn events<B: QueueBackend>(
     req: HttpRequest,
     state: web::Data<AppState<B>>,
     auth: web::Data<Auth>,
-) -> HttpResponse {
+) -> Result<HttpResponse, ApiError> {
+    let permit = state
+        .streams
+        .admit(state.clients.address(&req))
+        .map_err(refused)?;
     ensure_started(&state);
     let staff = auth.is_staff(&req);
-    let stream = client_stream(&state.live, staff);
-    HttpResponse::Ok()
+    let stream = client_stream(&state.live, staff, permit);
+    Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/event-stream"))
         .insert_header((header::CACHE_CONTROL, "no-cache, no-transform"))
         .insert_header(("X-Accel-Buffering", "no"))
-        .streaming(stream)
+        .streaming(stream))
+}
+
+/// The answer to a stream past the caps: 503, to try again in a while.
+fn refused(why: StreamRefusal) -> ApiError {
+    let (fr, en) = match why {
+        StreamRefusal::PerAddress => (
+            "Trop de pages en direct sont ouvertes depuis cette adresse. Fermez-en une, ou réessayez plus tard.",
+            "Too many live pages are open from this address. Close one, or try again later.",
+        ),
+        StreamRefusal::Total => (
+            "Le serveur suit déjà autant de pages en direct qu'il le peut. Réessayez dans un instant.",
+            "The server already follows as many live pages as it can. Try again in a moment.",
+        ),
+    };
+    ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "too_many_streams", fr, en)
+        .retry_after(STREAM_RETRY_SECONDS)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::limits::StreamGate;
     use crate::live::CLIENT_BUFFER;
     use futures_util::StreamExt;
+
+    fn open_permit() -> StreamPermit {
+        StreamGate::new(None)
+            .admit([127, 0, 0, 1].into())
+            .expect("no cap")
+    }
 
     fn frame(i: usize) -> Frame {
         Frame {
@@ -133,8 +174,8 @@ mod tests {
     async fn a_client_starts_with_the_retry_hint_and_the_latest_state() {
         let hub = LiveHub::new(300.0);
         hub.publish(frame(0), true);
-        let mut public = Box::pin(client_stream(&hub, false));
-        let mut staff = Box::pin(client_stream(&hub, true));
+        let mut public = Box::pin(client_stream(&hub, false, open_permit()));
+        let mut staff = Box::pin(client_stream(&hub, true, open_permit()));
         let first = public.next().await.unwrap().unwrap();
         assert!(first.starts_with(b"retry: 2000\n\n"));
         assert!(String::from_utf8_lossy(&first).ends_with("{\"n\":0}\n\n"));
@@ -148,8 +189,8 @@ mod tests {
     #[tokio::test]
     async fn a_slow_client_is_dropped_while_a_fast_one_gets_everything() {
         let hub = LiveHub::new(300.0);
-        let mut slow = Box::pin(client_stream(&hub, false));
-        let mut fast = Box::pin(client_stream(&hub, false));
+        let mut slow = Box::pin(client_stream(&hub, false, open_permit()));
+        let mut fast = Box::pin(client_stream(&hub, false, open_permit()));
         // Both read their first bytes; then the slow one stops reading.
         slow.next().await.unwrap().unwrap();
         fast.next().await.unwrap().unwrap();

@@ -16,12 +16,6 @@ use crate::api::tickets::{follow_path, parse_number};
 use crate::lang::Lang;
 use crate::state::AppState;
 
-/// The absolute URL of this page, for the QR code.
-fn absolute_url(req: &HttpRequest, path: &str) -> String {
-    let info = req.connection_info();
-    format!("{}://{}{}", info.scheme(), info.host(), path)
-}
-
 /// The QR code of `url` as inline SVG (dark modules on white, with a quiet zone).
 fn qr_svg(url: &str, lang: Lang) -> Option<String> {
     let code = QrCode::new(url.as_bytes()).ok()?;
@@ -97,7 +91,7 @@ pub async fn page<B: QueueBackend>(
     let kiosk = req.query_string().split('&').any(|kv| kv == "kiosk=1");
     let tz = state.queue.config().calendar.time_zone();
     let path = follow_path(&day, n);
-    let url = absolute_url(&req, &path);
+    let url = crate::links::absolute_url(&req, state.public_url.as_ref(), &path);
     let office = state.queue.office();
     let t = &info.ticket;
     let page = Page {

@@ -15,7 +15,7 @@ use tickets_core::{
 
 use super::{Nav, Page, html_response, name_in, service_name, unavailable_page};
 use crate::api::tickets::follow_path;
-use crate::auth::url_encode;
+use crate::auth::{Auth, url_encode};
 use crate::lang::Lang;
 use crate::state::AppState;
 
@@ -32,8 +32,13 @@ fn form_key() -> String {
 pub struct KioskQuery {
     /// `1`: the day closed before the take.
     closed: Option<String>,
-    /// Why the take was refused: `service_closed`, `daily_limit` or `unknown_service`.
+    /// Why the take was refused: `service_closed`, `daily_limit`, `unknown_service`,
+    /// `queue_full` or `take_limit`.
     refused: Option<String>,
+    /// With `take_limit`: in how many minutes this device may take a ticket again.
+    minutes: Option<u32>,
+    /// `1` after the browser was enrolled as a kiosk.
+    enrolled: Option<String>,
     /// The service the refused take asked for.
     service: Option<String>,
 }
@@ -82,6 +87,20 @@ fn refusal(l: Lang, office: &OfficeConfig, q: &KioskQuery) -> Option<String> {
             "Plus de tickets pour ce service aujourd'hui : le nombre maximum est atteint. Merci de revenir demain.",
             "No more tickets for this service today: the day's maximum is reached. Please come back tomorrow.",
         )),
+        "queue_full" => Some(
+            l.t(
+                "La file est complète : aucun nouveau ticket pour le moment. Adressez-vous à l'accueil.",
+                "The queue is full: no new tickets for now. Please ask at the reception.",
+            )
+            .to_owned(),
+        ),
+        "take_limit" => Some(
+            l.t(
+                "Trop de tickets ont été pris depuis cet appareil. Réessayez dans {m} min, ou prenez votre ticket à la borne de l'accueil.",
+                "Too many tickets were taken from this device. Try again in {m} min, or take your ticket at the kiosk at the entrance.",
+            )
+            .replace("{m}", &q.minutes.unwrap_or(1).clamp(1, 1440).to_string()),
+        ),
         "unknown_service" => Some(
             l.t(
                 "Ce choix n'est plus proposé. Choisissez votre service ci-dessous.",
@@ -110,6 +129,7 @@ fn refusal(l: Lang, office: &OfficeConfig, q: &KioskQuery) -> Option<String> {
 pub async fn page<B: QueueBackend>(
     req: HttpRequest,
     state: web::Data<AppState<B>>,
+    auth: web::Data<Auth>,
     lang: Lang,
 ) -> HttpResponse {
     let status = match state.queue.status(&DeskId::default()).await {
@@ -121,6 +141,8 @@ pub async fn page<B: QueueBackend>(
         .map(web::Query::into_inner)
         .unwrap_or_default();
     let refused = refusal(lang, &office, &query);
+    let staff = auth.is_staff(&req);
+    let kiosk = state.clients.is_kiosk(&req);
     let l = lang;
     let page = Page {
         lang,
@@ -189,8 +211,34 @@ pub async fn page<B: QueueBackend>(
                     }
                 }
             }
+            @if kiosk && query.enrolled.as_deref() == Some("1") {
+                p class="notice kiosk-enrolled" role="status" {
+                    (l.t("Ce navigateur est maintenant une borne : il prend des tickets sans limite par appareil.", "This browser is now a kiosk: it takes tickets without the per-device limit."))
+                }
+            }
+            @if staff {
+                (enroll_section(l, kiosk))
+            }
         }),
     )
+}
+
+/// For staff on the kiosk page: whether this browser is an enrolled kiosk, and the button
+/// that enrolls it.
+fn enroll_section(l: Lang, kiosk: bool) -> Markup {
+    html! {
+        section class="card kiosk-enroll" aria-labelledby="kiosk-enroll-title" {
+            h2 id="kiosk-enroll-title" { (l.t("Borne (visible par le personnel)", "Kiosk (seen by staff only)")) }
+            @if kiosk {
+                p { (l.t("Ce navigateur est une borne inscrite : il prend des tickets sans limite par appareil.", "This browser is an enrolled kiosk: it takes tickets without the per-device limit.")) }
+            } @else {
+                p { (l.t("Ce navigateur n'est pas inscrit comme borne : comme un téléphone, il ne peut prendre que quelques tickets à la suite. Inscrivez-le s'il sert de borne, puis déconnectez-vous.", "This browser is not enrolled as a kiosk: like a phone, it may take only a few tickets in a row. Enroll it if it serves as the kiosk, then sign out.")) }
+                form method="post" action="/api/kiosk/enroll" {
+                    button type="submit" class="button" { (l.t("Inscrire ce navigateur comme borne", "Enroll this browser as a kiosk")) }
+                }
+            }
+        }
+    }
 }
 
 /// One service of a kiosk with several: its big button (name and waiting count) and its
@@ -285,7 +333,9 @@ fn refused(why: &str, service: &Service) -> HttpResponse {
 ///
 /// `POST /api/tickets/public`: 303 to the ticket's page, or back to the kiosk with
 /// `?closed=1` when the day is closed, or `?refused=…&service=…` when the service gives
-/// no ticket (closed, daily limit reached, no longer offered).
+/// no ticket (closed, daily limit reached, no longer offered, the queue is full), or
+/// `?refused=take_limit&minutes=…` when this browser, not an enrolled kiosk, took its share
+/// of tickets for now (`TICKETS_TAKE_LIMIT`).
 #[utoipa::path(
     post,
     operation_id = "kiosk_take",
@@ -302,6 +352,7 @@ fn refused(why: &str, service: &Service) -> HttpResponse {
 pub async fn take<B: QueueBackend>(
     req: HttpRequest,
     state: web::Data<AppState<B>>,
+    auth: web::Data<Auth>,
     lang: Lang,
     form: web::Form<TakeForm>,
 ) -> HttpResponse {
@@ -335,7 +386,7 @@ pub async fn take<B: QueueBackend>(
             service: service.clone(),
             idempotency_key,
             priority,
-            limits: Default::default(),
+            limits: state.take_limits(&req, auth.is_staff(&req)),
         })
         .await
     {
@@ -343,6 +394,14 @@ pub async fn take<B: QueueBackend>(
         Err(Error::DayClosed) => see_other("/api/tickets/public?closed=1"),
         Err(Error::ServiceClosed(s)) => refused("service_closed", &s),
         Err(Error::DailyLimitReached(s)) => refused("daily_limit", &s),
+        Err(Error::QueueFull { .. }) => refused("queue_full", &service),
+        Err(Error::TakeLimitReached {
+            retry_after_seconds,
+            ..
+        }) => see_other(&format!(
+            "/api/tickets/public?refused=take_limit&minutes={}",
+            retry_after_seconds.div_ceil(60)
+        )),
         Err(
             Error::UnknownService(_) | Error::UnknownPriority(_) | Error::PriorityNotOffered(_),
         ) => refused("unknown_service", &service),

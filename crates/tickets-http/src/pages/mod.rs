@@ -3,6 +3,7 @@
 
 pub mod dashboard;
 pub mod display;
+pub mod enroll;
 pub mod follow;
 pub mod kiosk;
 pub mod login;

@@ -222,14 +222,14 @@ pub(crate) fn parts<B: QueueBackend>(
     web::Data<Auth>,
     web::Data<AllowedHosts>,
 ) {
-    let state = web::Data::new(AppState::new(
+    let auth = Auth::new(config.staff_password.clone(), config.api_token.clone());
+    let state = web::Data::new(AppState::configured(
         TicketQueue::with_clock(backend, SystemClock, queue_config(config)),
         store,
+        config,
+        tickets_http::server::clients_of(config, &auth),
     ));
-    let auth = web::Data::new(Auth::new(
-        config.staff_password.clone(),
-        config.api_token.clone(),
-    ));
+    let auth = web::Data::new(auth);
     let hosts = web::Data::new(AllowedHosts::new(&config.allowed_hosts));
     (state, auth, hosts)
 }

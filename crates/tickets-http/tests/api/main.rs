@@ -5,6 +5,7 @@
 //! a real socket (chunked bodies).
 
 mod helpers;
+mod limits;
 
 mod live;
 mod metrics;

@@ -166,6 +166,7 @@ fn the_documented_staff_operations_are_exactly_the_guarded_ones() {
         "GET /api/tickets/staff",
         "POST /api/tickets/staff",
         "GET /api/dashboard",
+        "POST /api/kiosk/enroll",
     ]
     .into_iter()
     .map(String::from)
