@@ -86,6 +86,16 @@ async fn main() -> std::process::ExitCode {
     if let Some(p) = password {
         println!("  staff password (generated; set TICKETS_STAFF_PASSWORD to choose one): {p}");
     }
+    match (&config.kiosk_token, config.take_limit) {
+        (Some(_), _) => println!(
+            "  kiosk link {base}/api/kiosk/enroll?token=… (TICKETS_KIOSK_TOKEN): open it once on each kiosk"
+        ),
+        (None, Some(limit)) => println!(
+            "  a browser takes at most {} tickets per {} s (TICKETS_TAKE_LIMIT) until staff enroll it as a kiosk on the kiosk page",
+            limit.count, limit.window_seconds
+        ),
+        (None, None) => {}
+    }
     match server
         .await
         .unwrap_or_else(|e| Err(std::io::Error::other(e)))

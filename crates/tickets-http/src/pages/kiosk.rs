@@ -212,7 +212,7 @@ pub async fn page<B: QueueBackend>(
                 }
             }
             @if kiosk && query.enrolled.as_deref() == Some("1") {
-                p class="notice kiosk-enrolled" role="status" {
+                p class="notice notice-ok kiosk-enrolled" role="status" {
                     (l.t("Ce navigateur est maintenant une borne : il prend des tickets sans limite par appareil.", "This browser is now a kiosk: it takes tickets without the per-device limit."))
                 }
             }
