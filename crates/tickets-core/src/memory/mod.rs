@@ -403,17 +403,7 @@ impl QueueBackend for MemoryBackend {
                         .and_then(|(_, q)| q.first())
                         .and_then(|(_, n)| d.tickets.get(n))
                         .map(|t| t.label.clone());
-                    ServiceStatus {
-                        code: s.code.clone(),
-                        label: s.name.fr.clone(),
-                        name: s.name.clone(),
-                        prefix: s.prefix.clone(),
-                        open: s.open,
-                        priority: s.priority,
-                        waiting: d.waiting_in(&s.code),
-                        next_label,
-                        estimated_wait_seconds: None,
-                    }
+                    ServiceStatus::of(s, d.waiting_in(&s.code), next_label)
                 })
                 .collect();
             Ok(QueueStatus {

@@ -127,6 +127,28 @@ pub struct ServiceStatus {
     pub estimated_wait_seconds: Option<u64>,
 }
 
+impl ServiceStatus {
+    /// The status of `service` with `waiting` tickets, the next to be called labelled
+    /// `next_label`; the facade adds the estimate.
+    pub(crate) fn of(
+        service: &crate::office::ServiceConfig,
+        waiting: u64,
+        next_label: Option<String>,
+    ) -> Self {
+        Self {
+            code: service.code.clone(),
+            label: service.name.fr.clone(),
+            name: service.name.clone(),
+            prefix: service.prefix.clone(),
+            open: service.open,
+            priority: service.priority,
+            waiting,
+            next_label,
+            estimated_wait_seconds: None,
+        }
+    }
+}
+
 /// One service's queue and figures, for the dashboard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
