@@ -29,6 +29,11 @@ fn server(redis: &RedisServer, prefix: &str) -> (Running, u16) {
 
 /// A staff POST; returns the status code.
 fn post(port: u16, path: &str, body: &str) -> u16 {
+    post_answer(port, path, body).0
+}
+
+/// A staff POST; returns the status code and the body.
+fn post_answer(port: u16, path: &str, body: &str) -> (u16, String) {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("the server accepts");
     s.set_read_timeout(Some(Duration::from_secs(5)))
         .expect("timeout");
@@ -41,11 +46,26 @@ fn post(port: u16, path: &str, body: &str) -> u16 {
     .expect("sent");
     let mut answer = String::new();
     let _ = s.read_to_string(&mut answer);
-    answer
+    let code = answer
         .split_whitespace()
         .nth(1)
         .and_then(|c| c.parse().ok())
-        .unwrap_or(0)
+        .unwrap_or(0);
+    let body = answer
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_owned())
+        .unwrap_or_default();
+    (code, body)
+}
+
+/// Takes a ticket through the server on `port` (asserting 201); returns its number.
+fn take_number(port: u16) -> u64 {
+    let (code, body) = post_answer(port, "/api/tickets/take", "");
+    assert_eq!(code, 201, "{body}");
+    let answer: Value = serde_json::from_str(&body).expect("a JSON answer");
+    answer["ticket"]["ticket_number"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("no ticket number in {answer}"))
 }
 
 /// One frame of the stream.
@@ -55,17 +75,23 @@ struct Frame {
     data: Value,
 }
 
+/// How long a client waits for a frame before the test fails.
+const FRAME_WAIT: Duration = Duration::from_secs(20);
+
 /// A raw SSE client: HTTP/1.1, chunked transfer decoding, frames split on blank lines.
+/// Every wait is bounded (the server's keep-alive comments alone never end one).
 struct SseClient {
     reader: BufReader<TcpStream>,
+    /// Body bytes read but not decoded yet (a chunk may arrive in pieces).
+    raw: Vec<u8>,
+    /// Decoded text not split into frames yet.
     pending: String,
 }
 
 impl SseClient {
     fn connect(port: u16, staff: bool) -> Self {
         let mut s = TcpStream::connect(("127.0.0.1", port)).expect("the server accepts");
-        s.set_read_timeout(Some(Duration::from_secs(20)))
-            .expect("timeout");
+        s.set_read_timeout(Some(FRAME_WAIT)).expect("timeout");
         let auth = if staff {
             format!("Authorization: Bearer {TOKEN}\r\n")
         } else {
@@ -97,26 +123,54 @@ impl SseClient {
                 .contains("transfer-encoding: chunked"),
             "{head}"
         );
+        // From now on, short reads: the deadlines are checked between them.
+        reader
+            .get_ref()
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .expect("timeout");
         SseClient {
             reader,
+            raw: Vec::new(),
             pending: String::new(),
         }
     }
 
-    /// Reads one chunk of the body into `pending`.
-    fn read_chunk(&mut self) {
-        let mut size = String::new();
-        self.reader.read_line(&mut size).expect("a chunk size");
-        let size = usize::from_str_radix(size.trim(), 16).expect("a hexadecimal chunk size");
-        assert!(size > 0, "the stream ended");
-        let mut data = vec![0; size + 2];
-        self.reader.read_exact(&mut data).expect("a chunk");
-        self.pending
-            .push_str(std::str::from_utf8(&data[..size]).expect("UTF-8"));
+    /// Reads what arrives within 200 ms, and decodes the complete chunks into `pending`.
+    fn read_some(&mut self) {
+        let mut buf = [0; 16 * 1024];
+        match self.reader.read(&mut buf) {
+            Ok(0) => panic!("the stream ended"),
+            Ok(n) => self.raw.extend_from_slice(&buf[..n]),
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                return;
+            }
+            Err(e) => panic!("reading the stream: {e}"),
+        }
+        while let Some(eol) = self.raw.windows(2).position(|w| w == b"\r\n") {
+            let size = std::str::from_utf8(&self.raw[..eol])
+                .ok()
+                .and_then(|s| usize::from_str_radix(s.trim(), 16).ok())
+                .expect("a hexadecimal chunk size");
+            assert!(size > 0, "the stream ended");
+            let end = eol + 2 + size + 2;
+            if self.raw.len() < end {
+                break;
+            }
+            let data = &self.raw[eol + 2..eol + 2 + size];
+            self.pending
+                .push_str(std::str::from_utf8(data).expect("UTF-8"));
+            self.raw.drain(..end);
+        }
     }
 
-    /// The next `event:` frame (comments and the `retry` hint are skipped).
-    fn next(&mut self) -> Frame {
+    /// The next `event:` frame (comments and the `retry` hint are skipped) if one comes
+    /// before `deadline`.
+    fn next_before(&mut self, deadline: Instant) -> Option<Frame> {
         loop {
             while let Some(end) = self.pending.find("\n\n") {
                 let raw: String = self.pending.drain(..end + 2).collect();
@@ -130,20 +184,41 @@ impl SseClient {
                     }
                 }
                 if let (Some(event), Some(data)) = (event, data) {
-                    return Frame { event, data };
+                    return Some(Frame { event, data });
                 }
             }
-            self.read_chunk();
+            if Instant::now() >= deadline {
+                return None;
+            }
+            self.read_some();
         }
     }
 
-    /// The next frame of kind `event`, skipping others.
+    /// The next `event:` frame; fails the test when none comes within [`FRAME_WAIT`].
+    fn next(&mut self) -> Frame {
+        self.next_before(Instant::now() + FRAME_WAIT)
+            .unwrap_or_else(|| panic!("no frame within {FRAME_WAIT:?}"))
+    }
+
+    /// The next frame of kind `event`, skipping others (within [`FRAME_WAIT`]).
     fn next_of(&mut self, event: &str) -> Frame {
+        let deadline = Instant::now() + FRAME_WAIT;
         loop {
-            let f = self.next();
+            let f = self
+                .next_before(deadline)
+                .unwrap_or_else(|| panic!("no {event} frame within {FRAME_WAIT:?}"));
             if f.event == event {
                 return f;
             }
+        }
+    }
+
+    /// Reads on for `quiet` and fails on any frame of kind `event` (others are skipped):
+    /// what was expected came, and nothing more.
+    fn assert_no_more(&mut self, event: &str, quiet: Duration) {
+        let deadline = Instant::now() + quiet;
+        while let Some(f) = self.next_before(deadline) {
+            assert_ne!(f.event, event, "one {event} frame too many: {f:?}");
         }
     }
 }
@@ -229,6 +304,11 @@ fn events_made_on_one_server_reach_a_client_of_another_in_order_and_once() {
     assert_eq!(f.event, "state");
     assert_eq!(f.data["last_event"], expected.len());
     assert_eq!(f.data["queue_length"], 3);
+
+    // Once: no event came twice after the expected ones.
+    for client in [&mut public, &mut staff] {
+        client.assert_no_more("queue", Duration::from_millis(700));
+    }
 }
 
 #[test]
@@ -264,25 +344,47 @@ fn events_flow_again_after_redis_restarts_without_restarting_the_servers() {
         }
     }
     // A's pub/sub listener reconnects with backoff; B's actions must reach A's client.
+    // Until it has, B's takes are lost for A: take until one of them arrives. Redis came
+    // back empty, so every take event from now on is of a ticket taken after the restart
+    // (none was taken before it).
     let deadline = Instant::now() + Duration::from_secs(20);
-    let mut takes = 0;
-    let got = loop {
+    let mut taken = Vec::new();
+    let first = loop {
         assert!(
             Instant::now() < deadline,
             "no event reached A after the restart"
         );
-        assert_eq!(post(port_b, "/api/tickets/take", ""), 201);
-        takes += 1;
-        let f = client.next();
-        if f.event == "queue" {
+        taken.push(take_number(port_b));
+        let f = client
+            .next_before(deadline)
+            .unwrap_or_else(|| panic!("no event reached A after the restart"));
+        if f.event == "queue" && f.data["action"] == "take_ticket" {
             break f;
         }
     };
-    assert!(takes >= 1);
-    assert!(
-        ["start_day", "take_ticket"].contains(&got.data["action"].as_str().unwrap_or("")),
-        "{got:?}"
-    );
+    let first_ticket = first.data["ticket"].as_u64().expect("a ticket number");
+    let at = taken
+        .iter()
+        .position(|n| *n == first_ticket)
+        .unwrap_or_else(|| {
+            panic!("{first:?} is not one of the takes after the restart: {taken:?}")
+        });
+    // From then on A hears every take, in order, and the one after them too.
+    taken.push(take_number(port_b));
+    let mut seq = first.data["seq"].as_u64().expect("seq");
+    for n in &taken[at + 1..] {
+        let f = client.next_of("queue");
+        seq += 1;
+        assert_eq!(
+            (
+                f.data["action"].as_str(),
+                f.data["ticket"].as_u64(),
+                f.data["seq"].as_u64()
+            ),
+            (Some("take_ticket"), Some(*n), Some(seq)),
+            "{f:?}"
+        );
+    }
 }
 
 /// The example office of `deploy/`.
