@@ -68,18 +68,28 @@ pub async fn backend_from(config: &Config) -> Result<AnyBackend, StartupError> {
                 .prefix(config.key_prefix.clone())
                 .connection_timeout(config.redis_timeout())
                 .response_timeout(config.redis_timeout())
+                .wait_for_replicas(config.redis_wait_replicas)
                 .build()
-                .await
-                .map_err(|source| match source.kind() {
+                .await;
+            // Options (after `?`) may hold a password: `sentinel_password=…`.
+            let shown = || redact(url.split('?').next().unwrap_or_default());
+            let backend = backend.map_err(|source| {
+                // The cause (a refused connection, a replica, what each sentinel answered)
+                // goes to the log; it names addresses, never passwords.
+                if let Some(cause) = std::error::Error::source(&source) {
+                    tracing::error!(%cause, "cannot use Redis");
+                }
+                match source.kind() {
                     tickets_core::ErrorKind::Invalid => StartupError::BadRedisUrl {
-                        url: redact(&url),
+                        url: shown(),
                         source,
                     },
                     _ => StartupError::Redis {
-                        url: redact(&url),
+                        url: shown(),
                         source,
                     },
-                })?;
+                }
+            })?;
             Ok(AnyBackend::Redis(backend))
         }
         _ => Ok(AnyBackend::Memory(MemoryBackend::new())),

@@ -4,17 +4,20 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use deadpool::managed::{self, Metrics, RecycleResult, Timeouts};
-use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, RedisError};
+use deadpool::managed::{self, Metrics, RecycleError, RecycleResult, Timeouts};
+use redis::aio::{ConnectionLike, MultiplexedConnection};
+use redis::{AsyncConnectionConfig, Cmd, Pipeline, RedisError, RedisFuture, Value};
 use tokio::sync::oneshot;
 
 use super::cluster::ClusterStore;
 use super::keys::{self, KeyPrefix};
 use super::listener::{EventSources, listen};
 use super::office::OfficeCache;
+use super::role::{self, Role};
 use super::scripts::Scripts;
+use super::sentinel::{Primaries, SentinelTarget};
 use super::target::Target;
+use super::wait::Wait;
 use super::{Inner, RedisBackend, Store};
 use crate::backend::QueueBackend;
 use crate::error::{Error, Result};
@@ -27,33 +30,89 @@ pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// A pooled connection idle longer than this is pinged before reuse.
 const IDLE_PING_AFTER: Duration = Duration::from_secs(5);
 
-/// The pool's manager: deadpool-redis's, without its per-checkout round trip.
+/// The pool's manager: deadpool-redis's, without its per-checkout round trip, or one that
+/// asks the sentinels where the primary is for each new connection.
 ///
 /// deadpool-redis pings every connection each time it leaves the pool (`UNWATCH` +
 /// `PING`), which doubles the round trips of a one-script operation. A multiplexed
 /// connection reports a broken socket on its next use anyway, and the backend discards a
 /// connection that failed that way; so only a connection idle for a while is pinged.
 pub(super) struct QuietManager {
-    inner: deadpool_redis::Manager,
+    origin: Origin,
+}
+
+/// Where new connections go.
+enum Origin {
+    /// One server, at the address of the URL (`host:port`).
+    Fixed {
+        manager: Box<deadpool_redis::Manager>,
+        addr: Arc<str>,
+    },
+    /// The primary the sentinels name at the time.
+    Sentinel(Arc<Primaries>),
+}
+
+/// A pooled connection, with the address it was opened to (for messages).
+pub(super) struct Pooled {
+    conn: MultiplexedConnection,
+    /// `host:port`, never credentials.
+    pub(super) addr: Arc<str>,
+}
+
+impl ConnectionLike for Pooled {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        self.conn.req_packed_command(cmd)
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        self.conn.req_packed_commands(pipeline, offset, count)
+    }
+
+    fn get_db(&self) -> i64 {
+        self.conn.get_db()
+    }
 }
 
 impl managed::Manager for QuietManager {
-    type Type = MultiplexedConnection;
+    type Type = Pooled;
     type Error = RedisError;
 
-    async fn create(&self) -> Result<MultiplexedConnection, RedisError> {
-        self.inner.create().await
+    async fn create(&self) -> Result<Pooled, RedisError> {
+        match &self.origin {
+            Origin::Fixed { manager, addr } => Ok(Pooled {
+                conn: manager.create().await?,
+                addr: addr.clone(),
+            }),
+            Origin::Sentinel(primaries) => {
+                let (info, conn) = primaries.connect().await?;
+                Ok(Pooled {
+                    conn,
+                    addr: info.addr().to_string().into(),
+                })
+            }
+        }
     }
 
-    async fn recycle(
-        &self,
-        conn: &mut MultiplexedConnection,
-        metrics: &Metrics,
-    ) -> RecycleResult<RedisError> {
-        if metrics.last_used() > IDLE_PING_AFTER {
-            self.inner.recycle(conn, metrics).await
-        } else {
-            Ok(())
+    async fn recycle(&self, conn: &mut Pooled, metrics: &Metrics) -> RecycleResult<RedisError> {
+        if metrics.last_used() <= IDLE_PING_AFTER {
+            return Ok(());
+        }
+        match &self.origin {
+            Origin::Fixed { manager, .. } => manager.recycle(&mut conn.conn, metrics).await,
+            // Through Sentinel, a connection also goes when its server is no longer the
+            // primary (a failover demoted it while it sat in the pool).
+            Origin::Sentinel(_) => match role::role(&mut conn.conn).await {
+                Ok(Role::Primary | Role::Unknown) => Ok(()),
+                Ok(Role::Other(role)) => Err(RecycleError::Message(
+                    format!("{} is now a {role}", conn.addr).into(),
+                )),
+                Err(e) => Err(RecycleError::Backend(e)),
+            },
         }
     }
 }
@@ -69,6 +128,7 @@ pub struct RedisBackendBuilder {
     connection_timeout: Duration,
     response_timeout: Duration,
     pool_size: usize,
+    wait_replicas: u32,
 }
 
 impl RedisBackendBuilder {
@@ -98,21 +158,55 @@ impl RedisBackendBuilder {
         self
     }
 
-    /// Connects: checks that Redis answers (`PING`; on a cluster, that a node says
-    /// `cluster_state:ok`), subscribes to the event channel and reads the office
+    /// After each write, wait until `replicas` replicas confirmed it (`WAIT`, sent with the
+    /// script in one round trip), for at most half the response time-out; 0 (the default)
+    /// does not wait. A write that fewer replicas confirmed in time fails with
+    /// [`Error::Unavailable`], although it was made on the primary: it is not known to
+    /// survive a failover. Sending it again is safe for a take with an idempotency key
+    /// (the same ticket comes back); other operations are sent again only if the state
+    /// shows they did not happen.
+    ///
+    /// With as many replicas asked as there are, losing one replica stops every write:
+    /// run one replica more than asked (e.g. two replicas, `wait_for_replicas(1)`).
+    ///
+    /// ```no_run
+    /// use tickets_core::RedisBackend;
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> tickets_core::Result<()> {
+    /// let url = "redis+sentinel://10.0.0.1:26379,10.0.0.2:26379/mymaster";
+    /// let backend = RedisBackend::builder(url)
+    ///     .wait_for_replicas(1)
+    ///     .build()
+    ///     .await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn wait_for_replicas(mut self, replicas: u32) -> Self {
+        self.wait_replicas = replicas;
+        self
+    }
+
+    /// Connects: checks that Redis answers and is a primary (`HELLO`; on a cluster, that a
+    /// node says `cluster_state:ok`), subscribes to the event channel and reads the office
     /// configuration (none stored: [`OfficeConfig::default`](crate::OfficeConfig::default)).
-    /// Fails fast with [`Error::Unavailable`] when Redis cannot be reached, with
-    /// [`Error::Invalid`] when the URL cannot be read, and with [`Error::Corrupt`] when the
-    /// configuration key holds something else than a valid configuration.
+    /// Fails fast with [`Error::Unavailable`] when Redis cannot be reached or is a replica,
+    /// with [`Error::Invalid`] when the URL cannot be read, and with [`Error::Corrupt`]
+    /// when the configuration key holds something else than a valid configuration.
     ///
     /// The URL says which Redis: `redis://host:port[/db]` is one server;
     /// `redis+cluster://host:port,host:port` or a comma list of nodes
     /// (`redis://host:port,redis://host:port`, or `host:port,host:port`) is a Redis
-    /// Cluster, reached through any of the nodes named.
+    /// Cluster, reached through any of the nodes named;
+    /// `redis+sentinel://[user:password@]host:port,host:port/<primary name>[?db=N]` is the
+    /// primary that Redis Sentinel names (the hosts are sentinels), found again after a
+    /// failover. The Sentinel form also takes `sentinel_username` and `sentinel_password`
+    /// options for sentinels that require a password; `user:password` are those of the
+    /// Redis servers.
     pub async fn build(self) -> Result<RedisBackend> {
         match Target::parse(&self.url)? {
             Target::Single => self.build_single().await,
             Target::Cluster(nodes) => self.build_cluster(nodes).await,
+            Target::Sentinel(target) => self.build_sentinel(target).await,
         }
     }
 
@@ -126,18 +220,43 @@ impl RedisBackendBuilder {
             .map_err(|e| Error::Invalid(invalid_url(&e)))?;
         let client =
             redis::Client::open(self.url.as_str()).map_err(|e| Error::Invalid(invalid_url(&e)))?;
-        let pool = Pool::builder(QuietManager { inner: manager })
+        let addr = client.get_connection_info().addr().to_string().into();
+        let pool = self.pool(Origin::Fixed {
+            manager: Box::new(manager),
+            addr,
+        })?;
+        self.start(Store::Single(pool), EventSources::single(client))
+            .await
+    }
+
+    async fn build_sentinel(self, target: SentinelTarget) -> Result<RedisBackend> {
+        let primaries = Arc::new(Primaries::new(
+            target,
+            self.connection_timeout,
+            self.response_timeout,
+        ));
+        let pool = self.pool(Origin::Sentinel(primaries.clone()))?;
+        self.start(Store::Single(pool), EventSources::sentinel(primaries))
+            .await
+    }
+
+    /// The pool of connections to one server.
+    fn pool(&self, origin: Origin) -> Result<Pool> {
+        // Through Sentinel a new connection first asks a sentinel: one more round trip.
+        let create = match &origin {
+            Origin::Fixed { .. } => self.connection_timeout,
+            Origin::Sentinel(_) => (self.connection_timeout + self.response_timeout) * 2,
+        };
+        Pool::builder(QuietManager { origin })
             .max_size(self.pool_size)
             .runtime(deadpool::Runtime::Tokio1)
             .timeouts(Timeouts {
-                wait: Some(self.connection_timeout + self.response_timeout),
-                create: Some(self.connection_timeout),
+                wait: Some(create + self.response_timeout),
+                create: Some(create),
                 recycle: Some(self.response_timeout),
             })
             .build()
-            .map_err(|e| Error::Backend(Box::new(e)))?;
-        self.start(Store::Single(pool), EventSources::single(client))
-            .await
+            .map_err(|e| Error::Backend(Box::new(e)))
     }
 
     async fn build_cluster(self, nodes: Vec<redis::ConnectionInfo>) -> Result<RedisBackend> {
@@ -167,6 +286,8 @@ impl RedisBackendBuilder {
             channel: channel.clone(),
             hub: hub.clone(),
             office: OfficeCache::default(),
+            // WAIT answers before the client gives up on the round trip.
+            wait: Wait::new(self.wait_replicas, self.response_timeout / 2),
             listener: tokio::spawn(listen(sources, channel, hub, timeout, ready_tx, me.clone())),
         });
         let backend = RedisBackend { inner };
@@ -221,9 +342,11 @@ fn invalid_url(e: &RedisError) -> crate::ValidationError {
 }
 
 impl RedisBackend {
-    /// A builder for a backend on the Redis at `url`: one server (`redis://host:port/db`)
-    /// or a Redis Cluster (`redis+cluster://host:port,host:port`, or a comma list of
-    /// nodes); see [`RedisBackendBuilder::build`].
+    /// A builder for a backend on the Redis at `url`: one server (`redis://host:port/db`),
+    /// a Redis Cluster (`redis+cluster://host:port,host:port`, or a comma list of nodes)
+    /// or the primary Redis Sentinel names
+    /// (`redis+sentinel://host:port,host:port/<primary name>`); see
+    /// [`RedisBackendBuilder::build`].
     pub fn builder(url: impl Into<String>) -> RedisBackendBuilder {
         RedisBackendBuilder {
             url: url.into(),
@@ -231,6 +354,7 @@ impl RedisBackend {
             connection_timeout: DEFAULT_CONNECTION_TIMEOUT,
             response_timeout: DEFAULT_RESPONSE_TIMEOUT,
             pool_size: 16,
+            wait_replicas: 0,
         }
     }
 }

@@ -12,6 +12,10 @@
 //! `eval` retries instead only what is safe: a reply that says the script did not run
 //! (`MOVED`, `ASK`, `TRYAGAIN`, `NOSCRIPT`, no connection to send it on), and, for reads
 //! only, one dropped connection, as on a single server.
+//!
+//! With replicas to wait for, a write is `EVALSHA` then `WAIT` in one pipeline, which the
+//! connection sends to the node of the script's slot (the first command with a key
+//! decides): `WAIT` then counts that node's replicas.
 
 use std::time::{Duration, Instant};
 
@@ -21,6 +25,7 @@ use redis::{AsyncConnectionConfig, ConnectionAddr, ConnectionInfo, RedisError, S
 
 use super::Retry;
 use super::scripts::Lua;
+use super::wait::{self, Wait};
 use crate::error::{Error, Result};
 
 /// How many times a refused call (one the cluster says did not run) is sent again.
@@ -88,6 +93,7 @@ impl ClusterStore {
         keys: &[String],
         args: &[String],
         retry: Retry,
+        wait: Option<Wait>,
     ) -> Result<String> {
         debug_assert!(
             keys.iter().all(|k| {
@@ -101,18 +107,32 @@ impl ClusterStore {
         let mut refusals = 0;
         let mut dropped = false;
         loop {
-            let mut cmd = if with_source {
-                let mut c = redis::cmd("EVAL");
-                c.arg(lua.source());
-                c
-            } else {
-                let mut c = redis::cmd("EVALSHA");
-                c.arg(lua.get_hash());
-                c
-            };
-            cmd.arg(keys.len()).arg(keys).arg(args);
             let mut conn = self.conn.clone();
-            let err = match cmd.query_async::<String>(&mut conn).await {
+            let answer = match wait {
+                None => {
+                    let mut cmd = if with_source {
+                        let mut c = redis::cmd("EVAL");
+                        c.arg(lua.source());
+                        c
+                    } else {
+                        let mut c = redis::cmd("EVALSHA");
+                        c.arg(lua.get_hash());
+                        c
+                    };
+                    cmd.arg(keys.len()).arg(keys).arg(args);
+                    cmd.query_async::<String>(&mut conn).await
+                }
+                Some(w) => {
+                    match wait::eval_then_wait(&mut conn, lua, keys, args, with_source, w).await {
+                        Ok((reply, acked)) => {
+                            w.check(acked)?;
+                            Ok(reply)
+                        }
+                        Err(e) => Err(e),
+                    }
+                }
+            };
+            let err = match answer {
                 Ok(reply) => return Ok(reply),
                 Err(e) => e,
             };

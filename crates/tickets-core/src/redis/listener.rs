@@ -1,8 +1,9 @@
 //! The event listener: one pub/sub connection that reads the events the scripts
 //! `PUBLISH` and fans them out to local subscribers, moving to another node when its own
-//! goes away. The same channel carries the office configuration each time a server
-//! stores one (`{"config": …}`): the listener applies it to the backend's cache, and reads
-//! the configuration again after a reconnection, when an announcement may have been lost.
+//! goes away (through Sentinel, to the primary the sentinels name at the time). The same
+//! channel carries the office configuration each time a server stores one
+//! (`{"config": …}`): the listener applies it to the backend's cache, and reads the
+//! configuration again after a reconnection, when an announcement may have been lost.
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -12,6 +13,7 @@ use redis::RedisError;
 use serde::Deserialize;
 use tokio::sync::oneshot;
 
+use super::sentinel::Primaries;
 use super::{Inner, RedisBackend, cluster, office};
 use crate::backend::QueueBackend;
 use crate::events::{EventHub, QueueEvent, Signal};
@@ -63,8 +65,9 @@ fn parse_event(payload: &[u8]) -> std::result::Result<QueueEvent, String> {
     })
 }
 
-/// The nodes the event listener subscribes through: the one server, or the nodes of a
-/// cluster (a `PUBLISH` reaches every node of a cluster, so any one will do).
+/// The nodes the event listener subscribes through: the one server, the nodes of a
+/// cluster (a `PUBLISH` reaches every node of a cluster, so any one will do), or the
+/// primary the sentinels name.
 pub(super) struct EventSources {
     /// The nodes the URL named; always kept.
     seeds: Vec<redis::Client>,
@@ -74,6 +77,8 @@ pub(super) struct EventSources {
     cluster: bool,
     /// The index in `nodes` of the node to try next.
     next: usize,
+    /// Through Sentinel: asked for the primary at each attempt (`nodes` is then empty).
+    primaries: Option<Arc<Primaries>>,
 }
 
 impl EventSources {
@@ -83,6 +88,7 @@ impl EventSources {
             nodes: vec![client],
             cluster: false,
             next: 0,
+            primaries: None,
         }
     }
 
@@ -92,17 +98,64 @@ impl EventSources {
             seeds,
             cluster: true,
             next: 0,
+            primaries: None,
+        }
+    }
+
+    /// The primary the sentinels name, at each attempt. Events are published on the
+    /// primary; subscribing there (rather than on a replica, which also relays them) keeps
+    /// the feed on the node that the writes reach.
+    pub(super) fn sentinel(primaries: Arc<Primaries>) -> Self {
+        EventSources {
+            seeds: Vec::new(),
+            nodes: Vec::new(),
+            cluster: false,
+            next: 0,
+            primaries: Some(primaries),
         }
     }
 
     /// The node to try now.
-    fn current(&self) -> &redis::Client {
-        &self.nodes[self.next % self.nodes.len()]
+    async fn current(&self) -> Result<redis::Client, RedisError> {
+        match &self.primaries {
+            Some(primaries) => {
+                let (info, _) = primaries.connect().await?;
+                redis::Client::open(info)
+            }
+            None => Ok(self.nodes[self.next % self.nodes.len()].clone()),
+        }
+    }
+
+    /// How many failed attempts in a row mean that no node can be reached.
+    fn attempts(&self) -> usize {
+        self.nodes.len().max(1)
+    }
+
+    /// The time one attempt may take: through Sentinel, asking a sentinel and checking the
+    /// primary come first.
+    fn budget(&self, connect_timeout: Duration) -> Duration {
+        match self.primaries {
+            Some(_) => connect_timeout * 3,
+            None => connect_timeout,
+        }
+    }
+
+    /// The node tried now, for messages (`host:port`, or the primary's name).
+    fn describe(&self) -> String {
+        match &self.primaries {
+            Some(p) => format!("the primary {:?} through Sentinel", p.name()),
+            None => self.nodes[self.next % self.nodes.len()]
+                .get_connection_info()
+                .addr()
+                .to_string(),
+        }
     }
 
     /// Moves on to the next node (on a single server: the same one again).
     fn advance(&mut self) {
-        self.next = (self.next + 1) % self.nodes.len();
+        if !self.nodes.is_empty() {
+            self.next = (self.next + 1) % self.nodes.len();
+        }
     }
 
     /// On a cluster, learns the current nodes from `node` (where the listener has just
@@ -183,16 +236,16 @@ pub(super) async fn listen(
     // Attempts since the last subscription: the build fails once every node has refused.
     let mut failures = 0;
     loop {
-        let client = sources.current().clone();
-        let node = client.get_connection_info().addr().to_string();
-        let connected = tokio::time::timeout(connect_timeout, async {
+        let connected = tokio::time::timeout(sources.budget(connect_timeout), async {
+            let client = sources.current().await?;
             let mut pubsub = client.get_async_pubsub().await?;
             pubsub.subscribe(&channel).await?;
-            Ok::<_, RedisError>(pubsub)
+            Ok::<_, RedisError>((client, pubsub))
         })
         .await;
         match connected {
-            Ok(Ok(pubsub)) => {
+            Ok(Ok((client, pubsub))) => {
+                let node = client.get_connection_info().addr().to_string();
                 failures = 0;
                 if let Some(tx) = ready.take() {
                     let _ = tx.send(Ok(()));
@@ -220,8 +273,9 @@ pub(super) async fn listen(
             }
             Ok(Err(e)) => {
                 failures += 1;
+                let node = sources.describe();
                 tracing::warn!(%channel, %node, error = %e, "cannot subscribe to events; retrying");
-                if failures >= sources.nodes.len()
+                if failures >= sources.attempts()
                     && let Some(tx) = ready.take()
                 {
                     let _ = tx.send(Err(e));
@@ -229,6 +283,7 @@ pub(super) async fn listen(
             }
             Err(_) => {
                 failures += 1;
+                let node = sources.describe();
                 tracing::warn!(%channel, %node, "subscribing to events timed out; retrying");
             }
         }

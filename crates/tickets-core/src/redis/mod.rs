@@ -22,15 +22,18 @@ mod keys;
 mod listener;
 mod office;
 mod replies;
+mod role;
 mod scripts;
+mod sentinel;
 mod target;
+mod wait;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Arc;
 
 use deadpool::managed::{self, Object};
-use redis::RedisError;
+use redis::ServerErrorKind;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tokio::task::JoinHandle;
@@ -46,7 +49,9 @@ use self::replies::{
     CallReply, DayReply, Hash, OneTicketReply, PutConfigReply, SnapshotReply, StatusReply,
     TakeReply, TicketReply, stats_of, ticket_from_hash,
 };
+use self::role::{NotPrimary, Role};
 use self::scripts::{Lua, Scripts};
+use self::wait::Wait;
 use crate::backend::{QueueBackend, QueueParts, SnapshotParts, TakeRequest, TicketLookup, figures};
 use crate::clock::Moment;
 use crate::error::{Error, Result};
@@ -96,6 +101,8 @@ struct Inner {
     hub: EventHub,
     /// The office configuration in force here.
     office: OfficeCache,
+    /// The replicas each write waits for, if any.
+    wait: Option<Wait>,
     listener: JoinHandle<()>,
 }
 
@@ -178,19 +185,23 @@ impl RedisBackend {
         args: &[String],
         retry: Retry,
     ) -> Result<String> {
+        // Writes wait for the replicas asked for; reads never do.
+        let wait = self.inner.wait.filter(|_| retry == Retry::Never);
         match &self.inner.store {
-            Store::Single(pool) => Self::eval_single(pool, script, keys, args, retry).await,
-            Store::Cluster(cluster) => cluster.eval(script, keys, args, retry).await,
+            Store::Single(pool) => Self::eval_single(pool, script, keys, args, retry, wait).await,
+            Store::Cluster(cluster) => cluster.eval(script, keys, args, retry, wait).await,
         }
     }
 
-    /// [`Self::eval`] on one server: one `EVALSHA` on a pooled connection.
+    /// [`Self::eval`] on one server: one `EVALSHA` on a pooled connection, pipelined with
+    /// `WAIT` when `wait` is given.
     async fn eval_single(
         pool: &Pool,
         script: &Lua,
         keys: &[String],
         args: &[String],
         retry: Retry,
+        wait: Option<Wait>,
     ) -> Result<String> {
         let mut inv = script.prepare_invoke();
         for key in keys {
@@ -200,28 +211,43 @@ impl RedisBackend {
             inv.arg(a);
         }
         let mut attempt = 0;
-        let reply: String = loop {
+        loop {
             attempt += 1;
             let mut conn = Self::connection(pool).await?;
-            match inv.invoke_async(&mut *conn).await {
-                Ok(reply) => break reply,
+            let answer = match wait {
+                None => inv.invoke_async(&mut *conn).await.map(|r| (r, None)),
+                Some(w) => wait::eval_loading_then_wait(&mut *conn, script, keys, args, w)
+                    .await
+                    .map(|(r, acked)| (r, Some(acked))),
+            };
+            match answer {
+                Ok((reply, acked)) => {
+                    if let (Some(w), Some(acked)) = (wait, acked) {
+                        w.check(acked)?;
+                    }
+                    return Ok(reply);
+                }
                 Err(e) => {
                     let dropped = e.is_connection_dropped() || e.is_io_error() || e.is_timeout();
-                    if dropped {
+                    // A replica refuses writes: the server was demoted by a failover.
+                    let demoted = e.kind() == redis::ErrorKind::Server(ServerErrorKind::ReadOnly);
+                    if dropped || demoted {
                         // Never hand this connection out again, nor the idle ones: after
-                        // a Redis restart they are all dead, and the next callers would
-                        // each fail once on them.
+                        // a Redis restart they are all dead, and after a failover they
+                        // lead to the old primary; new ones go where the primary is now
+                        // (through Sentinel, wherever the sentinels say).
                         let _ = Object::take(conn);
                         pool.retain(|_, _| false);
-                        if retry == Retry::Once && attempt == 1 {
+                        // A script refused with READONLY wrote nothing: sending it once
+                        // more is safe, even a write.
+                        if attempt == 1 && (demoted || retry == Retry::Once) {
                             continue;
                         }
                     }
                     return Err(e.into());
                 }
             }
-        };
-        Ok(reply)
+        }
     }
 
     /// Reads the stored office configuration (the built-in one when none is stored).
@@ -721,16 +747,28 @@ impl QueueBackend for RedisBackend {
         })
     }
 
+    /// Whether the store can take writes, in one round trip: on one server (or through
+    /// Sentinel), that it answers `HELLO` as a primary; on a cluster, that a node says
+    /// `cluster_state:ok` (the nodes that own slots are primaries by definition).
+    ///
+    /// A server that became a replica answers [`Error::Unavailable`] ("Redis at … is a
+    /// replica: writes would fail"; see [`RedisBackend::is_replica_error`]), and the pool
+    /// lets its connections go, so that through Sentinel the next ones reach the new
+    /// primary.
     async fn ping(&self) -> Result<()> {
         let pool = match &self.inner.store {
             Store::Single(pool) => pool,
             Store::Cluster(cluster) => return cluster.ping().await,
         };
         let mut conn = Self::connection(pool).await?;
-        let pong: std::result::Result<String, RedisError> =
-            redis::cmd("PING").query_async(&mut *conn).await;
-        match pong {
-            Ok(_) => Ok(()),
+        match role::role(&mut *conn).await {
+            Ok(Role::Primary | Role::Unknown) => Ok(()),
+            Ok(Role::Other(role)) => {
+                let at = conn.addr.to_string();
+                let _ = Object::take(conn);
+                pool.retain(|_, _| false);
+                Err(Error::Unavailable(Box::new(NotPrimary { at, role })))
+            }
             Err(e) => {
                 if e.is_connection_dropped() || e.is_io_error() || e.is_timeout() {
                     let _ = Object::take(conn);

@@ -1,8 +1,11 @@
-//! What `REDIS_URL` points at: one Redis server, or the nodes of a Redis Cluster.
+//! What `REDIS_URL` points at: one Redis server, the nodes of a Redis Cluster, or the
+//! sentinels that know where the primary is.
 //!
 //! - `redis://host:port[/db]` (any URL the `redis` crate reads): one server, as always.
 //! - `redis+cluster://[user:password@]host:port,host:port[/]`: a cluster, given by one or
 //!   more of its nodes (the others are discovered).
+//! - `redis+sentinel://[user:password@]host:port,host:port/<primary name>[?db=N]`: the
+//!   primary that Redis Sentinel names (`sentinel.rs`).
 //! - a comma list of nodes, each `redis://[user:password@]host:port` or `host:port`:
 //!   a cluster too. A URL that the `redis` crate reads whole (a comma in a password, say)
 //!   stays one server.
@@ -12,6 +15,7 @@
 
 use redis::{ConnectionInfo, IntoConnectionInfo};
 
+use super::sentinel::{SENTINEL_SCHEME, SentinelTarget};
 use crate::error::ValidationError;
 
 /// The scheme of the cluster form.
@@ -24,16 +28,23 @@ pub(crate) enum Target {
     Single,
     /// A cluster, through these nodes (at least one).
     Cluster(Vec<ConnectionInfo>),
+    /// The primary the sentinels name.
+    Sentinel(SentinelTarget),
 }
 
 impl Target {
-    /// Reads a URL. Only cluster forms are checked here; a single server's URL is checked
-    /// by the `redis` crate when the backend is built.
+    /// Reads a URL. Only the cluster and Sentinel forms are checked here; a single
+    /// server's URL is checked by the `redis` crate when the backend is built.
     pub(crate) fn parse(url: &str) -> Result<Self, ValidationError> {
         let url = url.trim();
-        let scheme = url.get(..CLUSTER_SCHEME.len());
-        if scheme.is_some_and(|s| s.eq_ignore_ascii_case(CLUSTER_SCHEME)) {
+        let has_scheme = |scheme: &str| {
+            url.get(..scheme.len())
+                .is_some_and(|s| s.eq_ignore_ascii_case(scheme))
+        };
+        if has_scheme(CLUSTER_SCHEME) {
             cluster_form(&url[CLUSTER_SCHEME.len()..]).map(Target::Cluster)
+        } else if has_scheme(SENTINEL_SCHEME) {
+            SentinelTarget::parse(&url[SENTINEL_SCHEME.len()..]).map(Target::Sentinel)
         } else if url.contains(',') && url.into_connection_info().is_err() {
             list_form(url).map(Target::Cluster)
         } else {
@@ -138,7 +149,7 @@ mod tests {
                     other => panic!("not TCP: {other:?}"),
                 })
                 .collect(),
-            Target::Single => panic!("{url} read as a single server"),
+            other => panic!("{url} read as {other:?}"),
         }
     }
 
@@ -182,6 +193,26 @@ mod tests {
             assert_eq!(n.redis_settings().username(), Some("app"));
             assert_eq!(n.redis_settings().password(), Some("s3cret"));
         }
+    }
+
+    #[test]
+    fn the_sentinel_scheme_names_sentinels_and_a_primary() {
+        for url in [
+            "redis+sentinel://10.0.0.1:26379,10.0.0.2:26379/mymaster",
+            " REDIS+SENTINEL://app:pw@s1/office?db=2 ",
+        ] {
+            assert!(
+                matches!(Target::parse(url), Ok(Target::Sentinel(_))),
+                "{url}"
+            );
+        }
+        let e = Target::parse("redis+sentinel://app:pw@s1,s2").expect_err("no name");
+        assert!(e.reason.contains("Redis Sentinel"), "{}", e.reason);
+        assert!(
+            !e.reason.contains("pw"),
+            "a password in a message: {}",
+            e.reason
+        );
     }
 
     #[test]

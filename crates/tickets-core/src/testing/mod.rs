@@ -51,6 +51,11 @@ mod services;
 use limits::*;
 pub use services::sample_office;
 use services::*;
+mod sentinel;
+pub use sentinel::{
+    RedisSentinels, SENTINEL_DOWN_AFTER_MS, SENTINEL_FAILOVER_TIMEOUT_MS, SENTINEL_PRIMARY_NAME,
+    SENTINELS,
+};
 
 /// The instant every conformance case starts at: 2026-11-24 08:00:00 UTC.
 pub fn start_time() -> DateTime<Utc> {

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpResponse, web};
 use serde::Serialize;
-use tickets_core::QueueBackend;
+use tickets_core::{QueueBackend, RedisBackend};
 use utoipa::ToSchema;
 
 use crate::openapi::TAG_OPS;
@@ -18,12 +18,12 @@ pub struct ProbeBody {
     store: Option<&'static str>,
 }
 
-/// The answer of readyz when the store does not answer.
+/// The answer of readyz when the store does not answer, or answers as a replica.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct NotReadyBody {
     /// `store_unavailable`.
     error: &'static str,
-    /// What is wrong, for people.
+    /// What is wrong, for people (the cause itself, with addresses, goes to the logs).
     message: &'static str,
     /// The store: `memory` or `redis`.
     store: &'static str,
@@ -43,14 +43,14 @@ pub async fn healthz() -> HttpResponse {
     })
 }
 
-/// The store answers (readiness).
+/// The store answers and takes writes (readiness): on Redis, the server is a primary.
 #[utoipa::path(
     get,
     path = "/readyz",
     tag = TAG_OPS,
     responses(
         (status = 200, description = "Ready.", body = ProbeBody),
-        (status = 503, description = "The store does not answer.", body = NotReadyBody),
+        (status = 503, description = "The store does not answer, or is a Redis replica, which refuses writes (after a failover).", body = NotReadyBody),
     )
 )]
 pub async fn readyz<B: QueueBackend>(state: web::Data<AppState<B>>) -> HttpResponse {
@@ -60,10 +60,17 @@ pub async fn readyz<B: QueueBackend>(state: web::Data<AppState<B>>) -> HttpRespo
             store: Some(state.store),
         }),
         Err(e) => {
-            tracing::warn!(error = %e, "not ready: the store does not answer");
+            let source = std::error::Error::source(&e);
+            let message = if RedisBackend::is_replica_error(&e) {
+                tracing::warn!(error = %e, source = ?source, "not ready: Redis is a replica");
+                "The ticket store is a Redis replica, which refuses writes."
+            } else {
+                tracing::warn!(error = %e, source = ?source, "not ready: the store does not answer");
+                "The ticket store does not answer."
+            };
             HttpResponse::ServiceUnavailable().json(NotReadyBody {
                 error: "store_unavailable",
-                message: "The ticket store does not answer.",
+                message,
                 store: state.store,
             })
         }

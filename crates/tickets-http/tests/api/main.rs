@@ -14,6 +14,7 @@ mod openapi;
 mod auth;
 mod cluster;
 mod errors;
+mod failover;
 mod pages;
 mod redis;
 mod seed_contract;
