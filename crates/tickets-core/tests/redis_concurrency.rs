@@ -44,8 +44,19 @@ fn n(v: u64) -> TicketNumber {
     TicketNumber::new(v).expect("a valid number")
 }
 
-/// Receives events until one with sequence number `last` arrived (10 s at most each);
-/// panics on a gap or a missed event.
+/// How long a stream is read on after the last expected event, to see that no other
+/// (a duplicate, say) follows.
+const QUIET: StdDuration = StdDuration::from_millis(500);
+
+/// Fails if any event arrives on `stream` within [`QUIET`].
+async fn assert_no_more_events(stream: &mut EventStream) {
+    if let Ok(next) = tokio::time::timeout(QUIET, stream.recv()).await {
+        panic!("an event after the last expected one: {next:?}");
+    }
+}
+
+/// Receives events until one with sequence number `last` arrived (10 s at most each),
+/// and checks that nothing follows it; panics on a gap, a missed event or one too many.
 async fn events_up_to(stream: &mut EventStream, last: u64) -> Vec<QueueEvent> {
     let mut out: Vec<QueueEvent> = Vec::new();
     while out.last().map_or(0, |e| e.seq) < last {
@@ -57,6 +68,7 @@ async fn events_up_to(stream: &mut EventStream, last: u64) -> Vec<QueueEvent> {
         assert_eq!(e.seq, expected, "events arrive in order without gaps");
         out.push(e);
     }
+    assert_no_more_events(stream).await;
     out
 }
 
@@ -180,6 +192,7 @@ async fn four_desks_calling_while_tickets_are_taken_serve_each_ticket_once_in_fi
         let mut last: Option<u64> = None;
         loop {
             if last.is_some() && got.last().map(|e| e.seq) == last {
+                assert_no_more_events(&mut stream).await;
                 return got;
             }
             tokio::select! {
