@@ -22,8 +22,8 @@ pub struct ApiError {
     fr: String,
     en: String,
     extra: Map<String, Value>,
-    allow: Option<String>,
-    retry_after: Option<u64>,
+    allow: Option<Box<str>>,
+    retry_after: Option<u32>,
 }
 
 impl ApiError {
@@ -54,12 +54,13 @@ impl ApiError {
     /// Asks the client to wait `seconds` before trying again (`Retry-After`, and
     /// `retry_after_seconds` in the body).
     pub fn retry_after(mut self, seconds: u64) -> Self {
+        let seconds = u32::try_from(seconds).unwrap_or(u32::MAX);
         self.retry_after = Some(seconds);
         self.with("retry_after_seconds", seconds)
     }
 
     /// The `Retry-After` of this answer, in seconds.
-    pub fn retry_after_seconds(&self) -> Option<u64> {
+    pub fn retry_after_seconds(&self) -> Option<u32> {
         self.retry_after
     }
 
@@ -165,7 +166,7 @@ impl ApiError {
             format!("Method not allowed here; use {allow}."),
         )
         .with("allow", allow.as_str());
-        e.allow = Some(allow);
+        e.allow = Some(allow.into_boxed_str());
         e
     }
 

@@ -35,8 +35,10 @@ pub struct KioskQuery {
     /// Why the take was refused: `service_closed`, `daily_limit`, `unknown_service`,
     /// `queue_full` or `take_limit`.
     refused: Option<String>,
-    /// With `take_limit`: in how many minutes this device may take a ticket again.
-    minutes: Option<u32>,
+    /// With `take_limit`: in how many minutes this device may take a ticket again (a whole
+    /// number; the page reads anything else as 1).
+    #[param(value_type = Option<String>)]
+    minutes: Option<String>,
     /// `1` after the browser was enrolled as a kiosk.
     enrolled: Option<String>,
     /// The service the refused take asked for.
@@ -99,7 +101,15 @@ fn refusal(l: Lang, office: &OfficeConfig, q: &KioskQuery) -> Option<String> {
                 "Trop de tickets ont été pris depuis cet appareil. Réessayez dans {m} min, ou prenez votre ticket à la borne de l'accueil.",
                 "Too many tickets were taken from this device. Try again in {m} min, or take your ticket at the kiosk at the entrance.",
             )
-            .replace("{m}", &q.minutes.unwrap_or(1).clamp(1, 1440).to_string()),
+            .replace(
+                "{m}",
+                &q.minutes
+                    .as_deref()
+                    .and_then(|m| m.parse::<u32>().ok())
+                    .unwrap_or(1)
+                    .clamp(1, 1440)
+                    .to_string(),
+            ),
         ),
         "unknown_service" => Some(
             l.t(
