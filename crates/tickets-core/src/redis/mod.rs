@@ -610,17 +610,11 @@ impl QueueBackend for RedisBackend {
             .iter()
             .map(|s| {
                 let found = r.services.remove(s.code.as_str());
-                ServiceStatus {
-                    code: s.code.clone(),
-                    label: s.name.fr.clone(),
-                    name: s.name.clone(),
-                    prefix: s.prefix.clone(),
-                    open: s.open,
-                    priority: s.priority,
-                    waiting: found.as_ref().map_or(0, |f| f.waiting),
-                    next_label: found.and_then(|f| f.next),
-                    estimated_wait_seconds: None,
-                }
+                ServiceStatus::of(
+                    s,
+                    found.as_ref().map_or(0, |f| f.waiting),
+                    found.and_then(|f| f.next),
+                )
             })
             .collect();
         Ok(QueueStatus {
