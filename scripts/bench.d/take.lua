@@ -5,11 +5,17 @@ local n = 0
 local path = "/api/tickets/take"
 local body = '{"service_type":"poste"}'
 local run = os.getenv("BENCH_RUN") or "0"
+-- An enrolled kiosk's cookie (`tickets_kiosk=…`), when the scenario sends one.
+local cookie = os.getenv("BENCH_COOKIE") or ""
 
 function request()
   n = n + 1
-  return wrk.format("POST", path, {
+  local headers = {
     ["Content-Type"] = "application/json",
     ["Idempotency-Key"] = "bench-" .. run .. "-" .. thread_id .. "-" .. n,
-  }, body)
+  }
+  if cookie ~= "" then
+    headers["Cookie"] = cookie
+  end
+  return wrk.format("POST", path, headers, body)
 end
