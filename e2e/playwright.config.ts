@@ -13,10 +13,15 @@ export const OFFICE_URL = `http://127.0.0.1:${OFFICE_PORT}`;
 
 // `npm test` builds the binary first (`cargo build -p tickets-http --bin tickets`); a bare
 // `npx playwright test` runs whatever binary is there. E2E_SERVER_BIN runs another one
-// (a release build, say).
+// (a release build, say). Cargo builds into CARGO_TARGET_DIR when it is set (relative to
+// where cargo runs: the workspace), else into the workspace's `target/`.
+const workspace = resolve(__dirname, '..');
+const targetDir = process.env.CARGO_TARGET_DIR
+  ? resolve(workspace, process.env.CARGO_TARGET_DIR)
+  : resolve(workspace, 'target');
 const binary = process.env.E2E_SERVER_BIN
   ? resolve(process.env.E2E_SERVER_BIN)
-  : resolve(__dirname, '..', 'target', 'debug', 'tickets');
+  : resolve(targetDir, 'debug', 'tickets');
 if (!existsSync(binary)) {
   throw new Error(
     `${binary} is missing: build it first with \`cd .. && cargo build -p tickets-http --bin tickets\` (or run \`npm test\`)`,
@@ -48,6 +53,9 @@ function server(name: string, port: number, env: Record<string, string> = {}) {
       TICKETS_TIMEZONE: 'Europe/Paris',
       TICKETS_BIND: `127.0.0.1:${port}`,
       TICKETS_ALLOWED_HOSTS: 'localhost,127.0.0.1,[::1]',
+      // No per-address take limit: every browser of the tests is 127.0.0.1, and the kiosk
+      // tests alone take more tickets than the default limit (10 per 10 minutes) allows.
+      TICKETS_TAKE_LIMIT: '0',
       RUST_LOG: 'warn',
       ...env,
     },
