@@ -56,7 +56,9 @@ pub struct QueueEvent {
 pub(crate) enum Signal {
     /// An event.
     Event(QueueEvent),
-    /// Events may have been lost upstream (the pub/sub connection dropped and came back).
+    /// Events may have been lost upstream (the pub/sub connection dropped and came back):
+    /// only the Redis backend has an upstream.
+    #[cfg(feature = "redis")]
     Resync,
 }
 
@@ -96,6 +98,7 @@ impl EventStream {
     pub async fn recv(&mut self) -> Result<QueueEvent, Missed> {
         match self.rx.recv().await {
             Ok(Signal::Event(e)) => Ok(e),
+            #[cfg(feature = "redis")]
             Ok(Signal::Resync) => Err(Missed::Reconnected),
             Err(broadcast::error::RecvError::Lagged(n)) => Err(Missed::Lagged(n)),
             Err(broadcast::error::RecvError::Closed) => Err(Missed::Closed),
@@ -172,8 +175,11 @@ mod tests {
     async fn resync_and_close_are_reported() {
         let hub = EventHub::default();
         let mut s = hub.subscribe();
-        hub.send(Signal::Resync);
-        assert_eq!(s.recv().await, Err(Missed::Reconnected));
+        #[cfg(feature = "redis")]
+        {
+            hub.send(Signal::Resync);
+            assert_eq!(s.recv().await, Err(Missed::Reconnected));
+        }
         drop(hub);
         assert_eq!(s.recv().await, Err(Missed::Closed));
     }
