@@ -154,7 +154,8 @@ pub async fn act<B: QueueBackend>(
                 None,
             ),
             "reset_day" if form.confirm.as_deref() == Some("yes") => {
-                removed = Some(q.reset_day().await?.tickets_removed);
+                let r = q.reset_day().await?.tickets_removed;
+                removed = Some(u32::try_from(r).unwrap_or(u32::MAX));
                 ("reset", None)
             }
             "reset_day" => ("reset_unconfirmed", None),
@@ -186,7 +187,7 @@ fn back(
     done: &str,
     n: Option<u64>,
     to: Option<&Service>,
-    removed: Option<u64>,
+    removed: Option<u32>,
 ) -> HttpResponse {
     let mut location = format!("/api/tickets/staff?done={done}");
     if let Some(d) = desk {

@@ -48,7 +48,8 @@ pub struct StaffQuery {
     /// The service a ticket was transferred to.
     to: Option<String>,
     /// How many tickets the last reset removed (none may have been: `0`).
-    removed: Option<u64>,
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 4294967295_i64)]
+    removed: Option<u32>,
 }
 
 /// The desk of this request: `?desk=`, else the remembered one, else the default (the
