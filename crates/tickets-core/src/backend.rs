@@ -484,3 +484,146 @@ impl SnapshotParts {
         }
     }
 }
+
+mod accounts_delegation {
+    //! [`AccountStore`] on [`AnyBackend`]: each call goes to the backend chosen.
+
+    use chrono::{DateTime, Duration, Utc};
+
+    use super::AnyBackend;
+    use crate::accounts::{
+        Account, AccountChanges, AccountStore, AccountView, ApiToken, AuditEntry, AuditFilter,
+        FailureCounts, NewAccount, NewToken, PasswordHash, Session, SessionId, SignedIn, TokenId,
+        TokenInfo, Username,
+    };
+    use crate::error::Result;
+    use crate::limits::ClientKey;
+    use crate::model::DeskId;
+
+    impl AccountStore for AnyBackend {
+        async fn create_account(
+            &self,
+            account: NewAccount,
+            now: DateTime<Utc>,
+        ) -> Result<AccountView> {
+            delegate!(self, b => b.create_account(account, now).await)
+        }
+        async fn account(&self, username: &Username) -> Result<Option<Account>> {
+            delegate!(self, b => b.account(username).await)
+        }
+        async fn accounts(&self) -> Result<Vec<AccountView>> {
+            delegate!(self, b => b.accounts().await)
+        }
+        async fn update_account(
+            &self,
+            username: &Username,
+            changes: &AccountChanges,
+            now: DateTime<Utc>,
+        ) -> Result<Option<AccountView>> {
+            delegate!(self, b => b.update_account(username, changes, now).await)
+        }
+        async fn set_enabled(
+            &self,
+            username: &Username,
+            enabled: bool,
+            now: DateTime<Utc>,
+        ) -> Result<Option<AccountView>> {
+            delegate!(self, b => b.set_enabled(username, enabled, now).await)
+        }
+        async fn set_password(
+            &self,
+            username: &Username,
+            hash: PasswordHash,
+            now: DateTime<Utc>,
+        ) -> Result<Option<AccountView>> {
+            delegate!(self, b => b.set_password(username, hash, now).await)
+        }
+        async fn ensure_admin(
+            &self,
+            hash: PasswordHash,
+            now: DateTime<Utc>,
+        ) -> Result<Option<AccountView>> {
+            delegate!(self, b => b.ensure_admin(hash, now).await)
+        }
+        async fn create_session(
+            &self,
+            username: &Username,
+            desk: Option<DeskId>,
+            now: DateTime<Utc>,
+        ) -> Result<Option<Session>> {
+            delegate!(self, b => b.create_session(username, desk, now).await)
+        }
+        async fn session(
+            &self,
+            id: &SessionId,
+            now: DateTime<Utc>,
+            idle: Duration,
+        ) -> Result<Option<SignedIn>> {
+            delegate!(self, b => b.session(id, now, idle).await)
+        }
+        async fn revoke_session(&self, id: &SessionId) -> Result<bool> {
+            delegate!(self, b => b.revoke_session(id).await)
+        }
+        async fn revoke_sessions_of(&self, username: &Username) -> Result<u64> {
+            delegate!(self, b => b.revoke_sessions_of(username).await)
+        }
+        async fn record_failure(
+            &self,
+            address: &ClientKey,
+            username: Option<&Username>,
+            now: DateTime<Utc>,
+        ) -> Result<Option<u64>> {
+            delegate!(self, b => b.record_failure(address, username, now).await)
+        }
+        async fn failures(
+            &self,
+            address: &ClientKey,
+            username: Option<&Username>,
+            now: DateTime<Utc>,
+        ) -> Result<FailureCounts> {
+            delegate!(self, b => b.failures(address, username, now).await)
+        }
+        async fn throttle(
+            &self,
+            address: &ClientKey,
+            username: Option<&Username>,
+            now: DateTime<Utc>,
+        ) -> Result<Option<u64>> {
+            delegate!(self, b => b.throttle(address, username, now).await)
+        }
+        async fn clear_failures(&self, username: &Username) -> Result<()> {
+            delegate!(self, b => b.clear_failures(username).await)
+        }
+        async fn create_token(
+            &self,
+            username: &Username,
+            label: &str,
+            now: DateTime<Utc>,
+        ) -> Result<Option<NewToken>> {
+            delegate!(self, b => b.create_token(username, label, now).await)
+        }
+        async fn tokens(&self, username: Option<&Username>) -> Result<Vec<TokenInfo>> {
+            delegate!(self, b => b.tokens(username).await)
+        }
+        async fn revoke_token(&self, id: &TokenId) -> Result<bool> {
+            delegate!(self, b => b.revoke_token(id).await)
+        }
+        async fn token_account(
+            &self,
+            token: &ApiToken,
+        ) -> Result<Option<(TokenInfo, AccountView)>> {
+            delegate!(self, b => b.token_account(token).await)
+        }
+        async fn record_audit(&self, entry: &AuditEntry) -> Result<()> {
+            delegate!(self, b => b.record_audit(entry).await)
+        }
+        async fn audit(
+            &self,
+            filter: &AuditFilter,
+            limit: usize,
+            now: DateTime<Utc>,
+        ) -> Result<Vec<AuditEntry>> {
+            delegate!(self, b => b.audit(filter, limit, now).await)
+        }
+    }
+}

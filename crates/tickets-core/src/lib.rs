@@ -46,6 +46,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod accounts;
 mod backend;
 pub mod calling;
 mod clock;
@@ -63,6 +64,7 @@ mod redis;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use accounts::*;
 #[cfg(any(test, feature = "mock"))]
 pub use backend::MockQueueBackend;
 pub use backend::{AnyBackend, QueueBackend, TakeRequest, TicketLookup};

@@ -57,6 +57,7 @@ struct Inner {
     days: Mutex<HashMap<BusinessDay, DayData>>,
     hub: EventHub,
     office: RwLock<Arc<OfficeConfig>>,
+    accounts: crate::accounts::MemoryAccounts,
 }
 
 impl MemoryBackend {
@@ -71,6 +72,11 @@ impl MemoryBackend {
         let b = Self::default();
         *b.inner.office.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(office);
         Ok(b)
+    }
+
+    /// The staff accounts (`accounts/memory.rs`).
+    pub(crate) fn account_state(&self) -> &crate::accounts::MemoryAccounts {
+        &self.inner.accounts
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<BusinessDay, DayData>> {

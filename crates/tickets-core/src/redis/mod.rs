@@ -15,6 +15,7 @@
 //! touches one slot, and the listener subscribes through any node, moving to another
 //! when that one goes away.
 
+mod accounts;
 mod args;
 mod builder;
 mod cluster;

@@ -46,6 +46,7 @@ use crate::queue::{QueueConfig, TicketQueue};
 #[cfg(feature = "redis")]
 pub use crate::redis::KeyPrefix;
 
+pub mod accounts;
 mod limits;
 mod services;
 use limits::*;

@@ -1,0 +1,211 @@
+//! The account store's conformance suite on both backends, and what only Redis has: the
+//! keys, their TTLs and their slot.
+
+use chrono::Duration;
+use redis::aio::MultiplexedConnection;
+use tickets_core::testing::accounts::{TEST_PASSWORD, accounts_conformance_suite};
+use tickets_core::testing::{RedisServer, start_time, unique_prefix};
+use tickets_core::{
+    AccountStore, AuditEntry, ClientKey, KeyPrefix, MemoryBackend, NewAccount, PasswordHash,
+    RedisBackend, Role, Username,
+};
+
+async fn redis_backend(url: &str, prefix: &KeyPrefix) -> RedisBackend {
+    RedisBackend::builder(url)
+        .prefix(prefix.clone())
+        .build()
+        .await
+        .expect("connect to the test redis-server")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_memory_backend_passes_the_account_suite() {
+    accounts_conformance_suite(|| async {
+        let store = MemoryBackend::new();
+        (store.clone(), store)
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_redis_backend_passes_the_account_suite_across_two_servers() {
+    let server = RedisServer::start();
+    let url = server.url();
+    accounts_conformance_suite(|| {
+        let url = url.clone();
+        async move {
+            // Two backends (two servers) on one prefix of one Redis.
+            let prefix = unique_prefix();
+            (
+                redis_backend(&url, &prefix).await,
+                redis_backend(&url, &prefix).await,
+            )
+        }
+    })
+    .await;
+}
+
+async fn connection(server: &RedisServer) -> MultiplexedConnection {
+    redis::Client::open(server.url())
+        .expect("a client")
+        .get_multiplexed_async_connection()
+        .await
+        .expect("a connection")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn account_keys_live_under_the_prefix_with_their_ttls() {
+    let server = RedisServer::start();
+    let prefix = unique_prefix();
+    let store = redis_backend(&server.url(), &prefix).await;
+    let now = start_time();
+    let marie = Username::parse("marie").expect("a username");
+    store
+        .create_account(
+            NewAccount {
+                username: marie.clone(),
+                display_name: "Marie".into(),
+                role: Role::Agent,
+                password_hash: PasswordHash::new(TEST_PASSWORD).expect("a password"),
+                default_desk: None,
+            },
+            now,
+        )
+        .await
+        .expect("create");
+    store
+        .create_session(&marie, None, now)
+        .await
+        .expect("create")
+        .expect("a session");
+    let address = ClientKey::parse("192.0.2.7").expect("a client");
+    store
+        .record_failure(&address, Some(&marie), now)
+        .await
+        .expect("record");
+    let token = store
+        .create_token(&marie, "script", now)
+        .await
+        .expect("create")
+        .expect("a token");
+    store
+        .record_audit(&AuditEntry::new(now, "account.add", "marie").expect("an entry"))
+        .await
+        .expect("record");
+
+    let mut conn = connection(&server).await;
+    let mut keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}:*"))
+        .query_async(&mut conn)
+        .await
+        .expect("KEYS");
+    keys.sort();
+    let base = format!("{prefix}:{{accounts}}:");
+    let digest = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(token.token.as_str().as_bytes()))
+    };
+    let mut expected: Vec<(String, Option<i64>)> = vec![
+        ("accounts".into(), None),
+        ("account:marie".into(), None),
+        ("tokens".into(), None),
+        (format!("token:{digest}"), None),
+        ("sessions:marie".into(), Some(12 * 3600)),
+        ("fail:addr:192.0.2.7".into(), Some(15 * 60)),
+        ("fail:user:marie".into(), Some(15 * 60)),
+        ("audit".into(), Some(90 * 86_400)),
+    ];
+    let session_key = keys
+        .iter()
+        .find(|k| k.starts_with(&format!("{base}session:")))
+        .expect("the session key")
+        .trim_start_matches(&base)
+        .to_owned();
+    expected.push((session_key, Some(12 * 3600)));
+    let mut names: Vec<String> = expected.iter().map(|(n, _)| format!("{base}{n}")).collect();
+    names.sort();
+    assert_eq!(keys, names, "every key, nothing else");
+    for (name, ttl) in expected {
+        let key = format!("{base}{name}");
+        let left: i64 = redis::cmd("TTL")
+            .arg(&key)
+            .query_async(&mut conn)
+            .await
+            .expect("TTL");
+        match ttl {
+            None => assert_eq!(left, -1, "{key} has no TTL"),
+            Some(t) => assert!(left > t - 5 && left <= t, "{key}: TTL {left}, not {t}"),
+        }
+    }
+    // The hash is stored, never the token: the secret appears in no key nor value.
+    let values: Vec<Option<String>> = redis::cmd("MGET")
+        .arg(format!("{base}token:{digest}"))
+        .query_async(&mut conn)
+        .await
+        .expect("MGET");
+    assert!(
+        values
+            .iter()
+            .flatten()
+            .all(|v| !v.contains(token.token.as_str()))
+    );
+    let tokens: Vec<String> = redis::cmd("HVALS")
+        .arg(format!("{base}tokens"))
+        .query_async(&mut conn)
+        .await
+        .expect("HVALS");
+    assert!(tokens.iter().all(|v| !v.contains(token.token.as_str())));
+    // Sessions are judged by the time given: idle past the limit, gone.
+    let idle = Duration::minutes(10);
+    let s = store
+        .create_session(&marie, None, now)
+        .await
+        .expect("create")
+        .expect("a session");
+    assert!(
+        store
+            .session(&s.id, now + Duration::minutes(11), idle)
+            .await
+            .expect("read")
+            .is_none()
+    );
+    let exists: i64 = redis::cmd("EXISTS")
+        .arg(format!("{base}session:{}", s.id.as_str()))
+        .query_async(&mut conn)
+        .await
+        .expect("EXISTS");
+    assert_eq!(exists, 0, "a dead session's key is deleted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn foreign_data_under_an_account_key_is_reported_not_panicked_on() {
+    let server = RedisServer::start();
+    let prefix = unique_prefix();
+    let store = redis_backend(&server.url(), &prefix).await;
+    let mut conn = connection(&server).await;
+    let base = format!("{prefix}:{{accounts}}:");
+    let () = redis::cmd("HSET")
+        .arg(format!("{base}account:eve"))
+        .arg("username")
+        .arg("eve")
+        .arg("role")
+        .arg("emperor")
+        .query_async(&mut conn)
+        .await
+        .expect("HSET");
+    let eve = Username::parse("eve").expect("a username");
+    let err = store.account(&eve).await.expect_err("foreign data");
+    assert_eq!(err.kind(), tickets_core::ErrorKind::Internal, "{err}");
+    let () = redis::cmd("SET")
+        .arg(format!("{base}fail:addr:192.0.2.9"))
+        .arg("garbage")
+        .query_async(&mut conn)
+        .await
+        .expect("SET");
+    let address = ClientKey::parse("192.0.2.9").expect("a client");
+    let err = store
+        .record_failure(&address, None, start_time())
+        .await
+        .expect_err("foreign data");
+    assert_eq!(err.kind(), tickets_core::ErrorKind::Internal, "{err}");
+}
