@@ -4,7 +4,7 @@
 use chrono::Duration;
 use redis::aio::MultiplexedConnection;
 use tickets_core::testing::accounts::{TEST_PASSWORD, accounts_conformance_suite};
-use tickets_core::testing::{RedisServer, start_time, unique_prefix};
+use tickets_core::testing::{RedisCluster, RedisServer, start_time, unique_prefix};
 use tickets_core::{
     AccountStore, AuditEntry, ClientKey, KeyPrefix, MemoryBackend, NewAccount, PasswordHash,
     RedisBackend, Role, Username,
@@ -43,6 +43,31 @@ async fn the_redis_backend_passes_the_account_suite_across_two_servers() {
         }
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_redis_backend_passes_the_account_suite_on_a_cluster() {
+    let cluster = RedisCluster::start();
+    let url = cluster.url();
+    // Every script touches one slot: that of `{accounts}` with a plain prefix, that of the
+    // office with a tagged one.
+    for tagged in [false, true] {
+        accounts_conformance_suite(|| {
+            let url = url.clone();
+            async move {
+                let plain = unique_prefix();
+                let prefix = if tagged {
+                    KeyPrefix::parse(format!("{{{plain}}}:tickets")).expect("a tagged prefix")
+                } else {
+                    plain
+                };
+                let a = redis_backend(&url, &prefix).await;
+                assert!(a.is_cluster(), "{url} is a cluster");
+                (a, redis_backend(&url, &prefix).await)
+            }
+        })
+        .await;
+    }
 }
 
 async fn connection(server: &RedisServer) -> MultiplexedConnection {

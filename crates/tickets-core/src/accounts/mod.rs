@@ -29,6 +29,8 @@ pub use password::{EXAMPLE_PASSWORD, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 pub use password::{PasswordHash, check_password};
 pub use session::{SESSION_LIFETIME_SECONDS, Session, SessionId, SignedIn, session_lifetime};
 pub use store::AccountStore;
+#[cfg(any(test, feature = "mock"))]
+pub use store::MockAccountStore;
 pub use throttle::{
     FAILURE_WINDOW_SECONDS, FAILURES_BEFORE_THROTTLE, FIRST_WAIT_SECONDS, FailureCounts,
     MAX_WAIT_SECONDS,

@@ -59,6 +59,10 @@ use crate::model::DeskId;
 /// # Ok(())
 /// # }
 /// ```
+// The lifetimes of `Option<&'a Username>` are named for mockall, which cannot mock them
+// elided.
+#[allow(clippy::needless_lifetimes)]
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 pub trait AccountStore: Send + Sync + 'static {
     /// Creates an enabled account. [`Error::Invalid`](crate::Error::Invalid) (field
     /// `username`) when the name is taken, or (`display_name`) for an empty or overlong
@@ -138,28 +142,28 @@ pub trait AccountStore: Send + Sync + 'static {
 
     /// Counts a failed sign-in from `address` for `username` (if the name was a valid
     /// one); answers how many seconds to wait now, if any ([`Self::throttle`]).
-    fn record_failure(
+    fn record_failure<'a>(
         &self,
         address: &ClientKey,
-        username: Option<&Username>,
+        username: Option<&'a Username>,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Option<u64>>> + Send;
 
     /// The failed sign-ins counted now for `address` and `username`.
-    fn failures(
+    fn failures<'a>(
         &self,
         address: &ClientKey,
-        username: Option<&Username>,
+        username: Option<&'a Username>,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<FailureCounts>> + Send;
 
     /// How many seconds a sign-in from `address` for `username` must wait (the
     /// `Retry-After`), if it must: after
     /// [`FAILURES_BEFORE_THROTTLE`](crate::FAILURES_BEFORE_THROTTLE) failures for either.
-    fn throttle(
+    fn throttle<'a>(
         &self,
         address: &ClientKey,
-        username: Option<&Username>,
+        username: Option<&'a Username>,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Option<u64>>> + Send;
 
@@ -177,9 +181,9 @@ pub trait AccountStore: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Option<NewToken>>> + Send;
 
     /// The tokens of `username`, or of every account, oldest first.
-    fn tokens(
+    fn tokens<'a>(
         &self,
-        username: Option<&Username>,
+        username: Option<&'a Username>,
     ) -> impl Future<Output = Result<Vec<TokenInfo>>> + Send;
 
     /// Revokes a token; whether it existed.
@@ -205,4 +209,26 @@ pub trait AccountStore: Send + Sync + 'static {
         limit: usize,
         now: DateTime<Utc>,
     ) -> impl Future<Output = Result<Vec<AuditEntry>>> + Send;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_mock_answers_what_it_is_told() {
+        let mut mock = MockAccountStore::new();
+        mock.expect_throttle()
+            .returning(|_, _, _| Box::pin(async { Ok(Some(60)) }));
+        mock.expect_revoke_session()
+            .returning(|_| Box::pin(async { Err(crate::Error::corrupt("k", "down")) }));
+        let address = ClientKey::parse("192.0.2.7").expect("a client");
+        let wait = mock
+            .throttle(&address, None, chrono::Utc::now())
+            .await
+            .expect("an answer");
+        assert_eq!(wait, Some(60));
+        let id = SessionId::parse(&"a".repeat(32)).expect("an id");
+        assert!(mock.revoke_session(&id).await.is_err());
+    }
 }
