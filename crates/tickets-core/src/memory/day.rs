@@ -30,7 +30,7 @@ pub(super) struct DayData {
     /// Every waiting ticket, in arrival (number) order.
     pub(super) waiting: BTreeSet<TicketNumber>,
     /// Each non-empty queue, sorted by (score, number).
-    pub(super) queues: BTreeMap<QueueKey, Vec<(f64, TicketNumber)>>,
+    pub(super) queues: BTreeMap<QueueKey, VecDeque<(f64, TicketNumber)>>,
     /// The last number each service gave today.
     pub(super) numbers: BTreeMap<Service, u64>,
     /// Each desk's priority calls in a row.
@@ -132,7 +132,10 @@ impl DayData {
     /// Takes waiting ticket `n` out of queue `key`.
     pub(super) fn dequeue(&mut self, key: &QueueKey, n: TicketNumber) {
         if let Some(q) = self.queues.get_mut(key) {
-            q.retain(|(_, m)| *m != n);
+            // Mostly the head (a call), so search from the front.
+            if let Some(i) = q.iter().position(|(_, m)| *m == n) {
+                q.remove(i);
+            }
             if q.is_empty() {
                 self.queues.remove(key);
             }
@@ -250,7 +253,7 @@ impl DayData {
                 if service != &svc.code {
                     continue;
                 }
-                let Some(&(score, n)) = q.first() else {
+                let Some(&(score, n)) = q.front() else {
                     continue;
                 };
                 let taken = self
@@ -292,7 +295,8 @@ impl DayData {
                 continue;
             }
             if (service, class) == (&own.0, &own.1) {
-                ahead += q.iter().position(|(_, m)| *m == n)? as u64;
+                // Mostly the newest ticket (a take), so search from the back.
+                ahead += q.iter().rposition(|(_, m)| *m == n)? as u64;
             } else if office.weight_of(class.as_ref()) > weight {
                 ahead += q.len() as u64;
             }

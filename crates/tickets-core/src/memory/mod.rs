@@ -312,11 +312,11 @@ impl QueueBackend for MemoryBackend {
             let score = match req.position {
                 TransferPosition::Arrival => own,
                 TransferPosition::End => calling::end_score(
-                    q.and_then(|q| q.last()).map(|e| e.0),
+                    q.and_then(|q| q.back()).map(|e| e.0),
                     d.counter.unwrap_or(0),
                 ),
                 TransferPosition::Front => {
-                    calling::front_score(q.and_then(|q| q.first()).map(|e| e.0), own)
+                    calling::front_score(q.and_then(|q| q.front()).map(|e| e.0), own)
                 }
             };
             let ticket = d.ticket_mut(n)?;
@@ -397,7 +397,7 @@ impl QueueBackend for MemoryBackend {
                 .services
                 .iter()
                 .map(|s| {
-                    let mut order: Vec<(&QueueKey, &Vec<(f64, TicketNumber)>)> = d
+                    let mut order: Vec<(&QueueKey, &std::collections::VecDeque<(f64, TicketNumber)>)> = d
                         .queues
                         .iter()
                         .filter(|((svc, _), _)| svc == &s.code)
@@ -406,7 +406,7 @@ impl QueueBackend for MemoryBackend {
                         .sort_by_key(|((_, c), _)| std::cmp::Reverse(office.weight_of(c.as_ref())));
                     let next_label = order
                         .first()
-                        .and_then(|(_, q)| q.first())
+                        .and_then(|(_, q)| q.front())
                         .and_then(|(_, n)| d.tickets.get(n))
                         .map(|t| t.label.clone());
                     ServiceStatus::of(s, d.waiting_in(&s.code), next_label)
