@@ -397,7 +397,10 @@ impl QueueBackend for MemoryBackend {
                 .services
                 .iter()
                 .map(|s| {
-                    let mut order: Vec<(&QueueKey, &std::collections::VecDeque<(f64, TicketNumber)>)> = d
+                    let mut order: Vec<(
+                        &QueueKey,
+                        &std::collections::VecDeque<(f64, TicketNumber)>,
+                    )> = d
                         .queues
                         .iter()
                         .filter(|((svc, _), _)| svc == &s.code)
