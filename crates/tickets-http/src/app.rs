@@ -9,7 +9,7 @@ use tickets_core::QueueBackend;
 
 use crate::api::error::ApiError;
 use crate::auth::{AllowedHosts, Auth, guard_requests};
-use crate::middleware::{json_errors, security_headers};
+use crate::middleware::{RequestSpans, json_errors, security_headers};
 use crate::routes::{not_found, routes};
 use crate::state::AppState;
 
@@ -63,5 +63,5 @@ pub fn app<B: QueueBackend>(
         .wrap(from_fn(json_errors))
         .wrap(from_fn(crate::metrics::record_requests))
         .wrap(security_headers())
-        .wrap(tracing_actix_web::TracingLogger::default())
+        .wrap(tracing_actix_web::TracingLogger::<RequestSpans>::new())
 }

@@ -354,10 +354,10 @@ pub async fn guard_requests(
 /// no `Origin`, `Sec-Fetch-Site` must not say `cross-site`. Clients that send neither
 /// (curl, server-to-server) are not browsers and carry no ambient cookies to abuse.
 ///
-/// Host names are compared without case. Ports are compared when both sides give one (a
-/// default port, 80 or 443 for the origin's scheme, counts as given); an `Origin` with a
-/// port matches a `Host` without one, because a reverse proxy may drop the port from
-/// `Host` (nginx's `$host`), and cookies are not kept apart by port anyway.
+/// Host names are compared without case, and ports with the origin scheme's default port
+/// (80 or 443) standing for an absent one: `https://x` matches `Host: x` and `Host: x:443`,
+/// `https://x:8443` only `Host: x:8443`. A reverse proxy must pass `Host` with its port
+/// (nginx's `$http_host`, as in deploy/nginx.conf; `$host` drops it).
 fn same_origin(headers: &HeaderMap, host: &str) -> bool {
     if let Some(origin) = headers.get(header::ORIGIN) {
         let Ok(origin) = origin.to_str() else {
@@ -373,11 +373,7 @@ fn same_origin(headers: &HeaderMap, host: &str) -> bool {
         if !origin_name.eq_ignore_ascii_case(host_name) {
             return false;
         }
-        return match (origin_port, host_port) {
-            (_, None) => true,
-            (Some(o), Some(h)) => o == h,
-            (None, Some(h)) => h == default_port,
-        };
+        return origin_port.unwrap_or(default_port) == host_port.unwrap_or(default_port);
     }
     headers
         .get("sec-fetch-site")
@@ -480,15 +476,23 @@ mod tests {
     }
 
     #[test]
-    fn an_origin_on_another_port_matches_a_host_that_a_proxy_stripped_of_its_port() {
+    fn an_origin_with_a_port_matches_a_host_with_that_port() {
         let origin = |o: &'static str| {
             let mut h = HeaderMap::new();
             h.insert(header::ORIGIN, o.parse().unwrap());
             h
         };
-        // nginx `Host $host` drops the port of a site on a non-default port.
-        assert!(same_origin(
+        // A Host without its port is the default port: another port is another origin.
+        assert!(!same_origin(
             &origin("https://poste.example:8443"),
+            "poste.example"
+        ));
+        assert!(!same_origin(
+            &origin("http://poste.example:8080"),
+            "poste.example"
+        ));
+        assert!(same_origin(
+            &origin("https://poste.example:443"),
             "poste.example"
         ));
         assert!(same_origin(
@@ -516,6 +520,28 @@ mod tests {
             &origin("ftp://poste.example"),
             "poste.example"
         ));
+    }
+
+    #[test]
+    fn the_nginx_sample_passes_host_with_its_port_and_clears_forgeable_headers() {
+        // With `Host $host`, a site on a non-default port lost the port that browsers put
+        // in `Origin`, and every form post was refused as cross-origin.
+        let conf = include_str!("../../../deploy/nginx.conf");
+        let directive = |name: &str| {
+            conf.lines()
+                .map(str::trim)
+                .find(|l| {
+                    l.starts_with("proxy_set_header") && l.split_whitespace().nth(1) == Some(name)
+                })
+                .map(|l| l.split_whitespace().skip(2).collect::<Vec<_>>().join(" "))
+        };
+        assert_eq!(directive("Host").as_deref(), Some("$http_host;"));
+        assert_eq!(
+            directive("X-Forwarded-For").as_deref(),
+            Some("$remote_addr;")
+        );
+        assert_eq!(directive("X-Forwarded-Host").as_deref(), Some("\"\";"));
+        assert_eq!(directive("Forwarded").as_deref(), Some("\"\";"));
     }
 
     #[test]

@@ -75,19 +75,25 @@ impl Clients {
             .peer_addr()
             .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |a| canonical(a.ip()));
         if !self.trusted(peer) {
+            if peer.is_loopback() && req.headers().contains_key("x-forwarded-for") {
+                warn_untrusted_proxy(peer);
+            }
             return peer;
         }
         let mut address = peer;
-        // Every X-Forwarded-For header, in order, as one list.
-        let hops: Vec<&str> = req
+        // Every X-Forwarded-For header, in order, as one list; each entry decoded on its
+        // own, so that bytes a client wrote on the left cannot hide what the proxies
+        // appended on the right.
+        let hops: Vec<&[u8]> = req
             .headers()
             .get_all("x-forwarded-for")
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .map(str::trim)
+            .flat_map(|v| v.as_bytes().split(|b| *b == b','))
             .collect();
         for hop in hops.iter().rev() {
-            let Some(ip) = parse_hop(hop) else {
+            let Some(ip) = std::str::from_utf8(hop)
+                .ok()
+                .and_then(|h| parse_hop(h.trim()))
+            else {
                 // Garbage from the client side: stop at the last address we could trust.
                 break;
             };
@@ -146,6 +152,19 @@ impl Clients {
             return false;
         };
         self.kiosk_mac().verify_slice(&given).is_ok()
+    }
+}
+
+/// Says once that a local proxy's `X-Forwarded-For` is ignored: behind it every client
+/// would share the proxy's take and stream limits.
+fn warn_untrusted_proxy(peer: IpAddr) {
+    static WARNED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !WARNED.swap(true, std::sync::atomic::Ordering::Relaxed) {
+        tracing::warn!(
+            %peer,
+            "X-Forwarded-For from {peer} is ignored: every client behind this proxy counts as \
+             {peer} for the take and stream limits; list the proxy in TICKETS_TRUSTED_PROXIES"
+        );
     }
 }
 
@@ -210,6 +229,18 @@ mod tests {
         );
         let r = req("127.0.0.1", &["garbage"]);
         assert_eq!(proxies.address(&r), "127.0.0.1".parse::<IpAddr>().unwrap());
+        // A byte that is not UTF-8 on the client's side hides nothing on the right.
+        let r = TestRequest::default()
+            .peer_addr("127.0.0.1:5000".parse().unwrap())
+            .append_header((
+                "x-forwarded-for",
+                actix_web::http::header::HeaderValue::from_bytes(b"\xe9, 198.51.100.7").unwrap(),
+            ))
+            .to_http_request();
+        assert_eq!(
+            proxies.address(&r),
+            "198.51.100.7".parse::<IpAddr>().unwrap()
+        );
         let r = req("127.0.0.1", &["[2001:db8::7]:443"]);
         assert_eq!(
             proxies.address(&r),

@@ -133,7 +133,9 @@ pub struct Config {
     /// Secret of the kiosk enrollment link (`/api/kiosk/enroll?token=…`): a browser that
     /// opens it gets a long-lived kiosk cookie and takes tickets without the per-address
     /// limit. Staff can also enroll a browser from the console.
-    #[arg(long, env = "TICKETS_KIOSK_TOKEN", hide_env_values = true)]
+    /// At least 24 characters (the link is tried without throttling, so it must not be
+    /// guessable).
+    #[arg(long, env = "TICKETS_KIOSK_TOKEN", hide_env_values = true, value_parser = parse_kiosk_token)]
     pub kiosk_token: Option<String>,
 
     /// Comma list of proxy addresses or CIDRs (e.g. `127.0.0.1,10.0.0.0/8`) whose
@@ -203,6 +205,21 @@ fn parse_take_limit(s: &str) -> Result<Option<RateLimit>, String> {
 
 fn parse_stream_limit(s: &str) -> Result<Option<StreamLimit>, String> {
     StreamLimit::parse_or_off(s)
+}
+
+/// The shortest kiosk token accepted.
+pub const KIOSK_TOKEN_MIN: usize = 24;
+
+fn parse_kiosk_token(s: &str) -> Result<String, String> {
+    let ok = s.len() >= KIOSK_TOKEN_MIN && s.bytes().all(|b| b.is_ascii_graphic());
+    if ok {
+        Ok(s.to_owned())
+    } else {
+        Err(format!(
+            "the kiosk token must be at least {KIOSK_TOKEN_MIN} visible ASCII characters \
+             (e.g. from `openssl rand -hex 16`)"
+        ))
+    }
 }
 
 fn parse_net(s: &str) -> Result<IpNet, String> {
@@ -317,6 +334,10 @@ mod tests {
         ])
         .unwrap();
         assert_eq!((c.take_limit, c.stream_limit), (None, None));
+        let short = Config::try_parse_from(["tickets", "--kiosk-token", "1234"]).unwrap_err();
+        assert!(short.to_string().contains("at least 24"), "{short}");
+        let k = Config::try_parse_from(["tickets", "--kiosk-token", &"k".repeat(24)]).unwrap();
+        assert_eq!(k.kiosk_token.as_deref().map(str::len), Some(24));
         assert_eq!(c.trusted_proxies.len(), 3);
         for bad in [
             ["--take-limit", "ten"],

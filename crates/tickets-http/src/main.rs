@@ -83,17 +83,24 @@ async fn main() -> std::process::ExitCode {
     println!("  dashboard  {base}/api/dashboard");
     println!("  display    {base}/api/tickets/display");
     println!("  API docs   {base}/api/docs/");
-    if let Some(p) = password {
+    if let Some(p) = &password {
         println!("  staff password (generated; set TICKETS_STAFF_PASSWORD to choose one): {p}");
     }
     match (&config.kiosk_token, config.take_limit) {
         (Some(_), _) => println!(
             "  kiosk link {base}/api/kiosk/enroll?token=… (TICKETS_KIOSK_TOKEN): open it once on each kiosk"
         ),
-        (None, Some(limit)) => println!(
-            "  a browser takes at most {} tickets per {} s (TICKETS_TAKE_LIMIT) until staff enroll it as a kiosk on the kiosk page",
-            limit.count, limit.window_seconds
-        ),
+        (None, Some(limit)) => {
+            println!(
+                "  a browser takes at most {} tickets per {} s (TICKETS_TAKE_LIMIT) until staff enroll it as a kiosk on the kiosk page",
+                limit.count, limit.window_seconds
+            );
+            if password.is_some() {
+                println!(
+                    "  kiosks enrolled by staff stay enrolled only until this server restarts (the password is generated): set TICKETS_STAFF_PASSWORD or TICKETS_KIOSK_TOKEN"
+                );
+            }
+        }
         (None, None) => {}
     }
     match server

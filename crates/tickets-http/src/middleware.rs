@@ -112,3 +112,32 @@ fn generic_error(status: StatusCode, res: &ServiceResponse<BoxBody>) -> ApiError
         }
     }
 }
+
+/// The request span of the logs: method, route pattern, path (never the query, which may
+/// carry a secret such as the kiosk enrollment token), status and errors. The default of
+/// tracing-actix-web logs the query, the `Host` and the client address as forwarded headers
+/// tell them, all written by the client.
+pub(crate) struct RequestSpans;
+
+impl tracing_actix_web::RootSpanBuilder for RequestSpans {
+    fn on_request_start(request: &ServiceRequest) -> tracing::Span {
+        let route = request.match_pattern();
+        tracing::info_span!(
+            "HTTP request",
+            http.method = %request.method(),
+            http.route = route.as_deref().unwrap_or("unmatched"),
+            http.target = %request.path(),
+            http.status_code = tracing::field::Empty,
+            otel.status_code = tracing::field::Empty,
+            exception.message = tracing::field::Empty,
+            exception.details = tracing::field::Empty,
+        )
+    }
+
+    fn on_request_end<B: MessageBody>(
+        span: tracing::Span,
+        outcome: &Result<ServiceResponse<B>, Error>,
+    ) {
+        tracing_actix_web::DefaultRootSpanBuilder::on_request_end(span, outcome);
+    }
+}

@@ -400,3 +400,57 @@ fn event_streams_are_capped_per_address_and_in_all() {
     }
     assert_eq!(code, 200, "the closed stream's place was given back");
 }
+
+/// `GET path` on `port`; the status code.
+fn get_status(port: u16, path: &str) -> u16 {
+    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("the server accepts");
+    s.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("a timeout");
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("sent");
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    answer
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn the_kiosk_token_never_reaches_the_logs() {
+    let mut cmd = tickets();
+    cmd.env("TICKETS_STORE", "memory")
+        .env("TICKETS_BIND", "127.0.0.1:0")
+        .env("TICKETS_STAFF_PASSWORD", PASSWORD)
+        .env("TICKETS_KIOSK_TOKEN", KIOSK_TOKEN)
+        .env("RUST_LOG", "info");
+    let mut running = Running::start(&mut cmd);
+    let port = port_of(&running.wait_for("listening on"));
+    assert_eq!(
+        get_status(port, &format!("/api/kiosk/enroll?token={KIOSK_TOKEN}")),
+        303
+    );
+    let wrong = "a-wrong-token-tried-by-someone-0000";
+    assert_eq!(
+        get_status(port, &format!("/api/kiosk/enroll?token={wrong}")),
+        403
+    );
+    running.terminate();
+    let out = running.rest_of_stdout().join("\n");
+    let logs = running.stderr().join("\n");
+    assert!(
+        logs.contains("enrolled as a kiosk") && logs.contains("wrong token"),
+        "the enrollments were logged: {logs}"
+    );
+    for text in [&out, &logs] {
+        assert!(
+            !text.contains(KIOSK_TOKEN),
+            "the token in the output: {text}"
+        );
+        assert!(!text.contains(wrong), "a tried token in the output: {text}");
+    }
+}

@@ -99,7 +99,7 @@ impl Running {
     }
 
     /// Sends SIGTERM and waits for the exit (10 s at most).
-    fn terminate(&mut self) -> ExitStatus {
+    pub(crate) fn terminate(&mut self) -> ExitStatus {
         let status = Command::new("kill")
             .arg("-TERM")
             .arg(self.child.id().to_string())
@@ -111,7 +111,7 @@ impl Running {
     }
 
     /// Every stdout line, once the process is gone.
-    fn rest_of_stdout(&mut self) -> Vec<String> {
+    pub(crate) fn rest_of_stdout(&mut self) -> Vec<String> {
         while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
             self.seen.push(line);
         }
@@ -119,7 +119,7 @@ impl Running {
     }
 
     /// Every stderr line (the logs), once the process is gone.
-    fn stderr(&mut self) -> Vec<String> {
+    pub(crate) fn stderr(&mut self) -> Vec<String> {
         let mut out = Vec::new();
         while let Ok(line) = self.log_lines.recv_timeout(Duration::from_secs(5)) {
             out.push(line);

@@ -147,7 +147,7 @@ if client_key then
       'EX', client_window)
   else
     redis.call('SET', client_key, (client_taken + 1) .. ' ' .. string.format('%.0f', window_end),
-      'KEEPTTL')
+      'PX', math.max(1, math.ceil((window_end - NOW_US) / 1000)))
   end
 end
 record('take_ticket', n, nil, t, len + 1, heads[1] or tonumber(n))
