@@ -15,7 +15,7 @@ use tickets_http::client::{KIOSK_COOKIE, parse_net};
 use tickets_http::links::PublicUrl;
 
 use crate::helpers::{PASSWORD, TestApp, spawn_app_with, spawn_app_with_config};
-use crate::startup::{Running, port_of, tickets};
+use crate::startup::{Running, http_get_whole, port_of, tickets};
 
 const KIOSK_TOKEN: &str = "kiosk-enrollment-secret-0123456789";
 
@@ -403,17 +403,7 @@ fn event_streams_are_capped_per_address_and_in_all() {
 
 /// `GET path` on `port`; the status code.
 fn get_status(port: u16, path: &str) -> u16 {
-    let mut s = TcpStream::connect(("127.0.0.1", port)).expect("the server accepts");
-    s.set_read_timeout(Some(Duration::from_secs(5)))
-        .expect("a timeout");
-    write!(
-        s,
-        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
-    )
-    .expect("sent");
-    let mut answer = String::new();
-    let _ = s.read_to_string(&mut answer);
-    answer
+    http_get_whole(port, path)
         .split_whitespace()
         .nth(1)
         .and_then(|c| c.parse().ok())

@@ -174,7 +174,7 @@ fn http_get(port: u16, path: &str) -> String {
 }
 
 /// A raw HTTP GET to the server; returns the whole answer (head and body).
-fn http_get_whole(port: u16, path: &str) -> String {
+pub(crate) fn http_get_whole(port: u16, path: &str) -> String {
     let mut s = TcpStream::connect(("127.0.0.1", port)).expect("the server accepts");
     s.set_read_timeout(Some(Duration::from_secs(5)))
         .expect("a read timeout");
