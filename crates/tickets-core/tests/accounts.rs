@@ -119,11 +119,15 @@ async fn account_keys_live_under_the_prefix_with_their_ttls() {
         .expect("record");
 
     let mut conn = connection(&server).await;
-    let mut keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{prefix}:*"))
-        .query_async(&mut conn)
-        .await
-        .expect("KEYS");
+    let mut keys: Vec<String> = {
+        use futures_util::StreamExt;
+        use redis::AsyncCommands;
+        let iter = conn
+            .scan_match::<_, String>(format!("{prefix}:*"))
+            .await
+            .expect("SCAN");
+        iter.map(|k| k.expect("a key name")).collect().await
+    };
     keys.sort();
     let base = format!("{prefix}:{{accounts}}:");
     let digest = {

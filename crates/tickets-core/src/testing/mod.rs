@@ -58,6 +58,20 @@ pub use sentinel::{
     SENTINELS,
 };
 
+/// A new temporary directory for a set of test servers (`kind`: `redis-cluster`, …),
+/// unique in this process.
+pub(crate) fn scratch_dir(kind: &str) -> std::path::PathBuf {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let dir = std::env::temp_dir().join(format!(
+        "tickets-{kind}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir)
+        .unwrap_or_else(|e| panic!("cannot make a temporary directory for the {kind}: {e}"));
+    dir
+}
+
 /// The instant every conformance case starts at: 2026-11-24 08:00:00 UTC.
 pub fn start_time() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 8, 0, 0)
@@ -266,13 +280,7 @@ impl RedisCluster {
             Err(e) => panic!("cannot run redis-cli: {e}"),
             Ok(_) => {}
         }
-        static N: AtomicU64 = AtomicU64::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "tickets-redis-cluster-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).expect("a temporary directory for the cluster");
+        let dir = scratch_dir("redis-cluster");
         // Built first, so that a panic below still stops what was started.
         let mut cluster = RedisCluster {
             dir,

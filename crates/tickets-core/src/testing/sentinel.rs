@@ -4,7 +4,6 @@
 
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::{INSTALL_HINT, free_port, launch, ping, query};
@@ -76,13 +75,7 @@ impl RedisSentinels {
 
     /// A primary, `replicas` replicas and three sentinels.
     pub fn start_with_replicas(replicas: usize) -> Self {
-        static N: AtomicU64 = AtomicU64::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "tickets-redis-sentinel-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).expect("a temporary directory for the sentinel setup");
+        let dir = super::scratch_dir("redis-sentinel");
         // Built first, so that a panic below still stops what was started.
         let mut setup = RedisSentinels {
             dir,
