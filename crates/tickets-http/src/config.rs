@@ -158,6 +158,10 @@ pub struct Config {
     /// that an acknowledged ticket survives a failover; `0` does not wait.
     #[arg(long, env = "TICKETS_REDIS_WAIT_REPLICAS", default_value_t = 0)]
     pub redis_wait_replicas: u32,
+
+    /// A subcommand (`account …`) to run against the configured store instead of serving.
+    #[command(subcommand)]
+    pub command: Option<crate::cli::Command>,
 }
 
 /// Why the office configuration file cannot be used.
@@ -261,6 +265,7 @@ impl Config {
             stream_limit: None,
             public_url: None,
             redis_wait_replicas: 0,
+            command: None,
         }
     }
 

@@ -18,6 +18,9 @@ async fn main() -> std::process::ExitCode {
             .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .init(),
     }
+    if let Some(command) = &config.command {
+        return tickets_http::cli::run(command, &config).await;
+    }
     let app = match Application::build(&config).await {
         Ok(app) => app,
         Err(e) => {

@@ -12,6 +12,7 @@ mod metrics;
 mod openapi;
 
 mod auth;
+mod cli;
 mod cluster;
 mod errors;
 mod failover;
