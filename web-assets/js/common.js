@@ -100,6 +100,12 @@
       });
     }
     on('state'); on('queue');
+    // The session of this page ended (signed out elsewhere, account disabled, password
+    // changed): the server ends the stream; do not reconnect as the public.
+    source.addEventListener('signed-out', function () {
+      source.close();
+      if (handlers['signed-out']) handlers['signed-out']();
+    });
     source.onopen = function () {
       document.body.classList.remove('offline');
       if (mark) mark.hidden = true;

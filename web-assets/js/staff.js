@@ -23,6 +23,25 @@
     outcome.replaceChildren(p);
   }
 
+  /* The session ended: say so, and stop every action of the page. */
+  function signedOut() {
+    document.body.classList.add('signed-out');
+    document.querySelectorAll('form[method="post"] button, form[method="post"] input, form[method="post"] select')
+      .forEach(function (el) { el.disabled = true; });
+    var banner = document.createElement('div');
+    banner.className = 'notice notice-warn session-ended';
+    banner.setAttribute('role', 'alert');
+    var en = document.documentElement.lang === 'en';
+    banner.append(en ? 'Your session has ended: this console can no longer act. '
+      : 'Votre session a pris fin : cette console ne peut plus agir. ');
+    var a = document.createElement('a');
+    a.href = '/api/login?next=' + encodeURIComponent(window.location.pathname + window.location.search);
+    a.textContent = en ? 'Sign in again' : 'Se reconnecter';
+    banner.append(a);
+    var main = document.querySelector('main') || document.body;
+    main.prepend(banner);
+  }
+
   function send(form) {
     if (busy) return;
     busy = true;
@@ -83,6 +102,6 @@
       var at = actions;
       window.Tickets.refresh(liveUrl(), function () { return !busy && at === actions; });
     });
-    window.Tickets.stream({ state: refresh, queue: refresh });
+    window.Tickets.stream({ state: refresh, queue: refresh, 'signed-out': signedOut });
   });
 })();

@@ -88,7 +88,13 @@ pub struct Config {
     #[arg(long, env = "TICKETS_STAFF_PASSWORD", hide_env_values = true)]
     pub staff_password: Option<String>,
 
-    /// Enables `Authorization: Bearer <token>` for staff API clients.
+    /// Minutes an unused staff session stays valid (a session lasts 12 hours at most).
+    #[arg(long, env = "TICKETS_SESSION_IDLE_MINUTES", default_value_t = 60,
+          value_parser = clap::value_parser!(u32).range(1..=720))]
+    pub session_idle_minutes: u32,
+
+    /// Enables `Authorization: Bearer <token>` for staff API clients: an administrator's
+    /// token (accounts get their own tokens in the console).
     #[arg(long, env = "TICKETS_API_TOKEN", hide_env_values = true)]
     pub api_token: Option<String>,
 
@@ -239,6 +245,11 @@ fn parse_tz(s: &str) -> Result<Tz, String> {
 }
 
 impl Config {
+    /// How long an unused staff session stays valid.
+    pub fn session_idle(&self) -> chrono::Duration {
+        chrono::Duration::minutes(i64::from(self.session_idle_minutes))
+    }
+
     /// A configuration for tests and embedding: memory store, loopback on a free port,
     /// the given staff password, no take or stream limit (tests take many tickets from
     /// one address).
@@ -253,6 +264,7 @@ impl Config {
             allowed_hosts: vec!["localhost".into(), "127.0.0.1".into(), "[::1]".into()],
             staff_password: Some(staff_password.into()),
             api_token: None,
+            session_idle_minutes: 60,
             redis_timeout_seconds: 2.0,
             default_service_seconds: 300.0,
             log_format: LogFormat::Text,

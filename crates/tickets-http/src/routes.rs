@@ -2,21 +2,24 @@
 
 use actix_web::http::Method;
 use actix_web::http::header;
+use actix_web::middleware::from_fn;
 use actix_web::{FromRequest, Handler, HttpResponse, Responder, web};
-use tickets_core::{MemoryBackend, QueueBackend};
+use tickets_core::{MemoryBackend, QueueBackend, Role};
 
 use crate::api::error::ApiError;
-use crate::api::{day, desk, health, office, tickets};
+use crate::auth::{Access, require};
+use crate::api::{accounts, audit, day, desk, health, office, tickets, tokens};
 use crate::assets;
 use crate::pages;
 
-/// One method of a route and its handler.
+/// One method of a route, its handler, and who may call it.
 pub struct MethodRoute {
     method: Method,
     route: actix_web::Route,
+    access: Access,
 }
 
-/// `method` with `handler`.
+/// `method` with `handler`, open to anyone.
 fn on<F, Args>(method: Method, handler: F) -> MethodRoute
 where
     F: Handler<Args>,
@@ -26,6 +29,22 @@ where
     MethodRoute {
         route: web::route().method(method.clone()).to(handler),
         method,
+        access: Access::Public,
+    }
+}
+
+impl MethodRoute {
+    /// For accounts with at least `role`, answering JSON errors to others.
+    fn api(mut self, role: Role) -> Self {
+        self.access = Access::Api(role);
+        self
+    }
+
+    /// A page for accounts with at least `role`: others go to the sign-in page, or see
+    /// why they may not.
+    fn page(mut self, role: Role) -> Self {
+        self.access = Access::Page(role);
+        self
     }
 }
 
@@ -36,49 +55,51 @@ where
 fn route_table<B: QueueBackend>() -> Vec<(&'static str, Vec<MethodRoute>)> {
     const GET: Method = Method::GET;
     const POST: Method = Method::POST;
+    const AGENT: Role = Role::Agent;
+    const MANAGER: Role = Role::Manager;
     vec![
         ("/api/tickets/take", vec![on(POST, tickets::take::<B>)]),
         ("/api/tickets/status", vec![on(GET, tickets::status::<B>)]),
-        ("/api/tickets/call", vec![on(POST, desk::call::<B>)]),
-        ("/api/tickets/transfer", vec![on(POST, desk::transfer::<B>)]),
-        ("/api/tickets/requeue", vec![on(POST, desk::requeue::<B>)]),
+        ("/api/tickets/call", vec![on(POST, desk::call::<B>).api(AGENT)]),
+        ("/api/tickets/transfer", vec![on(POST, desk::transfer::<B>).api(AGENT)]),
+        ("/api/tickets/requeue", vec![on(POST, desk::requeue::<B>).api(MANAGER)]),
         (
             "/api/config",
             vec![
-                on(GET, office::get_config::<B>),
-                on(Method::PUT, office::put_config::<B>),
+                on(GET, office::get_config::<B>).api(AGENT),
+                on(Method::PUT, office::put_config::<B>).api(MANAGER),
             ],
         ),
         (
             "/api/tickets/call-next",
-            vec![on(POST, desk::call_next::<B>)],
+            vec![on(POST, desk::call_next::<B>).api(AGENT)],
         ),
         (
             "/api/tickets/finish-current",
-            vec![on(POST, desk::finish_current::<B>)],
+            vec![on(POST, desk::finish_current::<B>).api(AGENT)],
         ),
         (
             "/api/tickets/snapshot",
-            vec![on(GET, tickets::snapshot::<B>)],
+            vec![on(GET, tickets::snapshot::<B>).api(AGENT)],
         ),
         (
             "/api/tickets/events",
             vec![on(GET, crate::live::events::<B>)],
         ),
-        ("/api/tickets/recall", vec![on(POST, desk::recall::<B>)]),
-        ("/api/tickets/no-show", vec![on(POST, desk::no_show::<B>)]),
+        ("/api/tickets/recall", vec![on(POST, desk::recall::<B>).api(AGENT)]),
+        ("/api/tickets/no-show", vec![on(POST, desk::no_show::<B>).api(AGENT)]),
         (
             "/api/tickets/start-day",
-            vec![on(POST, day::start_day::<B>)],
+            vec![on(POST, day::start_day::<B>).api(MANAGER)],
         ),
-        ("/api/tickets/end-day", vec![on(POST, day::end_day::<B>)]),
+        ("/api/tickets/end-day", vec![on(POST, day::end_day::<B>).api(MANAGER)]),
         (
             "/api/tickets/reset-day",
-            vec![on(POST, day::reset_day::<B>)],
+            vec![on(POST, day::reset_day::<B>).api(MANAGER)],
         ),
         ("/healthz", vec![on(GET, health::healthz)]),
         ("/readyz", vec![on(GET, health::readyz::<B>)]),
-        ("/metrics", vec![on(GET, crate::metrics::render)]),
+        ("/metrics", vec![on(GET, crate::metrics::render).api(MANAGER)]),
         ("/", vec![on(GET, root)]),
         (
             "/api/tickets/public",
@@ -94,23 +115,39 @@ fn route_table<B: QueueBackend>() -> Vec<(&'static str, Vec<MethodRoute>)> {
         (
             "/api/tickets/staff",
             vec![
-                on(GET, pages::staff::page::<B>),
-                on(POST, pages::staff::act::<B>),
+                on(GET, pages::staff::page::<B>).page(AGENT),
+                on(POST, pages::staff::act::<B>).page(AGENT),
             ],
         ),
-        ("/api/dashboard", vec![on(GET, pages::dashboard::page::<B>)]),
+        ("/api/dashboard", vec![on(GET, pages::dashboard::page::<B>).page(MANAGER)]),
         (
             "/api/login",
-            vec![on(GET, pages::login::page), on(POST, pages::login::sign_in)],
+            vec![on(GET, pages::login::page::<B>), on(POST, pages::login::sign_in::<B>)],
         ),
-        ("/api/logout", vec![on(POST, pages::login::sign_out)]),
+        ("/api/logout", vec![on(POST, pages::login::sign_out::<B>)]),
         (
             "/api/kiosk/enroll",
             vec![
                 on(GET, pages::enroll::link::<B>),
-                on(POST, pages::enroll::by_staff::<B>),
+                on(POST, pages::enroll::by_staff::<B>).page(AGENT),
             ],
         ),
+        (
+            "/api/accounts",
+            vec![
+                on(GET, accounts::list).api(Role::Admin),
+                on(POST, accounts::create::<B>).api(Role::Admin),
+            ],
+        ),
+        (
+            "/api/tokens",
+            vec![
+                on(GET, tokens::list).api(Role::Admin),
+                on(POST, tokens::create).api(Role::Admin),
+            ],
+        ),
+        ("/api/audit", vec![on(GET, audit::list::<B>).api(MANAGER)]),
+        ("/api/audit.csv", vec![on(GET, audit::csv::<B>).api(MANAGER)]),
         ("/api/openapi.json", vec![on(GET, crate::openapi::document)]),
         ("/api/docs", vec![on(GET, crate::openapi::docs_root)]),
         (
@@ -120,6 +157,22 @@ fn route_table<B: QueueBackend>() -> Vec<(&'static str, Vec<MethodRoute>)> {
         (
             "/api/tickets/follow/{day}/{n}",
             vec![on(GET, pages::follow::page::<B>)],
+        ),
+        (
+            "/api/accounts/{username}",
+            vec![on(POST, accounts::update::<B>).api(Role::Admin)],
+        ),
+        (
+            "/api/accounts/{username}/password",
+            vec![on(POST, accounts::password).api(Role::Admin)],
+        ),
+        (
+            "/api/accounts/{username}/revoke-sessions",
+            vec![on(POST, accounts::revoke_sessions).api(Role::Admin)],
+        ),
+        (
+            "/api/tokens/{id}",
+            vec![on(Method::DELETE, tokens::revoke).api(Role::Admin)],
         ),
         (
             "/api/docs/{file:.*}",
@@ -138,6 +191,18 @@ pub fn route_list() -> Vec<(&'static str, Vec<Method>)> {
         .collect()
 }
 
+/// Every method of every route with who may call it, in the route table's order.
+pub fn route_access() -> Vec<(&'static str, Method, Access)> {
+    route_table::<MemoryBackend>()
+        .into_iter()
+        .flat_map(|(path, methods)| {
+            methods
+                .into_iter()
+                .map(move |m| (path, m.method, m.access))
+        })
+        .collect()
+}
+
 /// Registers every route of the application on `cfg`: each path answers its methods, and
 /// 405 in JSON with `Allow` to any other.
 pub fn routes<B: QueueBackend>(cfg: &mut web::ServiceConfig) {
@@ -149,7 +214,14 @@ pub fn routes<B: QueueBackend>(cfg: &mut web::ServiceConfig) {
             .join(", ");
         let mut resource = web::resource(path);
         for m in methods {
-            resource = resource.route(m.route);
+            let access = m.access;
+            resource = resource.route(match access {
+                // The hot public paths pay for no check.
+                Access::Public => m.route,
+                _ => m
+                    .route
+                    .wrap(from_fn(move |req, next| require::<B>(access, req, next))),
+            });
         }
         cfg.service(resource.default_service(web::to(move || {
             let allow = allow.clone();

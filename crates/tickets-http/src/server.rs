@@ -19,7 +19,7 @@ pub struct Application {
     port: u16,
     server: Server,
     store: &'static str,
-    auth: Auth,
+    auth: web::Data<Auth>,
     state: web::Data<AppState<crate::metrics::Instrumented<AnyBackend>>>,
     office_applied: Option<OfficeApplied>,
 }
@@ -48,6 +48,10 @@ impl Application {
         })?;
         let mut app = Self::build_with(config, backend, listener)?;
         app.office_applied = applied;
+        app.auth
+            .bootstrap()
+            .await
+            .map_err(|source| StartupError::Admin { source })?;
         Ok(app)
     }
 
@@ -63,8 +67,8 @@ impl Application {
         };
         let port = listener.local_addr().map_err(bind_err)?.port();
         let store = backend.name();
+        let auth = web::Data::new(auth_of(config, backend.clone()));
         let backend = crate::metrics::Instrumented(backend);
-        let auth = Auth::new(config.staff_password.clone(), config.api_token.clone());
         let state = web::Data::new(AppState::configured(
             TicketQueue::with_clock(backend, tickets_core::SystemClock, queue_config(config)),
             store,
@@ -73,7 +77,7 @@ impl Application {
         ));
         // Live updates and the queue metrics follow the event feed from the start.
         crate::live::ensure_started(&state);
-        let auth_data = web::Data::new(auth.clone());
+        let auth_data = auth.clone();
         let hosts = web::Data::new(AllowedHosts::new(&config.allowed_hosts));
         let app_state = state.clone();
         let workers = std::thread::available_parallelism().map_or(1, usize::from);
@@ -121,7 +125,8 @@ impl Application {
         self.store
     }
 
-    /// The staff password generated at startup, when none was configured.
+    /// The staff password generated at startup, when none was configured and it became the
+    /// first administrator's.
     pub fn generated_password(&self) -> Option<&str> {
         self.auth.generated_password()
     }
@@ -165,6 +170,16 @@ fn max_connections_per_worker(config: &Config, workers: usize) -> usize {
         Some(limit) => (limit.total + REQUEST_ROOM).div_ceil(workers.max(1)),
         None => 25_000,
     }
+}
+
+/// The credentials of `config` on the account store `accounts`.
+pub fn auth_of(config: &Config, accounts: AnyBackend) -> Auth {
+    Auth::new(
+        accounts,
+        config.staff_password.clone(),
+        config.api_token.clone(),
+        config.session_idle(),
+    )
 }
 
 /// The trusted proxies and kiosk secrets of `config`; without a kiosk token, kiosks

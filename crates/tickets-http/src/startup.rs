@@ -47,6 +47,17 @@ pub enum StartupError {
         #[source]
         source: tickets_core::Error,
     },
+    /// The first administrator could not be created.
+    #[error(
+        "cannot create the first administrator account `admin` from TICKETS_STAFF_PASSWORD: \
+         {source}. Choose a password of at least 12 characters (or leave it unset to have one \
+         generated), or make sure the store answers"
+    )]
+    Admin {
+        /// Why.
+        #[source]
+        source: tickets_core::Error,
+    },
     /// The listen address cannot be bound.
     #[error("cannot listen on {bind}: {source}. Choose another TICKETS_BIND")]
     Bind {

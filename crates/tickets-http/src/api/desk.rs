@@ -105,6 +105,7 @@ pub async fn call_next<B: QueueBackend>(
         .call_next(&desk)
         .await
         .map_err(|e| refusal(&state, e))?;
+    note_desk(&req, &desk, c.called.as_ref());
     Ok(HttpResponse::Ok().json(CalledBody::new(&c, lang)))
 }
 
@@ -367,6 +368,7 @@ macro_rules! desk_action {
         ) -> Result<HttpResponse, ApiError> {
             let desk = desk_body(&req, payload).await?;
             let t = state.queue.$method(&desk).await?;
+            note_desk(&req, &desk, t.as_ref());
             Ok(HttpResponse::Ok().json($body::new(desk, t, lang)))
         }
     };
@@ -407,3 +409,19 @@ desk_action!(
     no_show_ticket,
     "The ticket marked no-show, or a message when the desk had none."
 );
+
+/// Notes the desk and the ticket of a desk action for its audit line.
+fn note_desk(req: &HttpRequest, desk: &DeskId, ticket: Option<&tickets_core::Ticket>) {
+    let detail = match ticket {
+        Some(t) => format!("ticket {} ({})", t.label, t.number),
+        None => "no ticket".to_owned(),
+    };
+    crate::auth::note_audit(
+        req,
+        crate::auth::AuditNote {
+            action: None,
+            desk: Some(desk.clone()),
+            detail,
+        },
+    );
+}

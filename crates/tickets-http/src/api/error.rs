@@ -126,6 +126,18 @@ impl ApiError {
         )
     }
 
+    /// 403: the account's role is not enough; `required` is the role needed (`manager`),
+    /// `fr` and `en` the role's holders in words.
+    pub fn forbidden(required: &str, fr: &str, en: &str) -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("Réservé aux {fr} : votre compte n'a pas ce rôle."),
+            format!("For {en} only: your account does not have that role."),
+        )
+        .with("required_role", required)
+    }
+
     /// 403: an unsafe request from another origin.
     pub fn cross_origin() -> Self {
         Self::new(

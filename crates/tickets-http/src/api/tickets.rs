@@ -215,7 +215,7 @@ pub async fn take<B: QueueBackend>(
         service: body_service(&obj)?,
         idempotency_key: idempotency_key(&req)?,
         priority: body_priority(&obj)?,
-        limits: state.take_limits(&req, auth.is_staff(&req)),
+        limits: state.take_limits(&req, auth.is_staff(&req).await),
     };
     let taken = state
         .queue
@@ -359,5 +359,5 @@ pub async fn ticket<B: QueueBackend>(
 ) -> Result<HttpResponse, ApiError> {
     let n = parse_number(&path)?;
     let info = state.queue.ticket(n).await?;
-    Ok(HttpResponse::Ok().json(TicketBody::new(&info, auth.is_staff(&req))))
+    Ok(HttpResponse::Ok().json(TicketBody::new(&info, auth.is_staff(&req).await)))
 }

@@ -1,7 +1,10 @@
 //! One client's stream, and the handler that opens it.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::web::Bytes;
@@ -11,7 +14,7 @@ use tokio::sync::broadcast;
 
 use super::{Frame, KEEP_ALIVE, LiveHub, RETRY_MS, ensure_started};
 use crate::api::error::ApiError;
-use crate::auth::Auth;
+use crate::auth::{Auth, caller};
 use crate::limits::{STREAM_RETRY_SECONDS, StreamPermit, StreamRefusal};
 use crate::state::AppState;
 
@@ -25,9 +28,21 @@ impl Drop for ClientGuard {
     }
 }
 
+/// How often a staff stream checks that its session (or token) still holds.
+pub(crate) const SESSION_CHECK: Duration = Duration::from_secs(2);
+
+/// The last frame of a staff stream whose session ended (signed out elsewhere, account
+/// disabled, password changed): the console says so and stops acting.
+pub(crate) const SIGNED_OUT_FRAME: &[u8] = b"event: signed-out\ndata: {}\n\n";
+
+/// Resolves when a staff stream's credentials no longer hold.
+type Revoked = Pin<Box<dyn Future<Output = ()>>>;
+
 struct Client {
     /// The stream's place under the caps, given back when the stream ends.
     _permit: StreamPermit,
+    revoked: Option<Revoked>,
+    ended: bool,
     rx: broadcast::Receiver<Arc<Frame>>,
     staff: bool,
     first: Option<Bytes>,
@@ -42,6 +57,7 @@ fn client_stream(
     hub: &LiveHub,
     staff: bool,
     permit: StreamPermit,
+    revoked: Option<Revoked>,
 ) -> impl futures_util::Stream<Item = Result<Bytes, actix_web::Error>> + use<> {
     let rx = hub.tx.subscribe();
     let now = hub.clients.fetch_add(1, Ordering::Relaxed) + 1;
@@ -55,6 +71,8 @@ fn client_stream(
     }
     let client = Client {
         _permit: permit,
+        revoked,
+        ended: false,
         rx,
         staff,
         first: Some(Bytes::from(first)),
@@ -63,7 +81,7 @@ fn client_stream(
         _guard: ClientGuard(hub.clients.clone()),
     };
     futures_util::stream::unfold(client, |mut c| async move {
-        if *c.closing.borrow_and_update() {
+        if c.ended || *c.closing.borrow_and_update() {
             return None;
         }
         if let Some(first) = c.first.take() {
@@ -82,6 +100,15 @@ fn client_stream(
             _ = c.keep_alive.tick() => Some((Ok(Bytes::from_static(b": keep-alive\n\n")), c)),
             // The server stops (or the hub is gone).
             _ = c.closing.changed() => None,
+            () = async {
+                match c.revoked.as_mut() {
+                    Some(r) => r.await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                c.ended = true;
+                Some((Ok(Bytes::from_static(SIGNED_OUT_FRAME)), c))
+            }
         }
     })
 }
@@ -123,8 +150,20 @@ pub async fn events<B: QueueBackend>(
         .admit(state.clients.address(&req))
         .map_err(refused)?;
     ensure_started(&state);
-    let staff = auth.is_staff(&req);
-    let stream = client_stream(&state.live, staff, permit);
+    let who = caller(&req).await;
+    let staff = who.is_some();
+    let revoked = who.map(|c| -> Revoked {
+        let auth = auth.into_inner();
+        Box::pin(async move {
+            loop {
+                tokio::time::sleep(SESSION_CHECK).await;
+                if auth.still_valid(&c).await == Some(false) {
+                    return;
+                }
+            }
+        })
+    });
+    let stream = client_stream(&state.live, staff, permit, revoked);
     Ok(HttpResponse::Ok()
         .insert_header((header::CONTENT_TYPE, "text/event-stream"))
         .insert_header((header::CACHE_CONTROL, "no-cache, no-transform"))
@@ -174,8 +213,8 @@ mod tests {
     async fn a_client_starts_with_the_retry_hint_and_the_latest_state() {
         let hub = LiveHub::new(300.0);
         hub.publish(frame(0), true);
-        let mut public = Box::pin(client_stream(&hub, false, open_permit()));
-        let mut staff = Box::pin(client_stream(&hub, true, open_permit()));
+        let mut public = Box::pin(client_stream(&hub, false, open_permit(), None));
+        let mut staff = Box::pin(client_stream(&hub, true, open_permit(), None));
         let first = public.next().await.unwrap().unwrap();
         assert!(first.starts_with(b"retry: 2000\n\n"));
         assert!(String::from_utf8_lossy(&first).ends_with("{\"n\":0}\n\n"));
@@ -189,8 +228,8 @@ mod tests {
     #[tokio::test]
     async fn a_slow_client_is_dropped_while_a_fast_one_gets_everything() {
         let hub = LiveHub::new(300.0);
-        let mut slow = Box::pin(client_stream(&hub, false, open_permit()));
-        let mut fast = Box::pin(client_stream(&hub, false, open_permit()));
+        let mut slow = Box::pin(client_stream(&hub, false, open_permit(), None));
+        let mut fast = Box::pin(client_stream(&hub, false, open_permit(), None));
         // Both read their first bytes; then the slow one stops reading.
         slow.next().await.unwrap().unwrap();
         fast.next().await.unwrap().unwrap();
@@ -203,5 +242,21 @@ mod tests {
         // The slow one fell more than the buffer behind: its stream ends (it reconnects).
         assert!(slow.next().await.is_none());
         assert_eq!(hub.clients(), 1, "an ended stream no longer counts");
+    }
+
+    #[tokio::test]
+    async fn a_revoked_staff_stream_says_so_and_ends() {
+        let hub = LiveHub::new(300.0);
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let revoked: Revoked = Box::pin(async move {
+            let _ = rx.await;
+        });
+        let mut staff = Box::pin(client_stream(&hub, true, open_permit(), Some(revoked)));
+        staff.next().await.unwrap().unwrap();
+        tx.send(()).unwrap();
+        let last = staff.next().await.unwrap().unwrap();
+        assert_eq!(&last[..], SIGNED_OUT_FRAME);
+        assert!(staff.next().await.is_none());
+        assert_eq!(hub.clients(), 0);
     }
 }

@@ -151,7 +151,7 @@ pub async fn page<B: QueueBackend>(
         .map(web::Query::into_inner)
         .unwrap_or_default();
     let refused = refusal(lang, &office, &query);
-    let staff = auth.is_staff(&req);
+    let staff = auth.is_staff(&req).await;
     let kiosk = state.clients.is_kiosk(&req);
     let l = lang;
     let page = Page {
@@ -396,7 +396,7 @@ pub async fn take<B: QueueBackend>(
             service: service.clone(),
             idempotency_key,
             priority,
-            limits: state.take_limits(&req, auth.is_staff(&req)),
+            limits: state.take_limits(&req, auth.is_staff(&req).await),
         })
         .await
     {

@@ -425,7 +425,7 @@ async fn the_kiosk_form_over_16_kib_is_a_413() {
 
 #[actix_web::test]
 async fn a_chunked_body_over_16_kib_is_a_413_on_a_real_socket() {
-    let (port, handle) = spawn_server(&tickets_http::Config::for_tests("pw"));
+    let (port, handle) = spawn_server(&tickets_http::Config::for_tests("mot-de-passe-de-test"));
     let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
         .expect("the server accepts");
@@ -460,7 +460,7 @@ async fn a_chunked_body_over_16_kib_is_a_413_on_a_real_socket() {
 
 #[actix_web::test]
 async fn a_small_chunked_body_is_read_on_a_real_socket() {
-    let (port, handle) = spawn_server(&tickets_http::Config::for_tests("pw"));
+    let (port, handle) = spawn_server(&tickets_http::Config::for_tests("mot-de-passe-de-test"));
     let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
         .expect("the server accepts");

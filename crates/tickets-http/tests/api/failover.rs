@@ -76,10 +76,15 @@ async fn readiness_is_503_with_a_message_while_redis_is_a_replica() {
 #[actix_web::test]
 async fn writes_no_replica_confirmed_answer_503_when_a_replica_is_asked_for() {
     let server = RedisServer::start();
-    let mut config = redis_config(&server.url());
+    let config = redis_config(&server.url());
+    // Signed in through a server that does not wait (a sign-in writes too).
+    let signed_in = app_from(&config).await;
+    let mut config = config;
     config.redis_wait_replicas = 1;
     config.redis_timeout_seconds = 0.4;
-    let app = app_from(&config).await;
+    // This one cannot sign anyone in: it uses the other's session.
+    config.staff_password = None;
+    let app = app_from(&config).await.with_session(signed_in.session());
     // Reads do not wait for replicas.
     app.get_status().await.assert_status(200);
     app.get_readyz().await.assert_status(200);

@@ -212,6 +212,19 @@ pub(crate) async fn spawn_cluster_app() -> (RedisCluster, TestApp) {
     (cluster, app)
 }
 
+/// The account store beside `backend`: the same store for the memory and Redis backends,
+/// a fresh memory store for the mock.
+pub(crate) fn accounts_of<B: 'static>(backend: &B) -> AnyBackend {
+    let any: &dyn std::any::Any = backend;
+    if let Some(b) = any.downcast_ref::<AnyBackend>() {
+        return b.clone();
+    }
+    if let Some(b) = any.downcast_ref::<MemoryBackend>() {
+        return AnyBackend::Memory(b.clone());
+    }
+    AnyBackend::Memory(MemoryBackend::new())
+}
+
 /// The application state, credentials and hosts as `Application::build_with` makes them.
 pub(crate) fn parts<B: QueueBackend>(
     backend: B,
@@ -222,7 +235,7 @@ pub(crate) fn parts<B: QueueBackend>(
     web::Data<Auth>,
     web::Data<AllowedHosts>,
 ) {
-    let auth = Auth::new(config.staff_password.clone(), config.api_token.clone());
+    let auth = tickets_http::server::auth_of(config, accounts_of(&backend));
     let state = web::Data::new(AppState::configured(
         TicketQueue::with_clock(backend, SystemClock, queue_config(config)),
         store,
@@ -234,14 +247,27 @@ pub(crate) fn parts<B: QueueBackend>(
     (state, auth, hosts)
 }
 
-/// A fresh application on `backend` with `config`, signed in as staff when a password is
-/// configured (signing in touches no store, so this works on the mock too).
+/// A fresh application on `backend` with `config`, signed in as the first administrator
+/// when a password is configured (accounts live beside the queue; on the mock, in a
+/// memory store of their own).
 pub(crate) async fn spawn_app_with<B: QueueBackend>(
     backend: B,
     store: &'static str,
     config: &Config,
 ) -> TestApp {
     let (state, auth, hosts) = parts(backend, store, config);
+    // A store that refuses writes (a replica asked for and missing) has no administrator
+    // to sign in as: the application then starts signed out.
+    let admin = match config.staff_password {
+        Some(_) => match auth.bootstrap().await {
+            Ok(_) => true,
+            Err(e) => {
+                eprintln!("no first administrator: {e}");
+                false
+            }
+        },
+        None => false,
+    };
     let service = Rc::new(test::init_service(app(state, auth, hosts)).await);
     let call: Call = Rc::new(move |req: TestRequest, tweak: Tweak| {
         let service = Rc::clone(&service);
@@ -274,7 +300,7 @@ pub(crate) async fn spawn_app_with<B: QueueBackend>(
         session: Cookie::new(SESSION_COOKIE, ""),
         store,
     };
-    if let Some(password) = config.staff_password.as_deref() {
+    if let (Some(password), true) = (config.staff_password.as_deref(), admin) {
         app.session = app.login_with(password).await;
     }
     app
@@ -428,6 +454,26 @@ impl TestApp {
     /// `GET /readyz`
     pub(crate) async fn get_readyz(&self) -> TestResponse {
         self.get_path("/readyz").await
+    }
+
+    /// This application acting with `session` (another application's, on the same store).
+    pub(crate) fn with_session(mut self, session: Cookie<'static>) -> Self {
+        self.session = session;
+        self
+    }
+
+    /// `POST /api/login` as `username` with `password`; the session cookie.
+    pub(crate) async fn login_as(&self, username: &str, password: &str) -> Cookie<'static> {
+        let res = self
+            .send(
+                self.post("/api/login")
+                    .set_form([("username", username), ("password", password)]),
+            )
+            .await;
+        res.assert_status(303);
+        res.set_cookie(SESSION_COOKIE)
+            .expect("sign-in sets the session cookie")
+            .into_owned()
     }
 
     /// `POST /api/login` with `password` and an optional `next`.

@@ -233,7 +233,7 @@ fn an_unreachable_redis_stops_the_server_at_once_with_advice() {
         .env("TICKETS_STORE", "redis")
         .env("REDIS_URL", "redis://127.0.0.1:1")
         .env("TICKETS_BIND", "127.0.0.1:0")
-        .env("TICKETS_STAFF_PASSWORD", "pw")
+        .env("TICKETS_STAFF_PASSWORD", "mot-de-passe-de-test")
         .spawn()
         .expect("the tickets binary starts");
     let status = wait_exit(&mut child, Duration::from_secs(10));
@@ -345,7 +345,7 @@ fn a_port_in_use_is_reported_with_advice() {
     let stderr = failed_start(
         tickets()
             .env("TICKETS_BIND", addr.to_string())
-            .env("TICKETS_STAFF_PASSWORD", "pw"),
+            .env("TICKETS_STAFF_PASSWORD", "mot-de-passe-de-test"),
     );
     assert!(stderr.contains(&addr.to_string()), "{stderr}");
     assert!(stderr.contains("TICKETS_BIND"), "{stderr}");
@@ -403,7 +403,7 @@ fn an_office_file_is_stored_at_start_and_serves_its_services() {
     let mut server = Running::start(
         tickets()
             .env("TICKETS_BIND", "127.0.0.1:0")
-            .env("TICKETS_STAFF_PASSWORD", "pw")
+            .env("TICKETS_STAFF_PASSWORD", "mot-de-passe-de-test")
             .args(["--config", file.path()]),
     );
     let port = port_of(&server.wait_for("listening on"));
@@ -427,7 +427,7 @@ fn the_overwrite_flag_reads_from_the_environment_and_without_a_file_is_refused()
     let mut server = Running::start(
         tickets()
             .env("TICKETS_BIND", "127.0.0.1:0")
-            .env("TICKETS_STAFF_PASSWORD", "pw")
+            .env("TICKETS_STAFF_PASSWORD", "mot-de-passe-de-test")
             .env("TICKETS_CONFIG", file.path())
             .env("TICKETS_CONFIG_OVERWRITE", "1"),
     );
@@ -449,7 +449,7 @@ fn without_an_office_file_the_built_in_office_is_said() {
     let mut server = Running::start(
         tickets()
             .env("TICKETS_BIND", "127.0.0.1:0")
-            .env("TICKETS_STAFF_PASSWORD", "pw"),
+            .env("TICKETS_STAFF_PASSWORD", "mot-de-passe-de-test"),
     );
     server.wait_for("listening on");
     let office = server.wait_for("tickets: office:");
@@ -498,4 +498,18 @@ fn a_bad_office_file_stops_the_server_naming_the_file_and_the_field() {
         stderr.contains("cannot read") && stderr.contains("tickets-no-such-office.toml"),
         "{stderr}"
     );
+}
+
+#[test]
+fn a_short_staff_password_stops_the_server_saying_why() {
+    let stderr = failed_start(
+        tickets()
+            .env("TICKETS_BIND", "127.0.0.1:0")
+            .env("TICKETS_STAFF_PASSWORD", "court"),
+    );
+    assert!(
+        stderr.contains("TICKETS_STAFF_PASSWORD") && stderr.contains("at least 12 characters"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("court"), "the password is not shown: {stderr}");
 }

@@ -2,13 +2,13 @@
 //! and back (303) to the console with the outcome.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use tickets_core::{
-    DeskId, Error, QueueBackend, Service, TicketNumber, Transfer, TransferPosition,
+    DeskId, Error, QueueBackend, Role, Service, TicketNumber, Transfer, TransferPosition,
 };
 
-use crate::auth::{StaffPage, url_encode};
+use crate::auth::{AuditNote, StaffPage, note_audit, url_encode};
 use crate::state::AppState;
 
 /// The console's form.
@@ -58,8 +58,9 @@ impl From<Error> for Refusal {
     )
 )]
 pub async fn act<B: QueueBackend>(
+    req: HttpRequest,
     state: web::Data<AppState<B>>,
-    _staff: StaffPage,
+    staff: StaffPage,
     form: web::Form<ActForm>,
 ) -> HttpResponse {
     let form = form.into_inner();
@@ -67,6 +68,12 @@ pub async fn act<B: QueueBackend>(
         Ok(d) => d.unwrap_or_default(),
         Err(_) => return back(None, "bad_desk", None, None, None),
     };
+    let Some(action) = ACTIONS.iter().find(|a| a.0 == form.action) else {
+        return back(Some(&desk), "unknown", None, None, None);
+    };
+    if !staff.0.may(action.2) {
+        return back(Some(&desk), "forbidden", None, None, None);
+    }
     let q = &state.queue;
     let ticket = || -> Result<TicketNumber, Refusal> {
         form.ticket
@@ -176,8 +183,40 @@ pub async fn act<B: QueueBackend>(
             }
         },
     };
+    let mut detail = done.to_owned();
+    if let Some(n) = n {
+        detail.push_str(&format!(" ticket {n}"));
+    }
+    if let Some(s) = &to {
+        detail.push_str(&format!(" to {s}"));
+    }
+    if let Some(r) = removed {
+        detail.push_str(&format!(" ({r} removed)"));
+    }
+    note_audit(
+        &req,
+        AuditNote {
+            action: Some(action.1),
+            desk: Some(desk.clone()),
+            detail,
+        },
+    );
     back(Some(&desk), done, n, to.as_ref(), removed)
 }
+
+/// The console's actions: the form's name, the audit log's, and the role each needs.
+const ACTIONS: [(&str, &str, Role); 10] = [
+    ("call_next", "console.call-next", Role::Agent),
+    ("call_ticket", "console.call", Role::Agent),
+    ("transfer", "console.transfer", Role::Agent),
+    ("finish", "console.finish", Role::Agent),
+    ("recall", "console.recall", Role::Agent),
+    ("no_show", "console.no-show", Role::Agent),
+    ("requeue", "console.requeue", Role::Manager),
+    ("open_day", "console.open-day", Role::Manager),
+    ("close_day", "console.close-day", Role::Manager),
+    ("reset_day", "console.reset-day", Role::Manager),
+];
 
 /// To the console with the outcome `done`: `n` is the ticket concerned (a ticket number,
 /// never 0), `to` the service it went to, `removed` the count a reset removed (which may

@@ -21,7 +21,7 @@ use view::{View, console, no_show_numbers};
 use super::{
     Nav, Page, StaffPage as Current, desk_name, html_response, service_name, unavailable_page,
 };
-use crate::auth::StaffPage;
+use crate::auth::{Caller, StaffPage};
 use crate::lang::Lang;
 use crate::state::AppState;
 
@@ -52,21 +52,29 @@ pub struct StaffQuery {
     removed: Option<u32>,
 }
 
-/// The desk of this request: `?desk=`, else the remembered one, else the default (the
-/// office's first desk when desks are configured and the default is not one of them).
-fn desk_of(req: &HttpRequest, asked: Option<&str>, office: &OfficeConfig) -> (DeskId, bool) {
+/// The desk of this request: `?desk=`, else the remembered one, else the one chosen at
+/// sign-in, else the default (the office's first desk when desks are configured and the
+/// default is not one of them).
+fn desk_of(
+    req: &HttpRequest,
+    asked: Option<&str>,
+    office: &OfficeConfig,
+    caller: &Caller,
+) -> (DeskId, bool) {
     if let Some(d) = asked {
         return match DeskId::parse(d) {
             Ok(d) => (d, true),
-            Err(_) => (remembered(req, office), false),
+            Err(_) => (remembered(req, office, caller), false),
         };
     }
-    (remembered(req, office), true)
+    (remembered(req, office, caller), true)
 }
 
-fn remembered(req: &HttpRequest, office: &OfficeConfig) -> DeskId {
+/// The desk this browser last served at, else the one chosen at sign-in, else the default.
+fn remembered(req: &HttpRequest, office: &OfficeConfig, caller: &Caller) -> DeskId {
     req.cookie(DESK_COOKIE)
         .and_then(|c| DeskId::parse(c.value()).ok())
+        .or_else(|| caller.desk.clone())
         .unwrap_or_else(|| {
             let default = DeskId::default();
             match office.desks.first() {
@@ -96,7 +104,7 @@ pub async fn page<B: QueueBackend>(
     req: HttpRequest,
     state: web::Data<AppState<B>>,
     lang: Lang,
-    _staff: StaffPage,
+    staff: StaffPage,
     query: web::Query<StaffQuery>,
 ) -> HttpResponse {
     let l = lang;
@@ -110,7 +118,7 @@ pub async fn page<B: QueueBackend>(
         return unavailable_page(&req, l);
     };
     let office = q.office();
-    let (desk, desk_ok) = desk_of(&req, query.desk.as_deref(), &office);
+    let (desk, desk_ok) = desk_of(&req, query.desk.as_deref(), &office, &staff.0);
     let Ok(status) = q.status(&desk).await else {
         return unavailable_page(&req, l);
     };
@@ -158,6 +166,7 @@ pub async fn page<B: QueueBackend>(
         services,
         no_shows,
         tz: q.config().calendar.time_zone(),
+        caller: &staff.0,
     };
     let known_desk = office.plan(&desk).is_some();
     let page = Page {

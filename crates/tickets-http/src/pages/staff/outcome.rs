@@ -11,6 +11,10 @@ pub(super) fn outcome(l: Lang, done: &str, n: &str, to: &str) -> Option<(bool, S
     let warn = |fr: &str, en: &str| Some((false, fill(l.t(fr, en))));
     match done {
         "called" => ok("Ticket {n} appelé.", "Ticket {n} called."),
+        "forbidden" => warn(
+            "Votre compte ne permet pas cette action : demandez à un responsable.",
+            "Your account does not allow this action: ask a manager.",
+        ),
         "none_waiting" => warn("Aucun ticket en attente.", "No ticket waiting."),
         "finished" => ok("Ticket {n} terminé.", "Ticket {n} finished."),
         "none_current" => warn(

@@ -4,9 +4,10 @@ use std::collections::{BTreeMap, HashSet};
 
 use chrono::Utc;
 use maud::{Markup, html};
-use tickets_core::{Action, DeskId, OfficeConfig, Service, Snapshot, Ticket, TicketNumber};
+use tickets_core::{Action, DeskId, OfficeConfig, Role, Service, Snapshot, Ticket, TicketNumber};
 
 use super::super::{clock_time, desk_name, duration_text, name_in, priority_name, service_name};
+use crate::auth::Caller;
 use crate::lang::Lang;
 
 /// What the console shows of the day, read once per page.
@@ -23,6 +24,8 @@ pub(super) struct View<'a> {
     /// The latest no-show tickets of the day, still no-shows, newest first.
     pub(super) no_shows: Vec<Ticket>,
     pub(super) tz: chrono_tz::Tz,
+    /// Who is signed in.
+    pub(super) caller: &'a Caller,
 }
 
 impl View<'_> {
@@ -78,6 +81,12 @@ pub(super) fn console(
     known_desk: bool,
 ) -> Markup {
     html! {
+        p class="signed-in" data-signed-in=(v.caller.username) {
+            (l.t("Connecté : ", "Signed in: "))
+            strong { (v.caller.display_name) }
+            " (" (role_name(l, v.caller.role)) ")"
+            " · " (desk_name(l, v.office, v.desk))
+        }
         div class="staff-grid" {
             section class="card desk-card" aria-labelledby="desk-title" {
                 div class="desk-head" {
@@ -135,6 +144,7 @@ pub(super) fn console(
                 h2 id="absent-title" { (l.t("Absents", "No-shows")) }
                 (no_show_block(l, v))
             }
+            @if v.caller.may(Role::Manager) {
             section class="card day-card" aria-labelledby="day-title" {
                 h2 id="day-title" { (l.t("Journée", "Day")) }
                 div class="row wrap" {
@@ -151,7 +161,17 @@ pub(super) fn console(
                     button type="submit" class="button button-danger" { (l.t("Remettre la journée à zéro", "Reset the day")) }
                 }
             }
+            }
         }
+    }
+}
+
+/// A role in words.
+pub(crate) fn role_name(l: Lang, role: Role) -> &'static str {
+    match role {
+        Role::Agent => l.t("agent", "agent"),
+        Role::Manager => l.t("responsable", "manager"),
+        Role::Admin => l.t("administrateur", "administrator"),
     }
 }
 
@@ -372,7 +392,9 @@ fn no_show_block(l: Lang, v: &View<'_>) -> Markup {
                         li {
                             strong { (t.label) }
                             " " span class="muted" { (service_name(l, v.office, &t.service)) }
-                            (ticket_button(v.desk, "requeue", t.number, l.t("Remettre en file", "Put back"), &t.label))
+                            @if v.caller.may(Role::Manager) {
+                                (ticket_button(v.desk, "requeue", t.number, l.t("Remettre en file", "Put back"), &t.label))
+                            }
                         }
                     }
                 }
