@@ -86,8 +86,14 @@ async fn main() -> std::process::ExitCode {
     println!("  dashboard  {base}/api/dashboard");
     println!("  display    {base}/api/tickets/display");
     println!("  API docs   {base}/api/docs/");
-    if let Some(p) = &password {
-        println!("  staff password (generated; set TICKETS_STAFF_PASSWORD to choose one): {p}");
+    match &password {
+        Some(p) => println!(
+            "  sign in as admin with the generated password (set TICKETS_STAFF_PASSWORD to choose one): {p}"
+        ),
+        None if config.staff_password.is_none() => println!(
+            "  sign in with your account (the administrator `admin` exists already; `tickets account passwd admin` sets a new password)"
+        ),
+        None => {}
     }
     match (&config.kiosk_token, config.take_limit) {
         (Some(_), _) => println!(
@@ -98,7 +104,7 @@ async fn main() -> std::process::ExitCode {
                 "  a browser takes at most {} tickets per {} s (TICKETS_TAKE_LIMIT) until staff enroll it as a kiosk on the kiosk page",
                 limit.count, limit.window_seconds
             );
-            if password.is_some() {
+            if config.staff_password.is_none() {
                 println!(
                     "  kiosks enrolled by staff stay enrolled only until this server restarts (the password is generated): set TICKETS_STAFF_PASSWORD or TICKETS_KIOSK_TOKEN"
                 );

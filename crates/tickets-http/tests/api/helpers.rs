@@ -654,6 +654,28 @@ pub(crate) fn spawn_server(config: &Config) -> (u16, actix_web::dev::ServerHandl
     (port, handle)
 }
 
+/// Starts the application on `backend` on a real socket (one worker), with its first
+/// administrator; returns its port and a handle that stops it.
+pub(crate) async fn spawn_server_on<B: QueueBackend>(
+    backend: B,
+    config: &Config,
+) -> (u16, actix_web::dev::ServerHandle) {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port");
+    let port = listener.local_addr().expect("an address").port();
+    let (state, auth, hosts) = parts(backend, "test", config);
+    auth.bootstrap().await.expect("the first administrator");
+    let server =
+        actix_web::HttpServer::new(move || app(state.clone(), auth.clone(), hosts.clone()))
+            .workers(1)
+            .disable_signals()
+            .listen(listener)
+            .expect("listening")
+            .run();
+    let handle = server.handle();
+    actix_web::rt::spawn(server);
+    (port, handle)
+}
+
 /// The documented operation for `method path`, with its path template, if any.
 fn documented_operation<'d>(doc: &'d Value, method: &Method, path: &str) -> Option<&'d Value> {
     let segments: Vec<&str> = path.split('/').collect();

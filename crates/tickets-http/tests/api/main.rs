@@ -11,6 +11,7 @@ mod live;
 mod metrics;
 mod openapi;
 
+mod accounts;
 mod auth;
 mod cli;
 mod cluster;

@@ -282,7 +282,7 @@ fn the_memory_store_prints_its_urls_and_a_generated_password_then_stops_on_sigte
     assert!(kiosk.contains(&format!("http://127.0.0.1:{port}/api/tickets/public")));
     server.wait_for(&format!("http://127.0.0.1:{port}/api/tickets/staff"));
     server.wait_for(&format!("http://127.0.0.1:{port}/api/dashboard"));
-    let password_line = server.wait_for("staff password");
+    let password_line = server.wait_for("generated password");
     let password = password_line
         .rsplit(' ')
         .next()
@@ -355,7 +355,7 @@ fn a_port_in_use_is_reported_with_advice() {
 fn sigterm_ends_the_live_streams_instead_of_waiting_for_them() {
     let mut server = Running::start(tickets().env("TICKETS_BIND", "127.0.0.1:0"));
     let port = port_of(&server.wait_for("listening on"));
-    server.wait_for("staff password");
+    server.wait_for("generated password");
 
     // One client that stays, one that hung up without the server noticing yet.
     let open_stream = |port: u16| {
