@@ -7,9 +7,9 @@ use actix_web::{FromRequest, Handler, HttpResponse, Responder, web};
 use tickets_core::{MemoryBackend, QueueBackend, Role};
 
 use crate::api::error::ApiError;
-use crate::auth::{Access, require};
 use crate::api::{accounts, audit, day, desk, health, office, tickets, tokens};
 use crate::assets;
+use crate::auth::{Access, require};
 use crate::pages;
 
 /// One method of a route, its handler, and who may call it.
@@ -60,9 +60,18 @@ fn route_table<B: QueueBackend>() -> Vec<(&'static str, Vec<MethodRoute>)> {
     vec![
         ("/api/tickets/take", vec![on(POST, tickets::take::<B>)]),
         ("/api/tickets/status", vec![on(GET, tickets::status::<B>)]),
-        ("/api/tickets/call", vec![on(POST, desk::call::<B>).api(AGENT)]),
-        ("/api/tickets/transfer", vec![on(POST, desk::transfer::<B>).api(AGENT)]),
-        ("/api/tickets/requeue", vec![on(POST, desk::requeue::<B>).api(MANAGER)]),
+        (
+            "/api/tickets/call",
+            vec![on(POST, desk::call::<B>).api(AGENT)],
+        ),
+        (
+            "/api/tickets/transfer",
+            vec![on(POST, desk::transfer::<B>).api(AGENT)],
+        ),
+        (
+            "/api/tickets/requeue",
+            vec![on(POST, desk::requeue::<B>).api(MANAGER)],
+        ),
         (
             "/api/config",
             vec![
@@ -86,20 +95,32 @@ fn route_table<B: QueueBackend>() -> Vec<(&'static str, Vec<MethodRoute>)> {
             "/api/tickets/events",
             vec![on(GET, crate::live::events::<B>)],
         ),
-        ("/api/tickets/recall", vec![on(POST, desk::recall::<B>).api(AGENT)]),
-        ("/api/tickets/no-show", vec![on(POST, desk::no_show::<B>).api(AGENT)]),
+        (
+            "/api/tickets/recall",
+            vec![on(POST, desk::recall::<B>).api(AGENT)],
+        ),
+        (
+            "/api/tickets/no-show",
+            vec![on(POST, desk::no_show::<B>).api(AGENT)],
+        ),
         (
             "/api/tickets/start-day",
             vec![on(POST, day::start_day::<B>).api(MANAGER)],
         ),
-        ("/api/tickets/end-day", vec![on(POST, day::end_day::<B>).api(MANAGER)]),
+        (
+            "/api/tickets/end-day",
+            vec![on(POST, day::end_day::<B>).api(MANAGER)],
+        ),
         (
             "/api/tickets/reset-day",
             vec![on(POST, day::reset_day::<B>).api(MANAGER)],
         ),
         ("/healthz", vec![on(GET, health::healthz)]),
         ("/readyz", vec![on(GET, health::readyz::<B>)]),
-        ("/metrics", vec![on(GET, crate::metrics::render).api(MANAGER)]),
+        (
+            "/metrics",
+            vec![on(GET, crate::metrics::render).api(MANAGER)],
+        ),
         ("/", vec![on(GET, root)]),
         (
             "/api/tickets/public",
@@ -119,10 +140,16 @@ fn route_table<B: QueueBackend>() -> Vec<(&'static str, Vec<MethodRoute>)> {
                 on(POST, pages::staff::act::<B>).page(AGENT),
             ],
         ),
-        ("/api/dashboard", vec![on(GET, pages::dashboard::page::<B>).page(MANAGER)]),
+        (
+            "/api/dashboard",
+            vec![on(GET, pages::dashboard::page::<B>).page(MANAGER)],
+        ),
         (
             "/api/login",
-            vec![on(GET, pages::login::page::<B>), on(POST, pages::login::sign_in::<B>)],
+            vec![
+                on(GET, pages::login::page::<B>),
+                on(POST, pages::login::sign_in::<B>),
+            ],
         ),
         ("/api/logout", vec![on(POST, pages::login::sign_out::<B>)]),
         (
@@ -147,7 +174,10 @@ fn route_table<B: QueueBackend>() -> Vec<(&'static str, Vec<MethodRoute>)> {
             ],
         ),
         ("/api/audit", vec![on(GET, audit::list::<B>).api(MANAGER)]),
-        ("/api/audit.csv", vec![on(GET, audit::csv::<B>).api(MANAGER)]),
+        (
+            "/api/audit.csv",
+            vec![on(GET, audit::csv::<B>).api(MANAGER)],
+        ),
         ("/api/openapi.json", vec![on(GET, crate::openapi::document)]),
         ("/api/docs", vec![on(GET, crate::openapi::docs_root)]),
         (
@@ -195,11 +225,7 @@ pub fn route_list() -> Vec<(&'static str, Vec<Method>)> {
 pub fn route_access() -> Vec<(&'static str, Method, Access)> {
     route_table::<MemoryBackend>()
         .into_iter()
-        .flat_map(|(path, methods)| {
-            methods
-                .into_iter()
-                .map(move |m| (path, m.method, m.access))
-        })
+        .flat_map(|(path, methods)| methods.into_iter().map(move |m| (path, m.method, m.access)))
         .collect()
 }
 

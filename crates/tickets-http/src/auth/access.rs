@@ -14,8 +14,8 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpRequest, web};
 use tickets_core::{AccountStore, AuditEntry, DeskId, QueueBackend, Role};
 
-use super::caller::{Caller, Identity, SignInFirst, identity};
 use super::Auth;
+use super::caller::{Caller, Identity, SignInFirst, identity};
 use crate::api::error::ApiError;
 use crate::lang::Lang;
 use crate::state::AppState;
@@ -176,7 +176,11 @@ async fn record<B: QueueBackend>(req: &HttpRequest, caller: &Caller) {
     let Some(auth) = req.app_data::<web::Data<Auth>>() else {
         return;
     };
-    let note = req.extensions().get::<AuditNote>().cloned().unwrap_or_default();
+    let note = req
+        .extensions()
+        .get::<AuditNote>()
+        .cloned()
+        .unwrap_or_default();
     let action = match note.action {
         Some(a) => a.to_owned(),
         None => route_action(req.match_pattern().as_deref().unwrap_or(req.path())),
@@ -213,7 +217,10 @@ mod tests {
     fn actions_are_named_after_their_route() {
         assert_eq!(route_action("/api/tickets/call-next"), "tickets.call-next");
         assert_eq!(route_action("/api/config"), "config");
-        assert_eq!(route_action("/api/accounts/{username}/role"), "accounts.role");
+        assert_eq!(
+            route_action("/api/accounts/{username}/role"),
+            "accounts.role"
+        );
         assert_eq!(route_action("/metrics"), "metrics");
         assert_eq!(route_action("/"), "request");
         assert!(AuditEntry::new(chrono::Utc::now(), route_action("/api/x/{y}/Z"), "").is_ok());

@@ -231,5 +231,4 @@ mod tests {
         assert_eq!(directive("X-Forwarded-Host").as_deref(), Some("\"\";"));
         assert_eq!(directive("Forwarded").as_deref(), Some("\"\";"));
     }
-
 }

@@ -29,7 +29,9 @@ use sha2::{Digest, Sha256};
 use tickets_core::{AnyBackend, SESSION_LIFETIME_SECONDS, SessionId};
 
 pub use access::{Access, AuditNote, note_audit, require};
-pub use caller::{Caller, Identity, MaybeStaff, SignInFirst, Staff, StaffPage, Via, caller, identity};
+pub use caller::{
+    Caller, Identity, MaybeStaff, SignInFirst, Staff, StaffPage, Via, caller, identity,
+};
 pub use hosts::{AllowedHosts, guard_requests, host_name, is_probe};
 pub use sign_in::{SignInError, SignInRequest};
 
@@ -207,7 +209,6 @@ pub fn safe_next(next: Option<&str>) -> String {
         _ => "/api/tickets/staff".into(),
     }
 }
-
 
 #[cfg(test)]
 mod tests {

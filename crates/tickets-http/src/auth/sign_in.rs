@@ -12,8 +12,7 @@ use std::sync::OnceLock;
 use std::sync::atomic::Ordering;
 
 use tickets_core::{
-    AccountStore, AccountView, ClientKey, DeskId, Error, PasswordHash, Session, SessionId,
-    Username,
+    AccountStore, AccountView, ClientKey, DeskId, Error, PasswordHash, Session, SessionId, Username,
 };
 
 use super::Auth;
@@ -78,20 +77,14 @@ impl Auth {
     /// least, not the example of the deployment files).
     pub async fn bootstrap(&self) -> Result<Option<AccountView>, Error> {
         let accounts = self.accounts.accounts().await?;
-        if accounts
-            .iter()
-            .any(|a| a.role == tickets_core::Role::Admin)
-        {
+        if accounts.iter().any(|a| a.role == tickets_core::Role::Admin) {
             return Ok(None);
         }
         let password = self.bootstrap_password.clone();
         let hash = tokio::task::spawn_blocking(move || PasswordHash::new(&password))
             .await
             .map_err(|e| Error::Backend(Box::new(e)))??;
-        let created = self
-            .accounts
-            .ensure_admin(hash, chrono::Utc::now())
-            .await?;
+        let created = self.accounts.ensure_admin(hash, chrono::Utc::now()).await?;
         if created.is_some() {
             self.admin_created.store(true, Ordering::Relaxed);
         }

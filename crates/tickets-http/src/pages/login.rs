@@ -251,15 +251,24 @@ pub async fn sign_in<B: QueueBackend>(
         }
         Err(SignInError::Throttled(s)) => {
             let office = state.queue.office();
-            return form(&req, lang, &office, &next, &filled, Some(Failure::Throttled(s)));
+            return form(
+                &req,
+                lang,
+                &office,
+                &next,
+                &filled,
+                Some(Failure::Throttled(s)),
+            );
         }
         Err(SignInError::Store(e)) => {
             tracing::warn!(error = %e, "cannot sign in: the store does not answer");
             return unavailable_page(&req, lang);
         }
     };
-    let entry = AuditEntry::new(chrono::Utc::now(), "sign-in", "")
-        .map(|e| e.by(account.username.clone(), account.role).from_client(client));
+    let entry = AuditEntry::new(chrono::Utc::now(), "sign-in", "").map(|e| {
+        e.by(account.username.clone(), account.role)
+            .from_client(client)
+    });
     if let Ok(mut entry) = entry {
         entry.desk = session.desk.clone();
         if let Err(e) = auth.accounts().record_audit(&entry).await {

@@ -202,7 +202,9 @@ async fn a_tampered_or_foreign_cookie_grants_nothing() {
         "0".repeat(32),
         format!("{value}0"),
         value[..31].to_owned(),
-        value.to_uppercase().replace(|c: char| c.is_ascii_digit(), "G"),
+        value
+            .to_uppercase()
+            .replace(|c: char| c.is_ascii_digit(), "G"),
         String::new(),
         "garbage".to_owned(),
     ];

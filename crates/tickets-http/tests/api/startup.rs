@@ -511,5 +511,8 @@ fn a_short_staff_password_stops_the_server_saying_why() {
         stderr.contains("TICKETS_STAFF_PASSWORD") && stderr.contains("at least 12 characters"),
         "{stderr}"
     );
-    assert!(!stderr.contains("court"), "the password is not shown: {stderr}");
+    assert!(
+        !stderr.contains("court"),
+        "the password is not shown: {stderr}"
+    );
 }
