@@ -99,7 +99,7 @@ test('a ticket goes from the kiosk to a desk, live on the phone; the console run
   await expect(console).toHaveURL(/\/api\/login\?next=/);
   await console.getByLabel('Mot de passe').fill('wrong');
   await console.getByRole('button', { name: 'Se connecter' }).click();
-  await expect(console.getByRole('alert')).toHaveText('Mot de passe incorrect.');
+  await expect(console.getByRole('alert')).toHaveText('Identifiant ou mot de passe incorrect.');
   await console.getByLabel('Mot de passe').fill('e2e-password');
   await console.getByRole('button', { name: 'Se connecter' }).click();
   await expect(console).toHaveURL(/\/api\/tickets\/staff$/);

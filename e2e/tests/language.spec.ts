@@ -91,7 +91,7 @@ test('Accept-Language: en gives English; ?lang=fr overrides it and is remembered
   await expect(page).toHaveURL(/\/api\/login\?next=%2Fapi%2Fdashboard|\/api\/login\?next=\/api\/dashboard/);
   await page.getByLabel('Password').fill('nope');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page.getByRole('alert')).toHaveText('Wrong password.');
+  await expect(page.getByRole('alert')).toHaveText('Wrong username or password.');
   await page.getByLabel('Password').fill('e2e-password');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/api\/dashboard$/);
