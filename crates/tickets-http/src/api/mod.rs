@@ -2,12 +2,16 @@
 //! plus recall, no-show, reset-day, one ticket's status, calling a given ticket, transfer
 //! and requeue; and the office configuration under `/api/config`.
 
+pub mod account_ops;
+pub mod accounts;
+pub mod audit;
 pub mod day;
 pub mod desk;
 pub mod error;
 pub mod health;
 pub mod office;
 pub mod tickets;
+pub mod tokens;
 
 use actix_web::HttpRequest;
 use actix_web::http::header::CONTENT_LENGTH;

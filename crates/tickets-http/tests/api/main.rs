@@ -12,6 +12,7 @@ mod metrics;
 mod openapi;
 
 mod accounts;
+mod admin;
 mod auth;
 mod cli;
 mod cluster;

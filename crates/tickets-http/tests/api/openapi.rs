@@ -167,6 +167,16 @@ fn the_documented_staff_operations_are_exactly_the_guarded_ones() {
         "POST /api/tickets/staff",
         "GET /api/dashboard",
         "POST /api/kiosk/enroll",
+        "GET /api/accounts",
+        "POST /api/accounts",
+        "POST /api/accounts/{username}",
+        "POST /api/accounts/{username}/password",
+        "POST /api/accounts/{username}/revoke-sessions",
+        "GET /api/tokens",
+        "POST /api/tokens",
+        "DELETE /api/tokens/{id}",
+        "GET /api/audit",
+        "GET /api/audit.csv",
     ]
     .into_iter()
     .map(String::from)
