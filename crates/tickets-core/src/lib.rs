@@ -85,7 +85,10 @@ pub use model::{
     Taken, Ticket, TicketInfo, TicketNumber, TicketStatus, Transfer, TransferPosition,
     WAIT_BUCKET_SECONDS, from_micros, iso, micros, parse_seconds_text, seconds_text,
 };
-pub use office::{DeskConfig, DeskPlan, Names, OfficeConfig, PriorityClass, ServiceConfig, label};
+pub use office::{
+    DeskConfig, DeskPlan, Language, Names, OfficeConfig, OfficeSettings, PriorityClass,
+    ServiceConfig, label,
+};
 pub use queue::{QueueConfig, TicketQueue, estimate_wait_seconds};
 #[cfg(feature = "redis")]
 pub use redis::{

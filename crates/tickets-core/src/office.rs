@@ -1,4 +1,5 @@
-//! [`OfficeConfig`]: the services, priority classes and desks of an office.
+//! [`OfficeConfig`]: the services, priority classes and desks of an office, and its
+//! [settings](OfficeSettings) (name, welcome text, languages).
 //!
 //! One versioned document, kept in the store without expiry and cached by every backend.
 //! It is validated as a whole before it is stored ([`OfficeConfig::validate`]); the
@@ -6,7 +7,8 @@
 //! and priority ratio) and, on Redis, hand it to the scripts as arguments.
 //!
 //! With no configuration stored, the office is [`OfficeConfig::default`]: the original
-//! single service `poste` with plain numbers, and any valid desk id serving it.
+//! single service `poste` with plain numbers, any valid desk id serving it, no name and
+//! both languages.
 //!
 //! ```
 //! use tickets_core::OfficeConfig;
@@ -48,6 +50,9 @@ use serde::{Deserialize, Serialize};
 use crate::backend::TakeRequest;
 use crate::error::{Error, ValidationError};
 use crate::model::{DeskId, PriorityCode, Service};
+
+mod settings;
+pub use settings::{Language, OfficeSettings};
 
 /// A name in each language of the pages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -156,7 +161,8 @@ pub struct DeskConfig {
     pub priority_ratio: Option<u32>,
 }
 
-/// The office: services, priority classes and desks, with the version of the document.
+/// The office: services, priority classes, desks and settings, with the version of the
+/// document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -173,6 +179,12 @@ pub struct OfficeConfig {
     /// The desks (`[[desk]]` in TOML); empty: any valid desk id serves every service.
     #[serde(default, alias = "desk")]
     pub desks: Vec<DeskConfig>,
+    /// The office's name, the kiosk's welcome text and the languages offered (`[settings]`
+    /// in TOML).
+    // Left out of the stored JSON when it is the default, so that a document without
+    // settings stays readable by servers of an earlier version.
+    #[serde(default, skip_serializing_if = "OfficeSettings::is_default")]
+    pub settings: OfficeSettings,
 }
 
 impl Default for OfficeConfig {
@@ -195,6 +207,7 @@ impl Default for OfficeConfig {
             }],
             priorities: Vec::new(),
             desks: Vec::new(),
+            settings: OfficeSettings::default(),
         }
     }
 }
@@ -244,7 +257,8 @@ impl OfficeConfig {
     /// The most services, priority classes or desks a configuration may hold.
     pub const MAX_ITEMS: usize = 64;
 
-    /// Reads a TOML document (`[[service]]`, `[[priority]]`, `[[desk]]`) and validates it.
+    /// Reads a TOML document (`[[service]]`, `[[priority]]`, `[[desk]]`, `[settings]`) and
+    /// validates it.
     pub fn from_toml(text: &str) -> Result<Self, ValidationError> {
         let cfg: OfficeConfig = toml::from_str(text).map_err(|e| {
             ValidationError::new("config", format!("not a valid office configuration: {e}"))
@@ -254,8 +268,9 @@ impl OfficeConfig {
     }
 
     /// Checks the whole document: codes, prefixes and desk ids unique and well formed,
-    /// names present, every desk's services known, weights and ratios at least 1. The
-    /// error names the field (`service[1].prefix`).
+    /// names present, every desk's services known, weights and ratios at least 1, and the
+    /// [settings](OfficeSettings::validate). The error names the field
+    /// (`service[1].prefix`, `settings.name`).
     pub fn validate(&self) -> Result<(), ValidationError> {
         if self.services.is_empty() {
             return Err(ValidationError::new(
@@ -373,7 +388,7 @@ impl OfficeConfig {
                 ));
             }
         }
-        Ok(())
+        self.settings.validate()
     }
 
     /// The service a take asks for, once checked: known, open, and offering the

@@ -2,7 +2,8 @@
 //! would see: validated newtypes (a string or number with a rule) and [`Ticket`], whose
 //! JSON keeps the original field names.
 //!
-//! The other types derive [`utoipa::ToSchema`] where they are defined.
+//! The other types derive [`utoipa::ToSchema`] where they are defined; the office
+//! settings' fields take their rules from here (`schema_with`).
 //!
 //! ```
 //! use utoipa::{PartialSchema, ToSchema};
@@ -15,7 +16,9 @@
 
 use std::borrow::Cow;
 
-use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, SchemaType, Type};
+use utoipa::openapi::schema::{
+    AdditionalProperties, ArrayBuilder, KnownFormat, ObjectBuilder, SchemaFormat, SchemaType, Type,
+};
 use utoipa::openapi::{RefOr, Schema};
 use utoipa::{PartialSchema, ToSchema};
 
@@ -101,4 +104,59 @@ impl ToSchema for Ticket {
     fn schemas(schemas: &mut Vec<(String, RefOr<Schema>)>) {
         TicketJson::schemas(schemas);
     }
+}
+
+/// A text the pages show (an office's name, a welcome text): at least one character that is
+/// not a space, no control character (ECMA-262, as JSON Schema reads it).
+const TEXT_PATTERN: &str =
+    "^[^\\x00-\\x1f\\x7f-\\x9f]*[^\\s\\x00-\\x1f\\x7f-\\x9f][^\\x00-\\x1f\\x7f-\\x9f]*$";
+
+/// A text of 1 to `max` characters, not blank, without control characters.
+fn text(max: usize, description: &str) -> ObjectBuilder {
+    string(description)
+        .pattern(Some(TEXT_PATTERN))
+        .min_length(Some(1))
+        .max_length(Some(max))
+}
+
+/// `OfficeSettings::name`.
+pub(crate) fn office_name_schema() -> ObjectBuilder {
+    text(
+        crate::OfficeSettings::MAX_NAME_CHARS,
+        "The office's name, on every page, ticket and the display board: 1 to 80 characters, \
+         not blank, without control characters. Absent: the pages say \"Tickets\".",
+    )
+    .examples(["Poste de Paris 15"])
+}
+
+/// `OfficeSettings::welcome`.
+pub(crate) fn welcome_schema() -> ObjectBuilder {
+    let max = crate::OfficeSettings::MAX_WELCOME_CHARS;
+    ObjectBuilder::new()
+        .schema_type(SchemaType::new(Type::Object))
+        .description(Some(
+            "The kiosk's welcome text, above the service buttons, in each language: 1 to 200 \
+             characters, not blank, without control characters. Absent: none.",
+        ))
+        .property("fr", text(max, "In French."))
+        .property("en", text(max, "In English."))
+        .required("fr")
+        .required("en")
+        .additional_properties(Some(AdditionalProperties::FreeForm(false)))
+}
+
+/// `OfficeSettings::languages`.
+pub(crate) fn languages_schema() -> ArrayBuilder {
+    ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::new(Type::String))
+                .enum_values(Some(["fr", "en"])),
+        )
+        .unique_items(true)
+        .max_items(Some(2))
+        .description(Some(
+            "The languages the pages offer, each once; the first is their language when the \
+             browser asks for none of them. Empty: both, French first. Absent: [\"fr\", \"en\"].",
+        ))
 }

@@ -1,4 +1,6 @@
-//! The language of a request: French by default, English on request.
+//! The language of a request: among the languages the office offers (French and English
+//! unless its settings say otherwise), the one asked by `?lang=`, the `lang` cookie or
+//! `Accept-Language`, else the first offered (French by default).
 
 use std::convert::Infallible;
 use std::future::{Ready, ready};
@@ -6,6 +8,7 @@ use std::future::{Ready, ready};
 use actix_web::dev::Payload;
 use actix_web::http::header::ACCEPT_LANGUAGE;
 use actix_web::{FromRequest, HttpRequest};
+use tickets_core::Language;
 
 /// The cookie that remembers the visible language switch.
 pub const LANG_COOKIE: &str = "lang";
@@ -29,7 +32,7 @@ impl Lang {
         }
     }
 
-    /// The other language (for the switch).
+    /// The other language.
     pub fn other(self) -> Lang {
         match self {
             Lang::Fr => Lang::En,
@@ -56,20 +59,54 @@ impl Lang {
         }
     }
 
-    /// The language of `req`: `?lang=`, then the `lang` cookie, then `Accept-Language`
-    /// (the first of French or English by preference), then French.
+    /// The language of `req` among those the office offers (its settings, found in the
+    /// application state when it is there; French and English otherwise): see
+    /// [`Lang::among`].
     pub fn of(req: &HttpRequest) -> Lang {
-        if let Some(l) = query_lang(req.query_string()) {
-            return l;
+        match crate::api::office::in_force(req) {
+            Some(office) => Lang::among(req, office.settings.offered()),
+            None => Lang::among(req, &Language::ALL),
         }
-        if let Some(l) = req.cookie(LANG_COOKIE).and_then(|c| Lang::parse(c.value())) {
-            return l;
-        }
-        req.headers()
-            .get(ACCEPT_LANGUAGE)
-            .and_then(|h| h.to_str().ok())
-            .and_then(accept_language)
+    }
+
+    /// The language of `req` among `offered`: `?lang=`, then the `lang` cookie, then
+    /// `Accept-Language` (the offered language it prefers), each only when it names an
+    /// offered language; else the first offered (French when `offered` is empty).
+    pub fn among(req: &HttpRequest, offered: &[Language]) -> Lang {
+        let offers = |l: &Lang| offered.contains(&Language::from(*l));
+        query_lang(req.query_string())
+            .filter(offers)
+            .or_else(|| {
+                req.cookie(LANG_COOKIE)
+                    .and_then(|c| Lang::parse(c.value()))
+                    .filter(offers)
+            })
+            .or_else(|| {
+                req.headers()
+                    .get(ACCEPT_LANGUAGE)
+                    .and_then(|h| h.to_str().ok())
+                    .and_then(|h| accept_language(h, offered))
+            })
+            .or_else(|| offered.first().map(|&l| Lang::from(l)))
             .unwrap_or_default()
+    }
+}
+
+impl From<Language> for Lang {
+    fn from(l: Language) -> Lang {
+        match l {
+            Language::Fr => Lang::Fr,
+            Language::En => Lang::En,
+        }
+    }
+}
+
+impl From<Lang> for Language {
+    fn from(l: Lang) -> Language {
+        match l {
+            Lang::Fr => Language::Fr,
+            Lang::En => Language::En,
+        }
     }
 }
 
@@ -82,12 +119,16 @@ pub fn query_lang(query: &str) -> Option<Lang> {
         .and_then(|(_, v)| Lang::parse(v))
 }
 
-/// The preferred of French and English in an `Accept-Language` header.
-fn accept_language(header: &str) -> Option<Lang> {
+/// The preferred of the `offered` languages in an `Accept-Language` header.
+fn accept_language(header: &str, offered: &[Language]) -> Option<Lang> {
     let mut best: Option<(f32, Lang)> = None;
     for part in header.split(',') {
         let mut it = part.split(';');
-        let Some(lang) = it.next().and_then(Lang::parse) else {
+        let Some(lang) = it
+            .next()
+            .and_then(Lang::parse)
+            .filter(|l| offered.contains(&Language::from(*l)))
+        else {
             continue;
         };
         let q = it
@@ -150,5 +191,43 @@ mod tests {
             .insert_header((ACCEPT_LANGUAGE, "fr"))
             .to_http_request();
         assert_eq!(Lang::of(&req), Lang::En);
+    }
+
+    #[test]
+    fn only_an_offered_language_is_chosen_and_the_first_offered_is_the_default() {
+        use actix_web::cookie::Cookie;
+        let en_only = [Language::En];
+        let en_first = [Language::En, Language::Fr];
+        // Nothing asked: the first offered.
+        let plain = TestRequest::default().to_http_request();
+        assert_eq!(Lang::among(&plain, &en_first), Lang::En);
+        assert_eq!(Lang::among(&plain, &Language::ALL), Lang::Fr);
+        assert_eq!(Lang::among(&plain, &[]), Lang::Fr);
+        // Asked for a language not offered, by any means: the first offered.
+        let asked_fr = [
+            TestRequest::with_uri("/x?lang=fr").to_http_request(),
+            TestRequest::default()
+                .cookie(Cookie::new(LANG_COOKIE, "fr"))
+                .to_http_request(),
+            TestRequest::default()
+                .insert_header((ACCEPT_LANGUAGE, "fr-FR,fr;q=0.9"))
+                .to_http_request(),
+        ];
+        for req in &asked_fr {
+            assert_eq!(Lang::among(req, &en_only), Lang::En);
+            assert_eq!(Lang::among(req, &en_first), Lang::Fr);
+        }
+        // A header's offered language wins over a preferred one not offered.
+        let req = TestRequest::default()
+            .insert_header((ACCEPT_LANGUAGE, "fr;q=1, en;q=0.2"))
+            .to_http_request();
+        assert_eq!(Lang::among(&req, &en_only), Lang::En);
+        // A query naming a language not offered leaves the cookie to decide.
+        let req = TestRequest::with_uri("/x?lang=de")
+            .cookie(Cookie::new(LANG_COOKIE, "en"))
+            .to_http_request();
+        assert_eq!(Lang::among(&req, &Language::ALL), Lang::En);
+        // Without an application state: both languages, French first.
+        assert_eq!(Lang::of(&plain), Lang::Fr);
     }
 }

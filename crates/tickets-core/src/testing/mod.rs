@@ -674,6 +674,7 @@ cases!(
     a_given_ticket_is_called_out_of_order,
     a_no_show_is_requeued_at_its_arrival_place,
     a_configuration_change_loses_no_waiting_ticket,
+    the_office_settings_are_stored_and_read_back_whole,
     per_service_figures_follow_the_calls,
     the_status_lists_every_service_with_its_next_label,
     a_client_takes_only_its_share_per_window,

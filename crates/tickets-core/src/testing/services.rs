@@ -11,7 +11,7 @@ use crate::model::{
     Action, PriorityCode, Service, SnapshotOptions, TicketNumber, TicketStatus, Transfer,
     TransferPosition,
 };
-use crate::office::OfficeConfig;
+use crate::office::{Language, Names, OfficeConfig, OfficeSettings};
 
 /// The office of these cases:
 /// - `courrier` (A, priority, max wait 30 min, target 10 min), `colis` (B),
@@ -504,6 +504,33 @@ pub(super) async fn a_configuration_change_loses_no_waiting_ticket<B: QueueBacke
     }
     assert_eq!(q.put_office(without, None).await.unwrap().version, v1 + 2);
     assert_eq!(q.reload_office().await.unwrap().services.len(), 2);
+}
+
+pub(super) async fn the_office_settings_are_stored_and_read_back_whole<B: QueueBackend + Clone>(
+    f: Fixture<B>,
+) {
+    let q = &f.queue;
+    let mut office = sample_office();
+    office.settings = OfficeSettings {
+        name: Some("Poste de Paris 15 — « Vaugirard » \"Nord\" \u{1F4EE}".into()),
+        welcome: Some(Names {
+            fr: "Bienvenue ! Touchez votre service ; l'attente s'affiche.".into(),
+            en: "Welcome! Touch your service: the wait is shown.".into(),
+        }),
+        languages: vec![Language::En, Language::Fr],
+    };
+    let stored = q.put_office(office.clone(), None).await.unwrap();
+    assert_eq!(stored.settings, office.settings);
+    assert_eq!(q.office().settings, office.settings);
+    let read = q.reload_office().await.unwrap();
+    assert_eq!(*read, *stored, "the store gives back what it was given");
+    // Back to the default settings (the stored document leaves them out).
+    office.settings = OfficeSettings::default();
+    let stored = q.put_office(office, Some(read.version)).await.unwrap();
+    assert_eq!(stored.version, read.version + 1);
+    let read = q.reload_office().await.unwrap();
+    assert!(read.settings.is_default());
+    assert_eq!(*read, *stored);
 }
 
 pub(super) async fn per_service_figures_follow_the_calls<B: QueueBackend + Clone>(f: Fixture<B>) {

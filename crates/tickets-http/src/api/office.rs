@@ -1,16 +1,23 @@
 //! The office configuration: `GET /api/config` and `PUT /api/config` (staff).
 //!
-//! One versioned document (services, priority classes, desks) kept in the store; the core
-//! validates it as a whole and refuses a change that would lose a waiting ticket. Handlers
-//! only parse, call the core and shape the answer.
+//! One versioned document (services, priority classes, desks, settings) kept in the store;
+//! the core validates it as a whole and refuses a change that would lose a waiting ticket.
+//! Handlers only parse, call the core and shape the answer.
+//!
+//! Also where code that does not know the backend type finds the office in force
+//! ([`in_force`]): the page layout (the office's name) and the language of a request (the
+//! languages offered).
+
+use std::sync::Arc;
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
-use tickets_core::{OfficeConfig, QueueBackend};
+use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
+use tickets_core::{AnyBackend, MemoryBackend, OfficeConfig, QueueBackend, RedisBackend};
 
 use super::error::ApiError;
 use super::{read_body, refusal};
 use crate::auth::Staff;
+use crate::metrics::Instrumented;
 use crate::openapi::{ErrorBody, TAG_OFFICE, Unavailable};
 use crate::state::AppState;
 
@@ -22,12 +29,51 @@ fn etag(version: u64) -> String {
     format!("\"{version}\"")
 }
 
-/// The answer carrying `office` and its `ETag`.
+/// The answer carrying `office` and its `ETag`. It always has `settings` (the stored
+/// document leaves out the default ones).
 fn answer(office: &OfficeConfig) -> HttpResponse {
+    let mut body = serde_json::to_value(office).unwrap_or_default();
+    if let Some(fields) = body.as_object_mut() {
+        fields
+            .entry("settings")
+            .or_insert_with(|| serde_json::to_value(&office.settings).unwrap_or_default());
+    }
     HttpResponse::Ok()
         .insert_header((header::ETAG, etag(office.version)))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(office)
+        .json(body)
+}
+
+/// The office a handler put on its request ([`set_in_force`]).
+#[derive(Clone)]
+struct InForce(Arc<OfficeConfig>);
+
+/// Puts `office` on `req` as the one in force, for what renders the request without the
+/// state ([`in_force`]): a page handler does so before rendering, whatever its backend.
+pub fn set_in_force(req: &HttpRequest, office: Arc<OfficeConfig>) {
+    req.extensions_mut().insert(InForce(office));
+}
+
+/// The office configuration in force for `req`, for code that does not know the backend
+/// type (the `Lang` extractor, the page layout): the one a handler put on the request
+/// ([`set_in_force`]), else the one of the application's [`AppState`], looked for under
+/// the backends this crate builds (the server's instrumented [`AnyBackend`], and
+/// [`AnyBackend`], [`MemoryBackend`] and [`RedisBackend`] as embedders and tests use them).
+/// `None` outside an application or on another backend: the office's settings are then not
+/// applied (no name, both languages).
+pub fn in_force(req: &HttpRequest) -> Option<Arc<OfficeConfig>> {
+    fn of<B: QueueBackend>(req: &HttpRequest) -> Option<Arc<OfficeConfig>> {
+        req.app_data::<web::Data<AppState<B>>>()
+            .map(|state| state.queue.office())
+    }
+    if let Some(InForce(office)) = req.extensions().get::<InForce>() {
+        return Some(office.clone());
+    }
+    of::<Instrumented<AnyBackend>>(req)
+        .or_else(|| of::<AnyBackend>(req))
+        .or_else(|| of::<MemoryBackend>(req))
+        .or_else(|| of::<RedisBackend>(req))
+        .or_else(|| of::<Instrumented<MemoryBackend>>(req))
 }
 
 /// The version an `If-Match` header expects: `"3"`, `W/"3"` or `3`; `*` (or no header)
@@ -57,8 +103,8 @@ pub fn if_match(req: &HttpRequest) -> Result<Option<u64>, ApiError> {
 
 /// The office configuration in force (staff).
 ///
-/// `GET /api/config`: services, priority classes and desks, with the `version` of the
-/// document (0 for the built-in office: the single service `poste`, any desk), also given
+/// `GET /api/config`: services, priority classes, desks and settings (the office's name,
+/// the kiosk's welcome text, the languages offered), with the `version` of the document (0 for the built-in office: the single service `poste`, any desk), also given
 /// as the `ETag` to send back in `If-Match` with a change.
 #[utoipa::path(
     get,
@@ -85,7 +131,7 @@ pub async fn get_config<B: QueueBackend>(
 /// `version` is ignored); header `If-Match: "<version>"` optional, to refuse the change
 /// (409 `version_conflict`, with the current `version`) when another came first. The
 /// document is validated as a whole: 422 `invalid_field` names the field at fault
-/// (`service[1].prefix`). A service that still has waiting tickets cannot be removed (409
+/// (`service[1].prefix`, `settings.welcome.en`). A service that still has waiting tickets cannot be removed (409
 /// `service_in_use`): close it instead (`open: false`); its tickets stay callable. Every
 /// server applies the new version within a second.
 #[utoipa::path(

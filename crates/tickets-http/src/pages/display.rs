@@ -1,5 +1,5 @@
 //! The display board `/api/tickets/display`: full screen, readable from across the room.
-//! The latest call very large ("B007 → Guichet 3"), the last calls per desk, the queue
+//! The office's name (when it has one), the latest call very large ("B007 → Guichet 3"), the last calls per desk, the queue
 //! length (per service too); a chime and a spoken announcement for each call ("Ticket
 //! B 7, guichet 3", after one tap on "enable sound", as browsers require). Live from the
 //! event stream; the first render works without JavaScript.
@@ -12,9 +12,9 @@ use maud::html;
 use tickets_core::{Action, LogEntry, QueueBackend, SnapshotOptions, TicketNumber};
 
 use super::{
-    Nav, Page, clock_time, desk_name, desk_names_json, html_response, name_in, unavailable_page,
+    Nav, Page, clock_time, desk_name, desk_names_json, html_response, name_in, office_and_lang,
+    unavailable_page,
 };
-use crate::lang::Lang;
 use crate::state::AppState;
 
 /// Calls the board lists beside the latest (one per desk).
@@ -34,8 +34,8 @@ const LISTED: usize = 6;
 pub async fn page<B: QueueBackend>(
     req: HttpRequest,
     state: web::Data<AppState<B>>,
-    lang: Lang,
 ) -> HttpResponse {
+    let (office, lang) = office_and_lang(&req, &state);
     let l = lang;
     let q = &state.queue;
     let opts = SnapshotOptions {
@@ -47,7 +47,6 @@ pub async fn page<B: QueueBackend>(
         Ok(s) => s,
         Err(_) => return unavailable_page(&req, l),
     };
-    let office = q.office();
     let tz = q.config().calendar.time_zone();
     let calls: Vec<&LogEntry> = snap
         .logs
@@ -122,6 +121,9 @@ pub async fn page<B: QueueBackend>(
                     }
                 }
                 aside class="board-side" {
+                    @if let Some(name) = &office.settings.name {
+                        p class="board-office" data-office-name { (name) }
+                    }
                     h2 { (l.t("Derniers appels", "Last calls")) }
                     table class="calls" {
                         thead { tr {

@@ -9,8 +9,8 @@ use qrcode::render::svg;
 use tickets_core::{BusinessDay, Error, OfficeConfig, QueueBackend, TicketInfo, TicketStatus};
 
 use super::{
-    Nav, Page, clock_time, desk_names_json, error_page, html_response, name_in, priority_name,
-    service_name, status_words, unavailable_page, wait_words,
+    Nav, Page, clock_time, desk_names_json, error_page, html_response, name_in, office_and_lang,
+    priority_name, service_name, status_words, unavailable_page, wait_words,
 };
 use crate::api::tickets::{follow_path, parse_number};
 use crate::lang::Lang;
@@ -37,8 +37,8 @@ fn qr_svg(url: &str, lang: Lang) -> Option<String> {
     ))
 }
 
-/// A ticket's own page, for the phone: its label and service, position, estimated wait,
-/// alerts when called.
+/// A ticket's own page, for the phone: the office's name (when it has one), its label and
+/// service, position, estimated wait, alerts when called.
 ///
 /// `GET /api/tickets/follow/{day}/{n}[?kiosk=1]` (`kiosk=1`: the kiosk's result, with a
 /// print button and a QR code of this page).
@@ -60,9 +60,9 @@ fn qr_svg(url: &str, lang: Lang) -> Option<String> {
 pub async fn page<B: QueueBackend>(
     req: HttpRequest,
     state: web::Data<AppState<B>>,
-    lang: Lang,
     path: web::Path<(String, String)>,
 ) -> HttpResponse {
+    let (office, lang) = office_and_lang(&req, &state);
     let l = lang;
     let (day, n) = path.into_inner();
     let not_found = |req: &HttpRequest| {
@@ -92,7 +92,6 @@ pub async fn page<B: QueueBackend>(
     let tz = state.queue.config().calendar.time_zone();
     let path = follow_path(&day, n);
     let url = crate::links::absolute_url(&req, state.public_url.as_ref(), &path);
-    let office = state.queue.office();
     let t = &info.ticket;
     let page = Page {
         lang,
@@ -125,6 +124,9 @@ pub async fn page<B: QueueBackend>(
                 data-t-hours="≈ {h} h {mm}"
             {
                 div class="ticket-print" {
+                    @if let Some(name) = &office.settings.name {
+                        p class="ticket-office" data-office-name { (name) }
+                    }
                     h1 class="ticket-label" { (l.t("Votre ticket", "Your ticket")) }
                     p class=(match t.label.len() { 0..=3 => "ticket-number", 4 => "ticket-number wide", _ => "ticket-number long" }) aria-label=(format!("{} {}", l.t("Ticket numéro", "Ticket number"), t.label)) { (t.label) }
                     p class="ticket-service" {

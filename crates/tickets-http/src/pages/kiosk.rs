@@ -1,6 +1,6 @@
-//! The public kiosk `/api/tickets/public`: one big button per open service (one big button
-//! in all for an office of one service), a separate priority choice for the services that
-//! offer it; works by plain form posts.
+//! The public kiosk `/api/tickets/public`: the office's welcome text, one big button per
+//! open service (one big button in all for an office of one service), a separate priority
+//! choice for the services that offer it; works by plain form posts.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header;
@@ -13,7 +13,7 @@ use tickets_core::{
     ServiceStatus, TakeRequest,
 };
 
-use super::{Nav, Page, html_response, name_in, service_name, unavailable_page};
+use super::{Nav, Page, html_response, name_in, office_and_lang, service_name, unavailable_page};
 use crate::api::tickets::follow_path;
 use crate::auth::{Auth, url_encode};
 use crate::lang::Lang;
@@ -122,7 +122,8 @@ fn refusal(l: Lang, office: &OfficeConfig, q: &KioskQuery) -> Option<String> {
     }
 }
 
-/// The kiosk: one big button per open service, and the priority choice.
+/// The kiosk: the office's welcome text, one big button per open service, and the
+/// priority choice.
 ///
 /// `GET /api/tickets/public[?closed=1 | ?refused=…&service=…]` (after a refused take).
 #[utoipa::path(
@@ -140,13 +141,12 @@ pub async fn page<B: QueueBackend>(
     req: HttpRequest,
     state: web::Data<AppState<B>>,
     auth: web::Data<Auth>,
-    lang: Lang,
 ) -> HttpResponse {
+    let (office, lang) = office_and_lang(&req, &state);
     let status = match state.queue.status(&DeskId::default()).await {
         Ok(s) => s,
         Err(_) => return unavailable_page(&req, lang),
     };
-    let office = state.queue.office();
     let query = web::Query::<KioskQuery>::from_query(req.query_string())
         .map(web::Query::into_inner)
         .unwrap_or_default();
@@ -177,7 +177,7 @@ pub async fn page<B: QueueBackend>(
                 data-any-open=(status.services.iter().any(|s| s.open))
                 data-services=(status.services.iter().map(|s| format!("{}:{}", s.code, s.open)).collect::<Vec<_>>().join(" "))
             {
-                h1 class="kiosk-title" { (l.t("Bienvenue", "Welcome")) }
+                (title(l, office.settings.welcome_in(l.into())))
                 @if let Some(text) = &refused {
                     p class="notice notice-warn kiosk-refusal" role="alert" { (text) }
                 }
@@ -231,6 +231,16 @@ pub async fn page<B: QueueBackend>(
             }
         }),
     )
+}
+
+/// The kiosk's heading: the office's welcome text in the page's language, or "Bienvenue".
+fn title(l: Lang, welcome: Option<&str>) -> Markup {
+    html! {
+        @match welcome {
+            Some(text) => h1 class=(if text.chars().count() > 80 { "kiosk-title kiosk-welcome long" } else { "kiosk-title kiosk-welcome" }) data-welcome { (text) },
+            None => h1 class="kiosk-title" { (l.t("Bienvenue", "Welcome")) },
+        }
+    }
 }
 
 /// For staff on the kiosk page: whether this browser is an enrolled kiosk, and the button

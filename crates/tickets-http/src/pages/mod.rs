@@ -9,16 +9,22 @@ pub mod kiosk;
 pub mod login;
 pub mod staff;
 
+use std::sync::Arc;
+
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType};
 use actix_web::{HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use maud::{DOCTYPE, Markup, PreEscaped, html};
-use tickets_core::{Action, DeskId, Names, OfficeConfig, PriorityCode, Service, TicketStatus};
+use tickets_core::{
+    Action, DeskId, Language, Names, OfficeConfig, PriorityCode, QueueBackend, Service,
+    TicketStatus,
+};
 
 use crate::assets;
 use crate::lang::Lang;
+use crate::state::AppState;
 
 /// Which navigation a page shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,8 +58,31 @@ pub struct Page<'a> {
     pub scripts: &'a [&'a str],
     /// Extra stylesheets (paths under `web-assets/`).
     pub styles: &'a [&'a str],
-    /// The request (for the language switch link).
+    /// The request (for the language switch link, and the office in force: its name and
+    /// languages).
     pub req: &'a HttpRequest,
+}
+
+/// The office in force and the language of a page, for a handler that holds the state:
+/// the office is put on the request, so that the layout shows its name and languages
+/// whatever the backend.
+pub fn office_and_lang<B: QueueBackend>(
+    req: &HttpRequest,
+    state: &AppState<B>,
+) -> (Arc<OfficeConfig>, Lang) {
+    let office = state.queue.office();
+    crate::api::office::set_in_force(req, office.clone());
+    let lang = Lang::among(req, office.settings.offered());
+    (office, lang)
+}
+
+/// The `<title>`: the page's, then the office's name ("Borne — Poste de Paris 15"), or
+/// "Tickets" when it has none.
+fn document_title(lang: Lang, title: &str, office_name: Option<&str>) -> String {
+    match office_name {
+        Some(name) => format!("{title} — {name}"),
+        None => format!("{title} · {}", lang.t("Tickets", "Tickets")),
+    }
 }
 
 /// The path of the current request with `lang=<other>` in its query.
@@ -71,10 +100,19 @@ fn switch_href(req: &HttpRequest, to: Lang) -> String {
 }
 
 impl Page<'_> {
-    /// The whole document around `main`.
+    /// The whole document around `main`: the office's name (when it has one) in the title
+    /// and the top bar, a switch to each other language the office offers.
     pub fn render(&self, main: Markup) -> Markup {
         let l = self.lang;
-        let other = l.other();
+        let office = crate::api::office::in_force(self.req);
+        let settings = office.as_deref().map(|o| &o.settings);
+        let office_name = settings.and_then(|s| s.name.as_deref());
+        let others: Vec<Lang> = settings
+            .map_or(&Language::ALL[..], |s| s.offered())
+            .iter()
+            .map(|&o| Lang::from(o))
+            .filter(|&o| o != l)
+            .collect();
         html! {
             (DOCTYPE)
             html lang=(l.code()) {
@@ -82,7 +120,7 @@ impl Page<'_> {
                     meta charset="utf-8";
                     meta name="viewport" content="width=device-width, initial-scale=1";
                     meta name="color-scheme" content="light";
-                    title { (self.title) " · " (l.t("Tickets", "Tickets")) }
+                    title { (document_title(l, &self.title, office_name)) }
                     link rel="icon" href=(assets::url("img/icon.svg")) type="image/svg+xml";
                     link rel="stylesheet" href=(assets::url("css/app.css"));
                     @for s in self.styles {
@@ -96,25 +134,33 @@ impl Page<'_> {
                 body class=(self.class) {
                     a class="skip-link" href="#main" { (l.t("Aller au contenu", "Skip to content")) }
                     header class="topbar" {
-                        a class="brand" href="/api/tickets/public" {
+                        a class=(if office_name.is_some() { "brand brand-named" } else { "brand" }) href="/api/tickets/public" {
                             span class="brand-mark" aria-hidden="true" { "№" }
-                            " " (l.t("Tickets", "Tickets"))
+                            " "
+                            @match office_name {
+                                Some(name) => span class="brand-name" data-office-name { (name) },
+                                None => (l.t("Tickets", "Tickets")),
+                            }
                         }
-                        nav aria-label=(l.t("Navigation", "Navigation")) {
-                            ul {
-                                @if let Nav::Staff(current) = self.nav {
-                                    li { a href="/api/tickets/staff" aria-current=[(current == StaffPage::Console).then_some("page")] { (l.t("Guichet", "Desk")) } }
-                                    li { a href="/api/dashboard" aria-current=[(current == StaffPage::Dashboard).then_some("page")] { (l.t("Tableau de bord", "Dashboard")) } }
-                                    li { a href="/api/tickets/public" { (l.t("Borne", "Kiosk")) } }
-                                    li {
-                                        form method="post" action="/api/logout" class="inline" {
-                                            button type="submit" class="link" { (l.t("Se déconnecter", "Sign out")) }
+                        @if matches!(self.nav, Nav::Staff(_)) || !others.is_empty() {
+                            nav aria-label=(l.t("Navigation", "Navigation")) {
+                                ul {
+                                    @if let Nav::Staff(current) = self.nav {
+                                        li { a href="/api/tickets/staff" aria-current=[(current == StaffPage::Console).then_some("page")] { (l.t("Guichet", "Desk")) } }
+                                        li { a href="/api/dashboard" aria-current=[(current == StaffPage::Dashboard).then_some("page")] { (l.t("Tableau de bord", "Dashboard")) } }
+                                        li { a href="/api/tickets/public" { (l.t("Borne", "Kiosk")) } }
+                                        li {
+                                            form method="post" action="/api/logout" class="inline" {
+                                                button type="submit" class="link" { (l.t("Se déconnecter", "Sign out")) }
+                                            }
                                         }
                                     }
-                                }
-                                li {
-                                    a href=(switch_href(self.req, other)) lang=(other.code()) hreflang=(other.code()) class="lang-switch" {
-                                        (l.t("English", "Français"))
+                                    @for other in &others {
+                                        li {
+                                            a href=(switch_href(self.req, *other)) lang=(other.code()) hreflang=(other.code()) class="lang-switch" {
+                                                (other.t("Français", "English"))
+                                            }
+                                        }
                                     }
                                 }
                             }
