@@ -178,6 +178,24 @@ fn route_table<B: QueueBackend>() -> Vec<(&'static str, Vec<MethodRoute>)> {
             "/api/audit.csv",
             vec![on(GET, audit::csv::<B>).api(MANAGER)],
         ),
+        (
+            "/api/admin/accounts",
+            vec![
+                on(GET, pages::admin::accounts::page::<B>).page(Role::Admin),
+                on(POST, pages::admin::accounts::act::<B>).page(Role::Admin),
+            ],
+        ),
+        (
+            "/api/admin/tokens",
+            vec![
+                on(GET, pages::admin::tokens::page::<B>).page(Role::Admin),
+                on(POST, pages::admin::tokens::act::<B>).page(Role::Admin),
+            ],
+        ),
+        (
+            "/api/admin/audit",
+            vec![on(GET, pages::admin::audit::page::<B>).page(MANAGER)],
+        ),
         ("/api/openapi.json", vec![on(GET, crate::openapi::document)]),
         ("/api/docs", vec![on(GET, crate::openapi::docs_root)]),
         (

@@ -1,6 +1,7 @@
 //! The pages, rendered with maud: French by default, English on request. They work by
 //! plain forms without JavaScript; the scripts in `web-assets/js/` only add live updates.
 
+pub mod admin;
 pub mod dashboard;
 pub mod display;
 pub mod enroll;
@@ -42,6 +43,12 @@ pub enum StaffPage {
     Console,
     /// The dashboard.
     Dashboard,
+    /// The staff accounts (administrators).
+    Accounts,
+    /// The API tokens (administrators).
+    Tokens,
+    /// The audit log (managers).
+    Audit,
 }
 
 /// What a page is made of.
@@ -149,6 +156,17 @@ impl Page<'_> {
                                         li { a href="/api/tickets/staff" aria-current=[(current == StaffPage::Console).then_some("page")] { (l.t("Guichet", "Desk")) } }
                                         li { a href="/api/dashboard" aria-current=[(current == StaffPage::Dashboard).then_some("page")] { (l.t("Tableau de bord", "Dashboard")) } }
                                         li { a href="/api/tickets/public" { (l.t("Borne", "Kiosk")) } }
+                                        @let role = match actix_web::HttpMessage::extensions(self.req).get::<crate::auth::Identity>() {
+                                            Some(crate::auth::Identity::Caller(c)) => Some(c.role),
+                                            _ => None,
+                                        };
+                                        @if role.is_some_and(|r| r.allows(tickets_core::Role::Admin)) {
+                                            li { a href="/api/admin/accounts" aria-current=[(current == StaffPage::Accounts).then_some("page")] { (l.t("Comptes", "Accounts")) } }
+                                            li { a href="/api/admin/tokens" aria-current=[(current == StaffPage::Tokens).then_some("page")] { (l.t("Jetons", "Tokens")) } }
+                                        }
+                                        @if role.is_some_and(|r| r.allows(tickets_core::Role::Manager)) {
+                                            li { a href="/api/admin/audit" aria-current=[(current == StaffPage::Audit).then_some("page")] { (l.t("Journal", "Audit log")) } }
+                                        }
                                         li {
                                             form method="post" action="/api/logout" class="inline" {
                                                 button type="submit" class="link" { (l.t("Se déconnecter", "Sign out")) }

@@ -177,6 +177,11 @@ fn the_documented_staff_operations_are_exactly_the_guarded_ones() {
         "DELETE /api/tokens/{id}",
         "GET /api/audit",
         "GET /api/audit.csv",
+        "GET /api/admin/accounts",
+        "POST /api/admin/accounts",
+        "GET /api/admin/tokens",
+        "POST /api/admin/tokens",
+        "GET /api/admin/audit",
     ]
     .into_iter()
     .map(String::from)

@@ -3,6 +3,7 @@
 //! the accounts it creates. Every answer is checked for password hashes.
 
 mod api;
+mod pages;
 
 use actix_web::cookie::Cookie;
 use actix_web::http::Method;
