@@ -737,7 +737,12 @@ fn assert_documented(method: &Method, path: &str, res: &TestResponse) {
     };
     // An answer documented in several types (a page's 403: HTML, or JSON from the Origin
     // check) may be any of them.
-    let media = res.content_type().split(';').next().unwrap_or_default().trim();
+    let media = res
+        .content_type()
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim();
     if !is_json && documented["content"].get(media).is_some() {
         return;
     }
