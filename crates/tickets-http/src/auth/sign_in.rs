@@ -106,15 +106,21 @@ impl Auth {
         let address = ClientKey::of_ip(request.client);
         let now = chrono::Utc::now();
         let store = &self.accounts;
-        if let Some(wait) = store.throttle(&address, username.as_ref(), now).await? {
-            tracing::warn!(client = %request.client, username = name, wait,
-                "staff sign-in refused: too many failures lately");
-            return Err(SignInError::Throttled(wait));
-        }
         let account = match &username {
             Some(u) => store.account(u).await?,
             None => None,
         };
+        // What was typed as a username is logged only when it names an account: people
+        // type their password in the wrong field.
+        let shown = match &account {
+            Some(a) => a.username.to_string(),
+            None => "(no such account)".to_owned(),
+        };
+        if let Some(wait) = store.throttle(&address, username.as_ref(), now).await? {
+            tracing::warn!(client = %request.client, username = %shown, wait,
+                "staff sign-in refused: too many failures lately");
+            return Err(SignInError::Throttled(wait));
+        }
         let hash = account
             .as_ref()
             .filter(|a| a.enabled)
@@ -124,7 +130,7 @@ impl Auth {
             let wait = store
                 .record_failure(&address, username.as_ref(), chrono::Utc::now())
                 .await?;
-            tracing::warn!(client = %request.client, username = name,
+            tracing::warn!(client = %request.client, username = %shown,
                 "failed staff sign-in");
             return Err(match wait {
                 Some(w) => SignInError::Throttled(w),
