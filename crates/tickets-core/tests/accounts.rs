@@ -93,6 +93,7 @@ async fn account_keys_live_under_the_prefix_with_their_ttls() {
                 role: Role::Agent,
                 password_hash: PasswordHash::new(TEST_PASSWORD).expect("a password"),
                 default_desk: None,
+                call_out_of_order: false,
             },
             now,
         )

@@ -51,6 +51,9 @@ pub enum AccountCommand {
         /// The desk proposed at sign-in.
         #[arg(long, value_name = "DESK ID")]
         desk: Option<DeskId>,
+        /// Let this agent call a given ticket out of order (managers always may).
+        #[arg(long)]
+        call_out_of_order: bool,
     },
     /// Replace an account's password, read from standard input; its sessions end.
     ///
@@ -144,7 +147,16 @@ async fn account(cmd: &AccountCommand, config: &Config) -> Result<(), Failure> {
             role,
             name,
             desk,
-        } => add(&store, username, (*role).into(), name.as_deref(), desk).await,
+            call_out_of_order,
+        } => {
+            let new = Profile {
+                role: (*role).into(),
+                name: name.as_deref(),
+                desk,
+                call_out_of_order: *call_out_of_order,
+            };
+            add(&store, username, new).await
+        }
         AccountCommand::Passwd { username } => passwd(&store, username).await,
         AccountCommand::Disable { username } => set_enabled(&store, username, false).await,
         AccountCommand::Enable { username } => set_enabled(&store, username, true).await,
@@ -162,13 +174,21 @@ fn store_error(doing: &str, e: tickets_core::Error) -> Failure {
     Failure(format!("cannot {doing}: {e}"))
 }
 
-async fn add(
-    store: &AnyBackend,
-    username: &Username,
+/// What `account add` gives an account beside its name and password.
+struct Profile<'a> {
     role: Role,
-    name: Option<&str>,
-    desk: &Option<DeskId>,
-) -> Result<(), Failure> {
+    name: Option<&'a str>,
+    desk: &'a Option<DeskId>,
+    call_out_of_order: bool,
+}
+
+async fn add(store: &AnyBackend, username: &Username, profile: Profile<'_>) -> Result<(), Failure> {
+    let Profile {
+        role,
+        name,
+        desk,
+        call_out_of_order,
+    } = profile;
     if username.as_str() == Username::ADMIN && role != Role::Admin {
         return Err(Failure(format!(
             "the account {username} is the administrator the server creates when the store \
@@ -193,6 +213,7 @@ async fn add(
         role,
         password_hash: hash,
         default_desk: desk.clone(),
+        call_out_of_order,
     };
     let now = Utc::now();
     let view = store

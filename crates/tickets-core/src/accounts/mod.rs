@@ -56,6 +56,7 @@ pub(crate) fn bootstrap_admin(
         role: Role::Admin,
         password_hash: hash,
         default_desk: None,
+        call_out_of_order: false,
     };
     Ok(admin.into_account(now)?)
 }

@@ -42,6 +42,7 @@ use crate::model::DeskId;
 ///             role: Role::Agent,
 ///             password_hash: PasswordHash::new("a long enough passphrase")?,
 ///             default_desk: None,
+///             call_out_of_order: false,
 ///         },
 ///         now,
 ///     )

@@ -175,6 +175,9 @@ pub struct Account {
     pub password_hash: PasswordHash,
     /// The desk proposed at sign-in.
     pub default_desk: Option<DeskId>,
+    /// Whether an agent may call a given ticket out of order (managers and administrators
+    /// always may).
+    pub call_out_of_order: bool,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
@@ -190,6 +193,7 @@ impl Account {
             role: self.role,
             enabled: self.enabled,
             default_desk: self.default_desk.clone(),
+            call_out_of_order: self.call_out_of_order,
             created_at: self.created_at,
             updated_at: self.updated_at,
         }
@@ -215,10 +219,43 @@ pub struct AccountView {
     pub enabled: bool,
     /// The desk proposed at sign-in.
     pub default_desk: Option<DeskId>,
+    /// Whether an agent may call a given ticket out of order (managers and administrators
+    /// always may).
+    #[serde(default)]
+    pub call_out_of_order: bool,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+}
+
+impl AccountView {
+    /// Whether this account may call a given ticket out of order: managers and
+    /// administrators always, agents when their account allows it.
+    ///
+    /// ```
+    /// # use tickets_core::{AccountView, Role, Username};
+    /// # let now = chrono::Utc::now();
+    /// let mut agent = AccountView {
+    ///     username: Username::parse("lea").unwrap(),
+    ///     display_name: "Léa".into(),
+    ///     role: Role::Agent,
+    ///     enabled: true,
+    ///     default_desk: None,
+    ///     call_out_of_order: false,
+    ///     created_at: now,
+    ///     updated_at: now,
+    /// };
+    /// assert!(!agent.may_call_out_of_order());
+    /// agent.call_out_of_order = true;
+    /// assert!(agent.may_call_out_of_order());
+    /// agent.call_out_of_order = false;
+    /// agent.role = Role::Manager;
+    /// assert!(agent.may_call_out_of_order());
+    /// ```
+    pub fn may_call_out_of_order(&self) -> bool {
+        self.call_out_of_order || self.role.allows(Role::Manager)
+    }
 }
 
 /// What creating an account takes.
@@ -234,6 +271,8 @@ pub struct NewAccount {
     pub password_hash: PasswordHash,
     /// The desk proposed at sign-in.
     pub default_desk: Option<DeskId>,
+    /// Whether an agent may call a given ticket out of order.
+    pub call_out_of_order: bool,
 }
 
 impl NewAccount {
@@ -247,6 +286,7 @@ impl NewAccount {
             enabled: true,
             password_hash: self.password_hash,
             default_desk: self.default_desk,
+            call_out_of_order: self.call_out_of_order,
             created_at: now,
             updated_at: now,
         })
@@ -262,6 +302,8 @@ pub struct AccountChanges {
     pub role: Option<Role>,
     /// A new default desk (`Some(None)` removes it).
     pub default_desk: Option<Option<DeskId>>,
+    /// Whether an agent may now call a given ticket out of order.
+    pub call_out_of_order: Option<bool>,
 }
 
 impl AccountChanges {
@@ -283,6 +325,9 @@ impl AccountChanges {
         }
         if let Some(desk) = &self.default_desk {
             account.default_desk = desk.clone();
+        }
+        if let Some(call) = self.call_out_of_order {
+            account.call_out_of_order = call;
         }
         account.updated_at = now;
     }

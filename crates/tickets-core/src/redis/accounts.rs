@@ -99,6 +99,9 @@ struct StoredAccount {
     password: String,
     #[serde(default)]
     desk: String,
+    /// "1" when an agent may call out of order; absent in accounts stored before it.
+    #[serde(default)]
+    call_any: String,
     created: String,
     updated: String,
 }
@@ -127,6 +130,11 @@ impl StoredAccount {
             default_desk: match self.desk.as_str() {
                 "" => None,
                 d => Some(DeskId::parse(d).map_err(|_| corrupt("desk"))?),
+            },
+            call_out_of_order: match self.call_any.as_str() {
+                "1" => true,
+                "" | "0" => false,
+                _ => return Err(corrupt("call_any flag")),
             },
             created_at: time(&self.created)?,
             updated_at: time(&self.updated)?,
@@ -234,6 +242,7 @@ impl RedisBackend {
                         .map_or_else(String::new, DeskId::to_string),
                     micros(a.created_at).to_string(),
                     mode.to_owned(),
+                    if a.call_out_of_order { "1" } else { "0" }.to_owned(),
                 ],
                 Retry::Never,
             )
@@ -334,6 +343,9 @@ impl AccountStore for RedisBackend {
                 "desk",
                 desk.as_ref().map_or_else(String::new, DeskId::to_string),
             ));
+        }
+        if let Some(call) = changes.call_out_of_order {
+            fields.push(("call_any", if call { "1" } else { "0" }.to_owned()));
         }
         self.update(username, now, false, fields).await
     }

@@ -129,6 +129,7 @@ async fn agent<B: AccountStore>(store: &B, name: &str) -> Username {
                 role: Role::Agent,
                 password_hash: HASH.clone(),
                 default_desk: Some(DeskId::parse("3").expect("a desk")),
+                call_out_of_order: false,
             },
             at(0),
         )
@@ -192,6 +193,7 @@ async fn accounts_are_created_listed_and_changed<B: AccountStore + Clone>(f: Acc
         role: Role::Manager,
         password_hash: HASH.clone(),
         default_desk: None,
+        call_out_of_order: true,
     };
     match f.b.create_account(again.clone(), at(1)).await {
         Err(Error::Invalid(e)) => assert_eq!(e.field, "username"),
@@ -220,6 +222,7 @@ async fn accounts_are_created_listed_and_changed<B: AccountStore + Clone>(f: Acc
         display_name: Some("Marie Dupont".into()),
         role: Some(Role::Manager),
         default_desk: Some(None),
+        call_out_of_order: Some(true),
     };
     let changed =
         f.b.update_account(&marie, &changes, at(5))
@@ -235,6 +238,11 @@ async fn accounts_are_created_listed_and_changed<B: AccountStore + Clone>(f: Acc
         ("Marie Dupont", Role::Manager, None)
     );
     assert_eq!((changed.created_at, changed.updated_at), (at(0), at(5)));
+    assert!(changed.call_out_of_order, "the out-of-order call is allowed now");
+    assert!(
+        !list[1].call_out_of_order,
+        "an agent may not call out of order unless the account says so"
+    );
     let read = f.a.account(&marie).await.expect("read").expect("exists");
     assert_eq!(read.view(), changed);
     assert!(read.verify_password(TEST_PASSWORD), "the password stays");
@@ -767,6 +775,7 @@ async fn ensure_admin_creates_the_administrator_once<B: AccountStore + Clone>(
             role: Role::Admin,
             password_hash: HASH.clone(),
             default_desk: None,
+            call_out_of_order: false,
         },
         at(4),
     )

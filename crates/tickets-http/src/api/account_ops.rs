@@ -235,6 +235,8 @@ pub struct AccountForm {
     pub password: String,
     /// The desk proposed at sign-in (empty: none).
     pub default_desk: String,
+    /// Whether an agent may call a given ticket out of order.
+    pub call_out_of_order: bool,
 }
 
 /// Creates an account from `form`: every field checked (the first at fault answered),
@@ -249,6 +251,7 @@ pub async fn create_account(
         display_name: display_name(&form.display_name)?,
         role: role(&form.role)?,
         default_desk: desk(&form.default_desk, office, "default_desk")?,
+        call_out_of_order: form.call_out_of_order,
         password_hash: hash(form.password).await?,
     };
     Ok(store.create_account(new, chrono::Utc::now()).await?)
@@ -376,6 +379,7 @@ mod tests {
                 role: r.as_str().into(),
                 password: "a long enough passphrase".into(),
                 default_desk: String::new(),
+                call_out_of_order: false,
             };
             create_account(&store, &office, form)
                 .await
@@ -441,6 +445,7 @@ mod tests {
             role: r.into(),
             password: p.into(),
             default_desk: String::new(),
+            call_out_of_order: false,
         };
         let field = |r: Result<AccountView, Refused>| match r {
             Err(Refused::Field(e)) => e.field,

@@ -56,6 +56,10 @@ pub struct AccountBody {
     /// The desk proposed at sign-in; `null` for none.
     #[schema(required = true)]
     pub default_desk: Option<DeskId>,
+    /// Whether it may call a given ticket out of order (`POST /api/tickets/call`, the
+    /// console's "call this ticket"): always for managers and administrators; for an agent,
+    /// when this is set.
+    pub call_out_of_order: bool,
     /// When it was created.
     pub created_at: DateTime<Utc>,
     /// When it last changed.
@@ -70,6 +74,7 @@ impl From<AccountView> for AccountBody {
             role: a.role,
             enabled: a.enabled,
             default_desk: a.default_desk,
+            call_out_of_order: a.call_out_of_order,
             created_at: a.created_at,
             updated_at: a.updated_at,
         }
@@ -102,6 +107,8 @@ pub struct NewAccountBody {
     /// The desk proposed at sign-in (one of the office's desks when it lists some).
     #[schema(value_type = Option<DeskId>)]
     default_desk: Option<String>,
+    /// Whether an agent may call a given ticket out of order (default `false`).
+    call_out_of_order: Option<bool>,
 }
 
 /// Changes to an account; a field left out stays as it is.
@@ -119,6 +126,8 @@ pub struct AccountChangesBody {
     /// `false` disables the account (its sessions end at once, its tokens stop working);
     /// `true` enables it again.
     enabled: Option<bool>,
+    /// Whether an agent may call a given ticket out of order.
+    call_out_of_order: Option<bool>,
 }
 
 /// A new password.
@@ -209,6 +218,7 @@ pub async fn create<B: QueueBackend>(
         role: required(&obj, "role")?.to_owned(),
         password: required(&obj, "password")?.to_owned(),
         default_desk: string_field(&obj, "default_desk")?.unwrap_or("").to_owned(),
+        call_out_of_order: bool_field(&obj, "call_out_of_order")?.unwrap_or(false),
     };
     let office = state.queue.office();
     let account = account_ops::create_account(auth.accounts(), &office, form).await?;
@@ -239,19 +249,23 @@ fn change_of(
         let text = string_field(obj, "default_desk")?.unwrap_or("");
         profile.default_desk = Some(account_ops::desk(text, office, "default_desk")?);
     }
-    let enabled = match obj.get("enabled") {
-        None | Some(Value::Null) => None,
-        Some(Value::Bool(b)) => Some(*b),
-        Some(_) => {
-            return Err(FieldError::new(
-                "enabled",
-                "« enabled » vaut true ou false.",
-                "\"enabled\" is true or false.",
-            )
-            .into());
-        }
-    };
+    profile.call_out_of_order = bool_field(obj, "call_out_of_order")?;
+    let enabled = bool_field(obj, "enabled")?;
     Ok(Change { profile, enabled })
+}
+
+/// A field that is `true`, `false`, absent or `null` (absent).
+fn bool_field(obj: &Map<String, Value>, name: &str) -> Result<Option<bool>, ApiError> {
+    match obj.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => Err(FieldError::new(
+            name,
+            format!("« {name} » vaut true ou false."),
+            format!("\"{name}\" is true or false."),
+        )
+        .into()),
+    }
 }
 
 /// What changed, for the audit line: `marie: role manager, disabled`.
@@ -266,6 +280,11 @@ pub fn change_detail(username: &Username, change: &Change) -> String {
     match &change.profile.default_desk {
         Some(Some(d)) => parts.push(format!("desk {d}")),
         Some(None) => parts.push("no desk".to_owned()),
+        None => {}
+    }
+    match change.profile.call_out_of_order {
+        Some(true) => parts.push("may call out of order".to_owned()),
+        Some(false) => parts.push("calls in order only".to_owned()),
         None => {}
     }
     match change.enabled {
@@ -283,7 +302,7 @@ pub fn change_detail(username: &Username, change: &Change) -> String {
 /// (administrators).
 ///
 /// `POST /api/accounts/{username}`, body `{"display_name"?, "role"?, "default_desk"?,
-/// "enabled"?}`. Disabling ends the account's sessions at once. 409 `last_admin` when the
+/// "enabled"?, "call_out_of_order"?}`. Disabling ends the account's sessions at once. 409 `last_admin` when the
 /// change would leave no enabled administrator.
 #[utoipa::path(
     post,

@@ -125,7 +125,8 @@ pub struct CallBody {
 ///
 /// `POST /api/tickets/call`, body `{"desk": "3", "ticket": 12}`: the desk's current ticket
 /// is finished first, as with call-next; logged as `call_ticket`. 409 `wrong_status` when
-/// the ticket no longer waits.
+/// the ticket no longer waits; 403 `forbidden` for an agent whose account does not allow
+/// calls out of turn (`call_out_of_order`).
 #[utoipa::path(
     post,
     path = "/api/tickets/call",
@@ -134,6 +135,7 @@ pub struct CallBody {
     request_body(content = CallBody, content_type = "application/json"),
     responses(
         (status = 200, description = "The called ticket.", body = CalledBody<'_>),
+        (status = 403, description = "An agent whose account does not allow calls out of turn (`forbidden`).", body = ErrorBody),
         (status = 404, description = "No such ticket today (`ticket_not_found`).", body = ErrorBody),
         (status = 409, description = "The ticket does not wait (`wrong_status`).", body = ErrorBody),
         BodyErrors,
@@ -142,11 +144,20 @@ pub struct CallBody {
 )]
 pub async fn call<B: QueueBackend>(
     state: State<B>,
-    _staff: Staff,
+    staff: Staff,
     req: HttpRequest,
     payload: web::Payload,
     lang: Lang,
 ) -> Result<HttpResponse, ApiError> {
+    if !staff.0.call_out_of_order {
+        return Err(ApiError::new(
+            actix_web::http::StatusCode::FORBIDDEN,
+            "forbidden",
+            "Votre compte ne permet pas d'appeler un ticket hors de son tour : demandez à un responsable.",
+            "Your account may not call a ticket out of turn: ask a manager.",
+        )
+        .with("required", "call_out_of_order"));
+    }
     let obj = json_object(&read_body(&req, payload, BODY_LIMIT).await?)?;
     let desk = body_desk(&obj)?;
     let number = body_ticket(&obj)?;
@@ -157,6 +168,7 @@ pub async fn call<B: QueueBackend>(
         .map_err(|e| refusal(&state, e))?;
     let label = c.called.as_ref().map(|t| t.label.as_str());
     tracing::info!(%desk, ticket = %number, label, "called a given ticket out of order");
+    note_desk(&req, &desk, c.called.as_ref());
     Ok(HttpResponse::Ok().json(CalledBody::new(&c, lang)))
 }
 

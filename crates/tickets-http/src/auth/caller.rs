@@ -39,6 +39,8 @@ pub struct Caller {
     pub role: Role,
     /// The desk chosen at sign-in, if any.
     pub desk: Option<DeskId>,
+    /// Whether it may call a given ticket out of order.
+    pub call_out_of_order: bool,
     /// How it proved who it is.
     pub via: Via,
 }
@@ -46,6 +48,7 @@ pub struct Caller {
 impl Caller {
     fn of(account: AccountView, desk: Option<DeskId>, via: Via) -> Self {
         Self {
+            call_out_of_order: account.may_call_out_of_order(),
             username: account.username,
             display_name: account.display_name,
             role: account.role,
@@ -138,6 +141,7 @@ impl Auth {
                 display_name: "TICKETS_API_TOKEN".to_owned(),
                 role: Role::Admin,
                 desk: None,
+                call_out_of_order: true,
                 via: Via::ConfigToken,
             });
         }

@@ -29,6 +29,7 @@ async fn add(store: &AnyBackend, username: &str, role: Role) {
                 role,
                 password_hash: PasswordHash::new(AGENT_PASSWORD).expect("a valid password"),
                 default_desk: None,
+                call_out_of_order: false,
             },
             chrono::Utc::now(),
         )
@@ -383,4 +384,61 @@ fn no_password_hash_reaches_an_answer_a_log_line_or_a_metric() {
         let leak = everything.lines().find(|l| l.contains(needle));
         assert!(leak.is_none(), "{needle} leaked: {leak:?}");
     }
+}
+
+#[actix_web::test]
+async fn an_agent_calls_out_of_turn_only_when_the_account_allows_it() {
+    let backend = tickets_core::MemoryBackend::new();
+    let app = spawn_app_with(backend.clone(), "memory", &Config::for_tests(PASSWORD)).await;
+    let store = accounts_of(&backend);
+    add(&store, "lea", Role::Agent).await;
+    app.post_start_day().await.assert_status(200);
+    for _ in 0..3 {
+        app.post_take().await.assert_status(201);
+    }
+    let lea = app.login_as("lea", AGENT_PASSWORD).await;
+    let call_third = || {
+        app.post_json("/api/tickets/call", r#"{"desk":"2","ticket":3}"#)
+            .cookie(lea.clone())
+    };
+    let err = app.send(call_third()).await.json_error(403, "forbidden");
+    assert_eq!(err["required"], "call_out_of_order");
+    let html = app
+        .send(app.get("/api/tickets/staff?desk=2").cookie(lea.clone()))
+        .await
+        .html(200);
+    assert!(
+        !html.contains(r#"value="call_ticket""#),
+        "no call button for her"
+    );
+    let res = app
+        .send(
+            app.post("/api/tickets/staff")
+                .set_form([("action", "call_ticket"), ("desk", "2"), ("ticket", "3")])
+                .cookie(lea.clone()),
+        )
+        .await;
+    assert_eq!(res.location(), "/api/tickets/staff?done=forbidden&desk=2");
+
+    // Allowed now: her open session follows at once.
+    let changes = tickets_core::AccountChanges {
+        call_out_of_order: Some(true),
+        ..Default::default()
+    };
+    store
+        .update_account(
+            &Username::parse("lea").unwrap(),
+            &changes,
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("updated");
+    let res = app.send(call_third()).await;
+    res.assert_status(200);
+    assert_eq!(res.json()["ticket"]["ticket_number"], 3);
+    let html = app
+        .send(app.get("/api/tickets/staff?desk=2").cookie(lea.clone()))
+        .await
+        .html(200);
+    assert!(html.contains(r#"value="call_ticket""#), "{html}");
 }

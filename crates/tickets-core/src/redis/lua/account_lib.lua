@@ -8,7 +8,9 @@
 --   accounts              SET     every username; no TTL
 --   account:<username>    HASH    username, display_name, role, enabled ("1" | "0"),
 --                                 password (Argon2id PHC string), desk ("" none),
---                                 created, updated (µs); no TTL
+--                                 call_any ("1" | "0": an agent may call out of
+--                                 order; absent means "0"), created, updated (µs);
+--                                 no TTL
 --   session:<id>          HASH    user, desk ("" none), created, seen (µs); TTL the
 --                                 absolute lifetime (12 h) from its creation
 --   sessions:<username>   SET     the account's session ids (some maybe expired); TTL

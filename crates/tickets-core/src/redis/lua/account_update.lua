@@ -2,7 +2,8 @@
 -- step when asked (disabling it, changing its password).
 -- KEYS: see account_lib.lua.
 -- ARGV[1] username, ARGV[2] now (µs), ARGV[3] "1" to revoke its sessions | "0",
--- ARGV[4…] field, value, field, value… (display_name, role, enabled, password, desk)
+-- ARGV[4…] field, value, field, value… (display_name, role, enabled, password, desk,
+-- call_any)
 -- Returns: JSON {"account": {hash}, "revoked": n} | {} when there is no such account.
 local u = ARGV[1]
 local k = key('account:' .. u)

@@ -10,7 +10,10 @@ use tickets_core::{
     AccountChanges, AccountStore, AccountView, OfficeConfig, QueueBackend, Username,
 };
 
-use super::{Field, STYLES, back, desk_select, desk_text, named, notice, role_name, role_select};
+use super::{
+    Field, STYLES, back, call_any_check, desk_select, desk_text, named, notice, role_name,
+    role_select,
+};
 use crate::api::account_ops::{self, AccountForm, Change, FieldError, Refused};
 use crate::api::accounts::change_detail;
 use crate::auth::{AuditNote, Auth, StaffPage, note_audit, url_encode};
@@ -57,6 +60,15 @@ pub struct AccountsForm {
     /// Its default desk, empty for none (`create`, `update`).
     #[serde(default)]
     default_desk: String,
+    /// `on` when an agent may call a given ticket out of order (`create`, `update`).
+    call_out_of_order: Option<String>,
+}
+
+impl AccountsForm {
+    /// Whether the out-of-order box is ticked.
+    fn call_any(&self) -> bool {
+        self.call_out_of_order.as_deref() == Some("on")
+    }
 }
 
 /// Which form failed, and why, to show it again.
@@ -267,6 +279,7 @@ fn create_form(l: Lang, office: &OfficeConfig, failed: Option<&Failed<'_>>) -> M
                 (field("display_name", l.t("Nom affiché", "Display name"), value(|t| &t.display_name), "text", None, "off", 64).render(l, error))
                 (role_select(l, "create", typed.map_or("agent", |t| t.role.as_str()), error))
                 (desk_select(l, office, "create", value(|t| &t.default_desk), error))
+                (call_any_check(l, "create", typed.is_some_and(AccountsForm::call_any)))
                 (field("password", l.t("Mot de passe", "Password"), "", "password",
                     Some(l.t("Au moins 12 caractères ; une phrase de plusieurs mots convient bien. Transmettez-le à la personne de vive voix.", "At least 12 characters; a phrase of several words works well. Give it to the person in person.")),
                     "new-password", 1024).render(l, error))
@@ -311,6 +324,7 @@ fn manage(l: Lang, office: &OfficeConfig, a: &AccountView, failed: Option<&Faile
                         hint: None, required: true, autocomplete: "off", max: 64 }.render(l, error_of("update")))
                     (role_select(l, "update", typed.map_or(a.role.as_str(), |t| t.role.as_str()), error_of("update")))
                     (desk_select(l, office, "update", typed.map_or(desk.as_str(), |t| t.default_desk.as_str()), error_of("update")))
+                    (call_any_check(l, "update", typed.map_or(a.call_out_of_order, AccountsForm::call_any)))
                     button type="submit" class="button button-primary" { (l.t("Enregistrer", "Save")) }
                 }
                 div class="stack" {
@@ -393,6 +407,7 @@ pub async fn act<B: QueueBackend>(
                     role: form.role.clone(),
                     password: form.password.clone(),
                     default_desk: form.default_desk.clone(),
+                    call_out_of_order: form.call_any(),
                 };
                 let a = account_ops::create_account(store, &office, typed).await?;
                 let detail = format!("{} ({})", a.username, a.role);
@@ -409,6 +424,7 @@ pub async fn act<B: QueueBackend>(
                             &office,
                             "default_desk",
                         )?),
+                        call_out_of_order: Some(form.call_any()),
                     },
                     enabled: None,
                 };

@@ -140,6 +140,20 @@ fn role_select(l: Lang, form: &str, chosen: &str, error: Option<&FieldError>) ->
     }
 }
 
+/// The checkbox that lets an agent call a given ticket out of order.
+fn call_any_check(l: Lang, form: &str, checked: bool) -> Markup {
+    let id = format!("{form}-call_out_of_order");
+    html! {
+        div class="check" {
+            input type="checkbox" id=(id) name="call_out_of_order" value="on" checked[checked];
+            label for=(id) {
+                (l.t("Peut appeler un ticket hors de son tour (toujours permis aux responsables)",
+                    "May call a ticket out of turn (always allowed to managers)"))
+            }
+        }
+    }
+}
+
 /// A default desk chooser: the office's desks, or a text field when it lists none.
 fn desk_select(
     l: Lang,

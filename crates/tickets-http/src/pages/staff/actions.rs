@@ -71,7 +71,8 @@ pub async fn act<B: QueueBackend>(
     let Some(action) = ACTIONS.iter().find(|a| a.0 == form.action) else {
         return back(Some(&desk), "unknown", None, None, None);
     };
-    if !staff.0.may(action.2) {
+    let out_of_order = action.0 == "call_ticket" && !staff.0.call_out_of_order;
+    if !staff.0.may(action.2) || out_of_order {
         return back(Some(&desk), "forbidden", None, None, None);
     }
     let q = &state.queue;

@@ -317,7 +317,11 @@ fn queue_block(l: Lang, v: &View<'_>) -> Markup {
                                     }
                                 }
                                 td class="num" { @if let Some(t) = t { (duration_text((now - t.taken_at).num_milliseconds() as f64 / 1000.0)) } }
-                                td class="row-action" { (ticket_button(v.desk, "call_ticket", *n, l.t("Appeler", "Call"), &label)) }
+                                td class="row-action" {
+                                    @if v.caller.call_out_of_order {
+                                        (ticket_button(v.desk, "call_ticket", *n, l.t("Appeler", "Call"), &label))
+                                    }
+                                }
                             }
                         }
                     }
