@@ -238,7 +238,10 @@ async fn accounts_are_created_listed_and_changed<B: AccountStore + Clone>(f: Acc
         ("Marie Dupont", Role::Manager, None)
     );
     assert_eq!((changed.created_at, changed.updated_at), (at(0), at(5)));
-    assert!(changed.call_out_of_order, "the out-of-order call is allowed now");
+    assert!(
+        changed.call_out_of_order,
+        "the out-of-order call is allowed now"
+    );
     assert!(
         !list[1].call_out_of_order,
         "an agent may not call out of order unless the account says so"
