@@ -154,12 +154,14 @@ impl Page<'_> {
                                 ul {
                                     @if let Nav::Staff(current) = self.nav {
                                         li { a href="/api/tickets/staff" aria-current=[(current == StaffPage::Console).then_some("page")] { (l.t("Guichet", "Desk")) } }
-                                        li { a href="/api/dashboard" aria-current=[(current == StaffPage::Dashboard).then_some("page")] { (l.t("Tableau de bord", "Dashboard")) } }
-                                        li { a href="/api/tickets/public" { (l.t("Borne", "Kiosk")) } }
                                         @let role = match actix_web::HttpMessage::extensions(self.req).get::<crate::auth::Identity>() {
                                             Some(crate::auth::Identity::Caller(c)) => Some(c.role),
                                             _ => None,
                                         };
+                                        @if role.is_some_and(|r| r.allows(tickets_core::Role::Manager)) {
+                                            li { a href="/api/dashboard" aria-current=[(current == StaffPage::Dashboard).then_some("page")] { (l.t("Tableau de bord", "Dashboard")) } }
+                                        }
+                                        li { a href="/api/tickets/public" { (l.t("Borne", "Kiosk")) } }
                                         @if role.is_some_and(|r| r.allows(tickets_core::Role::Admin)) {
                                             li { a href="/api/admin/accounts" aria-current=[(current == StaffPage::Accounts).then_some("page")] { (l.t("Comptes", "Accounts")) } }
                                             li { a href="/api/admin/tokens" aria-current=[(current == StaffPage::Tokens).then_some("page")] { (l.t("Jetons", "Tokens")) } }
