@@ -18,6 +18,10 @@ fn down() -> Error {
 /// A mock whose every store operation fails with `err()`.
 fn failing(err: fn() -> Error) -> MockQueueBackend {
     let mut mock = MockQueueBackend::new();
+    // The office in force is held in memory by every real store: it answers even when the
+    // store does not (pages read its name and languages before anything else).
+    mock.expect_office()
+        .returning(|| std::sync::Arc::new(tickets_core::OfficeConfig::default()));
     mock.expect_status()
         .returning(move |_, _| Box::pin(async move { Err(err()) }));
     mock.expect_take()
