@@ -17,6 +17,7 @@ pub mod links;
 pub mod live;
 pub mod metrics;
 pub mod middleware;
+pub mod office_change;
 pub mod openapi;
 pub mod pages;
 pub mod routes;

@@ -146,6 +146,8 @@ pub struct Unavailable(pub ErrorBody);
         crate::pages::admin::tokens::page,
         crate::pages::admin::tokens::act,
         crate::pages::admin::audit::page,
+        crate::pages::office_editor::page,
+        crate::pages::office_editor::save,
         crate::pages::kiosk::page,
         crate::pages::kiosk::take,
         crate::pages::enroll::link,

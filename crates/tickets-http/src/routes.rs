@@ -196,6 +196,13 @@ fn route_table<B: QueueBackend>() -> Vec<(&'static str, Vec<MethodRoute>)> {
             "/api/admin/audit",
             vec![on(GET, pages::admin::audit::page::<B>).page(MANAGER)],
         ),
+        (
+            pages::office_editor::PATH,
+            vec![
+                on(GET, pages::office_editor::page::<B>).page(MANAGER),
+                on(POST, pages::office_editor::save::<B>).page(MANAGER),
+            ],
+        ),
         ("/api/openapi.json", vec![on(GET, crate::openapi::document)]),
         ("/api/docs", vec![on(GET, crate::openapi::docs_root)]),
         (

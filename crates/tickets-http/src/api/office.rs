@@ -174,20 +174,9 @@ pub async fn put_config<B: QueueBackend>(
             )
         }
     })?;
-    let stored = state
-        .queue
-        .put_office(office, expected)
+    let stored = crate::office_change::replace(&state, office, expected)
         .await
         .map_err(|e| refusal(&state, e))?;
-    tracing::info!(
-        version = stored.version,
-        services = stored.services.len(),
-        priorities = stored.priorities.len(),
-        desks = stored.desks.len(),
-        "office configuration replaced"
-    );
-    // Live pages show the services: send them the new state now.
-    state.live.refresh();
     Ok(answer(&stored))
 }
 

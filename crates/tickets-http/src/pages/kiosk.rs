@@ -234,7 +234,7 @@ pub async fn page<B: QueueBackend>(
 }
 
 /// The kiosk's heading: the office's welcome text in the page's language, or "Bienvenue".
-fn title(l: Lang, welcome: Option<&str>) -> Markup {
+pub(crate) fn title(l: Lang, welcome: Option<&str>) -> Markup {
     html! {
         @match welcome {
             Some(text) => h1 class=(if text.chars().count() > 80 { "kiosk-title kiosk-welcome long" } else { "kiosk-title kiosk-welcome" }) data-welcome { (text) },
@@ -263,7 +263,7 @@ fn enroll_section(l: Lang, kiosk: bool) -> Markup {
 
 /// One service of a kiosk with several: its big button (name and waiting count) and its
 /// priority choice, or, closed, its name and why it gives no ticket.
-fn service_item(l: Lang, office: &OfficeConfig, s: &ServiceStatus) -> Markup {
+pub(crate) fn service_item(l: Lang, office: &OfficeConfig, s: &ServiceStatus) -> Markup {
     let name = name_in(l, &s.name);
     html! {
         @if s.open {
@@ -302,7 +302,7 @@ fn service_item(l: Lang, office: &OfficeConfig, s: &ServiceStatus) -> Markup {
 /// The priority choice of a service that offers it: one smaller button per priority class,
 /// in the same form (the button sends `priority`); with several services it names its
 /// service ("pour Courrier").
-fn priority_buttons(l: Lang, office: &OfficeConfig, s: &ServiceStatus) -> Markup {
+pub(crate) fn priority_buttons(l: Lang, office: &OfficeConfig, s: &ServiceStatus) -> Markup {
     let several = office.services.len() > 1;
     html! {
         @if s.priority && !office.priorities.is_empty() {

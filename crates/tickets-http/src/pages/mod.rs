@@ -8,6 +8,7 @@ pub mod enroll;
 pub mod follow;
 pub mod kiosk;
 pub mod login;
+pub mod office_editor;
 pub mod staff;
 
 use std::sync::Arc;
@@ -49,6 +50,8 @@ pub enum StaffPage {
     Tokens,
     /// The audit log (managers).
     Audit,
+    /// The office configuration (managers; no link in the bar yet).
+    Office,
 }
 
 /// What a page is made of.

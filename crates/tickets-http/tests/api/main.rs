@@ -18,6 +18,7 @@ mod cli;
 mod cluster;
 mod errors;
 mod failover;
+mod office_editor;
 mod office_settings;
 mod pages;
 mod redis;

@@ -182,6 +182,8 @@ fn the_documented_staff_operations_are_exactly_the_guarded_ones() {
         "GET /api/admin/tokens",
         "POST /api/admin/tokens",
         "GET /api/admin/audit",
+        "GET /api/admin/office",
+        "POST /api/admin/office",
     ]
     .into_iter()
     .map(String::from)
