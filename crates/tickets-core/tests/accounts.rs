@@ -239,3 +239,89 @@ async fn foreign_data_under_an_account_key_is_reported_not_panicked_on() {
         .expect_err("foreign data");
     assert_eq!(err.kind(), tickets_core::ErrorKind::Internal, "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_log_on_redis_is_bounded_in_size_and_age() {
+    use tickets_core::{AUDIT_MAX_ENTRIES, AUDIT_RETENTION_DAYS, AuditFilter};
+    let server = RedisServer::start();
+    let prefix = unique_prefix();
+    let store = redis_backend(&server.url(), &prefix).await;
+    let mut conn = connection(&server).await;
+    let now = start_time();
+    let entry = |at, action: &str| AuditEntry::new(at, action, "").expect("an entry");
+    store
+        .record_audit(&entry(now, "first"))
+        .await
+        .expect("record");
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{}*audit", prefix.as_str()))
+        .query_async(&mut conn)
+        .await
+        .expect("keys");
+    let [key] = keys.as_slice() else {
+        panic!("one audit key: {keys:?}");
+    };
+    let line: String = redis::cmd("LINDEX")
+        .arg(key)
+        .arg(0)
+        .query_async(&mut conn)
+        .await
+        .expect("the line");
+    let (_, rest) = line.split_once(' ').expect("<at> <rest>");
+
+    // Filled to the bound with older entries (within the retention), then one more: the
+    // oldest goes, the newest is first.
+    let micros = |t: chrono::DateTime<chrono::Utc>| t.timestamp_micros();
+    for chunk in 0..(AUDIT_MAX_ENTRIES / 10_000) {
+        let mut pipe = redis::pipe();
+        for i in 0..10_000 {
+            let n = (chunk * 10_000 + i + 1) as i64;
+            pipe.cmd("RPUSH")
+                .arg(key)
+                .arg(format!("{} {rest}", micros(now) - n))
+                .ignore();
+        }
+        let () = pipe.query_async(&mut conn).await.expect("filled");
+    }
+    let later = now + Duration::seconds(1);
+    store
+        .record_audit(&entry(later, "newest"))
+        .await
+        .expect("record");
+    let len: usize = redis::cmd("LLEN")
+        .arg(key)
+        .query_async(&mut conn)
+        .await
+        .expect("len");
+    assert_eq!(len, AUDIT_MAX_ENTRIES);
+    let read = store
+        .audit(&AuditFilter::default(), 2, later)
+        .await
+        .expect("read");
+    assert_eq!(read[0].action, "newest");
+    assert_eq!(read[1].action, "first");
+
+    // Entries past the retention leave the old end at the next record.
+    let () = redis::cmd("DEL")
+        .arg(key)
+        .query_async(&mut conn)
+        .await
+        .expect("deleted");
+    let old = now - Duration::days(AUDIT_RETENTION_DAYS + 1);
+    for action in ["old-1", "old-2"] {
+        store
+            .record_audit(&entry(old, action))
+            .await
+            .expect("record");
+    }
+    store
+        .record_audit(&entry(now, "recent"))
+        .await
+        .expect("record");
+    let len: usize = redis::cmd("LLEN")
+        .arg(key)
+        .query_async(&mut conn)
+        .await
+        .expect("len");
+    assert_eq!(len, 1, "the entries older than 90 days are gone");
+}
