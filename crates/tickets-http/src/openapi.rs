@@ -78,6 +78,13 @@ pub struct ErrorBody {
     /// How many tickets still wait for the service (`service_in_use`).
     #[serde(skip_serializing_if = "Option::is_none")]
     waiting: Option<u64>,
+    /// The role the operation requires, which the caller's account lacks (`forbidden`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = "^(agent|manager|admin)$")]
+    required_role: Option<String>,
+    /// The permission the caller's account lacks (`forbidden`): `call_out_of_order`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    required: Option<String>,
 }
 
 /// The errors of an operation that reads an optional JSON body.
@@ -107,8 +114,11 @@ pub struct Unavailable(pub ErrorBody);
         title = "tickets",
         description = "A real-time ticket queue for post offices and other counters: take a \
             ticket, follow it, call it to a desk, finish it; open, close and reset the day; \
-            watch it live.\n\nStaff operations take the session cookie of `/api/login` or, \
-            when `TICKETS_API_TOKEN` is set, `Authorization: Bearer <token>`. Errors are \
+            watch it live.\n\nStaff operations take the session cookie of `/api/login`, an \
+            account's API token (`Authorization: Bearer tkt_…`, with that account's role) or, \
+            when `TICKETS_API_TOKEN` is set, that token (an administrator's). Each operation \
+            that needs a role says which in `x-required-role` (`agent` < `manager` < `admin`): \
+            401 without valid credentials, 403 `forbidden` when the role is too low. Errors are \
             `{\"error\", \"message\"}` in French by default, in English with `?lang=en` or \
             `Accept-Language: en`.",
         license(name = "MIT OR Apache-2.0"),
@@ -201,7 +211,10 @@ impl Modify for Common {
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("The token of `TICKETS_API_TOKEN`."))
+                    .description(Some(
+                        "An account's API token (`tkt_…`), acting with that account's role, or \
+                         `TICKETS_API_TOKEN` (an administrator's).",
+                    ))
                     .build(),
             ),
         );
@@ -281,6 +294,7 @@ pub fn document_json() -> &'static Bytes {
         let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
         optional_is_not_null(&mut doc);
         office_rules(&mut doc);
+        required_roles(&mut doc);
         Bytes::from(doc.to_string())
     })
 }
@@ -423,6 +437,155 @@ fn office_rules(doc: &mut serde_json::Value) {
     }
 }
 
+/// `/assets/{path:.*}` → `/assets/{path}`: a route's actix pattern as an OpenAPI path.
+fn openapi_path(pattern: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let (mut depth, mut regex) = (0usize, false);
+    for c in pattern.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth = depth.saturating_sub(1),
+            ':' if depth == 1 => regex = true,
+            _ => {}
+        }
+        if depth == 0 {
+            regex = false;
+        }
+        if !regex && depth < 2 {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// States who may call each operation, from the route table
+/// ([`crate::routes::route_access`], which the access check enforces), so that it cannot
+/// drift: an operation requiring a role gets `x-required-role`, a sentence at the end of
+/// its description, the staff security schemes, and the answers of the check (401, or 303
+/// to the sign-in page for a page; 403 `forbidden` when a manager or an administrator is
+/// required, every account being at least an agent; 503 when the store cannot tell).
+/// Public operations get none of this.
+fn required_roles(doc: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    use tickets_core::Role;
+
+    use crate::auth::Access;
+
+    let error = json!({"schema": {"$ref": format!("#/components/schemas/{}", ErrorBody::name())}});
+    let html = json!({"schema": {"type": "string"}});
+    for (pattern, method, access) in crate::routes::route_access() {
+        let Some(role) = access.role() else {
+            continue;
+        };
+        let page = matches!(access, Access::Page(_));
+        let Some(op) = doc
+            .get_mut("paths")
+            .and_then(|paths| paths.get_mut(openapi_path(pattern)))
+            .and_then(|item| item.get_mut(method.as_str().to_lowercase()))
+            .and_then(Value::as_object_mut)
+        else {
+            // The route-coverage test reports an undocumented route.
+            continue;
+        };
+        op.insert("x-required-role".into(), role.as_str().into());
+        let sentence = format!("Requires the `{role}` role (or higher).");
+        let description = match op.get("description").and_then(Value::as_str) {
+            Some(d) if d.contains(&sentence) => d.to_owned(),
+            Some(d) if !d.trim().is_empty() => format!("{}\n\n{sentence}", d.trim_end()),
+            _ => sentence,
+        };
+        op.insert("description".into(), description.into());
+        let secured = op
+            .get("security")
+            .and_then(Value::as_array)
+            .is_some_and(|s| !s.is_empty());
+        if !secured {
+            op.insert(
+                "security".into(),
+                json!([{"staff_token": []}, {"staff_session": []}]),
+            );
+        }
+        let responses = op
+            .entry("responses")
+            .or_insert_with(|| json!({}))
+            .as_object_mut();
+        let Some(responses) = responses else {
+            continue;
+        };
+        let (content_type, content) = if page {
+            ("text/html", &html)
+        } else {
+            ("application/json", &error)
+        };
+        // Signed out.
+        if page {
+            responses.entry("303").or_insert_with(|| {
+                json!({"description": "Not signed in: to the sign-in page (`/api/login?next=…`)."})
+            });
+        } else {
+            responses.entry("401").or_insert_with(|| {
+                json!({
+                    "description": "Staff only: no valid session cookie or Bearer token (`unauthorized`).",
+                    "content": {"application/json": error.clone()},
+                })
+            });
+        }
+        // Signed in with a role too low.
+        if role > Role::Agent {
+            let why = if page {
+                format!("The account's role is below `{role}`: a page that says so.")
+            } else {
+                format!("The account's role is below `{role}` (`forbidden`, with `required_role`).")
+            };
+            add_answer(responses, "403", &why, "`forbidden`", content_type, content);
+        }
+        // The store cannot check the credentials.
+        let why = "The store does not answer, so the credentials cannot be checked \
+                   (`store_unavailable`).";
+        add_answer(responses, "503", why, "store", content_type, content);
+    }
+}
+
+/// Adds the answer `status` with `description` and `content` to `responses`, or, when the
+/// operation already documents that status, the description (unless it mentions `known`)
+/// and the content type it lacks.
+fn add_answer(
+    responses: &mut serde_json::Map<String, serde_json::Value>,
+    status: &str,
+    description: &str,
+    known: &str,
+    content_type: &str,
+    content: &serde_json::Value,
+) {
+    use serde_json::{Value, json};
+    let answer = responses
+        .entry(status)
+        .or_insert_with(|| json!({"description": description, "content": {}}));
+    let Some(answer) = answer.as_object_mut() else {
+        return;
+    };
+    let known_already = answer
+        .get("description")
+        .and_then(Value::as_str)
+        .is_some_and(|d| d.contains(known) || d == description);
+    if !known_already {
+        let before = answer
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .trim_end()
+            .to_owned();
+        answer.insert(
+            "description".into(),
+            format!("{before} Or: {description}").into(),
+        );
+    }
+    let media = answer.entry("content").or_insert_with(|| json!({}));
+    if let Some(media) = media.as_object_mut() {
+        media.entry(content_type).or_insert_with(|| content.clone());
+    }
+}
+
 /// This document (OpenAPI 3.1).
 #[utoipa::path(
     get,
@@ -497,4 +660,20 @@ pub async fn docs_file(file: web::Path<String>) -> Result<HttpResponse, ApiError
         // loads its styles and its start-up script as files, and Swagger UI sets the few
         // styles it computes through the DOM, which the policy allows.
         .body(file.bytes.into_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actix_patterns_become_openapi_paths() {
+        assert_eq!(openapi_path("/assets/{path:.*}"), "/assets/{path}");
+        assert_eq!(
+            openapi_path("/api/tickets/follow/{day}/{n}"),
+            "/api/tickets/follow/{day}/{n}"
+        );
+        assert_eq!(openapi_path(r"/x/{n:\d{1,3}}/y"), "/x/{n}/y");
+        assert_eq!(openapi_path("/api/config"), "/api/config");
+    }
 }

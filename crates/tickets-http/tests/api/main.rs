@@ -22,6 +22,7 @@ mod office_editor;
 mod office_settings;
 mod pages;
 mod redis;
+mod roles;
 mod seed_contract;
 mod services;
 mod startup;

@@ -4,14 +4,16 @@
 use std::collections::BTreeSet;
 
 use serde_json::Value;
+use tickets_core::Role;
+use tickets_http::auth::Access;
 use tickets_http::openapi::document_value;
-use tickets_http::routes::route_list;
+use tickets_http::routes::{route_access, route_list};
 
 use crate::helpers::spawn_app;
 use crate::seed_contract::{NEW_SNAPSHOT_FIELDS, SEED_SNAPSHOT_FIELDS, SEED_STATUS_FIELDS};
 
 /// `/assets/{path:.*}` → `/assets/{path}`: actix patterns as OpenAPI paths.
-fn openapi_path(pattern: &str) -> String {
+pub(crate) fn openapi_path(pattern: &str) -> String {
     let mut out = String::new();
     let mut rest = pattern;
     while let Some(open) = rest.find('{') {
@@ -189,6 +191,73 @@ fn the_documented_staff_operations_are_exactly_the_guarded_ones() {
     .map(String::from)
     .collect();
     assert_eq!(staff, expected);
+}
+
+#[test]
+fn each_operation_states_the_role_its_route_requires() {
+    // From the route table, which the access check enforces: `x-required-role`, the
+    // sentence of the description, the credentials and the answers of the check.
+    let doc = document_value();
+    for (pattern, method, access) in route_access() {
+        let path = openapi_path(pattern);
+        let op = &doc["paths"][&path][method.as_str().to_lowercase()];
+        let what = format!("{method} {path}");
+        assert!(op.is_object(), "{what} is not documented");
+        let description = op["description"].as_str().unwrap_or_default();
+        let security = op["security"].as_array().is_some_and(|s| !s.is_empty());
+        let responses = &op["responses"];
+        let Some(role) = access.role() else {
+            assert!(
+                op.get("x-required-role").is_none(),
+                "{what} is public, yet the document says it requires {}",
+                op["x-required-role"]
+            );
+            assert!(
+                !description.contains("role (or higher)"),
+                "{what} is public: {description}"
+            );
+            assert!(!security, "{what} is public but asks for credentials");
+            continue;
+        };
+        assert_eq!(
+            op["x-required-role"].as_str(),
+            Some(access.label()),
+            "{what}: x-required-role"
+        );
+        let sentence = format!("Requires the `{}` role (or higher).", access.label());
+        assert!(
+            description.ends_with(&sentence),
+            "{what}: the description does not end with {sentence:?}: {description:?}"
+        );
+        assert_eq!(description.matches(&sentence).count(), 1, "{what}");
+        assert!(
+            security,
+            "{what} requires {role} but asks for no credentials"
+        );
+        let page = matches!(access, Access::Page(_));
+        let signed_out = if page { "303" } else { "401" };
+        assert!(
+            responses[signed_out].is_object(),
+            "{what}: no {signed_out} for a caller without credentials"
+        );
+        if role > Role::Agent {
+            let media = if page {
+                "text/html"
+            } else {
+                "application/json"
+            };
+            assert!(
+                responses["403"]["content"][media].is_object(),
+                "{what}: no 403 ({media}) for a role below {role}: {}",
+                responses["403"]
+            );
+        }
+    }
+    // The error a role too low gets names the role required.
+    assert!(
+        doc["components"]["schemas"]["ErrorBody"]["properties"]["required_role"].is_object(),
+        "ErrorBody.required_role"
+    );
 }
 
 #[actix_web::test]
