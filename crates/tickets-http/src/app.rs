@@ -11,7 +11,7 @@ use crate::api::error::ApiError;
 use crate::auth::{AllowedHosts, Auth, guard_requests};
 use crate::middleware::{RequestSpans, json_errors, security_headers};
 use crate::routes::{not_found, routes};
-use crate::state::AppState;
+use crate::state::{AppState, OfficeSource};
 
 /// The application for `state`: routes, guards, error shaping, security headers, request
 /// logs.
@@ -51,6 +51,7 @@ pub fn app<B: QueueBackend>(
             .into(),
         });
     App::new()
+        .app_data(web::Data::new(OfficeSource::of(state.clone())))
         .app_data(state)
         .app_data(auth)
         .app_data(hosts)

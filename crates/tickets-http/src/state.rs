@@ -2,12 +2,30 @@
 //! limits on public requests need.
 
 use actix_web::HttpRequest;
-use tickets_core::{ClientKey, QueueBackend, RateLimit, TakeLimits, TicketQueue};
+use tickets_core::{ClientKey, OfficeConfig, QueueBackend, RateLimit, TakeLimits, TicketQueue};
 
 use crate::client::Clients;
 use crate::config::Config;
 use crate::limits::StreamGate;
 use crate::links::PublicUrl;
+
+/// The office configuration in force, for code that does not know the backend type (the
+/// language of a request, the page layout); the application registers one beside its
+/// [`AppState`].
+#[derive(Clone)]
+pub struct OfficeSource(std::sync::Arc<dyn Fn() -> std::sync::Arc<OfficeConfig> + Send + Sync>);
+
+impl OfficeSource {
+    /// The office of `state`'s queue.
+    pub fn of<B: QueueBackend>(state: actix_web::web::Data<AppState<B>>) -> Self {
+        Self(std::sync::Arc::new(move || state.queue.office()))
+    }
+
+    /// The office in force now.
+    pub fn office(&self) -> std::sync::Arc<OfficeConfig> {
+        (self.0)()
+    }
+}
 
 /// What every handler shares.
 pub struct AppState<B> {

@@ -10,16 +10,16 @@
 
 use std::sync::Arc;
 
+use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::{HttpMessage, HttpRequest, HttpResponse, web};
-use tickets_core::{AnyBackend, MemoryBackend, OfficeConfig, QueueBackend, RedisBackend};
+use tickets_core::{OfficeConfig, QueueBackend, Role};
 
 use super::error::ApiError;
 use super::{read_body, refusal};
 use crate::auth::Staff;
-use crate::metrics::Instrumented;
 use crate::openapi::{ErrorBody, TAG_OFFICE, Unavailable};
-use crate::state::AppState;
+use crate::state::{AppState, OfficeSource};
 
 /// The largest configuration accepted (64 services, classes and desks fit well within).
 pub const CONFIG_BODY_LIMIT: usize = 256 * 1024;
@@ -56,24 +56,15 @@ pub fn set_in_force(req: &HttpRequest, office: Arc<OfficeConfig>) {
 
 /// The office configuration in force for `req`, for code that does not know the backend
 /// type (the `Lang` extractor, the page layout): the one a handler put on the request
-/// ([`set_in_force`]), else the one of the application's [`AppState`], looked for under
-/// the backends this crate builds (the server's instrumented [`AnyBackend`], and
-/// [`AnyBackend`], [`MemoryBackend`] and [`RedisBackend`] as embedders and tests use them).
-/// `None` outside an application or on another backend: the office's settings are then not
-/// applied (no name, both languages).
+/// ([`set_in_force`]), else the application's ([`OfficeSource`], whatever its backend).
+/// `None` outside an application: the office's settings are then not applied (no name,
+/// both languages).
 pub fn in_force(req: &HttpRequest) -> Option<Arc<OfficeConfig>> {
-    fn of<B: QueueBackend>(req: &HttpRequest) -> Option<Arc<OfficeConfig>> {
-        req.app_data::<web::Data<AppState<B>>>()
-            .map(|state| state.queue.office())
-    }
     if let Some(InForce(office)) = req.extensions().get::<InForce>() {
         return Some(office.clone());
     }
-    of::<Instrumented<AnyBackend>>(req)
-        .or_else(|| of::<AnyBackend>(req))
-        .or_else(|| of::<MemoryBackend>(req))
-        .or_else(|| of::<RedisBackend>(req))
-        .or_else(|| of::<Instrumented<MemoryBackend>>(req))
+    req.app_data::<web::Data<OfficeSource>>()
+        .map(|source| source.office())
 }
 
 /// The version an `If-Match` header expects: `"3"`, `W/"3"` or `3`; `*` (or no header)
@@ -148,6 +139,7 @@ pub async fn get_config<B: QueueBackend>(
         (status = 200, description = "The configuration stored, with its new version.", body = OfficeConfig,
          headers(("ETag" = String, description = "The new version, quoted."))),
         (status = 400, description = "The body is not JSON (`malformed_json`, `invalid_utf8`), or the Host is not allowed.", body = ErrorBody),
+        (status = 403, description = "The body changes the office's settings (name, welcome text, languages) and the caller is not an administrator (`forbidden`, `required_role` `admin`); a body without `settings` keeps them.", body = ErrorBody),
         (status = 409, description = "Another change came first (`version_conflict`, with the current `version`), or a removed service still has waiting tickets (`service_in_use`, with `service` and `waiting`).", body = ErrorBody),
         (status = 413, description = "The body is over 256 KiB.", body = ErrorBody),
         (status = 422, description = "The configuration breaks a rule (`invalid_field`; `field` names it, e.g. `service[1].prefix`).", body = ErrorBody),
@@ -156,14 +148,14 @@ pub async fn get_config<B: QueueBackend>(
 )]
 pub async fn put_config<B: QueueBackend>(
     state: web::Data<AppState<B>>,
-    _staff: Staff,
+    staff: Staff,
     req: HttpRequest,
     payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let expected = if_match(&req)?;
     let body = read_body(&req, payload, CONFIG_BODY_LIMIT).await?;
     let text = std::str::from_utf8(&body).map_err(|_| ApiError::invalid_utf8())?;
-    let office: OfficeConfig = serde_json::from_str(text).map_err(|e| {
+    let mut office: OfficeConfig = serde_json::from_str(text).map_err(|e| {
         if e.is_syntax() || e.is_eof() {
             ApiError::malformed_json(e)
         } else {
@@ -174,9 +166,34 @@ pub async fn put_config<B: QueueBackend>(
             )
         }
     })?;
+    // The office's settings are an administrator's: a body without them keeps them, and
+    // only an administrator changes them.
+    let current = state.queue.office();
+    let has_settings = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text)
+        .is_ok_and(|m| m.contains_key("settings"));
+    if !has_settings {
+        office.settings = current.settings.clone();
+    } else if office.settings != current.settings && !staff.0.may(Role::Admin) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "Seul un administrateur change les réglages du bureau (nom, texte d'accueil, langues) : renvoyez-les tels quels, ou sans le champ « settings ».",
+            "Only an administrator changes the office's settings (name, welcome text, languages): send them unchanged, or without the \"settings\" field.",
+        )
+        .with("required_role", "admin"));
+    }
+    let from = current.version;
     let stored = crate::office_change::replace(&state, office, expected)
         .await
         .map_err(|e| refusal(&state, e))?;
+    crate::auth::note_audit(
+        &req,
+        crate::auth::AuditNote {
+            action: Some("office.update"),
+            desk: None,
+            detail: format!("version {from} → {}", stored.version),
+        },
+    );
     Ok(answer(&stored))
 }
 

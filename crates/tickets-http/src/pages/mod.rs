@@ -170,6 +170,7 @@ impl Page<'_> {
                                             li { a href="/api/admin/tokens" aria-current=[(current == StaffPage::Tokens).then_some("page")] { (l.t("Jetons", "Tokens")) } }
                                         }
                                         @if role.is_some_and(|r| r.allows(tickets_core::Role::Manager)) {
+                                            li { a href="/api/admin/office" aria-current=[(current == StaffPage::Office).then_some("page")] { (l.t("Bureau", "Office")) } }
                                             li { a href="/api/admin/audit" aria-current=[(current == StaffPage::Audit).then_some("page")] { (l.t("Journal", "Audit log")) } }
                                         }
                                         li {

@@ -169,8 +169,12 @@ pub(crate) async fn spawn_app_with_config(config: &Config) -> TestApp {
     spawn_app_with(MemoryBackend::new(), "memory", config).await
 }
 
-/// A fresh application on the mock backend (no sign-in needed to build it).
-pub(crate) async fn spawn_mock_app(mock: MockQueueBackend) -> TestApp {
+/// A fresh application on the mock backend (its accounts in a memory store of their own).
+/// The mock holds the built-in office in force, as every real store holds its office in
+/// memory (pages and the language of answers read it; it is no store call).
+pub(crate) async fn spawn_mock_app(mut mock: MockQueueBackend) -> TestApp {
+    mock.expect_office()
+        .returning(|| std::sync::Arc::new(tickets_core::OfficeConfig::default()));
     spawn_app_with(mock, "mock", &Config::for_tests(PASSWORD)).await
 }
 

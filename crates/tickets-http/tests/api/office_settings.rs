@@ -70,7 +70,8 @@ async fn the_settings_travel_through_the_api_and_default_to_none() {
     let stored = configure(&app, settings()).await;
     assert_eq!(stored["settings"], settings());
     assert_eq!(app.get_config().await.json(), stored);
-    // Sent without settings: back to the default ones, still in the answer.
+    // Sent without settings: they stay as they are (a script that edits services need not
+    // know them).
     let res = app
         .put_config(
             &serde_json::to_string(&OfficeConfig::default()).expect("JSON"),
@@ -78,7 +79,10 @@ async fn the_settings_travel_through_the_api_and_default_to_none() {
         )
         .await;
     res.assert_status(200);
-    assert_eq!(res.json()["settings"], json!({"languages": ["fr", "en"]}));
+    assert_eq!(res.json()["settings"], settings());
+    // Sent as the default ones: back to them, still in the answer.
+    let stored = configure(&app, json!({})).await;
+    assert_eq!(stored["settings"], json!({"languages": ["fr", "en"]}));
 }
 
 #[actix_web::test]
@@ -271,4 +275,66 @@ async fn invalid_settings_are_refused_with_their_field() {
     }
     // Nothing was stored.
     assert_eq!(app.get_config().await.json()["version"], version);
+}
+
+#[actix_web::test]
+async fn only_an_administrator_changes_the_settings_through_the_api() {
+    use tickets_core::{AccountStore, NewAccount, PasswordHash, Role, Username};
+    let backend = tickets_core::MemoryBackend::new();
+    let app = crate::helpers::spawn_app_with(
+        backend.clone(),
+        "memory",
+        &tickets_http::Config::for_tests(crate::helpers::PASSWORD),
+    )
+    .await;
+    configure(&app, settings()).await;
+    crate::helpers::accounts_of(&backend)
+        .create_account(
+            NewAccount {
+                username: Username::parse("sophie").expect("a name"),
+                display_name: "Sophie".into(),
+                role: Role::Manager,
+                password_hash: PasswordHash::new("la responsable du bureau").expect("a hash"),
+                default_desk: None,
+                call_out_of_order: false,
+            },
+            chrono::Utc::now(),
+        )
+        .await
+        .expect("created");
+    let manager = app.login_as("sophie", "la responsable du bureau").await;
+    let put = |body: Value| {
+        app.request(actix_web::http::Method::PUT, "/api/config")
+            .insert_header((header::CONTENT_TYPE, "application/json"))
+            .set_payload(body.to_string())
+            .cookie(manager.clone())
+    };
+    // Other settings: refused, nothing changed.
+    let mut other = settings();
+    other["name"] = json!("Un autre nom");
+    let err = app
+        .send(put(office_with(other)))
+        .await
+        .json_error(403, "forbidden");
+    assert_eq!(err["required_role"], "admin");
+    // The same settings, or none at all: the change goes through and the settings stay.
+    let mut office = office_with(settings());
+    office["services"][0]["name"]["fr"] = json!("La Poste");
+    let res = app.send(put(office.clone())).await;
+    res.assert_status(200);
+    office
+        .as_object_mut()
+        .expect("an object")
+        .remove("settings");
+    office["services"][0]["name"]["fr"] = json!("La Poste du quartier");
+    let res = app.send(put(office)).await;
+    res.assert_status(200);
+    let stored = res.json();
+    assert_eq!(stored["settings"]["name"], "Poste & Co <Paris 15>");
+    assert_eq!(stored["services"][0]["name"]["fr"], "La Poste du quartier");
+    // The administrator may.
+    let mut other = settings();
+    other["name"] = json!("Un autre nom");
+    let stored = configure(&app, other).await;
+    assert_eq!(stored["settings"]["name"], "Un autre nom");
 }

@@ -18,10 +18,6 @@ fn down() -> Error {
 /// A mock whose every store operation fails with `err()`.
 fn failing(err: fn() -> Error) -> MockQueueBackend {
     let mut mock = MockQueueBackend::new();
-    // The office in force is held in memory by every real store: it answers even when the
-    // store does not (pages read its name and languages before anything else).
-    mock.expect_office()
-        .returning(|| std::sync::Arc::new(tickets_core::OfficeConfig::default()));
     mock.expect_status()
         .returning(move |_, _| Box::pin(async move { Err(err()) }));
     mock.expect_take()
@@ -215,7 +211,7 @@ async fn a_console_action_on_an_unavailable_store_comes_back_with_the_outcome() 
 
 #[actix_web::test]
 async fn a_client_mistake_never_reaches_the_store() {
-    // The mock expects nothing: any store call would panic.
+    // The mock expects no store call: any would panic.
     let app = spawn_mock_app(MockQueueBackend::new()).await;
     app.send(app.post_json("/api/tickets/take", "{"))
         .await
