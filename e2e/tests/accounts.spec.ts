@@ -63,6 +63,15 @@ test('an agent is created, works at a desk, is audited, and loses access when di
   await expect(line).toContainText(desk);
   expect(await seriousViolations(audit), 'axe: audit page').toEqual([]);
 
+  // The other pages of the console are accessible too.
+  for (const path of ['/api/admin/tokens', '/api/admin/office']) {
+    const other = await admin.newPage();
+    await other.goto(path);
+    await other.waitForLoadState('load');
+    expect(await seriousViolations(other), `axe: ${path}`).toEqual([]);
+    await other.close();
+  }
+
   // The administrator disables the agent: the agent's open console loses access.
   await accounts.goto(`/api/admin/accounts?edit=${username}#manage`);
   await accounts.getByRole('button', { name: 'Désactiver le compte' }).click();
