@@ -100,6 +100,20 @@
       });
     }
     on('state'); on('queue');
+    // A public screen left open (kiosk, board) shows the office's name, welcome text and
+    // services as they were when it loaded: it reloads when the office changes.
+    var officeVersion = document.body.getAttribute('data-office-version');
+    var publicScreen = /\bpage-(kiosk|display)\b/.test(document.body.className);
+    var reloading = false;
+    source.addEventListener('state', function (e) {
+      if (!publicScreen || officeVersion === null || reloading) return;
+      var data;
+      try { data = JSON.parse(e.data); } catch (err) { return; }
+      if (data.office_version !== undefined && String(data.office_version) !== officeVersion) {
+        reloading = true;
+        setTimeout(function () { window.location.reload(); }, 300);
+      }
+    });
     // The session of this page ended (signed out elsewhere, account disabled, password
     // changed): the server ends the stream; do not reconnect as the public.
     source.addEventListener('signed-out', function () {

@@ -179,6 +179,9 @@ pub(super) fn state_frame(view: &StateView<'_>) -> Frame {
         "default_service_seconds": default_service_seconds,
         "last_event": snap.last_event,
         "services": services_json(view, false),
+        // Public screens left open reload when the office changes (its name, welcome text,
+        // languages).
+        "office_version": view.office.version,
     });
     let id = format!("{}:{}", snap.day, snap.last_event);
     let public_bytes = sse(Some(&id), "state", &public);
@@ -256,6 +259,7 @@ mod tests {
         };
         let frame = state_frame(&view);
         let public = data(&frame.public);
+        assert_eq!(public["office_version"], queue.office().version);
         let services = public["services"].as_array().expect("services");
         assert_eq!(services.len(), 2);
         // The priority ticket A002 (number 3) was called; A001 and B001 wait.

@@ -141,7 +141,7 @@ impl Page<'_> {
                         script src=(assets::url(s)) defer {}
                     }
                 }
-                body class=(self.class) {
+                body class=(self.class) data-office-version=[office.as_deref().map(|o| o.version)] {
                     a class="skip-link" href="#main" { (l.t("Aller au contenu", "Skip to content")) }
                     header class="topbar" {
                         a class=(if office_name.is_some() { "brand brand-named" } else { "brand" }) href="/api/tickets/public" {
