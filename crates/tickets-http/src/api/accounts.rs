@@ -104,8 +104,9 @@ pub struct NewAccountBody {
     /// 12 to 1024 characters; stored as its Argon2id hash only.
     #[schema(min_length = 12, max_length = 1024)]
     password: String,
-    /// The desk proposed at sign-in (one of the office's desks when it lists some).
-    #[schema(value_type = Option<DeskId>)]
+    /// The desk proposed at sign-in (one of the office's desks when it lists some); empty
+    /// or `null` for none.
+    #[schema(max_length = 16)]
     default_desk: Option<String>,
     /// Whether an agent may call a given ticket out of order (default `false`).
     call_out_of_order: Option<bool>,
@@ -120,8 +121,8 @@ pub struct AccountChangesBody {
     /// A new role.
     #[schema(value_type = Option<AccountRole>)]
     role: Option<String>,
-    /// A new default desk; `null` removes it.
-    #[schema(value_type = Option<DeskId>)]
+    /// A new default desk; empty or `null` removes it.
+    #[schema(max_length = 16)]
     default_desk: Option<String>,
     /// `false` disables the account (its sessions end at once, its tokens stop working);
     /// `true` enables it again.
@@ -311,7 +312,7 @@ pub fn change_detail(username: &Username, change: &Change) -> String {
     tag = TAG_ACCOUNTS,
     security(("staff_token" = []), ("staff_session" = [])),
     params(("username" = String, Path, description = "The account.")),
-    request_body(content = AccountChangesBody, content_type = "application/json"),
+    request_body(content = Option<AccountChangesBody>, content_type = "application/json"),
     responses(
         (status = 200, description = "The account as it is now.", body = AccountBody),
         (status = 403, description = "Not an administrator (`forbidden`), or another site (`cross_origin`).", body = ErrorBody),

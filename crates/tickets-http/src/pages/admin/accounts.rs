@@ -36,8 +36,8 @@ pub struct AccountsQuery {
     /// The account the last change concerned.
     u: Option<String>,
     /// How many sessions the last change ended.
-    #[param(value_type = Option<i64>, minimum = 0)]
-    n: Option<u64>,
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 4294967295_i64)]
+    n: Option<u32>,
 }
 
 /// The page's forms.
@@ -138,7 +138,7 @@ pub async fn page<B: QueueBackend>(
 ) -> HttpResponse {
     let (office, l) = office_and_lang(&req, &state);
     let message = match (query.done.as_deref(), named(query.u.as_deref())) {
-        (Some(done), Some(u)) => outcome(l, done, u.as_str(), query.n.unwrap_or(0)),
+        (Some(done), Some(u)) => outcome(l, done, u.as_str(), u64::from(query.n.unwrap_or(0))),
         _ => None,
     };
     let edit = named(query.edit.as_deref());

@@ -45,7 +45,10 @@ const KNOWN_ACTIONS: [&str; 12] = [
         (status = 200, description = "The audit log.", content_type = "text/html", body = String),
         (status = 303, description = "Not signed in: to the sign-in page."),
         (status = 403, description = "Not a manager or an administrator: a page that says so.", content_type = "text/html", body = String),
-        (status = 422, description = "A filter breaks its rule: the page with the error next to it.", content_type = "text/html", body = String),
+        (status = 422, description = "A filter breaks its rule: the page with the error next to it (HTML); a query that cannot be read at all, e.g. a parameter given twice (JSON).", content(
+            (String = "text/html"),
+            (crate::openapi::ErrorBody = "application/json"),
+        )),
         (status = 503, description = "The store does not answer: a page that says so.", content_type = "text/html", body = String),
     )
 )]

@@ -47,8 +47,8 @@ pub struct OfficeQuery {
     /// `saved` after a save, `unchanged` after a save that changed nothing.
     done: Option<String>,
     /// The version saved.
-    #[param(value_type = Option<i64>, minimum = 0)]
-    v: Option<u64>,
+    #[param(value_type = Option<i64>, minimum = 0, maximum = 4294967295_i64)]
+    v: Option<u32>,
 }
 
 /// The page around `screen`.
