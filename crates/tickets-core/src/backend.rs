@@ -41,9 +41,10 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::clock::Moment;
+use crate::clock::{BusinessDay, Moment};
 use crate::error::Result;
 use crate::events::EventStream;
+use crate::history::{HistoryClose, HistoryRecord};
 use crate::limits::TakeLimits;
 use crate::memory::MemoryBackend;
 use crate::model::{
@@ -190,6 +191,24 @@ pub trait QueueBackend: Send + Sync + 'static {
         number: TicketNumber,
     ) -> impl Future<Output = Result<TicketLookup>> + Send;
 
+    /// Closes the history of `day`, a day that is over: its tickets still waiting or at a
+    /// desk become [`Outcome::Unserved`](crate::Outcome::Unserved). Once: closing a closed
+    /// day (or a day without history) changes nothing. `at` is the time of closing.
+    fn close_history(
+        &self,
+        at: &Moment,
+        day: BusinessDay,
+    ) -> impl Future<Output = Result<HistoryClose>> + Send;
+
+    /// The history of `day`, one record per ticket, in the order they were taken, as
+    /// stored (see [`TicketQueue::history`](crate::TicketQueue::history) for the view
+    /// that closes past days).
+    fn history(
+        &self,
+        at: &Moment,
+        day: BusinessDay,
+    ) -> impl Future<Output = Result<Vec<HistoryRecord>>> + Send;
+
     /// Checks that the store answers.
     fn ping(&self) -> impl Future<Output = Result<()>> + Send;
 
@@ -284,6 +303,12 @@ impl QueueBackend for AnyBackend {
     }
     async fn ticket(&self, at: &Moment, number: TicketNumber) -> Result<TicketLookup> {
         delegate!(self, b => b.ticket(at, number).await)
+    }
+    async fn close_history(&self, at: &Moment, day: BusinessDay) -> Result<HistoryClose> {
+        delegate!(self, b => b.close_history(at, day).await)
+    }
+    async fn history(&self, at: &Moment, day: BusinessDay) -> Result<Vec<HistoryRecord>> {
+        delegate!(self, b => b.history(at, day).await)
     }
     async fn ping(&self) -> Result<()> {
         delegate!(self, b => b.ping().await)

@@ -139,7 +139,7 @@ impl From<BusinessDay> for String {
 ///
 /// The facade builds it from its clock; backends take every time from it (Redis scripts
 /// never call `TIME`), so a settable clock drives both backends alike.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Moment {
     /// The business day of `now`.
     pub day: BusinessDay,
@@ -147,6 +147,9 @@ pub struct Moment {
     pub now: DateTime<Utc>,
     /// When the keys written now expire: the end of the day, at least one hour after `now`.
     pub expires_at: DateTime<Utc>,
+    /// The staff account acting, when known: a desk's call records it in the ticket's
+    /// history.
+    pub by: Option<crate::accounts::Username>,
 }
 
 impl Moment {
@@ -283,6 +286,7 @@ impl BusinessCalendar {
             day,
             now,
             expires_at: end.max(floor),
+            by: None,
         }
     }
 }

@@ -52,6 +52,7 @@ pub mod calling;
 mod clock;
 mod error;
 mod events;
+mod history;
 mod limits;
 mod memory;
 mod model;
@@ -61,6 +62,7 @@ mod openapi;
 mod queue;
 #[cfg(feature = "redis")]
 mod redis;
+mod reports;
 #[cfg(feature = "testing")]
 pub mod testing;
 
@@ -76,6 +78,7 @@ pub use clock::{
 };
 pub use error::{BoxError, Error, ErrorKind, Result, ValidationError};
 pub use events::{EVENT_BUFFER, EventStream, Missed, QueueEvent};
+pub use history::{DEFAULT_HISTORY_DAYS, HistoryClose, HistoryRecord, Outcome};
 pub use limits::{ClientKey, IDEMPOTENCY_WINDOW_SECONDS, RateLimit, TakeLimits};
 pub use memory::MemoryBackend;
 pub use model::{
@@ -94,4 +97,8 @@ pub use queue::{QueueConfig, TicketQueue, estimate_wait_seconds};
 pub use redis::{
     DEFAULT_CONNECTION_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, KeyPrefix, RedisBackend,
     RedisBackendBuilder,
+};
+pub use reports::{
+    DayReport, DeskReport, Figures, HourReport, MAX_REPORT_DAYS, PriorityReport, Report,
+    ReportBuilder, ReportQuery, ServiceReport,
 };

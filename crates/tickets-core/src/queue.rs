@@ -3,11 +3,14 @@
 //! It turns "now" into a [`Moment`] (the business day and when its keys expire), calls
 //! the backend, and adds what needs configuration, such as the estimated wait.
 
+use crate::accounts::Username;
 use crate::backend::{QueueBackend, TakeRequest};
-use crate::clock::{BusinessCalendar, Clock, Moment, SystemClock};
+use crate::clock::{BusinessCalendar, BusinessDay, Clock, Moment, SystemClock};
 use crate::error::Result;
 use crate::events::EventStream;
-use std::sync::Arc;
+use crate::history::HistoryRecord;
+use crate::reports::{Report, ReportQuery, day_before};
+use std::sync::{Arc, Mutex};
 
 use crate::model::{
     Called, DayChange, DayFigures, DeskId, QueueStatus, Reset, Snapshot, SnapshotOptions, Taken,
@@ -22,6 +25,10 @@ pub struct QueueConfig {
     pub calendar: BusinessCalendar,
     /// The service time assumed before any ticket was served today, in seconds.
     pub default_service_seconds: f64,
+    /// How far back, in days, the first operation of a day looks for days whose history
+    /// is still open (the history's retention, `TICKETS_HISTORY_DAYS`; 0: the backend
+    /// keeps no history, and nothing is closed).
+    pub history_days: u32,
 }
 
 impl Default for QueueConfig {
@@ -29,6 +36,7 @@ impl Default for QueueConfig {
         Self {
             calendar: BusinessCalendar::default(),
             default_service_seconds: 300.0,
+            history_days: crate::DEFAULT_HISTORY_DAYS,
         }
     }
 }
@@ -80,11 +88,33 @@ pub fn estimate_wait_seconds(
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct TicketQueue<B, C = SystemClock> {
+    shared: Arc<Shared<B, C>>,
+    /// The staff account acting through this handle, if known.
+    by: Option<Username>,
+}
+
+/// What the clones of a [`TicketQueue`] share.
+#[derive(Debug)]
+struct Shared<B, C> {
     backend: B,
     clock: C,
     config: QueueConfig,
+    /// The last day whose history this process knows closed.
+    closed_through: Mutex<Option<BusinessDay>>,
+    /// Held while closing past days, so that concurrent first operations of a day close
+    /// them once.
+    closing: tokio::sync::Mutex<()>,
+}
+
+impl<B, C> Clone for TicketQueue<B, C> {
+    fn clone(&self) -> Self {
+        Self {
+            shared: self.shared.clone(),
+            by: self.by.clone(),
+        }
+    }
 }
 
 impl<B: QueueBackend> TicketQueue<B> {
@@ -99,75 +129,172 @@ impl<B: QueueBackend, C: Clock> TicketQueue<B, C> {
     /// A queue with its own clock and configuration.
     pub fn with_clock(backend: B, clock: C, config: QueueConfig) -> Self {
         Self {
-            backend,
-            clock,
-            config,
+            shared: Arc::new(Shared {
+                backend,
+                clock,
+                config,
+                closed_through: Mutex::new(None),
+                closing: tokio::sync::Mutex::new(()),
+            }),
+            by: None,
+        }
+    }
+
+    /// The same queue (a cheap handle on it), with `by` as the staff account acting: a
+    /// desk's call records it in the ticket's history.
+    pub fn acting(&self, by: Option<Username>) -> Self {
+        Self {
+            shared: self.shared.clone(),
+            by,
         }
     }
 
     /// The backend.
     pub fn backend(&self) -> &B {
-        &self.backend
+        &self.shared.backend
     }
 
     /// The configuration.
     pub fn config(&self) -> &QueueConfig {
-        &self.config
+        &self.shared.config
     }
 
     /// The current [`Moment`].
     pub fn moment(&self) -> Moment {
-        self.config.calendar.moment(self.clock.now())
+        let mut at = self.shared.config.calendar.moment(self.shared.clock.now());
+        at.by = self.by.clone();
+        at
+    }
+
+    /// The current [`Moment`], after closing the history of the days before it: the first
+    /// operation of a day (in this process) closes the days since the last one closed, so
+    /// that the tickets they left waiting are recorded as unserved. Several servers may do
+    /// it at once: closing a day twice changes nothing. A failure to close does not stop
+    /// the operation (it is logged, and tried again on the next day).
+    async fn at(&self) -> Result<Moment> {
+        let at = self.moment();
+        let yesterday = day_before(at.day);
+        let known = || {
+            *self
+                .shared
+                .closed_through
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+        };
+        if known().is_some_and(|d| d >= yesterday) {
+            return Ok(at);
+        }
+        // One closing at a time: the operations waiting meanwhile find it done.
+        let _closing = self.shared.closing.lock().await;
+        let known = known();
+        if known.is_some_and(|d| d >= yesterday) {
+            return Ok(at);
+        }
+        let mut day = yesterday;
+        for _ in 0..self.shared.config.history_days {
+            if known.is_some_and(|d| day <= d) {
+                break;
+            }
+            match self.shared.backend.close_history(&at, day).await {
+                Ok(closed) if closed.already => break,
+                Ok(_) => day = day_before(day),
+                // The operation goes on: readers count the open tickets of a past day as
+                // unserved anyway, and the next day's first operation closes it.
+                Err(e) => {
+                    tracing::warn!(%day, error = %e, "could not close the history of a past day");
+                    break;
+                }
+            }
+        }
+        let mut slot = self
+            .shared
+            .closed_through
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        *slot = (*slot).max(Some(yesterday));
+        Ok(at)
+    }
+
+    /// The history of `day`, one record per ticket in the order they were taken. The
+    /// tickets a past day left waiting or at a desk are unserved; today's records show
+    /// where each ticket stands now; a day to come has none.
+    pub async fn history(&self, day: BusinessDay) -> Result<Vec<HistoryRecord>> {
+        let at = self.at().await?;
+        if day > at.day {
+            return Ok(Vec::new());
+        }
+        let records = self.shared.backend.history(&at, day).await?;
+        Ok(if day < at.day {
+            records.into_iter().map(HistoryRecord::closed).collect()
+        } else {
+            records
+        })
+    }
+
+    /// The report of `query`: its days' history (today's as it stands now) against the
+    /// office's services and targets, hours counted in the office's time zone.
+    pub async fn report(&self, query: &ReportQuery) -> Result<Report> {
+        let office = self.office();
+        let mut report = Report::builder(query, &office, self.shared.config.calendar.time_zone());
+        for day in query.days() {
+            for r in self.history(day).await? {
+                report.add(&r);
+            }
+        }
+        Ok(report.finish())
     }
 
     /// Opens today. Idempotent.
     pub async fn open_day(&self) -> Result<DayChange> {
-        self.backend.open_day(&self.moment()).await
+        self.shared.backend.open_day(&self.at().await?).await
     }
 
     /// Closes today: no new tickets; waiting ones stay callable. Idempotent.
     pub async fn close_day(&self) -> Result<DayChange> {
-        self.backend.close_day(&self.moment()).await
+        self.shared.backend.close_day(&self.at().await?).await
     }
 
     /// Wipes today.
     pub async fn reset_day(&self) -> Result<Reset> {
-        self.backend.reset_day(&self.moment()).await
+        self.shared.backend.reset_day(&self.at().await?).await
     }
 
     /// Takes a ticket.
     pub async fn take(&self, req: TakeRequest) -> Result<Taken> {
-        self.backend.take(&self.moment(), &req).await
+        self.shared.backend.take(&self.at().await?, &req).await
     }
 
     /// Calls the next ticket to `desk`, finishing its current one first.
     pub async fn call_next(&self, desk: &DeskId) -> Result<Called> {
-        self.backend.call_next(&self.moment(), desk).await
+        self.shared.backend.call_next(&self.at().await?, desk).await
     }
 
     /// Calls the waiting ticket `number` to `desk` out of order.
     pub async fn call(&self, desk: &DeskId, number: TicketNumber) -> Result<Called> {
-        self.backend.call(&self.moment(), desk, number).await
+        self.shared
+            .backend
+            .call(&self.at().await?, desk, number)
+            .await
     }
 
     /// Moves a ticket to another service's queue.
     pub async fn transfer(&self, req: &Transfer) -> Result<Ticket> {
-        self.backend.transfer(&self.moment(), req).await
+        self.shared.backend.transfer(&self.at().await?, req).await
     }
 
     /// Puts a no-show ticket back in its queue at its arrival place.
     pub async fn requeue(&self, number: TicketNumber) -> Result<Ticket> {
-        self.backend.requeue(&self.moment(), number).await
+        self.shared.backend.requeue(&self.at().await?, number).await
     }
 
     /// The office configuration in force.
     pub fn office(&self) -> Arc<OfficeConfig> {
-        self.backend.office()
+        self.shared.backend.office()
     }
 
     /// Reads the office configuration from the store again.
     pub async fn reload_office(&self) -> Result<Arc<OfficeConfig>> {
-        self.backend.reload_office().await
+        self.shared.backend.reload_office().await
     }
 
     /// Replaces the office configuration if the stored version is `expected` (any
@@ -177,29 +304,30 @@ impl<B: QueueBackend, C: Clock> TicketQueue<B, C> {
         config: OfficeConfig,
         expected: Option<u64>,
     ) -> Result<Arc<OfficeConfig>> {
-        self.backend
-            .put_office(&self.moment(), config, expected)
+        self.shared
+            .backend
+            .put_office(&self.at().await?, config, expected)
             .await
     }
 
     /// Finishes `desk`'s current ticket.
     pub async fn finish(&self, desk: &DeskId) -> Result<Option<Ticket>> {
-        self.backend.finish(&self.moment(), desk).await
+        self.shared.backend.finish(&self.at().await?, desk).await
     }
 
     /// Calls `desk`'s current ticket again.
     pub async fn recall(&self, desk: &DeskId) -> Result<Option<Ticket>> {
-        self.backend.recall(&self.moment(), desk).await
+        self.shared.backend.recall(&self.at().await?, desk).await
     }
 
     /// Marks `desk`'s current ticket as no-show.
     pub async fn no_show(&self, desk: &DeskId) -> Result<Option<Ticket>> {
-        self.backend.no_show(&self.moment(), desk).await
+        self.shared.backend.no_show(&self.at().await?, desk).await
     }
 
     /// The cheap status as seen from `desk`, with each service's estimated wait.
     pub async fn status(&self, desk: &DeskId) -> Result<QueueStatus> {
-        let mut status = self.backend.status(&self.moment(), desk).await?;
+        let mut status = self.shared.backend.status(&self.at().await?, desk).await?;
         let pace = status.pace;
         let avg = (pace.served > 0).then(|| pace.service_us as f64 / pace.served as f64 / 1e6);
         let office = self.office();
@@ -222,7 +350,7 @@ impl<B: QueueBackend, C: Clock> TicketQueue<B, C> {
             s.estimated_wait_seconds = Some(estimate_wait_seconds(
                 s.waiting,
                 &figures,
-                self.config.default_service_seconds,
+                self.shared.config.default_service_seconds,
             ));
         }
         Ok(status)
@@ -230,15 +358,19 @@ impl<B: QueueBackend, C: Clock> TicketQueue<B, C> {
 
     /// Everything about today.
     pub async fn snapshot(&self, opts: SnapshotOptions) -> Result<Snapshot> {
-        self.backend.snapshot(&self.moment(), opts).await
+        self.shared.backend.snapshot(&self.at().await?, opts).await
     }
 
     /// One ticket of today with its position and estimated wait.
     pub async fn ticket(&self, number: TicketNumber) -> Result<TicketInfo> {
-        let at = self.moment();
-        let found = self.backend.ticket(&at, number).await?;
+        let at = self.at().await?;
+        let found = self.shared.backend.ticket(&at, number).await?;
         let estimated_wait_seconds = found.waiting_before.map(|ahead| {
-            estimate_wait_seconds(ahead, &found.figures, self.config.default_service_seconds)
+            estimate_wait_seconds(
+                ahead,
+                &found.figures,
+                self.shared.config.default_service_seconds,
+            )
         });
         Ok(TicketInfo {
             day: at.day,
@@ -252,16 +384,20 @@ impl<B: QueueBackend, C: Clock> TicketQueue<B, C> {
     /// The estimated wait of a ticket with `waiting_before` tickets ahead, from the
     /// figures of a snapshot.
     pub fn estimate(&self, waiting_before: u64, figures: &DayFigures) -> u64 {
-        estimate_wait_seconds(waiting_before, figures, self.config.default_service_seconds)
+        estimate_wait_seconds(
+            waiting_before,
+            figures,
+            self.shared.config.default_service_seconds,
+        )
     }
 
     /// Checks that the store answers.
     pub async fn ping(&self) -> Result<()> {
-        self.backend.ping().await
+        self.shared.backend.ping().await
     }
 
     /// Subscribes to events.
     pub fn events(&self) -> EventStream {
-        self.backend.events()
+        self.shared.backend.events()
     }
 }

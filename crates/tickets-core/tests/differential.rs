@@ -14,7 +14,7 @@ use tickets_core::{
     BusinessCalendar, BusinessDay, ClientKey, Clock, DeskId, EventStream, IdempotencyKey,
     ManualClock, MemoryBackend, OfficeConfig, PriorityCode, QueueConfig, QueueEvent, RateLimit,
     RedisBackend, Result, Service, Snapshot, SnapshotOptions, TakeLimits, TakeRequest,
-    TicketNumber, TicketQueue, Transfer, TransferPosition,
+    TicketNumber, TicketQueue, Transfer, TransferPosition, Username,
 };
 
 /// Desks: the default one, two the sample office lists, and ids it does not list.
@@ -166,7 +166,17 @@ impl Pair {
             Op::Close => same(ctx, m.close_day().await, r.close_day().await),
             Op::Reset => same(ctx, m.reset_day().await, r.reset_day().await),
             Op::Take(req) => same(ctx, m.take(req.clone()).await, r.take(req.clone()).await),
-            Op::CallNext(d) => same(ctx, m.call_next(d).await, r.call_next(d).await),
+            Op::CallNext(d) => {
+                // Some desks' calls name the account acting, which the history records.
+                let by = (d.as_str() != "1").then(|| {
+                    Username::parse(format!("agent-{}", d.as_str().to_lowercase())).unwrap()
+                });
+                same(
+                    ctx,
+                    m.acting(by.clone()).call_next(d).await,
+                    r.acting(by).call_next(d).await,
+                )
+            }
             Op::Finish(d) => same(ctx, m.finish(d).await, r.finish(d).await),
             Op::Recall(d) => same(ctx, m.recall(d).await, r.recall(d).await),
             Op::NoShow(d) => same(ctx, m.no_show(d).await, r.no_show(d).await),
@@ -279,9 +289,27 @@ async fn run_seed(
 
     // The same events, in the same order. A final reset on both marks the end: the next
     // Redis event after the memory ones must be that reset, not a stray extra.
+    // The same history, day by day, before and after the final reset (which leaves the
+    // tickets still open unserved).
+    let history = |when: &'static str| {
+        let (pair, days) = (&pair, &days);
+        async move {
+            let mut records = 0;
+            for day in days {
+                let ctx = format!("seed {seed}, history of {day} {when}");
+                let (m, r) = (pair.mem.history(*day).await, pair.red.history(*day).await);
+                records += m.as_ref().map_or(0, Vec::len);
+                same(&ctx, m, r);
+            }
+            records
+        }
+    };
+    let records = history("before the end").await;
+    println!("seed {seed}: {records} history records agree");
     let ctx = format!("seed {seed}, events");
     let ends = (pair.mem.reset_day().await, pair.red.reset_day().await);
     same(&ctx, ends.0, ends.1);
+    history("after a final reset").await;
     let mem = drain_sent(&mut mem_events);
     assert!(!mem.is_empty(), "{ctx}: the run changed something");
     let red = receive(&ctx, &mut red_events, mem.len()).await;

@@ -2,15 +2,31 @@
 
 use chrono::{TimeZone, Utc};
 use tickets_core::{
-    BusinessCalendar, DayFigures, DeskId, Error, ErrorKind, ManualClock, MockQueueBackend,
-    QueueConfig, TakeRequest, Ticket, TicketLookup, TicketNumber, TicketQueue, TicketStatus,
+    BusinessCalendar, BusinessDay, DayFigures, DeskId, Error, ErrorKind, HistoryClose, ManualClock,
+    MockQueueBackend, QueueConfig, TakeRequest, Ticket, TicketLookup, TicketNumber, TicketQueue,
+    TicketStatus,
 };
 
-fn queue(mock: MockQueueBackend) -> TicketQueue<MockQueueBackend, ManualClock> {
+fn queue(mut mock: MockQueueBackend) -> TicketQueue<MockQueueBackend, ManualClock> {
+    // The days before are closed already.
+    mock.expect_close_history().returning(|_, _| {
+        Box::pin(async {
+            Ok(HistoryClose {
+                already: true,
+                found: true,
+                unserved: 0,
+            })
+        })
+    });
+    queue_with(mock)
+}
+
+fn queue_with(mock: MockQueueBackend) -> TicketQueue<MockQueueBackend, ManualClock> {
     let clock = ManualClock::new(Utc.with_ymd_and_hms(2026, 11, 24, 23, 30, 0).unwrap());
     let config = QueueConfig {
         calendar: BusinessCalendar::new(tickets_core::chrono_tz::Europe::Paris, 0).unwrap(),
         default_service_seconds: 120.0,
+        history_days: 30,
     };
     TicketQueue::with_clock(mock, clock, config)
 }
@@ -119,4 +135,80 @@ async fn a_missing_ticket_is_reported_as_not_found() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
     assert_eq!(err.to_string(), "ticket 5 does not exist today");
+}
+
+#[tokio::test]
+async fn the_first_operation_of_a_day_closes_the_days_before_down_to_a_closed_one() {
+    // Today is the 25th in Paris: the 24th and 23rd are open, the 22nd is closed.
+    let mut mock = MockQueueBackend::new();
+    let closed = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = closed.clone();
+    mock.expect_close_history()
+        .times(3)
+        .returning(move |_, day: BusinessDay| {
+            seen.lock().unwrap().push(day.to_string());
+            let already = day.to_string() == "2026-11-22";
+            Box::pin(async move {
+                Ok(HistoryClose {
+                    already,
+                    found: true,
+                    unserved: 0,
+                })
+            })
+        });
+    mock.expect_open_day()
+        .times(2)
+        .returning(|_| Box::pin(async { Err(Error::DayClosed) }));
+    let q = queue_with(mock);
+    assert!(q.open_day().await.is_err());
+    // The second operation of the day closes nothing more.
+    assert!(q.open_day().await.is_err());
+    assert_eq!(
+        *closed.lock().unwrap(),
+        ["2026-11-24", "2026-11-23", "2026-11-22"]
+    );
+}
+
+#[tokio::test]
+async fn a_failure_while_closing_past_days_does_not_stop_the_operation() {
+    let mut mock = MockQueueBackend::new();
+    mock.expect_close_history()
+        .times(1)
+        .returning(|_, _| Box::pin(async { Err(Error::corrupt("history", "not a hash")) }));
+    mock.expect_close_day()
+        .times(2)
+        .returning(|_| Box::pin(async { Err(Error::DayClosed) }));
+    let q = queue_with(mock);
+    assert!(matches!(q.close_day().await, Err(Error::DayClosed)));
+    // Not tried again the same day.
+    assert!(matches!(q.close_day().await, Err(Error::DayClosed)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_first_operations_of_a_day_close_the_days_before_once() {
+    let mut mock = MockQueueBackend::new();
+    mock.expect_close_history()
+        .times(3)
+        .returning(|_, day: BusinessDay| {
+            let already = day.to_string() == "2026-11-22";
+            Box::pin(async move {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                Ok(HistoryClose {
+                    already,
+                    found: true,
+                    unserved: 0,
+                })
+            })
+        });
+    mock.expect_close_day()
+        .times(10)
+        .returning(|_| Box::pin(async { Err(Error::DayClosed) }));
+    let q = queue_with(mock);
+    let ops = (0..10).map(|_| {
+        let q = q.clone();
+        tokio::spawn(async move { q.close_day().await })
+    });
+    for op in futures_util::future::join_all(ops).await {
+        assert!(matches!(op.unwrap(), Err(Error::DayClosed)));
+    }
 }

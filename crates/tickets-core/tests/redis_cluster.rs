@@ -217,6 +217,7 @@ async fn every_key_of_a_day_lives_on_the_node_of_its_day_across_a_day_change() {
             "heads",
             "head_times",
             "queue:poste",
+            "history",
         ]
         .iter()
         .map(|name| format!("{prefix}:{tag}:{name}"))
@@ -241,9 +242,33 @@ async fn every_key_of_a_day_lives_on_the_node_of_its_day_across_a_day_change() {
         nodes_of_days[0], nodes_of_days[1],
         "the day change moved node"
     );
+    // The first operation of the second day closed the first day's history, on the first
+    // day's node (its script ran there); the second day's stays open.
+    for (day, node_of_day, closed) in [
+        (day1, nodes_of_days[0], true),
+        (day2, nodes_of_days[1], false),
+    ] {
+        let key = format!("{prefix}:{{{day}}}:history");
+        let mut conn = node(&cluster, node_of_day).await;
+        let has: bool = redis::cmd("HEXISTS")
+            .arg(&key)
+            .arg("_closed")
+            .query_async(&mut conn)
+            .await
+            .expect("HEXISTS on the node of the day");
+        assert_eq!(has, closed, "{key} closed");
+        let records: u64 = redis::cmd("HLEN")
+            .arg(&key)
+            .query_async(&mut conn)
+            .await
+            .expect("HLEN on the node of the day");
+        assert_eq!(records, 3 + u64::from(closed), "{key}: three tickets");
+    }
+    // Two days of 21 keys: closing the history of the days before the first (none has
+    // one, wherever their slots are) wrote nothing.
     assert_eq!(
         holder.len(),
-        40,
+        42,
         "nothing else was written: {:?}",
         holder.keys()
     );
@@ -662,9 +687,9 @@ async fn offices_with_their_own_hash_tag_spread_over_the_primaries_on_every_day(
         }
         // Per day: day, counter, desks, logs, stats, activity, numbers, streaks, two
         // tickets, and the waiting set, the queue of poste and the three keys of the queue
-        // index (ticket 2 still waits); no `current`: the desk is idle again; no `idem`: no
-        // key was given.
-        assert_eq!(found, 2 * 15, "{prefix}: both days, all on one node");
+        // index (ticket 2 still waits), and the history; no `current`: the desk is idle
+        // again; no `idem`: no key was given.
+        assert_eq!(found, 2 * 16, "{prefix}: both days, all on one node");
         nodes_of_offices.insert(expected);
     }
     assert_eq!(

@@ -375,7 +375,8 @@ async fn a_write_no_replica_confirmed_is_unavailable_and_safe_to_send_again() {
         .expect("a primary without replicas");
     let q = queue(backend);
 
-    // Reads do not wait.
+    // Reads do not wait, nor does the closing of the history of the days before that the
+    // first operation of the day runs first (here on 400 days without history).
     q.status(&DeskId::default())
         .await
         .expect("a read needs no replica");

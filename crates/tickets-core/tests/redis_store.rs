@@ -78,20 +78,32 @@ async fn keys_of_day(conn: &mut MultiplexedConnection, day: BusinessDay) -> BTre
     out
 }
 
+/// How long a day's history lives after its last take by default, in seconds (400 days).
+const HISTORY_TTL: i64 = tickets_core::DEFAULT_HISTORY_DAYS as i64 * 86_400;
+
 /// Checks that the day's keys are exactly what the snapshot counts, all under the prefix
 /// and the day's hash tag, each expiring within `ttl` seconds (and not much sooner: the
 /// clock is fixed, so only real seconds have passed since they were written); the
 /// short-lived idempotency keys, which the snapshot does not count, expire within the
-/// idempotency window.
+/// idempotency window; the day's history (a ticket was taken), which the snapshot does not
+/// count either, lives on for the history TTL instead of ending with the day.
 async fn check_day_keys(conn: &mut MultiplexedConnection, q: &Queue, prefix: &KeyPrefix) {
     let moment = q.moment();
     let ttl = moment.ttl_seconds() as i64;
     let snap = q.snapshot(SnapshotOptions::default()).await.unwrap();
-    let (short, keys): (BTreeMap<String, i64>, BTreeMap<String, i64>) =
+    let history = format!("{prefix}:{{{}}}:history", moment.day);
+    let (short, mut keys): (BTreeMap<String, i64>, BTreeMap<String, i64>) =
         keys_of_day(conn, moment.day)
             .await
             .into_iter()
             .partition(|(k, _)| k.contains(":idem:"));
+    let kept = keys
+        .remove(&history)
+        .unwrap_or_else(|| panic!("{history} holds the day's history: {keys:?}"));
+    assert!(
+        kept > ttl && (HISTORY_TTL - 30..=HISTORY_TTL).contains(&kept),
+        "{history} expires in {kept} s, expected the history TTL, {HISTORY_TTL} s"
+    );
     let window = tickets_core::IDEMPOTENCY_WINDOW_SECONDS as i64;
     for (key, t) in &short {
         assert!(
@@ -206,11 +218,51 @@ async fn every_key_written_expires_with_the_day_and_is_counted_by_the_snapshot()
     let snap = q.snapshot(SnapshotOptions::default()).await.unwrap();
     assert_eq!(snap.key_count, 3, "logs, stats and activity");
 
+    // The reset kept the first day's history. Its open tickets were already recorded as
+    // unserved when the second day's first operation closed it (ticket 1 at the default
+    // desk, 4 and 5 waiting); the second day's history is still open.
+    let history = |day: &str| {
+        redis::cmd("HGETALL")
+            .arg(format!("{prefix}:{{{day}}}:history"))
+            .to_owned()
+    };
+    let first: BTreeMap<String, String> =
+        history("2026-11-24").query_async(&mut conn).await.unwrap();
+    let statuses: Vec<(&str, &str)> = first
+        .iter()
+        .filter(|(f, _)| *f != "_closed")
+        .map(|(f, line)| {
+            let number = f.split_once('@').expect("<number>@<creation_time>").0;
+            (number, line.split('|').next().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("1", "unserved"),
+            ("2", "completed"),
+            ("3", "no_show"),
+            ("4", "unserved"),
+            ("5", "unserved"),
+        ],
+        "{first:?}"
+    );
+    assert!(first.contains_key("_closed"), "{first:?}");
+    let second: BTreeMap<String, String> =
+        history("2026-11-25").query_async(&mut conn).await.unwrap();
+    assert_eq!(second.len(), 1, "{second:?}");
+    assert!(
+        second.values().all(|line| line.starts_with("in_progress|")),
+        "{second:?}"
+    );
+
     // Nothing else was written anywhere: every key of the server is a key of one of the
     // two days, under the prefix and the day's hash tag; the two idempotency keys of the
-    // first day outlive its reset (until their window ends) and are not counted.
+    // first day outlive its reset (until their window ends) and are not counted, nor are
+    // the two days' histories. Closing the history of the (empty) days before the first
+    // wrote nothing.
     let all = all_keys(&mut conn).await;
-    let mut counted = snap.key_count + 2;
+    let mut counted = snap.key_count + 2 + 2;
     clock.set(at(2026, 11, 25, 23, 30));
     counted += q
         .snapshot(SnapshotOptions::default())
@@ -384,10 +436,43 @@ async fn an_office_day_keeps_its_queues_counted_and_the_configuration_without_tt
         [
             "config",
             "{2026-11-24}:activity",
+            "{2026-11-24}:history",
             "{2026-11-24}:logs",
             "{2026-11-24}:stats"
         ]
     );
+    // The history stays, with its own TTL: the tickets the reset removed while they
+    // waited are recorded as unserved (the no-show put back in its queue included), and
+    // the only ticket served stays served.
+    let history: BTreeMap<String, String> = redis::cmd("HGETALL")
+        .arg(format!("{prefix}:{{2026-11-24}}:history"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let statuses: Vec<(&str, &str)> = history
+        .iter()
+        .map(|(f, line)| {
+            let number = f.split_once('@').expect("<number>@<creation_time>").0;
+            (number, line.split('|').next().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("1", "unserved"),
+            ("2", "completed"),
+            ("3", "unserved"),
+            ("4", "unserved"),
+            ("5", "unserved"),
+        ],
+        "{history:?}"
+    );
+    let ttl: i64 = redis::cmd("TTL")
+        .arg(format!("{prefix}:{{2026-11-24}}:history"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert!((HISTORY_TTL - 30..=HISTORY_TTL).contains(&ttl), "{ttl}");
 }
 
 fn assert_unavailable_quickly<T: Debug>(what: &str, started: Instant, r: Result<T>) {
@@ -1137,8 +1222,8 @@ async fn every_operation_is_exactly_one_evalsha_round_trip() {
             "{op} sent {:?}",
             m.args
         );
-        assert_eq!(m.args[2], "18", "{op} passes the day's eighteen keys");
-        for key in &m.args[3..20] {
+        assert_eq!(m.args[2], "19", "{op} passes the day's nineteen keys");
+        for key in &m.args[3..3 + 19] {
             assert!(
                 key.starts_with(prefix.as_str()) && key.contains(&tag),
                 "{op}: {key}"
@@ -1173,6 +1258,60 @@ async fn every_operation_is_exactly_one_evalsha_round_trip() {
         before_conns,
         "no connection was opened during the run"
     );
+
+    // The exception, measured apart: the first operation of a day in a process (here a
+    // new facade, which knows of no day closed) first closes the history of the days
+    // before, one EVALSHA of history_close per day, back to the first one already closed
+    // or `history_days` (400) days. Before the test's day there is no history at all, so
+    // none of the 400 is already closed.
+    async fn evalsha_during(
+        conn: &mut MultiplexedConnection,
+        op: impl std::future::Future<Output = ()>,
+    ) -> u64 {
+        let () = redis::cmd("CONFIG")
+            .arg("RESETSTAT")
+            .query_async(conn)
+            .await
+            .unwrap();
+        op.await;
+        let stats: String = redis::cmd("INFO")
+            .arg("commandstats")
+            .query_async(conn)
+            .await
+            .unwrap();
+        stats
+            .lines()
+            .find_map(|l| l.strip_prefix("cmdstat_evalsha:calls="))
+            .map_or(0, |rest| rest.split(',').next().unwrap().parse().unwrap())
+    }
+    let status = |q: &Queue| {
+        let (q, a) = (q.clone(), a.clone());
+        async move {
+            q.status(&a).await.unwrap();
+        }
+    };
+    let days = u64::from(utc_config().history_days);
+    assert_eq!(days, 400);
+    let fresh = TicketQueue::with_clock(q.backend().clone(), clock.clone(), utc_config());
+    assert_eq!(
+        evalsha_during(&mut conn, status(&fresh)).await,
+        days + 1,
+        "the first operation closes {days} empty days first"
+    );
+    assert_eq!(
+        evalsha_during(&mut conn, status(&fresh)).await,
+        1,
+        "the next ones on the same day do not"
+    );
+    // The next day: the first operation closes the day before (the days before that are
+    // known closed), and so does the first one of another process, which stops at the day
+    // already closed.
+    clock.set(start_time() + chrono::Duration::days(1));
+    assert_eq!(evalsha_during(&mut conn, status(&fresh)).await, 2);
+    assert_eq!(evalsha_during(&mut conn, status(&fresh)).await, 1);
+    let other = TicketQueue::with_clock(q.backend().clone(), clock.clone(), utc_config());
+    assert_eq!(evalsha_during(&mut conn, status(&other)).await, 2);
+    assert_eq!(evalsha_during(&mut conn, status(&other)).await, 1);
 }
 
 async fn connections_received(conn: &mut MultiplexedConnection) -> u64 {

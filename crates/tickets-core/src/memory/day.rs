@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::accounts::Username;
 use crate::calling::{self, Head};
 use crate::clock::Moment;
 use crate::error::{Error, Result};
@@ -48,6 +49,13 @@ pub(super) struct DayData {
     /// Client -> tickets taken in its current window (which ends at the entry's expiry).
     pub(super) takers: Expiring<ClientKey, u32>,
     pub(super) expires_at: DateTime<Utc>,
+    /// The account that called each ticket, when known.
+    pub(super) accounts: BTreeMap<TicketNumber, Username>,
+    /// The tickets changed by the operation under way, whose history lines
+    /// `MemoryBackend::with_day` writes.
+    pub(super) changed: Vec<TicketNumber>,
+    /// The operation under way reset the day: its open history records become unserved.
+    pub(super) history_unserved: bool,
 }
 
 pub(super) fn queue_key(t: &Ticket) -> QueueKey {
@@ -71,6 +79,9 @@ impl DayData {
             idempotency: Expiring::default(),
             takers: Expiring::default(),
             expires_at: at.now,
+            accounts: BTreeMap::new(),
+            changed: Vec::new(),
+            history_unserved: false,
         }
     }
 
@@ -95,6 +106,11 @@ impl DayData {
         self.logs.truncate(LIST_LIMIT);
         *self.activity.entry((at.minute(), action)).or_default() += 1;
         self.stats.seq += 1;
+        if let Some(n) = ticket
+            && !self.changed.contains(&n)
+        {
+            self.changed.push(n);
+        }
         let t = ticket.and_then(|n| self.tickets.get(&n));
         hub.send(Signal::Event(QueueEvent {
             seq: self.stats.seq,
@@ -204,6 +220,10 @@ impl DayData {
         ticket.desk = Some(desk.clone());
         let wait_us = (micros(at.now) - micros(ticket.taken_at)).max(0) as u64;
         let called = ticket.clone();
+        match &at.by {
+            Some(by) => self.accounts.insert(n, by.clone()),
+            None => self.accounts.remove(&n),
+        };
         self.stats.called += 1;
         self.stats.wait_us += wait_us;
         let target_us = office

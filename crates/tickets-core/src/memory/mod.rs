@@ -7,6 +7,7 @@
 //! operations are atomic and their events leave in the order the operations took effect.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use chrono::{DateTime, Duration};
@@ -16,6 +17,7 @@ use crate::calling::{self};
 use crate::clock::{BusinessDay, Moment};
 use crate::error::{Error, Result};
 use crate::events::{EventHub, EventStream};
+use crate::history::{HistoryClose, HistoryRecord};
 use crate::limits::{IDEMPOTENCY_WINDOW_SECONDS, retry_seconds};
 use crate::model::micros;
 use crate::model::{
@@ -27,6 +29,7 @@ use crate::office::{OfficeConfig, label};
 
 mod day;
 mod expiring;
+mod history;
 
 use day::{DayData, QueueKey, queue_key};
 
@@ -52,12 +55,28 @@ pub struct MemoryBackend {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct Inner {
     days: Mutex<HashMap<BusinessDay, DayData>>,
+    /// Locked after `days`, never before.
+    history: Mutex<history::History>,
+    history_days: AtomicU32,
     hub: EventHub,
     office: RwLock<Arc<OfficeConfig>>,
     accounts: crate::accounts::MemoryAccounts,
+}
+
+impl Default for Inner {
+    fn default() -> Self {
+        Inner {
+            days: Mutex::default(),
+            history: Mutex::default(),
+            history_days: AtomicU32::new(crate::DEFAULT_HISTORY_DAYS),
+            hub: EventHub::default(),
+            office: RwLock::default(),
+            accounts: crate::accounts::MemoryAccounts::default(),
+        }
+    }
 }
 
 impl MemoryBackend {
@@ -72,6 +91,17 @@ impl MemoryBackend {
         let b = Self::default();
         *b.inner.office.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(office);
         Ok(b)
+    }
+
+    /// Keeps the history of a day `days` days after its last ticket (default
+    /// [`DEFAULT_HISTORY_DAYS`](crate::DEFAULT_HISTORY_DAYS)); 0 keeps no history.
+    pub fn with_history_days(self, days: u32) -> Self {
+        self.inner.history_days.store(days, Ordering::Relaxed);
+        self
+    }
+
+    fn history_store(&self) -> MutexGuard<'_, history::History> {
+        self.inner.history.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     /// The staff accounts (`accounts/memory.rs`).
@@ -97,6 +127,23 @@ impl MemoryBackend {
         days.retain(|_, d| d.expires_at > at.now);
         let day = days.entry(at.day).or_insert_with(|| DayData::new(at));
         let out = f(day, &self.inner.hub, &office);
+        // The history lines of the tickets changed, in the same critical section.
+        let unserved = std::mem::take(&mut day.history_unserved);
+        let changed = std::mem::take(&mut day.changed);
+        let keep = self.inner.history_days.load(Ordering::Relaxed);
+        if keep > 0 && (unserved || !changed.is_empty()) {
+            let ttl = Duration::days(i64::from(keep));
+            let mut history = self.history_store();
+            if unserved {
+                history.unserved(at.day, at.now);
+            }
+            for n in changed {
+                if let Some(t) = day.tickets.get(&n) {
+                    let record = HistoryRecord::of(at.day, t, day.accounts.get(&n));
+                    history.write(record, at.now, ttl);
+                }
+            }
+        }
         if day.key_count() == 0 {
             days.remove(&at.day);
         }
@@ -146,6 +193,7 @@ impl QueueBackend for MemoryBackend {
             std::mem::swap(&mut fresh.takers, &mut d.takers);
             *d = fresh;
             d.stats.seq = seq;
+            d.history_unserved = true;
             d.record(hub, at, Action::ResetDay, None, None);
             Reset {
                 day: at.day,
@@ -327,6 +375,7 @@ impl QueueBackend for MemoryBackend {
             ticket.desk = None;
             ticket.transfers += 1;
             let moved = ticket.clone();
+            d.accounts.remove(&n);
             d.enqueue(key, score, n);
             d.record(hub, at, Action::Transfer, Some(n), desk.as_ref());
             Ok(moved)
@@ -349,6 +398,7 @@ impl QueueBackend for MemoryBackend {
             t.finished_at = None;
             t.desk = None;
             let back = t.clone();
+            d.accounts.remove(&number);
             d.enqueue(queue_key(&back), number.get() as f64, number);
             d.record(hub, at, Action::Requeue, Some(number), None);
             Ok(back)
@@ -562,6 +612,14 @@ impl QueueBackend for MemoryBackend {
         let config = Arc::new(config);
         *slot = config.clone();
         Ok(config)
+    }
+
+    async fn close_history(&self, at: &Moment, day: BusinessDay) -> Result<HistoryClose> {
+        Ok(self.history_store().close(day, at.now))
+    }
+
+    async fn history(&self, at: &Moment, day: BusinessDay) -> Result<Vec<HistoryRecord>> {
+        Ok(self.history_store().read(day, at.now))
     }
 
     async fn ping(&self) -> Result<()> {

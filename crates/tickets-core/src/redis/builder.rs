@@ -129,6 +129,7 @@ pub struct RedisBackendBuilder {
     response_timeout: Duration,
     pool_size: usize,
     wait_replicas: u32,
+    history_days: u32,
 }
 
 impl RedisBackendBuilder {
@@ -183,6 +184,13 @@ impl RedisBackendBuilder {
     /// ```
     pub fn wait_for_replicas(mut self, replicas: u32) -> Self {
         self.wait_replicas = replicas;
+        self
+    }
+
+    /// How many days the history of a day is kept after its last ticket (default
+    /// [`DEFAULT_HISTORY_DAYS`](crate::DEFAULT_HISTORY_DAYS)); 0 keeps no history.
+    pub fn history_days(mut self, days: u32) -> Self {
+        self.history_days = days;
         self
     }
 
@@ -288,6 +296,7 @@ impl RedisBackendBuilder {
             office: OfficeCache::default(),
             // WAIT answers before the client gives up on the round trip.
             wait: Wait::new(self.wait_replicas, self.response_timeout / 2),
+            history_ttl: (u64::from(self.history_days) * 86_400).to_string(),
             listener: tokio::spawn(listen(sources, channel, hub, timeout, ready_tx, me.clone())),
         });
         let backend = RedisBackend { inner };
@@ -355,6 +364,7 @@ impl RedisBackend {
             response_timeout: DEFAULT_RESPONSE_TIMEOUT,
             pool_size: 16,
             wait_replicas: 0,
+            history_days: crate::DEFAULT_HISTORY_DAYS,
         }
     }
 }

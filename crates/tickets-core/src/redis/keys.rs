@@ -132,7 +132,7 @@ pub(crate) const DAY_KEY_NAMES: [&str; 14] = [
 ];
 
 /// How many `KEYS` every day script receives.
-pub(crate) const DAY_KEY_COUNT: usize = 18;
+pub(crate) const DAY_KEY_COUNT: usize = 19;
 
 /// The `KEYS` of every day script: the eight original keys of [`DAY_KEY_NAMES`] (the
 /// `waiting` set in the place of the old `queue` list), the base of idempotency keys
@@ -144,7 +144,8 @@ pub(crate) const DAY_KEY_COUNT: usize = 18;
 /// `<service>:<class>`), then the index of the queues' heads: `heads` (the heads of the
 /// queues without priority, and the base of `heads:<class>`, a script appending
 /// `:<class>`), `head_times` and `classes`, and last the base of the per-client take
-/// counters (`<prefix>:{<day>}:limit:`, to which a script appends the client).
+/// counters (`<prefix>:{<day>}:limit:`, to which a script appends the client), and the
+/// day's `history` (kept past the day, see [`crate::history`]).
 pub(crate) fn day_keys(prefix: &KeyPrefix, day: BusinessDay) -> [String; DAY_KEY_COUNT] {
     let base = format!("{prefix}:{{{day}}}:");
     let mut keys: [String; DAY_KEY_COUNT] = Default::default();
@@ -156,6 +157,7 @@ pub(crate) fn day_keys(prefix: &KeyPrefix, day: BusinessDay) -> [String; DAY_KEY
     keys[9] = format!("{base}ticket:");
     keys[13] = format!("{base}queue:");
     keys[17] = format!("{base}limit:");
+    keys[18] = format!("{base}history");
     keys
 }
 

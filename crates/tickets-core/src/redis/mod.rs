@@ -54,9 +54,10 @@ use self::role::{NotPrimary, Role};
 use self::scripts::{Lua, Scripts};
 use self::wait::Wait;
 use crate::backend::{QueueBackend, QueueParts, SnapshotParts, TakeRequest, TicketLookup, figures};
-use crate::clock::Moment;
+use crate::clock::{BusinessDay, Moment};
 use crate::error::{Error, Result};
 use crate::events::{EventHub, EventStream};
+use crate::history::{HistoryClose, HistoryRecord};
 use crate::model::{
     Action, Called, DayChange, DeskId, LogEntry, MinuteActivity, QueueStatus, Reset, Service,
     ServiceStatus, Snapshot, SnapshotOptions, StatusPace, Taken, Ticket, TicketNumber, Transfer,
@@ -104,6 +105,8 @@ struct Inner {
     office: OfficeCache,
     /// The replicas each write waits for, if any.
     wait: Option<Wait>,
+    /// How long a day's history lives after its last take, in seconds (as text).
+    history_ttl: String,
     listener: JoinHandle<()>,
 }
 
@@ -162,7 +165,7 @@ impl RedisBackend {
         retry: Retry,
     ) -> Result<T> {
         let keys = keys::day_keys(&self.inner.prefix, at.day);
-        let mut argv = Vec::with_capacity(7 + args.len());
+        let mut argv = Vec::with_capacity(9 + args.len());
         argv.extend([
             micros(at.now).to_string(),
             seconds_text(at.now),
@@ -173,6 +176,12 @@ impl RedisBackend {
             DeskId::DEFAULT.to_owned(),
         ]);
         argv.extend(args);
+        argv.push(
+            at.by
+                .as_ref()
+                .map_or_else(String::new, |u| u.as_str().to_owned()),
+        );
+        argv.push(self.inner.history_ttl.clone());
         let reply = self.eval(script, &keys, &argv, retry).await?;
         serde_json::from_str(&reply)
             .map_err(|e| Error::corrupt("a key of the day", format!("unreadable reply: {e}")))
@@ -740,6 +749,38 @@ impl QueueBackend for RedisBackend {
             waiting_before: r.position,
             figures: figures(&stats, r.counter, r.queue_length, &desks),
         })
+    }
+
+    async fn close_history(&self, at: &Moment, day: BusinessDay) -> Result<HistoryClose> {
+        let mut on = at.clone();
+        on.day = day;
+        // Without WAIT, and sent again after a dropped connection, like a read: the facade
+        // runs it before every first operation of a day, reads included, which must not
+        // fail for want of a replica (with none, every operation would, since the closing
+        // is tried again until it succeeds). Nothing is lost: closing is idempotent, and
+        // a close lost in a failover changes no answer, readers counting a past day's open
+        // records as unserved anyway.
+        self.run(
+            &self.inner.scripts.history_close,
+            &on,
+            Vec::new(),
+            Retry::Once,
+        )
+        .await
+    }
+
+    async fn history(&self, at: &Moment, day: BusinessDay) -> Result<Vec<HistoryRecord>> {
+        let mut on = at.clone();
+        on.day = day;
+        let stored: HashMap<String, String> = self
+            .run(
+                &self.inner.scripts.history_read,
+                &on,
+                Vec::new(),
+                Retry::Once,
+            )
+            .await?;
+        crate::history::sorted_records(day, stored.iter().map(|(f, l)| (f.as_str(), l.as_str())))
     }
 
     /// Whether the store can take writes, in one round trip: on one server (or through

@@ -47,8 +47,10 @@ use crate::queue::{QueueConfig, TicketQueue};
 pub use crate::redis::KeyPrefix;
 
 pub mod accounts;
+mod history;
 mod limits;
 mod services;
+use history::*;
 use limits::*;
 pub use services::sample_office;
 use services::*;
@@ -682,6 +684,10 @@ cases!(
     no_ticket_is_taken_past_the_cap_on_waiting_tickets,
     an_idempotency_key_lives_minutes_not_the_day,
     an_idempotency_key_gives_back_no_ticket_made_after_a_reset,
+    every_change_of_a_ticket_is_in_its_days_history,
+    a_day_that_is_over_leaves_its_open_tickets_unserved,
+    a_reset_keeps_the_history_and_leaves_open_tickets_unserved,
+    a_report_counts_every_ticket_once_with_exact_figures,
 );
 
 /// Runs every case of [`cases`] concurrently, each on a backend from `factory`; panics

@@ -71,7 +71,7 @@ pub fn sample_office() -> OfficeConfig {
     .expect("the sample office is valid")
 }
 
-async fn configured<B: QueueBackend + Clone>(f: &Fixture<B>) {
+pub(super) async fn configured<B: QueueBackend + Clone>(f: &Fixture<B>) {
     let stored = f
         .queue
         .put_office(sample_office(), None)
@@ -81,7 +81,7 @@ async fn configured<B: QueueBackend + Clone>(f: &Fixture<B>) {
     f.queue.open_day().await.expect("open");
 }
 
-fn req(service: &str, priority: Option<&str>) -> TakeRequest {
+pub(super) fn req(service: &str, priority: Option<&str>) -> TakeRequest {
     TakeRequest {
         service: Service::parse(service).expect("a service code"),
         idempotency_key: None,
@@ -90,7 +90,7 @@ fn req(service: &str, priority: Option<&str>) -> TakeRequest {
     }
 }
 
-async fn take_for<B: QueueBackend + Clone>(
+pub(super) async fn take_for<B: QueueBackend + Clone>(
     f: &Fixture<B>,
     service: &str,
     priority: Option<&str>,

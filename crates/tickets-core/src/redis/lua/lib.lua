@@ -32,6 +32,9 @@
 --  17 classes    HASH   class -> how many of its queues have a head
 --  18 limit base: "<prefix>:{<day>}:limit:"; client C's take counter is the STRING
 --                 KEYS[18] .. C, "<tickets taken> <window end, µs>", with a TTL of the window
+--  19 history   HASH   "<number>@<creation_time>" -> the ticket's history line (history.rs),
+--                       rewritten at every change of the ticket, kept for the history TTL
+--                       after the day's last take; "_closed" -> when the day was closed
 -- The index (13, 15, heads:<class>, 16, 17) has entries for the non-empty queues only.
 -- A queue is a ZSET of its waiting tickets in calling order: the score is the ticket
 -- number (arrival order) or what a transfer gave it; the member is the number on nine
@@ -44,6 +47,9 @@
 --   7 the default desk id
 -- Operation arguments follow from ARGV[8]. What a script needs of the office
 -- configuration comes in its arguments too (the configuration key is in another slot).
+-- ARGV (common tail, after the operation's arguments):
+--   #ARGV - 1  the staff account acting ("" when unknown)
+--   #ARGV      the history TTL in seconds ("0": no history is kept)
 --
 -- A script reads and checks everything before its first write, so that foreign data
 -- fails it with nothing written: a read of a key of the wrong type fails (WRONGTYPE), and
@@ -55,8 +61,10 @@ local K_DAY, K_COUNTER, K_WAITING, K_CURRENT, K_DESKS = KEYS[1], KEYS[2], KEYS[3
 local K_LOGS, K_STATS, K_ACTIVITY, K_IDEM, K_TICKET = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
 local K_NUMBERS, K_STREAKS, K_QUEUES, K_QUEUE = KEYS[11], KEYS[12], KEYS[13], KEYS[14]
 local K_HEADS, K_HEAD_TIMES, K_CLASSES, K_LIMIT = KEYS[15], KEYS[16], KEYS[17], KEYS[18]
+local K_HISTORY = KEYS[19]
 local NOW_US_TEXT, NOW, NOW_ISO, TTL, DAY, CHANNEL, DEFAULT_DESK =
   ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local BY, HISTORY_TTL = ARGV[#ARGV - 1], ARGV[#ARGV]
 local NOW_US = tonumber(NOW_US_TEXT)
 local MINUTE = math.floor(NOW_US / 60000000)
 
@@ -80,13 +88,15 @@ local function check_layout()
   check_types(K_DAY, 'string', K_COUNTER, 'string', K_WAITING, 'zset', K_CURRENT, 'string',
     K_DESKS, 'hash', K_LOGS, 'list', K_STATS, 'hash', K_ACTIVITY, 'hash',
     K_NUMBERS, 'hash', K_STREAKS, 'hash', K_QUEUES, 'hash', K_HEADS, 'zset',
-    K_HEAD_TIMES, 'zset', K_CLASSES, 'hash')
+    K_HEAD_TIMES, 'zset', K_CLASSES, 'hash', K_HISTORY, 'hash')
 end
 
 -- What commit() writes: the keys whose TTL it sets (each once, listed in order and as a
 -- set), the counters to add (hash key -> field -> delta, fields in order), the log lines
 -- (oldest first) and the events.
 local TOUCH, COUNTERS, LINES, EVENTS = {}, {}, {}, {}
+-- The tickets changed, whose history lines commit() writes (numbers as text, in order).
+local CHANGED = {}
 
 -- Sets the TTL of `key` at commit. A script calls it for every key it may have created
 -- (and commit for the logs, whose TTL the snapshot reports): a key that was there before
@@ -262,6 +272,10 @@ local function record(action, n, desk, t, len, head)
   if n then line = line .. ':' .. n end
   if desk then line = line .. '@' .. desk end
   LINES[#LINES + 1] = line
+  if n and not CHANGED[n] then
+    CHANGED[n] = true
+    CHANGED[#CHANGED + 1] = n
+  end
   add(K_ACTIVITY, MINUTE .. '|' .. action, 1)
   add(K_STATS, 'seq', 1)
   local event = {
@@ -278,11 +292,55 @@ local function record(action, n, desk, t, len, head)
   EVENTS[#EVENTS + 1] = event
 end
 
+-- The history line of a ticket hash (history.rs: HistoryRecord::from_line).
+local function history_line(h)
+  return table.concat({h.status, h.service_type, h.priority or '', h.desk or '', h.account or '',
+    h.label or h.ticket_number, h.creation_time, h.called_time or '', h.finish_time or '',
+    h.recalls or '0', h.transfers or '0'}, '|')
+end
+
+-- Writes the history line of every ticket changed, as its hash now is; a new line (a take)
+-- sets the history's TTL.
+local function write_history()
+  if HISTORY_TTL == '0' then
+    return
+  end
+  local args = {}
+  for _, n in ipairs(CHANGED) do
+    local h = ticket_table(n)
+    if h then
+      args[#args + 1] = n .. '@' .. h.creation_time
+      args[#args + 1] = history_line(h)
+    end
+  end
+  if #args > 0 and redis.call('HSET', K_HISTORY, unpack(args)) > 0 then
+    redis.call('EXPIRE', K_HISTORY, HISTORY_TTL)
+  end
+end
+
+-- Marks every record of the day still waiting or at a desk as unserved; returns how many.
+local function history_unserved()
+  local flat = redis.call('HGETALL', K_HISTORY)
+  local args = {}
+  for i = 1, #flat, 2 do
+    local status, rest = string.match(flat[i + 1], '^([%a_]+)(|.*)$')
+    if status == 'waiting' or status == 'in_progress' then
+      args[#args + 1] = flat[i]
+      args[#args + 1] = 'unserved' .. rest
+    end
+  end
+  for start = 1, #args, 1000 do
+    redis.call('HSET', K_HISTORY, unpack(args, start, math.min(start + 999, #args)))
+  end
+  return #args / 2
+end
+
 -- Writes what the script gathered: the log lines (one LPUSH; trimmed back to 50 once
 -- past 100), the counters (HINCRBY for one field of a hash, HMGET + HSET for several),
 -- the TTL of every key written (one EXPIRE each), then the events, numbered from the
 -- day's event counter.
 local function commit()
+  write_history()
   if #LINES > 0 then
     if redis.call('LPUSH', K_LOGS, unpack(LINES)) > 100 then
       redis.call('LTRIM', K_LOGS, 0, 49)

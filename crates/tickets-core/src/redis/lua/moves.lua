@@ -66,7 +66,13 @@ local function call_ticket(desk, n, t, service, class, size, wait_us, weight, ta
     has_desk, has_streak, action, len, head)
   dequeue(service, class, n, size and size - 1)
   local key = ticket_key(n)
-  redis.call('HSET', key, 'status', 'in_progress', 'called_time', NOW, 'desk', desk)
+  if BY ~= '' then
+    redis.call('HSET', key, 'status', 'in_progress', 'called_time', NOW, 'desk', desk,
+      'account', BY)
+  else
+    redis.call('HSET', key, 'status', 'in_progress', 'called_time', NOW, 'desk', desk)
+    redis.call('HDEL', key, 'account')
+  end
   t.status, t.called_time, t.desk = 'in_progress', NOW, desk
   -- The day's calls and waits are the sums of these (replies.rs: stats_of).
   local svc = 'svc:' .. service .. ':'

@@ -19,7 +19,7 @@ check_types(heads_key(class_of(t)), 'zset')
 -- The queue first: foreign data there fails the requeue (WRONGTYPE) before any write.
 enqueue(t.service_type, class_of(t), own, n)
 redis.call('HSET', key, 'status', 'waiting')
-redis.call('HDEL', key, 'called_time', 'finish_time', 'desk')
+redis.call('HDEL', key, 'called_time', 'finish_time', 'desk', 'account')
 t = ticket_table(n)
 record('requeue', n, nil, t)
 commit()

@@ -7,6 +7,8 @@
 -- KEYS, ARGV 1-7: see lib.lua. No operation arguments.
 -- Returns: JSON {"tickets_removed": n}
 check_layout()
+-- The history stays: the tickets still waiting or at a desk are recorded as unserved.
+history_unserved()
 local counter = count(redis.call('GET', K_COUNTER), 'counter')
 local batch = {}
 local function flush()

@@ -32,7 +32,7 @@ local activity = {}
 if minutes > 0 then
   local fields, index = {}, {}
   for m = MINUTE - minutes + 1, MINUTE do
-    for a = 11, #ARGV do
+    for a = 11, #ARGV - 2 do
       fields[#fields + 1] = m .. '|' .. ARGV[a]
       index[#index + 1] = {m, ARGV[a]}
     end

@@ -55,7 +55,7 @@ elseif position == 'front' then
 end
 local key = ticket_key(n)
 redis.call('HSET', key, 'service_type', target, 'status', 'waiting')
-redis.call('HDEL', key, 'called_time', 'desk')
+redis.call('HDEL', key, 'called_time', 'desk', 'account')
 if class == '' then
   redis.call('HDEL', key, 'priority')
 end
