@@ -93,6 +93,12 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..=720))]
     pub session_idle_minutes: u32,
 
+    /// Days the history of a day is kept (for reports and exports) after its last ticket;
+    /// 0 keeps no history.
+    #[arg(long, env = "TICKETS_HISTORY_DAYS", default_value_t = tickets_core::DEFAULT_HISTORY_DAYS,
+          value_parser = clap::value_parser!(u32).range(0..=3660))]
+    pub history_days: u32,
+
     /// Enables `Authorization: Bearer <token>` for staff API clients: an administrator's
     /// token (accounts get their own tokens in the console).
     #[arg(long, env = "TICKETS_API_TOKEN", hide_env_values = true)]
@@ -265,6 +271,7 @@ impl Config {
             staff_password: Some(staff_password.into()),
             api_token: None,
             session_idle_minutes: 60,
+            history_days: tickets_core::DEFAULT_HISTORY_DAYS,
             redis_timeout_seconds: 2.0,
             default_service_seconds: 300.0,
             log_format: LogFormat::Text,

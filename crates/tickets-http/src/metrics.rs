@@ -26,9 +26,9 @@ use actix_web::http::{Method, header};
 use actix_web::middleware::Next;
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tickets_core::{
-    Called, DayChange, DeskId, ErrorKind, EventStream, Moment, OfficeConfig, QueueBackend,
-    QueueStatus, Reset, Result, Snapshot, SnapshotOptions, TakeRequest, Taken, Ticket,
-    TicketLookup, TicketNumber, Transfer,
+    BusinessDay, Called, DayChange, DeskId, ErrorKind, EventStream, HistoryClose, HistoryRecord,
+    Moment, OfficeConfig, QueueBackend, QueueStatus, Reset, Result, Snapshot, SnapshotOptions,
+    TakeRequest, Taken, Ticket, TicketLookup, TicketNumber, Transfer,
 };
 
 use crate::auth::Staff;
@@ -237,6 +237,12 @@ impl<B: QueueBackend> QueueBackend for Instrumented<B> {
     }
     async fn status(&self, at: &Moment, desk: &DeskId) -> Result<QueueStatus> {
         timed("status", self.0.status(at, desk)).await
+    }
+    async fn close_history(&self, at: &Moment, day: BusinessDay) -> Result<HistoryClose> {
+        timed("close_history", self.0.close_history(at, day)).await
+    }
+    async fn history(&self, at: &Moment, day: BusinessDay) -> Result<Vec<HistoryRecord>> {
+        timed("history", self.0.history(at, day)).await
     }
     async fn snapshot(&self, at: &Moment, opts: SnapshotOptions) -> Result<Snapshot> {
         timed("snapshot", self.0.snapshot(at, opts)).await

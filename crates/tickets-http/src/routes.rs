@@ -7,7 +7,7 @@ use actix_web::{FromRequest, Handler, HttpResponse, Responder, web};
 use tickets_core::{MemoryBackend, QueueBackend, Role};
 
 use crate::api::error::ApiError;
-use crate::api::{accounts, audit, day, desk, health, office, tickets, tokens};
+use crate::api::{accounts, audit, day, desk, health, office, reports, tickets, tokens};
 use crate::assets;
 use crate::auth::{Access, require};
 use crate::pages;
@@ -173,6 +173,14 @@ fn route_table<B: QueueBackend>() -> Vec<(&'static str, Vec<MethodRoute>)> {
                 on(POST, tokens::create).api(Role::Admin),
             ],
         ),
+        (
+            "/api/reports",
+            vec![on(GET, reports::report::<B>).api(MANAGER)],
+        ),
+        (
+            "/api/reports/tickets.csv",
+            vec![on(GET, reports::tickets_csv::<B>).api(MANAGER)],
+        ),
         ("/api/audit", vec![on(GET, audit::list::<B>).api(MANAGER)]),
         (
             "/api/audit.csv",
@@ -195,6 +203,10 @@ fn route_table<B: QueueBackend>() -> Vec<(&'static str, Vec<MethodRoute>)> {
         (
             "/api/admin/audit",
             vec![on(GET, pages::admin::audit::page::<B>).page(MANAGER)],
+        ),
+        (
+            pages::reports::PATH,
+            vec![on(GET, pages::reports::page::<B>).page(MANAGER)],
         ),
         (
             pages::office_editor::PATH,

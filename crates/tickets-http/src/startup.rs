@@ -80,6 +80,7 @@ pub async fn backend_from(config: &Config) -> Result<AnyBackend, StartupError> {
                 .connection_timeout(config.redis_timeout())
                 .response_timeout(config.redis_timeout())
                 .wait_for_replicas(config.redis_wait_replicas)
+                .history_days(config.history_days)
                 .build()
                 .await;
             // Options (after `?`) may hold a password: `sentinel_password=…`.
@@ -103,7 +104,9 @@ pub async fn backend_from(config: &Config) -> Result<AnyBackend, StartupError> {
             })?;
             Ok(AnyBackend::Redis(backend))
         }
-        _ => Ok(AnyBackend::Memory(MemoryBackend::new())),
+        _ => Ok(AnyBackend::Memory(
+            MemoryBackend::new().with_history_days(config.history_days),
+        )),
     }
 }
 
@@ -166,6 +169,7 @@ pub fn queue_config(config: &Config) -> QueueConfig {
         calendar: BusinessCalendar::new(tz, config.rollover_hour)
             .unwrap_or_else(|_| BusinessCalendar::default()),
         default_service_seconds: config.default_service_seconds.max(0.0),
+        history_days: config.history_days,
     }
 }
 

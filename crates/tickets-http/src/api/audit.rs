@@ -22,6 +22,7 @@ use super::account_ops::FieldError;
 use super::accounts::{AccountRole, TAG_ACCOUNTS};
 use super::error::ApiError;
 use crate::auth::{Auth, Staff};
+use crate::export::{csv_field, inert};
 use crate::openapi::{ErrorBody, Unavailable};
 use crate::state::AppState;
 
@@ -248,26 +249,6 @@ pub async fn list<B: QueueBackend>(
         }))
 }
 
-/// One CSV field (RFC 4180): quoted when it holds a comma, a quote or a line break, its
-/// quotes doubled.
-pub fn csv_field(s: &str) -> Cow<'_, str> {
-    if s.contains([',', '"', '\n', '\r']) {
-        Cow::Owned(format!("\"{}\"", s.replace('"', "\"\"")))
-    } else {
-        Cow::Borrowed(s)
-    }
-}
-
-/// Free text that a spreadsheet would read as a formula (`=`, `+`, `-`, `@` or a tab
-/// first) gets a `'` first, so that opening the export runs nothing.
-fn inert(s: &str) -> Cow<'_, str> {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        Cow::Owned(format!("'{s}"))
-    } else {
-        Cow::Borrowed(s)
-    }
-}
-
 /// The entries as CSV: [`CSV_HEADER`], then a line per entry (times in `tz`, RFC 3339
 /// with their offset), CRLF line ends.
 pub fn to_csv(entries: &[AuditEntry], tz: Tz) -> String {
@@ -353,16 +334,6 @@ pub async fn csv<B: QueueBackend>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fields_are_quoted_as_rfc_4180_says() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
-        assert_eq!(inert("=1+1"), "'=1+1");
-        assert_eq!(inert("marie: role agent"), "marie: role agent");
-    }
 
     #[test]
     fn a_day_is_its_business_day_span() {

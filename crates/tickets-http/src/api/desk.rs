@@ -94,7 +94,7 @@ impl<'a> CalledBody<'a> {
 )]
 pub async fn call_next<B: QueueBackend>(
     state: State<B>,
-    _staff: Staff,
+    staff: Staff,
     req: HttpRequest,
     payload: web::Payload,
     lang: Lang,
@@ -102,6 +102,7 @@ pub async fn call_next<B: QueueBackend>(
     let desk = desk_body(&req, payload).await?;
     let c = state
         .queue
+        .acting(Some(staff.0.username.clone()))
         .call_next(&desk)
         .await
         .map_err(|e| refusal(&state, e))?;
@@ -163,6 +164,7 @@ pub async fn call<B: QueueBackend>(
     let number = body_ticket(&obj)?;
     let c = state
         .queue
+        .acting(Some(staff.0.username.clone()))
         .call(&desk, number)
         .await
         .map_err(|e| refusal(&state, e))?;

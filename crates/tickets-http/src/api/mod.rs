@@ -10,6 +10,7 @@ pub mod desk;
 pub mod error;
 pub mod health;
 pub mod office;
+pub mod reports;
 pub mod tickets;
 pub mod tokens;
 

@@ -1,6 +1,7 @@
 //! The subcommands of the `tickets` binary besides serving: `tickets account add|passwd|
 //! disable|enable|list` manage staff accounts from a shell, in the store the server
-//! options select (`TICKETS_STORE`, `REDIS_URL`, `TICKETS_KEY_PREFIX`, …).
+//! options select (`TICKETS_STORE`, `REDIS_URL`, `TICKETS_KEY_PREFIX`, …);
+//! `tickets export` writes the history of a range of days ([`export`]).
 //!
 //! Passwords are read from standard input, never from an argument (arguments show in
 //! `ps` and in the shell's history): typed twice without echo on a terminal, else the
@@ -21,6 +22,10 @@ use tickets_core::{
 use crate::config::{Config, StoreKind};
 use crate::startup::backend_from;
 
+mod export;
+
+pub use export::{ExportArgs, ExportFormat};
+
 /// A subcommand of `tickets`; without one, the binary serves.
 #[derive(Debug, Clone, Subcommand)]
 pub enum Command {
@@ -30,6 +35,9 @@ pub enum Command {
     /// TICKETS_KEY_PREFIX, …) or give its options before `account`.
     #[command(subcommand)]
     Account(AccountCommand),
+    /// Write every ticket of a range of days to standard output, one per row (CSV) or line
+    /// (JSON lines), from the configured store's history.
+    Export(ExportArgs),
 }
 
 /// `tickets account …`.
@@ -119,6 +127,7 @@ struct Failure(String);
 pub async fn run(command: &Command, config: &Config) -> ExitCode {
     let result = match command {
         Command::Account(cmd) => account(cmd, config).await,
+        Command::Export(args) => export::run(args, config).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -11,8 +11,8 @@ use serde_json::json;
 use tickets_core::{Action, OfficeConfig, QueueBackend, Snapshot, SnapshotOptions};
 
 use super::{
-    Nav, Page, StaffPage as Current, action_words, clock_time, desk_name, duration_text,
-    html_response, name_in, priority_name, service_name, unavailable_page,
+    Nav, Page, SERVICE_COLOURS, StaffPage as Current, action_words, clock_time, desk_name,
+    duration_text, html_response, name_in, priority_name, service_name, unavailable_page,
 };
 use crate::auth::StaffPage;
 use crate::lang::Lang;
@@ -27,11 +27,6 @@ const CHARTED: [(Action, &str); 4] = [
     (Action::CallNext, "#047857"),
     (Action::FinishCurrent, "#6b21a8"),
     (Action::NoShow, "#b45309"),
-];
-
-/// The colours of the services' chart lines, in the office's order (also in `app.css`).
-const SERVICE_COLOURS: [&str; 8] = [
-    "#1d4ed8", "#047857", "#b45309", "#6b21a8", "#be123c", "#0e7490", "#4d7c0f", "#374151",
 ];
 
 /// The manager's live dashboard (staff).

@@ -9,6 +9,7 @@ pub mod follow;
 pub mod kiosk;
 pub mod login;
 pub mod office_editor;
+pub mod reports;
 pub mod staff;
 
 use std::sync::Arc;
@@ -27,6 +28,12 @@ use tickets_core::{
 use crate::assets;
 use crate::lang::Lang;
 use crate::state::AppState;
+
+/// The colours of the services in charts, in the office's order (the `swatch-N` classes of
+/// `app.css` are the same): the dashboard's lines and the reports' bars.
+pub const SERVICE_COLOURS: [&str; 8] = [
+    "#1d4ed8", "#047857", "#b45309", "#6b21a8", "#be123c", "#0e7490", "#4d7c0f", "#374151",
+];
 
 /// Which navigation a page shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +57,8 @@ pub enum StaffPage {
     Tokens,
     /// The audit log (managers).
     Audit,
+    /// The reports (managers).
+    Reports,
     /// The office configuration (managers; no link in the bar yet).
     Office,
 }
@@ -163,6 +172,7 @@ impl Page<'_> {
                                         };
                                         @if role.is_some_and(|r| r.allows(tickets_core::Role::Manager)) {
                                             li { a href="/api/dashboard" aria-current=[(current == StaffPage::Dashboard).then_some("page")] { (l.t("Tableau de bord", "Dashboard")) } }
+                                            li { a href="/api/admin/reports" aria-current=[(current == StaffPage::Reports).then_some("page")] { (l.t("Rapports", "Reports")) } }
                                         }
                                         li { a href="/api/tickets/public" { (l.t("Borne", "Kiosk")) } }
                                         @if role.is_some_and(|r| r.allows(tickets_core::Role::Admin)) {

@@ -22,6 +22,8 @@ mod office_editor;
 mod office_settings;
 mod pages;
 mod redis;
+mod reports;
+mod reports_page;
 mod roles;
 mod seed_contract;
 mod services;

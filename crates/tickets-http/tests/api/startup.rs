@@ -8,7 +8,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 /// The server's environment variables, removed so that the developer's own do not leak in.
-const ENV: [&str; 15] = [
+const ENV: [&str; 16] = [
     "TICKETS_BIND",
     "TICKETS_STORE",
     "REDIS_URL",
@@ -22,6 +22,7 @@ const ENV: [&str; 15] = [
     "TICKETS_DEFAULT_SERVICE_SECONDS",
     "TICKETS_CONFIG",
     "TICKETS_CONFIG_OVERWRITE",
+    "TICKETS_HISTORY_DAYS",
     "RUST_LOG",
     "TZ",
 ];

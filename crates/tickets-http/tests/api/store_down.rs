@@ -52,6 +52,10 @@ fn failing(err: fn() -> Error) -> MockQueueBackend {
         .returning(move || Box::pin(async move { Err(err()) }));
     mock.expect_put_office()
         .returning(move |_, _, _| Box::pin(async move { Err(err()) }));
+    mock.expect_close_history()
+        .returning(move |_, _| Box::pin(async move { Err(err()) }));
+    mock.expect_history()
+        .returning(move |_, _| Box::pin(async move { Err(err()) }));
     mock
 }
 
@@ -78,6 +82,8 @@ async fn an_unavailable_store_gives_503_json_on_every_endpoint() {
         app.put_config(&crate::services::office().to_string(), Some("\"1\""))
             .await,
         app.post_take_for("colis", Some("prioritaire")).await,
+        app.get_staff("/api/reports").await,
+        app.get_staff("/api/reports/tickets.csv").await,
     ];
     for res in cases {
         let err = res.json_error(503, "store_unavailable");

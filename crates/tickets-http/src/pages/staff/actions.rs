@@ -75,7 +75,7 @@ pub async fn act<B: QueueBackend>(
     if !staff.0.may(action.2) || out_of_order {
         return back(Some(&desk), "forbidden", None, None, None);
     }
-    let q = &state.queue;
+    let q = &state.queue.acting(Some(staff.0.username.clone()));
     let ticket = || -> Result<TicketNumber, Refusal> {
         form.ticket
             .as_deref()
