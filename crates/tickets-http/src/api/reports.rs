@@ -189,6 +189,7 @@ pub async fn tickets_csv<B: QueueBackend>(
     params: web::Query<ReportParams>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query_of(&state, &params)?;
+    let name = format!("tickets-{}-{}.csv", query.from, query.to);
     let tz = state.queue.config().calendar.time_zone();
     // The first day is read before answering, so that a store that does not answer gets a
     // 503 rather than a cut file.
@@ -209,11 +210,6 @@ pub async fn tickets_csv<B: QueueBackend>(
         }
     });
     let body = futures_util::stream::once(async move { Ok(web::Bytes::from(head)) }).chain(rest);
-    let name = format!(
-        "tickets-{}-{}.csv",
-        first,
-        params.check(first).map_or(first, |q| q.to)
-    );
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
