@@ -267,7 +267,14 @@ impl HistoryRecord {
             .ok()
             .and_then(|n| TicketNumber::new(n).ok())
             .ok_or_else(|| format!("field {field} does not start with a ticket number"))?;
-        let parts: Vec<&str> = line.split('|').collect();
+        // Eleven parts, without collecting them (a year of records is 365,000 lines).
+        let mut split = line.split('|');
+        let parts: [Option<&str>; 11] = std::array::from_fn(|_| split.next());
+        let extra = split.count();
+        let found = parts.iter().flatten().count() + extra;
+        let (11, 0) = (found, extra) else {
+            return Err(format!("record {field} has {found} parts, not 11"));
+        };
         let [
             status,
             service,
@@ -280,10 +287,7 @@ impl HistoryRecord {
             finished,
             recalls,
             transfers,
-        ] = parts[..]
-        else {
-            return Err(format!("record {field} has {} parts, not 11", parts.len()));
-        };
+        ] = parts.map(Option::unwrap_or_default);
         let bad = |what: &str, v: &str| format!("record {field}: {what} {v:?} cannot be read");
         fn opt(v: &str) -> Option<&str> {
             (!v.is_empty()).then_some(v)
@@ -342,7 +346,8 @@ pub(crate) fn sorted_records<'a>(
                 .map_err(|e| crate::error::Error::corrupt(format!("history of {day}"), e))
         })
         .collect::<crate::error::Result<Vec<_>>>()?;
-    records.sort_by_key(|r| (r.taken_at, r.number));
+    // Sorting the keys, not moving the records at each step.
+    records.sort_by_cached_key(|r| (r.taken_at, r.number));
     Ok(records)
 }
 

@@ -12,11 +12,16 @@ use crate::history::HistoryRecord;
 use crate::reports::{Report, ReportQuery, day_before};
 use std::sync::{Arc, Mutex};
 
+use futures_util::StreamExt;
+
 use crate::model::{
     Called, DayChange, DayFigures, DeskId, QueueStatus, Reset, Snapshot, SnapshotOptions, Taken,
     Ticket, TicketInfo, TicketNumber, Transfer,
 };
 use crate::office::OfficeConfig;
+
+/// How many days a report reads at once.
+const REPORT_READS: usize = 8;
 
 /// Settings of a [`TicketQueue`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -236,8 +241,13 @@ impl<B: QueueBackend, C: Clock> TicketQueue<B, C> {
     pub async fn report(&self, query: &ReportQuery) -> Result<Report> {
         let office = self.office();
         let mut report = Report::builder(query, &office, self.shared.config.calendar.time_zone());
-        for day in query.days() {
-            for r in self.history(day).await? {
+        // A few days read at once (in order), so that the store and this process do not
+        // wait on each other.
+        let mut days = futures_util::stream::iter(query.days())
+            .map(|day| self.history(day))
+            .buffered(REPORT_READS);
+        while let Some(records) = days.next().await {
+            for r in records? {
                 report.add(&r);
             }
         }
