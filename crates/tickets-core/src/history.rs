@@ -335,6 +335,7 @@ impl HistoryRecord {
 
 /// The records of `day` from the store's fields and lines, in the order the tickets were
 /// taken; the `_closed` field is skipped.
+#[cfg(feature = "redis")]
 pub(crate) fn sorted_records<'a>(
     day: BusinessDay,
     stored: impl Iterator<Item = (&'a str, &'a str)>,
@@ -352,6 +353,7 @@ pub(crate) fn sorted_records<'a>(
 }
 
 /// The field of a day's history that says it was closed.
+#[cfg(feature = "redis")]
 pub(crate) const CLOSED_FIELD: &str = "_closed";
 
 /// What closing a day's history did.
