@@ -1,7 +1,7 @@
 //! The subcommands of the `tickets` binary besides serving: `tickets account add|passwd|
 //! disable|enable|list` manage staff accounts from a shell, in the store the server
 //! options select (`TICKETS_STORE`, `REDIS_URL`, `TICKETS_KEY_PREFIX`, …);
-//! `tickets export` writes the history of a range of days ([`export`]).
+//! `tickets export` writes the history of a range of days (`cli/export.rs`).
 //!
 //! Passwords are read from standard input, never from an argument (arguments show in
 //! `ps` and in the shell's history): typed twice without echo on a terminal, else the
