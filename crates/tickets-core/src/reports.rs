@@ -17,7 +17,8 @@
 //! let line = "completed|general||1||7|1795505475.000000|1795505535.000000|1795505655.000000|0|0";
 //! let r = HistoryRecord::from_line(day, "7@1795505475.000000", line).unwrap();
 //! let query = ReportQuery::new(day, day).unwrap();
-//! let mut report = Report::builder(&query, &OfficeConfig::default(), chrono_tz::UTC);
+//! let office = OfficeConfig::default();
+//! let mut report = Report::builder(&query, &office, chrono_tz::UTC);
 //! report.add(&r);
 //! let report = report.finish();
 //! assert_eq!(report.total.served, 1);
