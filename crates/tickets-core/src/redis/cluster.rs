@@ -23,7 +23,7 @@ use redis::cluster::ClusterClientBuilder;
 use redis::cluster_async::ClusterConnection;
 use redis::{AsyncConnectionConfig, ConnectionAddr, ConnectionInfo, RedisError, ServerErrorKind};
 
-use super::Retry;
+use super::call::Retry;
 use super::scripts::Lua;
 use super::wait::{self, Wait};
 use crate::error::{Error, Result};
@@ -153,6 +153,34 @@ impl ClusterStore {
                 continue;
             }
             if is_dropped(&err) && retry == Retry::Once && !dropped {
+                dropped = true;
+                continue;
+            }
+            return Err(err.into());
+        }
+    }
+
+    /// Runs the read-only `cmd` (one key) on the node of its slot, sent again after a
+    /// refusal, as [`Self::eval`] does, and once after a dropped connection.
+    pub(super) async fn read(&self, cmd: &redis::Cmd) -> Result<redis::Value> {
+        let started = Instant::now();
+        let mut refusals = 0;
+        let mut dropped = false;
+        loop {
+            let mut conn = self.conn.clone();
+            let err = match cmd.query_async::<redis::Value>(&mut conn).await {
+                Ok(value) => return Ok(value),
+                Err(e) => e,
+            };
+            if is_refusal(&err)
+                && refusals < MAX_REFUSALS
+                && started.elapsed() < self.response_timeout
+            {
+                tokio::time::sleep(REFUSAL_PAUSE * 2u32.pow(refusals)).await;
+                refusals += 1;
+                continue;
+            }
+            if is_dropped(&err) && !dropped {
                 dropped = true;
                 continue;
             }

@@ -157,8 +157,13 @@ pub(crate) fn day_keys(prefix: &KeyPrefix, day: BusinessDay) -> [String; DAY_KEY
     keys[9] = format!("{base}ticket:");
     keys[13] = format!("{base}queue:");
     keys[17] = format!("{base}limit:");
-    keys[18] = format!("{base}history");
+    keys[18] = history_key(prefix, day);
     keys
+}
+
+/// The key of the history of `day` (the last of [`day_keys`]).
+pub(crate) fn history_key(prefix: &KeyPrefix, day: BusinessDay) -> String {
+    format!("{prefix}:{{{day}}}:history")
 }
 
 /// The key of the queue of `service` for people without priority (`class` `None`) or of

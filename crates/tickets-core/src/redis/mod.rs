@@ -18,6 +18,7 @@
 mod accounts;
 mod args;
 mod builder;
+mod call;
 mod cluster;
 mod keys;
 mod listener;
@@ -33,16 +34,15 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Arc;
 
-use deadpool::managed::{self, Object};
-use redis::ServerErrorKind;
+use deadpool::managed::Object;
 use serde::Deserialize;
-use serde::de::DeserializeOwned;
 use tokio::task::JoinHandle;
 
+use self::builder::Pool;
 pub use self::builder::{
     DEFAULT_CONNECTION_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, RedisBackendBuilder,
 };
-use self::builder::{Pool, QuietManager};
+use self::call::Retry;
 use self::cluster::ClusterStore;
 pub use self::keys::KeyPrefix;
 use self::office::OfficeCache;
@@ -51,7 +51,7 @@ use self::replies::{
     TakeReply, TicketReply, stats_of, ticket_from_hash,
 };
 use self::role::{NotPrimary, Role};
-use self::scripts::{Lua, Scripts};
+use self::scripts::Scripts;
 use self::wait::Wait;
 use crate::backend::{QueueBackend, QueueParts, SnapshotParts, TakeRequest, TicketLookup, figures};
 use crate::clock::{BusinessDay, Moment};
@@ -61,7 +61,7 @@ use crate::history::{HistoryClose, HistoryRecord};
 use crate::model::{
     Action, Called, DayChange, DeskId, LogEntry, MinuteActivity, QueueStatus, Reset, Service,
     ServiceStatus, Snapshot, SnapshotOptions, StatusPace, Taken, Ticket, TicketNumber, Transfer,
-    from_micros, iso, micros, seconds_text,
+    from_micros,
 };
 use crate::office::OfficeConfig;
 
@@ -128,24 +128,6 @@ impl fmt::Debug for RedisBackend {
     }
 }
 
-/// Whether an operation may be sent again after its connection dropped.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Retry {
-    /// A read: sending it again is harmless.
-    Once,
-    /// A write that may have run: never replayed, reported as unavailable.
-    Never,
-}
-
-/// The error for a script's answer that is not the JSON it should be.
-fn unreadable(e: serde_json::Error) -> Error {
-    Error::corrupt("a key of the day", format!("unreadable reply: {e}"))
-}
-
-/// A string of a JSON answer, borrowed when it has no escape.
-#[derive(Deserialize)]
-struct Text<'a>(#[serde(borrow)] std::borrow::Cow<'a, str>);
-
 impl RedisBackend {
     /// The key prefix in use.
     pub fn prefix(&self) -> &KeyPrefix {
@@ -155,128 +137,6 @@ impl RedisBackend {
     /// Whether this backend runs on a Redis Cluster.
     pub fn is_cluster(&self) -> bool {
         matches!(self.inner.store, Store::Cluster(_))
-    }
-
-    async fn connection(pool: &Pool) -> Result<Object<QuietManager>> {
-        pool.get().await.map_err(|e| match e {
-            managed::PoolError::Backend(e) => Error::from(e),
-            other => Error::Unavailable(Box::new(other)),
-        })
-    }
-
-    /// Runs `script` for the day of `at` with the day's keys, the common arguments then
-    /// `args`, and decodes its JSON answer.
-    async fn run<T: DeserializeOwned>(
-        &self,
-        script: &Lua,
-        at: &Moment,
-        args: Vec<String>,
-        retry: Retry,
-    ) -> Result<T> {
-        let reply = self.run_text(script, at, args, retry).await?;
-        serde_json::from_str(&reply).map_err(unreadable)
-    }
-
-    /// [`Self::run`], leaving the JSON answer to decode.
-    async fn run_text(
-        &self,
-        script: &Lua,
-        at: &Moment,
-        args: Vec<String>,
-        retry: Retry,
-    ) -> Result<String> {
-        let keys = keys::day_keys(&self.inner.prefix, at.day);
-        let mut argv = Vec::with_capacity(9 + args.len());
-        argv.extend([
-            micros(at.now).to_string(),
-            seconds_text(at.now),
-            iso(at.now),
-            at.ttl_seconds().to_string(),
-            at.day.to_string(),
-            self.inner.channel.clone(),
-            DeskId::DEFAULT.to_owned(),
-        ]);
-        argv.extend(args);
-        argv.push(
-            at.by
-                .as_ref()
-                .map_or_else(String::new, |u| u.as_str().to_owned()),
-        );
-        argv.push(self.inner.history_ttl.clone());
-        self.eval(script, &keys, &argv, retry).await
-    }
-
-    /// One `EVALSHA` of `script` with `keys` and `args` (which all live in one slot).
-    async fn eval(
-        &self,
-        script: &Lua,
-        keys: &[String],
-        args: &[String],
-        retry: Retry,
-    ) -> Result<String> {
-        // Writes wait for the replicas asked for; reads never do.
-        let wait = self.inner.wait.filter(|_| retry == Retry::Never);
-        match &self.inner.store {
-            Store::Single(pool) => Self::eval_single(pool, script, keys, args, retry, wait).await,
-            Store::Cluster(cluster) => cluster.eval(script, keys, args, retry, wait).await,
-        }
-    }
-
-    /// [`Self::eval`] on one server: one `EVALSHA` on a pooled connection, pipelined with
-    /// `WAIT` when `wait` is given.
-    async fn eval_single(
-        pool: &Pool,
-        script: &Lua,
-        keys: &[String],
-        args: &[String],
-        retry: Retry,
-        wait: Option<Wait>,
-    ) -> Result<String> {
-        let mut inv = script.prepare_invoke();
-        for key in keys {
-            inv.key(key);
-        }
-        for a in args {
-            inv.arg(a);
-        }
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let mut conn = Self::connection(pool).await?;
-            let answer = match wait {
-                None => inv.invoke_async(&mut *conn).await.map(|r| (r, None)),
-                Some(w) => wait::eval_loading_then_wait(&mut *conn, script, keys, args, w)
-                    .await
-                    .map(|(r, acked)| (r, Some(acked))),
-            };
-            match answer {
-                Ok((reply, acked)) => {
-                    if let (Some(w), Some(acked)) = (wait, acked) {
-                        w.check(acked)?;
-                    }
-                    return Ok(reply);
-                }
-                Err(e) => {
-                    let dropped = e.is_connection_dropped() || e.is_io_error() || e.is_timeout();
-                    // A replica refuses writes: the server was demoted by a failover.
-                    let demoted = e.kind() == redis::ErrorKind::Server(ServerErrorKind::ReadOnly);
-                    if dropped || demoted {
-                        // Never hand this connection out again, nor the idle ones: after
-                        // a Redis restart they are all dead, and after a failover they
-                        // lead to the old primary; new ones go where the primary is now
-                        // (through Sentinel, wherever the sentinels say).
-                        let _ = Object::take(conn);
-                        pool.retain(|_, _| false);
-                        // A script refused with READONLY wrote nothing: sending it once
-                        // more is safe, even a write.
-                        if attempt == 1 && (demoted || retry == Retry::Once) {
-                            continue;
-                        }
-                    }
-                    return Err(e.into());
-                }
-            }
-        }
     }
 
     /// Reads the stored office configuration (the built-in one when none is stored).
@@ -788,26 +648,32 @@ impl QueueBackend for RedisBackend {
         .await
     }
 
-    async fn history(&self, at: &Moment, day: BusinessDay) -> Result<Vec<HistoryRecord>> {
-        let mut on = at.clone();
-        on.day = day;
-        let reply = self
-            .run_text(
-                &self.inner.scripts.history_read,
-                &on,
-                Vec::new(),
-                Retry::Once,
-            )
-            .await?;
-        // Fields and lines in turn, borrowed from the reply: a year is 730,000 strings.
-        let flat: Vec<Text<'_>> = serde_json::from_str(&reply).map_err(unreadable)?;
-        if !flat.len().is_multiple_of(2) {
-            return Err(Error::corrupt(
-                format!("history of {day}"),
-                "a field without its line",
-            ));
-        }
-        crate::history::sorted_records(day, flat.chunks_exact(2).map(|p| (&*p[0].0, &*p[1].0)))
+    async fn history(&self, _at: &Moment, day: BusinessDay) -> Result<Vec<HistoryRecord>> {
+        // A plain HGETALL, not a script: Redis hands the hash over as it is, where a
+        // script would copy each of a year's 730,000 strings into Lua and encode them.
+        let key = keys::history_key(&self.inner.prefix, day);
+        let reply = self.read(redis::cmd("HGETALL").arg(&key)).await?;
+        let corrupt = |why: &str| Error::corrupt(format!("history of {day}"), why.to_owned());
+        let text = |v| text_of(v).ok_or_else(|| corrupt("a field or line that is not text"));
+        let pairs: Vec<(&str, &str)> = match &reply {
+            // RESP2: fields and lines in turn.
+            redis::Value::Array(flat) => {
+                if !flat.len().is_multiple_of(2) {
+                    return Err(corrupt("a field without its line"));
+                }
+                flat.chunks_exact(2)
+                    .map(|p| Ok((text(&p[0])?, text(&p[1])?)))
+                    .collect::<Result<_>>()?
+            }
+            // RESP3.
+            redis::Value::Map(map) => map
+                .iter()
+                .map(|(f, l)| Ok((text(f)?, text(l)?)))
+                .collect::<Result<_>>()?,
+            redis::Value::Nil => Vec::new(),
+            _ => return Err(corrupt("an answer that is not a hash")),
+        };
+        crate::history::sorted_records(day, pairs.into_iter())
     }
 
     /// Whether the store can take writes, in one round trip: on one server (or through
@@ -844,5 +710,15 @@ impl QueueBackend for RedisBackend {
 
     fn events(&self) -> EventStream {
         self.inner.hub.subscribe()
+    }
+}
+
+/// The text of a string in a reply, borrowed; `None` for anything else or bytes that are
+/// not UTF-8.
+fn text_of(v: &redis::Value) -> Option<&str> {
+    match v {
+        redis::Value::BulkString(b) => std::str::from_utf8(b).ok(),
+        redis::Value::SimpleString(s) => Some(s),
+        _ => None,
     }
 }

@@ -59,8 +59,6 @@ pub(crate) struct Scripts {
     pub(crate) waiting: Lua,
     /// Closes a past day's history.
     pub(crate) history_close: Lua,
-    /// Reads a day's history.
-    pub(crate) history_read: Lua,
     /// Reads the office configuration (its own key, without the day's).
     pub(crate) config_get: Lua,
     /// Replaces the office configuration (its own key, without the day's).
@@ -103,7 +101,6 @@ impl Scripts {
             ticket: script!("ticket.lua", "queues.lua"),
             waiting: script!("waiting.lua", "queues.lua"),
             history_close: script!("history_close.lua"),
-            history_read: script!("history_read.lua"),
             config_get: standalone!("config_get.lua"),
             config_put: standalone!("config_put.lua"),
         }

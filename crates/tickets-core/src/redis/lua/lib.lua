@@ -95,8 +95,9 @@ end
 -- set), the counters to add (hash key -> field -> delta, fields in order), the log lines
 -- (oldest first) and the events.
 local TOUCH, COUNTERS, LINES, EVENTS = {}, {}, {}, {}
--- The tickets changed, whose history lines commit() writes (numbers as text, in order).
-local CHANGED = {}
+-- The tickets changed, whose history lines commit() writes (numbers as text, in order),
+-- and, for some, their table when it is known to be the hash as it now is (CURRENT[n]).
+local CHANGED, CURRENT = {}, {}
 
 -- Sets the TTL of `key` at commit. A script calls it for every key it may have created
 -- (and commit for the logs, whose TTL the snapshot reports): a key that was there before
@@ -272,9 +273,13 @@ local function record(action, n, desk, t, len, head)
   if n then line = line .. ':' .. n end
   if desk then line = line .. '@' .. desk end
   LINES[#LINES + 1] = line
-  if n and not CHANGED[n] then
-    CHANGED[n] = true
-    CHANGED[#CHANGED + 1] = n
+  if n then
+    -- A change made after its table was known: the hash is read again at commit.
+    CURRENT[n] = nil
+    if not CHANGED[n] then
+      CHANGED[n] = true
+      CHANGED[#CHANGED + 1] = n
+    end
   end
   add(K_ACTIVITY, MINUTE .. '|' .. action, 1)
   add(K_STATS, 'seq', 1)
@@ -299,15 +304,16 @@ local function history_line(h)
     h.recalls or '0', h.transfers or '0'}, '|')
 end
 
--- Writes the history line of every ticket changed, as its hash now is; a new line (a take)
--- sets the history's TTL.
+-- Writes the history line of every ticket changed, as its hash now is (its table when
+-- the script still holds it as it is, read again otherwise); a new line (a take) sets the
+-- history's TTL.
 local function write_history()
   if HISTORY_TTL == '0' then
     return
   end
   local args = {}
   for _, n in ipairs(CHANGED) do
-    local h = ticket_table(n)
+    local h = CURRENT[n] or ticket_table(n)
     if h then
       args[#args + 1] = n .. '@' .. h.creation_time
       args[#args + 1] = history_line(h)
@@ -413,6 +419,8 @@ local function end_ticket(desk, n, t, status, calling, len, head)
     set_current(desk, '0', true)
   end
   record(status == 'completed' and 'finish_current' or 'no_show', n, desk, t, len, head)
+  -- `t` was the whole hash (each caller read it so) and now has the two fields written.
+  CURRENT[n] = t
   return t
 end
 

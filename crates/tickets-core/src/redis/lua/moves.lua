@@ -74,6 +74,7 @@ local function call_ticket(desk, n, t, service, class, size, wait_us, weight, ta
     redis.call('HDEL', key, 'account')
   end
   t.status, t.called_time, t.desk = 'in_progress', NOW, desk
+  if BY ~= '' then t.account = BY else t.account = nil end
   -- The day's calls and waits are the sums of these (replies.rs: stats_of).
   local svc = 'svc:' .. service .. ':'
   add(K_STATS, svc .. 'called', 1)
@@ -88,6 +89,8 @@ local function call_ticket(desk, n, t, service, class, size, wait_us, weight, ta
   end
   set_current(desk, n, has_desk)
   record(action, n, desk, t, len, head)
+  -- `t` was the whole hash (each caller read it so) and now has the fields written.
+  CURRENT[n] = t
   return t
 end
 

@@ -151,5 +151,7 @@ if client_key then
   end
 end
 record('take_ticket', n, nil, t, len + 1, heads[1] or tonumber(n))
+-- The new hash is `t`, field for field.
+CURRENT[n] = t
 commit()
 return cjson.encode({ticket = t, waiting_before = ahead, replayed = false})
