@@ -51,11 +51,12 @@ pub(super) struct DayData {
     pub(super) expires_at: DateTime<Utc>,
     /// The account that called each ticket, when known.
     pub(super) accounts: BTreeMap<TicketNumber, Username>,
-    /// The tickets changed by the operation under way, whose history lines
-    /// `MemoryBackend::with_day` writes.
+    /// The day's history was closed while the day was held (`history.rs`): its records
+    /// went to the history then, and only those of the tickets changed since are read
+    /// from here.
+    pub(super) closed_in_history: bool,
+    /// Those tickets (kept only once `closed_in_history`).
     pub(super) changed: Vec<TicketNumber>,
-    /// The operation under way reset the day: its open history records become unserved.
-    pub(super) history_unserved: bool,
 }
 
 pub(super) fn queue_key(t: &Ticket) -> QueueKey {
@@ -80,8 +81,8 @@ impl DayData {
             takers: Expiring::default(),
             expires_at: at.now,
             accounts: BTreeMap::new(),
+            closed_in_history: false,
             changed: Vec::new(),
-            history_unserved: false,
         }
     }
 
@@ -107,6 +108,7 @@ impl DayData {
         *self.activity.entry((at.minute(), action)).or_default() += 1;
         self.stats.seq += 1;
         if let Some(n) = ticket
+            && self.closed_in_history
             && !self.changed.contains(&n)
         {
             self.changed.push(n);

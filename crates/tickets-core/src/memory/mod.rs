@@ -124,26 +124,9 @@ impl MemoryBackend {
     ) -> T {
         let office = self.office();
         let mut days = self.lock();
-        days.retain(|_, d| d.expires_at > at.now);
+        self.drop_expired(&mut days, at.now);
         let day = days.entry(at.day).or_insert_with(|| DayData::new(at));
         let out = f(day, &self.inner.hub, &office);
-        // The history lines of the tickets changed, in the same critical section.
-        let unserved = std::mem::take(&mut day.history_unserved);
-        let changed = std::mem::take(&mut day.changed);
-        let keep = self.inner.history_days.load(Ordering::Relaxed);
-        if keep > 0 && (unserved || !changed.is_empty()) {
-            let ttl = Duration::days(i64::from(keep));
-            let mut history = self.history_store();
-            if unserved {
-                history.unserved(at.day, at.now);
-            }
-            for n in changed {
-                if let Some(t) = day.tickets.get(&n) {
-                    let record = HistoryRecord::of(at.day, t, day.accounts.get(&n));
-                    history.write(record, at.now, ttl);
-                }
-            }
-        }
         if day.key_count() == 0 {
             days.remove(&at.day);
         }
@@ -187,13 +170,14 @@ impl QueueBackend for MemoryBackend {
         Ok(self.with_day(at, |d, hub, _| {
             let removed = d.counter.unwrap_or(0);
             let seq = d.stats.seq;
+            // The history keeps the tickets, those still open as unserved.
+            self.keep_records(at.day, history::unserved_records_of(at.day, d), at.now);
             let mut fresh = DayData::new(at);
             // Short-lived keys live on until they expire, as on Redis.
             std::mem::swap(&mut fresh.idempotency, &mut d.idempotency);
             std::mem::swap(&mut fresh.takers, &mut d.takers);
             *d = fresh;
             d.stats.seq = seq;
-            d.history_unserved = true;
             d.record(hub, at, Action::ResetDay, None, None);
             Reset {
                 day: at.day,
@@ -615,11 +599,11 @@ impl QueueBackend for MemoryBackend {
     }
 
     async fn close_history(&self, at: &Moment, day: BusinessDay) -> Result<HistoryClose> {
-        Ok(self.history_store().close(day, at.now))
+        Ok(self.close_day_history(day, at.now))
     }
 
     async fn history(&self, at: &Moment, day: BusinessDay) -> Result<Vec<HistoryRecord>> {
-        Ok(self.history_store().read(day, at.now))
+        Ok(self.day_history(day, at.now))
     }
 
     async fn ping(&self) -> Result<()> {

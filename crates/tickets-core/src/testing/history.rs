@@ -145,6 +145,72 @@ pub(super) async fn a_day_that_is_over_leaves_its_open_tickets_unserved<B: Queue
     assert!(q.history(empty).await.unwrap().is_empty());
 }
 
+/// The rule of the store, whoever closes a day and when: closing turns the records open
+/// at that moment into unserved ones, and a ticket that changes afterwards (here, on a
+/// day closed while it still runs) has its record rewritten as it then is.
+pub(super) async fn changes_after_a_day_is_closed_show_over_its_closed_records<
+    B: QueueBackend + Clone,
+>(
+    f: Fixture<B>,
+) {
+    configured(&f).await;
+    let q = &f.queue;
+    for _ in 0..3 {
+        take_for(&f, "colis", None).await;
+    }
+    q.call_next(&desk("2")).await.unwrap();
+    let day = q.moment().day;
+    let closed = q.backend().close_history(&q.moment(), day).await.unwrap();
+    assert_eq!(
+        (closed.already, closed.found, closed.unserved),
+        (false, true, 3),
+        "{closed:?}"
+    );
+    let outcomes = |records: Vec<HistoryRecord>| -> Vec<(u64, Outcome)> {
+        let mut seen: Vec<_> = records
+            .iter()
+            .map(|r| (r.number.get(), r.outcome))
+            .collect();
+        seen.sort_unstable();
+        seen
+    };
+    let raw = q.backend().history(&q.moment(), day).await.unwrap();
+    assert_eq!(
+        outcomes(raw),
+        [
+            (1, Outcome::Unserved),
+            (2, Outcome::Unserved),
+            (3, Outcome::Unserved)
+        ]
+    );
+    f.clock.advance(Duration::minutes(1));
+    q.finish(&desk("2")).await.unwrap();
+    take_for(&f, "colis", None).await;
+    let raw = q.backend().history(&q.moment(), day).await.unwrap();
+    assert_eq!(
+        outcomes(raw),
+        [
+            (1, Outcome::Served),
+            (2, Outcome::Unserved),
+            (3, Outcome::Unserved),
+            (4, Outcome::Waiting)
+        ],
+        "the finished ticket and the new one as they now are, the others as closed"
+    );
+    q.reset_day().await.unwrap();
+    let raw = q.backend().history(&q.moment(), day).await.unwrap();
+    assert_eq!(
+        outcomes(raw),
+        [
+            (1, Outcome::Served),
+            (2, Outcome::Unserved),
+            (3, Outcome::Unserved),
+            (4, Outcome::Unserved)
+        ],
+        "a reset after the closing leaves the open ticket unserved"
+    );
+}
+
 pub(super) async fn a_reset_keeps_the_history_and_leaves_open_tickets_unserved<
     B: QueueBackend + Clone,
 >(
