@@ -16,7 +16,8 @@
 //! written to Redis in the store's own format (one `HSET` of the day's fields and lines
 //! into `<prefix>:{<day>}:history`, and the `_closed` mark a later day leaves, pipelined),
 //! without replaying the operations. It times `TicketQueue::report` over the whole range
-//! on each store (a warm-up, then `--runs` runs: best and median), the reading alone
+//! on each store (a warm-up, then `--runs` runs: best and median; on Redis through the
+//! default pool, as a server reads, and with Redis's own `HGETALL` time), the reading alone
 //! (`TicketQueue::history` for each day), and checks that both reports are equal.
 //!
 //! **Cost of the history.** On each store, two queues in the built-in office, one keeping
@@ -297,7 +298,7 @@ async fn time_report<B: QueueBackend>(
     let report = queue.report(query).await?;
     let mut reports = Vec::new();
     let before = match stats.as_deref_mut() {
-        Some(c) => evalsha_stats(c).await?.1,
+        Some(c) => command_stats(c, "hgetall").await?.1,
         None => 0,
     };
     for _ in 0..runs {
@@ -307,7 +308,7 @@ async fn time_report<B: QueueBackend>(
         assert_eq!(r.total.taken, report.total.taken);
     }
     let in_redis = match stats {
-        Some(c) => (evalsha_stats(c).await?.1 - before) as f64 / runs as f64,
+        Some(c) => (command_stats(c, "hgetall").await?.1 - before) as f64 / runs as f64,
         None => 0.0,
     };
     let mut reads = Vec::new();
@@ -355,7 +356,6 @@ async fn reports(a: &Args, conn: &mut MultiplexedConnection, prefix: &str) -> Bo
 
     let redis = RedisBackend::builder(&a.url)
         .prefix(KeyPrefix::parse(prefix.as_str())?)
-        .pool_size(1)
         .build()
         .await?;
     let redis = TicketQueue::with_clock(redis, ManualClock::new(clock.now()), *memory.config());
@@ -403,13 +403,18 @@ async fn reports(a: &Args, conn: &mut MultiplexedConnection, prefix: &str) -> Bo
 
 /// `cmdstat_evalsha`'s calls and microseconds so far.
 async fn evalsha_stats(conn: &mut MultiplexedConnection) -> BoxResult<(u64, u64)> {
+    command_stats(conn, "evalsha").await
+}
+
+/// The calls and microseconds so far of the command `name` (`INFO commandstats`).
+async fn command_stats(conn: &mut MultiplexedConnection, name: &str) -> BoxResult<(u64, u64)> {
     let info: String = redis::cmd("INFO")
         .arg("commandstats")
         .query_async(conn)
         .await?;
     let Some(line) = info
         .lines()
-        .find_map(|l| l.strip_prefix("cmdstat_evalsha:"))
+        .find_map(|l| l.strip_prefix(&format!("cmdstat_{name}:")))
     else {
         return Ok((0, 0));
     };
