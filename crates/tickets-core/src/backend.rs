@@ -39,6 +39,7 @@ use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::clock::{BusinessDay, Moment};
@@ -128,6 +129,24 @@ pub trait QueueBackend: Send + Sync + 'static {
         at: &Moment,
         number: TicketNumber,
     ) -> impl Future<Output = Result<Ticket>> + Send;
+
+    /// Takes waiting ticket `number`, taken at `taken_at`, out of its queue: its holder
+    /// left. It becomes [`TicketStatus::Cancelled`](crate::TicketStatus::Cancelled).
+    /// `taken_at` names the ticket, since a reset gives its number again: another ticket
+    /// of that number is [`Error::TicketNotFound`](crate::Error::TicketNotFound). A ticket
+    /// that no longer waits is [`Error::WrongStatus`](crate::Error::WrongStatus), except
+    /// one already cancelled, which is answered as it is (leaving twice is harmless).
+    fn leave(
+        &self,
+        at: &Moment,
+        number: TicketNumber,
+        taken_at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Ticket>> + Send;
+
+    /// The office's secret named `name`: 32 random bytes made the first time it is asked
+    /// for and kept by the store without expiry, so that every server sharing the store
+    /// gets the same (the keys of tickets' holders derive from `holder`).
+    fn secret(&self, name: &str) -> impl Future<Output = Result<Vec<u8>>> + Send;
 
     /// The office configuration as this backend last read it (cached; kept current
     /// within a second of a change made by any server sharing the store).
@@ -272,6 +291,17 @@ impl QueueBackend for AnyBackend {
     async fn requeue(&self, at: &Moment, number: TicketNumber) -> Result<Ticket> {
         delegate!(self, b => b.requeue(at, number).await)
     }
+    async fn leave(
+        &self,
+        at: &Moment,
+        number: TicketNumber,
+        taken_at: DateTime<Utc>,
+    ) -> Result<Ticket> {
+        delegate!(self, b => b.leave(at, number, taken_at).await)
+    }
+    async fn secret(&self, name: &str) -> Result<Vec<u8>> {
+        delegate!(self, b => b.secret(name).await)
+    }
     fn office(&self) -> Arc<OfficeConfig> {
         delegate!(self, b => b.office())
     }
@@ -378,6 +408,7 @@ pub(crate) fn figures<'a>(
         called: stats.called,
         served: stats.served,
         no_shows: stats.no_shows,
+        left: stats.left,
         avg_wait_seconds: stats.avg_wait_seconds(),
         avg_service_seconds: day_avg,
         desks_at_work: count,

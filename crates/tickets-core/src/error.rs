@@ -26,6 +26,11 @@ pub enum Error {
     #[error("ticket {0} does not exist today")]
     TicketNotFound(TicketNumber),
 
+    /// The key given is not the one of this ticket's holder (see
+    /// [`TicketQueue::holder_key`](crate::TicketQueue::holder_key)).
+    #[error("this key does not let anyone act on ticket {0}")]
+    WrongHolderKey(TicketNumber),
+
     /// A value given by the caller breaks its rule.
     #[error(transparent)]
     Invalid(#[from] ValidationError),
@@ -130,6 +135,8 @@ pub enum ErrorKind {
     /// The request is valid but the state forbids it now: a closed service, a daily
     /// limit, a ticket in the wrong state, a configuration conflict.
     Conflict,
+    /// See [`Error::WrongHolderKey`]: the caller may not act on this.
+    Forbidden,
     /// See [`Error::TakeLimitReached`]: too many requests from one client.
     RateLimited,
     /// See [`Error::Unavailable`].
@@ -149,6 +156,7 @@ impl Error {
         match self {
             Error::DayClosed => ErrorKind::DayClosed,
             Error::TicketNotFound(_) => ErrorKind::NotFound,
+            Error::WrongHolderKey(_) => ErrorKind::Forbidden,
             Error::Invalid(_)
             | Error::UnknownService(_)
             | Error::UnknownPriority(_)
@@ -177,6 +185,7 @@ impl Error {
         match self {
             Error::DayClosed => "day_closed",
             Error::TicketNotFound(_) => "ticket_not_found",
+            Error::WrongHolderKey(_) => "wrong_ticket_key",
             Error::Invalid(_) => "invalid_field",
             Error::UnknownService(_) => "unknown_service",
             Error::UnknownPriority(_) => "unknown_priority",

@@ -50,6 +50,8 @@ pub enum Outcome {
     /// Still waiting, or never finished at a desk, when its day ended (or the day was
     /// reset).
     Unserved,
+    /// Its holder left the queue before being called.
+    Cancelled,
 }
 
 impl Outcome {
@@ -61,6 +63,7 @@ impl Outcome {
             Outcome::Served => "served",
             Outcome::NoShow => "no_show",
             Outcome::Unserved => "unserved",
+            Outcome::Cancelled => "cancelled",
         }
     }
 
@@ -71,6 +74,7 @@ impl Outcome {
             TicketStatus::InProgress => Outcome::InProgress,
             TicketStatus::Completed => Outcome::Served,
             TicketStatus::NoShow => Outcome::NoShow,
+            TicketStatus::Cancelled => Outcome::Cancelled,
         }
     }
 
@@ -94,6 +98,7 @@ impl Outcome {
             "completed" => Outcome::Served,
             "no_show" => Outcome::NoShow,
             "unserved" => Outcome::Unserved,
+            "cancelled" => Outcome::Cancelled,
             _ => return None,
         })
     }
@@ -114,13 +119,14 @@ impl FromStr for Outcome {
             Outcome::Served,
             Outcome::NoShow,
             Outcome::Unserved,
+            Outcome::Cancelled,
         ]
         .into_iter()
         .find(|o| o.as_str() == s)
         .ok_or_else(|| {
             ValidationError::new(
                 "outcome",
-                "an outcome is waiting, in_progress, served, no_show or unserved",
+                "an outcome is waiting, in_progress, served, no_show, unserved or cancelled",
             )
         })
     }

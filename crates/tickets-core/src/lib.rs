@@ -53,6 +53,7 @@ mod clock;
 mod error;
 mod events;
 mod history;
+mod holder;
 mod limits;
 mod memory;
 mod model;
@@ -79,6 +80,7 @@ pub use clock::{
 pub use error::{BoxError, Error, ErrorKind, Result, ValidationError};
 pub use events::{EVENT_BUFFER, EventStream, Missed, QueueEvent};
 pub use history::{DEFAULT_HISTORY_DAYS, HistoryClose, HistoryRecord, Outcome};
+pub use holder::HolderKey;
 pub use limits::{ClientKey, IDEMPOTENCY_WINDOW_SECONDS, RateLimit, TakeLimits};
 pub use memory::MemoryBackend;
 pub use model::{

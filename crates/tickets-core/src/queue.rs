@@ -6,9 +6,10 @@
 use crate::accounts::Username;
 use crate::backend::{QueueBackend, TakeRequest};
 use crate::clock::{BusinessCalendar, BusinessDay, Clock, Moment, SystemClock};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::events::EventStream;
 use crate::history::HistoryRecord;
+use crate::holder::{self, HolderKey};
 use crate::reports::{Report, ReportQuery, day_before};
 use std::sync::{Arc, Mutex};
 
@@ -57,7 +58,7 @@ impl Default for QueueConfig {
 /// ```
 /// use tickets_core::{estimate_wait_seconds, DayFigures};
 /// let mut f = DayFigures {
-///     taken: 10, waiting: 5, called: 5, served: 4, no_shows: 0,
+///     taken: 10, waiting: 5, called: 5, served: 4, no_shows: 0, left: 0,
 ///     avg_wait_seconds: Some(100.0), avg_service_seconds: Some(120.0), desks_at_work: 2,
 ///     // one desk serving in 2 min (30/h), one in 4 min (15/h)
 ///     service_rate_per_hour: Some(45.0),
@@ -297,6 +298,44 @@ impl<B: QueueBackend, C: Clock> TicketQueue<B, C> {
         self.shared.backend.requeue(&self.at().await?, number).await
     }
 
+    /// The key that lets the holder of `ticket`, of `day`, act on it (leave the queue):
+    /// what the link printed on the ticket carries. See [`HolderKey`].
+    pub async fn holder_key(&self, day: BusinessDay, ticket: &Ticket) -> Result<HolderKey> {
+        let secret = self.shared.backend.secret(holder::SECRET_NAME).await?;
+        Ok(holder::key_of(&secret, day, ticket))
+    }
+
+    /// Whether `key` is the key of the holder of `ticket`, of `day` (compared in constant
+    /// time): a page shows the holder's actions only to them.
+    pub async fn is_holder_key(
+        &self,
+        day: BusinessDay,
+        ticket: &Ticket,
+        key: &str,
+    ) -> Result<bool> {
+        let secret = self.shared.backend.secret(holder::SECRET_NAME).await?;
+        Ok(holder::is_key_of(&secret, day, ticket, key))
+    }
+
+    /// The holder of waiting ticket `number` leaves the queue, proving it with `key`
+    /// ([`Self::holder_key`]); the ticket becomes
+    /// [`TicketStatus::Cancelled`](crate::TicketStatus::Cancelled), counted as left in the
+    /// day's figures and in the history. [`Error::WrongHolderKey`] when `key` is not the
+    /// ticket's; [`Error::WrongStatus`] when it no longer waits; leaving twice answers
+    /// the cancelled ticket.
+    pub async fn leave(&self, number: TicketNumber, key: &str) -> Result<Ticket> {
+        let at = self.at().await?;
+        let found = self.shared.backend.ticket(&at, number).await?;
+        let secret = self.shared.backend.secret(holder::SECRET_NAME).await?;
+        if !holder::is_key_of(&secret, at.day, &found.ticket, key) {
+            return Err(Error::WrongHolderKey(number));
+        }
+        self.shared
+            .backend
+            .leave(&at, number, found.ticket.taken_at)
+            .await
+    }
+
     /// The office configuration in force.
     pub fn office(&self) -> Arc<OfficeConfig> {
         self.shared.backend.office()
@@ -352,6 +391,7 @@ impl<B: QueueBackend, C: Clock> TicketQueue<B, C> {
                 called: 0,
                 served: pace.served,
                 no_shows: 0,
+                left: 0,
                 avg_wait_seconds: None,
                 avg_service_seconds: avg,
                 desks_at_work: desks,

@@ -113,6 +113,9 @@ pub struct Figures {
     pub no_show: u64,
     /// Left waiting (or never finished at a desk) when their day ended.
     pub unserved: u64,
+    /// Left the queue by their holder before being called.
+    #[serde(default)]
+    pub cancelled: u64,
     /// Still waiting now (today only).
     pub waiting: u64,
     /// At a desk now (today only).
@@ -255,7 +258,7 @@ impl Counted {
 #[derive(Debug, Default, Clone)]
 struct Acc {
     taken: u64,
-    outcomes: [u64; 5],
+    outcomes: [u64; 6],
     waits: Vec<i64>,
     services: Vec<i64>,
     with_target: u64,
@@ -287,6 +290,7 @@ impl Acc {
             served: count(Outcome::Served),
             no_show: count(Outcome::NoShow),
             unserved: count(Outcome::Unserved),
+            cancelled: count(Outcome::Cancelled),
             waiting: count(Outcome::Waiting),
             in_progress: count(Outcome::InProgress),
             called: self.waits.len() as u64,

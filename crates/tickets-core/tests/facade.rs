@@ -106,6 +106,7 @@ async fn the_ticket_lookup_gets_an_estimate_from_the_days_figures() {
                     called: 4,
                     served: 3,
                     no_shows: 0,
+                    left: 0,
                     avg_wait_seconds: Some(200.0),
                     avg_service_seconds: None,
                     desks_at_work: 2,

@@ -204,6 +204,17 @@ impl<B: QueueBackend> QueueBackend for Instrumented<B> {
     async fn requeue(&self, at: &Moment, number: TicketNumber) -> Result<Ticket> {
         timed("requeue", self.0.requeue(at, number)).await
     }
+    async fn leave(
+        &self,
+        at: &Moment,
+        number: TicketNumber,
+        taken_at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Ticket> {
+        timed("leave", self.0.leave(at, number, taken_at)).await
+    }
+    async fn secret(&self, name: &str) -> Result<Vec<u8>> {
+        timed("secret", self.0.secret(name)).await
+    }
     fn office(&self) -> Arc<OfficeConfig> {
         self.0.office()
     }

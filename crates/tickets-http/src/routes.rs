@@ -7,7 +7,7 @@ use actix_web::{FromRequest, Handler, HttpResponse, Responder, web};
 use tickets_core::{MemoryBackend, QueueBackend, Role};
 
 use crate::api::error::ApiError;
-use crate::api::{accounts, audit, day, desk, health, office, reports, tickets, tokens};
+use crate::api::{accounts, audit, day, desk, health, leave, office, reports, tickets, tokens};
 use crate::assets;
 use crate::auth::{Access, require};
 use crate::pages;
@@ -60,6 +60,7 @@ fn route_table<B: QueueBackend>() -> Vec<(&'static str, Vec<MethodRoute>)> {
     vec![
         ("/api/tickets/take", vec![on(POST, tickets::take::<B>)]),
         ("/api/tickets/status", vec![on(GET, tickets::status::<B>)]),
+        ("/api/tickets/leave", vec![on(POST, leave::leave::<B>)]),
         (
             "/api/tickets/call",
             vec![on(POST, desk::call::<B>).api(AGENT)],
@@ -224,6 +225,10 @@ fn route_table<B: QueueBackend>() -> Vec<(&'static str, Vec<MethodRoute>)> {
         (
             "/api/tickets/follow/{day}/{n}",
             vec![on(GET, pages::follow::page::<B>)],
+        ),
+        (
+            "/api/tickets/follow/{day}/{n}/leave",
+            vec![on(POST, pages::follow::leave::<B>)],
         ),
         (
             "/api/accounts/{username}",

@@ -13,7 +13,7 @@
 mod audit;
 mod memory;
 mod password;
-mod secret;
+pub(crate) mod secret;
 mod session;
 mod store;
 mod throttle;

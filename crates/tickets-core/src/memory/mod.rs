@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
-use chrono::{DateTime, Duration};
+use chrono::{DateTime, Duration, Utc};
 
 use crate::backend::{QueueBackend, QueueParts, SnapshotParts, TakeRequest, TicketLookup, figures};
 use crate::calling::{self};
@@ -64,6 +64,8 @@ struct Inner {
     hub: EventHub,
     office: RwLock<Arc<OfficeConfig>>,
     accounts: crate::accounts::MemoryAccounts,
+    /// The office's secrets, by name ([`QueueBackend::secret`]).
+    secrets: Mutex<HashMap<String, Vec<u8>>>,
 }
 
 impl Default for Inner {
@@ -75,6 +77,7 @@ impl Default for Inner {
             hub: EventHub::default(),
             office: RwLock::default(),
             accounts: crate::accounts::MemoryAccounts::default(),
+            secrets: Mutex::default(),
         }
     }
 }
@@ -387,6 +390,43 @@ impl QueueBackend for MemoryBackend {
             d.record(hub, at, Action::Requeue, Some(number), None);
             Ok(back)
         })
+    }
+
+    async fn leave(
+        &self,
+        at: &Moment,
+        number: TicketNumber,
+        taken_at: DateTime<Utc>,
+    ) -> Result<Ticket> {
+        self.with_day(at, |d, hub, _| {
+            let t = d
+                .tickets
+                .get_mut(&number)
+                .filter(|t| t.taken_at == taken_at)
+                .ok_or(Error::TicketNotFound(number))?;
+            match t.status {
+                TicketStatus::Waiting => {}
+                TicketStatus::Cancelled => return Ok(t.clone()),
+                status => return Err(Error::WrongStatus { number, status }),
+            }
+            t.status = TicketStatus::Cancelled;
+            t.finished_at = Some(at.now);
+            let left = t.clone();
+            d.stats.left += 1;
+            d.dequeue(&queue_key(&left), number);
+            d.record(hub, at, Action::LeaveQueue, Some(number), None);
+            Ok(left)
+        })
+    }
+
+    async fn secret(&self, name: &str) -> Result<Vec<u8>> {
+        let mut secrets = self.inner.secrets.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(s) = secrets.get(name) {
+            return Ok(s.clone());
+        }
+        let s = crate::accounts::secret::random_bytes::<32>()?.to_vec();
+        secrets.insert(name.to_owned(), s.clone());
+        Ok(s)
     }
 
     async fn finish(&self, at: &Moment, desk: &DeskId) -> Result<Option<Ticket>> {

@@ -21,6 +21,9 @@ pub struct DayStats {
     pub service_us: u64,
     /// Tickets marked no-show.
     pub no_shows: u64,
+    /// Tickets whose holders left the queue.
+    #[serde(default)]
+    pub left: u64,
     /// Per desk: tickets completed and their total service time in microseconds.
     pub desks: BTreeMap<DeskId, DeskStats>,
     /// Per service: calls, waits and completions.
@@ -122,6 +125,7 @@ impl DayStats {
                 "served" => s.served = n,
                 "service_us" => s.service_us = n,
                 "no_show" => s.no_shows = n,
+                "left" => s.left = n,
                 _ if k.starts_with("svc:") => {
                     let unknown = || format!("unknown stats field {k:?}");
                     let mut parts = k.splitn(4, ':').skip(1);
@@ -172,6 +176,9 @@ pub struct DayFigures {
     pub served: u64,
     /// Tickets marked no-show today.
     pub no_shows: u64,
+    /// Tickets whose holders left the queue today, before being called.
+    #[serde(default)]
+    pub left: u64,
     /// Average wait from taking to calling, in seconds.
     #[cfg_attr(feature = "openapi", schema(required = true))]
     pub avg_wait_seconds: Option<f64>,

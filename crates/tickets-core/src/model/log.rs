@@ -38,11 +38,13 @@ pub enum Action {
     Transfer,
     /// Staff put a no-show ticket back in its queue.
     Requeue,
+    /// The holder of a waiting ticket left the queue.
+    LeaveQueue,
 }
 
 impl Action {
     /// Every action, in a fixed order.
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 12] = [
         Action::StartDay,
         Action::EndDay,
         Action::TakeTicket,
@@ -54,6 +56,7 @@ impl Action {
         Action::CallTicket,
         Action::Transfer,
         Action::Requeue,
+        Action::LeaveQueue,
     ];
 
     /// The name in logs and JSON (`start_day`, `take_ticket`, …).
@@ -70,6 +73,7 @@ impl Action {
             Action::CallTicket => "call_ticket",
             Action::Transfer => "transfer",
             Action::Requeue => "requeue",
+            Action::LeaveQueue => "leave_queue",
         }
     }
 }

@@ -22,6 +22,8 @@ pub enum TicketStatus {
     Completed,
     /// Called, but the customer did not come.
     NoShow,
+    /// Its holder left the queue before being called.
+    Cancelled,
 }
 
 impl TicketStatus {
@@ -32,6 +34,7 @@ impl TicketStatus {
             TicketStatus::InProgress => "in_progress",
             TicketStatus::Completed => "completed",
             TicketStatus::NoShow => "no_show",
+            TicketStatus::Cancelled => "cancelled",
         }
     }
 }
@@ -44,10 +47,11 @@ impl FromStr for TicketStatus {
             "in_progress" => TicketStatus::InProgress,
             "completed" => TicketStatus::Completed,
             "no_show" => TicketStatus::NoShow,
+            "cancelled" => TicketStatus::Cancelled,
             _ => {
                 return Err(ValidationError::new(
                     "status",
-                    "a status is waiting, in_progress, completed or no_show",
+                    "a status is waiting, in_progress, completed, no_show or cancelled",
                 ));
             }
         })
@@ -76,7 +80,7 @@ pub struct Ticket {
     pub taken_at: DateTime<Utc>,
     /// When a desk called it (the last call, not recalls).
     pub called_at: Option<DateTime<Utc>>,
-    /// When it was finished or marked no-show.
+    /// When it was finished, marked no-show, or left by its holder.
     pub finished_at: Option<DateTime<Utc>>,
     /// The desk that called it.
     pub desk: Option<DeskId>,

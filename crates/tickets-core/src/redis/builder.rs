@@ -297,6 +297,7 @@ impl RedisBackendBuilder {
             // WAIT answers before the client gives up on the round trip.
             wait: Wait::new(self.wait_replicas, self.response_timeout / 2),
             history_ttl: (u64::from(self.history_days) * 86_400).to_string(),
+            secrets: Default::default(),
             listener: tokio::spawn(listen(sources, channel, hub, timeout, ready_tx, me.clone())),
         });
         let backend = RedisBackend { inner };

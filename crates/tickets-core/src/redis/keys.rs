@@ -187,6 +187,11 @@ pub(crate) fn config_key(prefix: &KeyPrefix) -> String {
     format!("{prefix}:config")
 }
 
+/// The key of the office's secret `name`: one per prefix and name, without TTL.
+pub(crate) fn secret_key(prefix: &KeyPrefix, name: &str) -> String {
+    format!("{prefix}:secret:{name}")
+}
+
 /// The key of ticket `n` of `day`.
 pub(crate) fn ticket_key(prefix: &KeyPrefix, day: BusinessDay, n: u64) -> String {
     format!("{prefix}:{{{day}}}:ticket:{n}")

@@ -34,6 +34,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Arc;
 
+use chrono::{DateTime, Utc};
 use deadpool::managed::Object;
 use serde::Deserialize;
 use tokio::task::JoinHandle;
@@ -61,7 +62,7 @@ use crate::history::{HistoryClose, HistoryRecord};
 use crate::model::{
     Action, Called, DayChange, DeskId, LogEntry, MinuteActivity, QueueStatus, Reset, Service,
     ServiceStatus, Snapshot, SnapshotOptions, StatusPace, Taken, Ticket, TicketNumber, Transfer,
-    from_micros,
+    from_micros, seconds_text,
 };
 use crate::office::OfficeConfig;
 
@@ -107,6 +108,8 @@ struct Inner {
     wait: Option<Wait>,
     /// How long a day's history lives after its last take, in seconds (as text).
     history_ttl: String,
+    /// The office's secrets read so far, by name (they never change).
+    secrets: std::sync::Mutex<HashMap<String, Vec<u8>>>,
     listener: JoinHandle<()>,
 }
 
@@ -372,6 +375,53 @@ impl QueueBackend for RedisBackend {
         r.refusal.check(number)?;
         self.ticket_opt(at, r.ticket.as_ref())?
             .ok_or_else(|| Error::corrupt("ticket", "requeue answered without a ticket"))
+    }
+
+    async fn leave(
+        &self,
+        at: &Moment,
+        number: TicketNumber,
+        taken_at: DateTime<Utc>,
+    ) -> Result<Ticket> {
+        let r: OneTicketReply = self
+            .run(
+                &self.inner.scripts.leave,
+                at,
+                vec![number.to_string(), seconds_text(taken_at)],
+                Retry::Never,
+            )
+            .await?;
+        r.refusal.check(number)?;
+        self.ticket_opt(at, r.ticket.as_ref())?
+            .ok_or_else(|| Error::corrupt("ticket", "leave answered without a ticket"))
+    }
+
+    async fn secret(&self, name: &str) -> Result<Vec<u8>> {
+        let known = match self.inner.secrets.lock() {
+            Ok(s) => s.get(name).cloned(),
+            Err(_) => None,
+        };
+        if let Some(secret) = known {
+            return Ok(secret);
+        }
+        let key = keys::secret_key(&self.inner.prefix, name);
+        let fresh = crate::accounts::secret::random_hex::<32>()?;
+        let text = self
+            .eval(
+                &self.inner.scripts.secret,
+                std::slice::from_ref(&key),
+                &[fresh],
+                Retry::Once,
+            )
+            .await?;
+        let secret = hex::decode(text.trim())
+            .ok()
+            .filter(|s| s.len() == 32)
+            .ok_or_else(|| Error::corrupt(key.as_str(), "not 32 bytes in hexadecimal"))?;
+        if let Ok(mut s) = self.inner.secrets.lock() {
+            s.insert(name.to_owned(), secret.clone());
+        }
+        Ok(secret)
     }
 
     fn office(&self) -> Arc<OfficeConfig> {

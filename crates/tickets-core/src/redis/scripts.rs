@@ -51,6 +51,8 @@ pub(crate) struct Scripts {
     pub(crate) call: Lua,
     pub(crate) transfer: Lua,
     pub(crate) requeue: Lua,
+    /// A ticket's holder leaves the queue.
+    pub(crate) leave: Lua,
     pub(crate) finish: Lua,
     pub(crate) recall: Lua,
     pub(crate) status: Lua,
@@ -61,6 +63,8 @@ pub(crate) struct Scripts {
     pub(crate) history_close: Lua,
     /// Reads the office configuration (its own key, without the day's).
     pub(crate) config_get: Lua,
+    /// Reads one of the office's secrets, making it the first time.
+    pub(crate) secret: Lua,
     /// Replaces the office configuration (its own key, without the day's).
     pub(crate) config_put: Lua,
 }
@@ -94,6 +98,7 @@ impl Scripts {
             call: script!("call.lua", "queues.lua", "moves.lua", "desks.lua"),
             transfer: script!("transfer.lua", "queues.lua", "moves.lua"),
             requeue: script!("requeue.lua", "queues.lua", "moves.lua"),
+            leave: script!("leave.lua", "queues.lua", "moves.lua"),
             finish: script!("finish.lua"),
             recall: script!("recall.lua"),
             status: script!("status.lua", "queues.lua", "desks.lua"),
@@ -102,6 +107,7 @@ impl Scripts {
             waiting: script!("waiting.lua", "queues.lua"),
             history_close: script!("history_close.lua"),
             config_get: standalone!("config_get.lua"),
+            secret: standalone!("secret.lua"),
             config_put: standalone!("config_put.lua"),
         }
     }

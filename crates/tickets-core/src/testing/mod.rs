@@ -48,9 +48,11 @@ pub use crate::redis::KeyPrefix;
 
 pub mod accounts;
 mod history;
+mod leave;
 mod limits;
 mod services;
 use history::*;
+use leave::*;
 use limits::*;
 pub use services::sample_office;
 use services::*;
@@ -689,6 +691,8 @@ cases!(
     changes_after_a_day_is_closed_show_over_its_closed_records,
     a_reset_keeps_the_history_and_leaves_open_tickets_unserved,
     a_report_counts_every_ticket_once_with_exact_figures,
+    a_holder_leaves_the_queue_and_is_counted_as_left,
+    a_number_given_again_after_a_reset_is_another_ticket,
 );
 
 /// Runs every case of [`cases`] concurrently, each on a backend from `factory`; panics

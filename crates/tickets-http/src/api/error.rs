@@ -263,6 +263,10 @@ fn status_words(status: TicketStatus) -> (&'static str, &'static str) {
         TicketStatus::InProgress => ("appelé à un guichet", "called to a desk"),
         TicketStatus::Completed => ("terminé", "completed"),
         TicketStatus::NoShow => ("absent", "a no-show"),
+        TicketStatus::Cancelled => (
+            "annulé (son porteur a quitté la file)",
+            "cancelled (its holder left the queue)",
+        ),
     }
 }
 
@@ -283,6 +287,13 @@ impl ApiError {
                 format!("Le ticket {n} n'existe pas aujourd'hui."),
                 format!("Ticket {n} does not exist today."),
             ),
+            CoreError::WrongHolderKey(n) => ApiError::new(
+                StatusCode::FORBIDDEN,
+                code,
+                format!("Ce lien ne permet pas d'agir sur le ticket {n} : seul le lien donné avec le ticket (code QR) le permet."),
+                format!("This link does not allow acting on ticket {n}: only the link given with the ticket (QR code) does."),
+            )
+            .with("ticket", n.get()),
             CoreError::Invalid(v) => ApiError::invalid_field(&v.field, v.to_string(), v.to_string()),
             CoreError::UnknownService(s) => invalid(
                 format!("Ce bureau n'a pas de service « {s} ». Choisissez un autre service ou adressez-vous à l'accueil."),

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/tickets/`: the original ten endpoints' paths and field names,
 //! plus recall, no-show, reset-day, one ticket's status, calling a given ticket, transfer
-//! and requeue; and the office configuration under `/api/config`.
+//! and requeue, a holder leaving the queue; and the office configuration under
+//! `/api/config`.
 
 pub mod account_ops;
 pub mod accounts;
@@ -9,6 +10,7 @@ pub mod day;
 pub mod desk;
 pub mod error;
 pub mod health;
+pub mod leave;
 pub mod office;
 pub mod reports;
 pub mod tickets;

@@ -131,6 +131,34 @@ pub fn follow_path(taken_day: &tickets_core::BusinessDay, n: TicketNumber) -> St
     format!("/api/tickets/follow/{taken_day}/{n}")
 }
 
+/// The path of the page that follows a ticket, for its holder: with the key that lets
+/// them act on it (`?k=`), when there is one.
+pub fn holder_path(
+    taken_day: &tickets_core::BusinessDay,
+    n: TicketNumber,
+    key: Option<&tickets_core::HolderKey>,
+) -> String {
+    match key {
+        Some(k) => format!("{}?k={k}", follow_path(taken_day, n)),
+        None => follow_path(taken_day, n),
+    }
+}
+
+/// The key of the holder of a ticket just taken; `None` (logged) when the store could not
+/// give the office's secret: the ticket is taken all the same, and its link only shows it.
+pub async fn holder_key_of<B: QueueBackend>(
+    state: &AppState<B>,
+    t: &Taken,
+) -> Option<tickets_core::HolderKey> {
+    match state.queue.holder_key(t.day, &t.ticket).await {
+        Ok(k) => Some(k),
+        Err(e) => {
+            tracing::warn!(error = %e, ticket = %t.ticket.number, "no holder key for a ticket just taken");
+            None
+        }
+    }
+}
+
 /// The JSON of a take.
 #[derive(Serialize, ToSchema)]
 pub struct TakenBody<'a> {
@@ -142,7 +170,8 @@ pub struct TakenBody<'a> {
     waiting_before: u64,
     /// True when the `Idempotency-Key` matched an earlier take: no new ticket was made.
     replayed: bool,
-    /// The page that follows this ticket (for a phone).
+    /// The page that follows this ticket (for a phone), with the key that lets its holder
+    /// act on it (`?k=`, for `POST /api/tickets/leave`): give it only to the holder.
     ticket_url: String,
 }
 
@@ -162,14 +191,14 @@ pub struct TakeBody {
 }
 
 impl<'a> TakenBody<'a> {
-    /// The body of `t`.
-    pub fn new(t: &'a Taken) -> Self {
+    /// The body of `t`, whose holder has `key`.
+    pub fn new(t: &'a Taken, key: Option<&tickets_core::HolderKey>) -> Self {
         Self {
             day: t.day,
             ticket: &t.ticket,
             waiting_before: t.waiting_before,
             replayed: t.replayed,
-            ticket_url: follow_path(&t.day, t.ticket.number),
+            ticket_url: holder_path(&t.day, t.ticket.number, key),
         }
     }
 }
@@ -227,7 +256,8 @@ pub async fn take<B: QueueBackend>(
     } else {
         HttpResponse::Created()
     };
-    Ok(res.json(TakenBody::new(&taken)))
+    let key = holder_key_of(&state, &taken).await;
+    Ok(res.json(TakenBody::new(&taken, key.as_ref())))
 }
 /// Parses a ticket number from a path segment (404-free: a bad number is a 422).
 pub fn parse_number(s: &str) -> Result<TicketNumber, ApiError> {

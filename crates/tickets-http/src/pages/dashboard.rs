@@ -127,6 +127,9 @@ fn figures(l: Lang, snap: &Snapshot) -> Markup {
             div class="figure" { dt { (l.t("En attente", "Waiting")) } dd { (f.waiting) } }
             div class="figure" { dt { (l.t("Servis", "Served")) } dd { (f.served) } }
             div class="figure" { dt { (l.t("Absents", "No-shows")) } dd { (f.no_shows) } }
+            @if f.left > 0 {
+                div class="figure" { dt { (l.t("Partis de la file", "Left the queue")) } dd { (f.left) } }
+            }
             div class="figure" { dt { (l.t("Attente moyenne", "Average wait")) } dd { (avg(f.avg_wait_seconds)) } }
             div class="figure" { dt { (l.t("Service moyen", "Average service")) } dd { (avg(f.avg_service_seconds)) } }
         }

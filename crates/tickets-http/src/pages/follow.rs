@@ -6,7 +6,9 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
 use qrcode::QrCode;
 use qrcode::render::svg;
-use tickets_core::{BusinessDay, Error, OfficeConfig, QueueBackend, TicketInfo, TicketStatus};
+use tickets_core::{
+    BusinessDay, Error, OfficeConfig, QueueBackend, TicketInfo, TicketNumber, TicketStatus,
+};
 
 use super::{
     Nav, Page, clock_time, desk_names_json, error_page, html_response, name_in, office_and_lang,
@@ -65,34 +67,32 @@ pub async fn page<B: QueueBackend>(
     let (office, lang) = office_and_lang(&req, &state);
     let l = lang;
     let (day, n) = path.into_inner();
-    let not_found = |req: &HttpRequest| {
-        error_page(
-            req,
-            l,
-            StatusCode::NOT_FOUND,
-            l.t("Ticket introuvable", "Ticket not found"),
-            l.t(
-                "Ce ticket n'existe pas ou n'est plus valable aujourd'hui. Prenez un nouveau ticket à la borne.",
-                "This ticket does not exist or is no longer valid today. Take a new ticket at the kiosk.",
-            ),
-        )
+    let Some((day, n)) = todays(&state, &day, &n) else {
+        return not_found(&req, l);
     };
-    let (Ok(day), Ok(n)) = (day.parse::<BusinessDay>(), parse_number(&n)) else {
-        return not_found(&req);
-    };
-    if day != state.queue.moment().day {
-        return not_found(&req);
-    }
     let info = match state.queue.ticket(n).await {
         Ok(info) => info,
-        Err(Error::TicketNotFound(_)) => return not_found(&req),
+        Err(Error::TicketNotFound(_)) => return not_found(&req, l),
         Err(_) => return unavailable_page(&req, l),
     };
     let kiosk = req.query_string().split('&').any(|kv| kv == "kiosk=1");
     let tz = state.queue.config().calendar.time_zone();
-    let path = follow_path(&day, n);
-    let url = crate::links::absolute_url(&req, state.public_url.as_ref(), &path);
     let t = &info.ticket;
+    // The holder's key, when the link carries the right one: the page then offers the
+    // holder's actions, and the QR code carries it on to the phone.
+    let key = match query_key(&req) {
+        Some(k) => match state.queue.is_holder_key(day, t, k).await {
+            Ok(true) => Some(k.to_owned()),
+            Ok(false) => None,
+            Err(_) => return unavailable_page(&req, l),
+        },
+        None => None,
+    };
+    let path = match &key {
+        Some(k) => format!("{}?k={k}", follow_path(&day, n)),
+        None => follow_path(&day, n),
+    };
+    let url = crate::links::absolute_url(&req, state.public_url.as_ref(), &path);
     let page = Page {
         lang,
         title: format!("{} {}", l.t("Ticket", "Ticket"), t.label),
@@ -156,9 +156,38 @@ pub async fn page<B: QueueBackend>(
                     div class="no-print js-only" hidden {
                         button type="button" class="button button-secondary" data-alerts { (l.t("Me prévenir quand c'est mon tour", "Alert me when it is my turn")) }
                     }
+                    @if let (Some(k), TicketStatus::Waiting) = (&key, t.status) {
+                        (leave_form(l, &follow_path(&day, n), k))
+                    }
                 }
             }
         }),
+    )
+}
+
+/// The day and number of a ticket's path, when they name a ticket of today.
+fn todays<B: QueueBackend>(
+    state: &AppState<B>,
+    day: &str,
+    n: &str,
+) -> Option<(BusinessDay, TicketNumber)> {
+    let (Ok(day), Ok(n)) = (day.parse::<BusinessDay>(), parse_number(n)) else {
+        return None;
+    };
+    (day == state.queue.moment().day).then_some((day, n))
+}
+
+/// The page for a ticket that does not exist (or not today).
+fn not_found(req: &HttpRequest, l: Lang) -> HttpResponse {
+    error_page(
+        req,
+        l,
+        StatusCode::NOT_FOUND,
+        l.t("Ticket introuvable", "Ticket not found"),
+        l.t(
+            "Ce ticket n'existe pas ou n'est plus valable aujourd'hui. Prenez un nouveau ticket à la borne.",
+            "This ticket does not exist or is no longer valid today. Take a new ticket at the kiosk.",
+        ),
     )
 }
 
@@ -206,5 +235,103 @@ fn state_block(l: Lang, office: &OfficeConfig, info: &TicketInfo) -> Markup {
                 }
             }
         }
+    }
+}
+
+/// The `k` of the page's query, if any.
+fn query_key(req: &HttpRequest) -> Option<&str> {
+    req.query_string()
+        .split('&')
+        .find_map(|kv| kv.strip_prefix("k="))
+        .filter(|k| !k.is_empty() && k.len() <= 64)
+}
+
+/// "I'm leaving": a disclosure, then a form that posts the key to the page's `leave`, so
+/// that it works without JavaScript and never on a single tap.
+fn leave_form(l: Lang, path: &str, key: &str) -> Markup {
+    html! {
+        details class="no-print leave" {
+            summary class="button button-secondary" { (l.t("Je ne peux plus attendre", "I can no longer wait")) }
+            form method="post" action=(format!("{path}/leave")) class="leave-form" {
+                p { (l.t("Votre ticket sera annulé et votre place rendue aux personnes derrière vous. Vous devrez reprendre un ticket pour revenir.", "Your ticket will be cancelled and your place given to the people behind you. You will need a new ticket to come back.")) }
+                input type="hidden" name="k" value=(key);
+                button type="submit" class="button button-danger" { (l.t("Quitter la file", "Leave the queue")) }
+            }
+        }
+    }
+}
+
+/// The form of "I'm leaving".
+#[derive(Debug, serde::Deserialize)]
+pub struct LeaveForm {
+    k: Option<String>,
+}
+
+/// "I'm leaving", from the ticket's page: the holder leaves the queue, then sees their
+/// ticket cancelled.
+///
+/// `POST /api/tickets/follow/{day}/{n}/leave` (form: `k`, the holder's key): 303 to the
+/// ticket's page; a page that says why otherwise (403 for a wrong key, 409 for a ticket
+/// that no longer waits).
+#[utoipa::path(
+    post,
+    operation_id = "leave_page",
+    path = "/api/tickets/follow/{day}/{n}/leave",
+    tag = crate::openapi::TAG_PAGES,
+    params(
+        ("day" = tickets_core::BusinessDay, Path, description = "The ticket's business day."),
+        ("n" = tickets_core::TicketNumber, Path, description = "The ticket number."),
+    ),
+    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`k`: the key of the ticket's holder."),
+    responses(
+        (status = 303, description = "Left: back to the ticket's page."),
+        (status = 403, description = "The key is not the holder's.", content_type = "text/html", body = String),
+        (status = 404, description = "No such ticket today.", content_type = "text/html", body = String),
+        (status = 409, description = "The ticket no longer waits.", content_type = "text/html", body = String),
+        (status = 503, description = "The store does not answer.", content_type = "text/html", body = String),
+    )
+)]
+pub async fn leave<B: QueueBackend>(
+    req: HttpRequest,
+    state: web::Data<AppState<B>>,
+    path: web::Path<(String, String)>,
+    form: web::Form<LeaveForm>,
+) -> HttpResponse {
+    let (_, l) = office_and_lang(&req, &state);
+    let (day, n) = path.into_inner();
+    let refused =
+        |status: StatusCode, title: &str, text: &str| error_page(&req, l, status, title, text);
+    let Some((day, n)) = todays(&state, &day, &n) else {
+        return not_found(&req, l);
+    };
+    let key = form.k.as_deref().unwrap_or_default();
+    match state.queue.leave(n, key).await {
+        Ok(_) => HttpResponse::SeeOther()
+            .insert_header((
+                actix_web::http::header::LOCATION,
+                format!("{}?k={key}", follow_path(&day, n)),
+            ))
+            .finish(),
+        Err(Error::TicketNotFound(_)) => not_found(&req, l),
+        Err(Error::WrongHolderKey(_)) => refused(
+            StatusCode::FORBIDDEN,
+            l.t("Lien non valable", "Link not valid"),
+            l.t(
+                "Seul le lien donné avec le ticket (son code QR) permet de quitter la file.",
+                "Only the link given with the ticket (its QR code) lets you leave the queue.",
+            ),
+        ),
+        Err(Error::WrongStatus { .. }) => refused(
+            StatusCode::CONFLICT,
+            l.t(
+                "Trop tard pour quitter la file",
+                "Too late to leave the queue",
+            ),
+            l.t(
+                "Ce ticket a déjà été appelé ou terminé : adressez-vous au guichet.",
+                "This ticket was already called or finished: please go to the desk.",
+            ),
+        ),
+        Err(_) => unavailable_page(&req, l),
     }
 }

@@ -14,7 +14,7 @@ use tickets_core::{
 };
 
 use super::{Nav, Page, html_response, name_in, office_and_lang, service_name, unavailable_page};
-use crate::api::tickets::follow_path;
+use crate::api::tickets::{holder_key_of, holder_path};
 use crate::auth::{Auth, url_encode};
 use crate::lang::Lang;
 use crate::state::AppState;
@@ -410,7 +410,12 @@ pub async fn take<B: QueueBackend>(
         })
         .await
     {
-        Ok(t) => see_other(&format!("{}?kiosk=1", follow_path(&t.day, t.ticket.number))),
+        Ok(t) => {
+            let key = holder_key_of(&state, &t).await;
+            let path = holder_path(&t.day, t.ticket.number, key.as_ref());
+            let sep = if key.is_some() { '&' } else { '?' };
+            see_other(&format!("{path}{sep}kiosk=1"))
+        }
         Err(Error::DayClosed) => see_other("/api/tickets/public?closed=1"),
         Err(Error::ServiceClosed(s)) => refused("service_closed", &s),
         Err(Error::DailyLimitReached(s)) => refused("daily_limit", &s),

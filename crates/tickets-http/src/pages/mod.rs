@@ -294,6 +294,10 @@ pub fn status_words(lang: Lang, s: TicketStatus) -> &'static str {
         TicketStatus::InProgress => lang.t("appelé", "called"),
         TicketStatus::Completed => lang.t("terminé", "done"),
         TicketStatus::NoShow => lang.t("absent", "no-show"),
+        TicketStatus::Cancelled => lang.t(
+            "annulé : vous avez quitté la file",
+            "cancelled: you left the queue",
+        ),
     }
 }
 
@@ -311,6 +315,7 @@ pub fn action_words(lang: Lang, a: Action) -> &'static str {
         Action::CallTicket => lang.t("Appel hors tour", "Called out of turn"),
         Action::Transfer => lang.t("Transfert", "Transferred"),
         Action::Requeue => lang.t("Remis en file", "Back in the queue"),
+        Action::LeaveQueue => lang.t("Parti de la file", "Left the queue"),
     }
 }
 

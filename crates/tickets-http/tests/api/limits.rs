@@ -315,7 +315,7 @@ async fn ticket_links_come_from_the_host_or_the_public_url_never_from_forwarded_
     let evil = "evil.example".repeat(40);
     let page = app
         .send(
-            app.get(&format!("{path}?kiosk=1"))
+            app.get(&format!("{path}&kiosk=1"))
                 .insert_header(("x-forwarded-host", evil.clone()))
                 .insert_header((header::FORWARDED, format!("host={evil}"))),
         )
@@ -332,7 +332,7 @@ async fn ticket_links_come_from_the_host_or_the_public_url_never_from_forwarded_
     app.open_day().await;
     let taken = app.post_take().await.json();
     let path = taken["ticket_url"].as_str().expect("ticket_url").to_owned();
-    let page = app.get_path(&format!("{path}?kiosk=1")).await.html(200);
+    let page = app.get_path(&format!("{path}&kiosk=1")).await.html(200);
     assert!(
         page.contains(&format!("https://poste.example.org{path}")),
         "{page}"

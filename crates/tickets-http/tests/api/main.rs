@@ -5,6 +5,7 @@
 //! a real socket (chunked bodies).
 
 mod helpers;
+mod leave;
 mod limits;
 
 mod live;

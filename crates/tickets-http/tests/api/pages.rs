@@ -185,21 +185,25 @@ async fn the_kiosk_form_takes_a_ticket_and_shows_it() {
     let res = app.post_kiosk(&[("idempotency_key", "kiosk-aaa")]).await;
     res.assert_status(303);
     let location = res.location().to_owned();
-    assert_eq!(location, format!("/api/tickets/follow/{day}/1?kiosk=1"));
+    // The ticket's page, with its holder's key (for the QR code), in kiosk mode.
+    let holder = |location: &str, n: u64| {
+        let key = location
+            .strip_prefix(&format!("/api/tickets/follow/{day}/{n}?k="))
+            .and_then(|rest| rest.strip_suffix("&kiosk=1"))
+            .unwrap_or_else(|| panic!("ticket {n} with its key: {location}"))
+            .to_owned();
+        assert_eq!(key.len(), 32, "{location}");
+        key
+    };
+    holder(&location, 1);
     // The same form sent twice (a double tap, a reload) gives the same ticket.
     let again = app.post_kiosk(&[("idempotency_key", "kiosk-aaa")]).await;
     assert_eq!(again.location(), location);
     let other = app.post_kiosk(&[("idempotency_key", "kiosk-bbb")]).await;
-    assert_eq!(
-        other.location(),
-        format!("/api/tickets/follow/{day}/2?kiosk=1")
-    );
+    holder(other.location(), 2);
     // No key: a ticket all the same.
     let bare = app.post_kiosk(&[]).await;
-    assert_eq!(
-        bare.location(),
-        format!("/api/tickets/follow/{day}/3?kiosk=1")
-    );
+    holder(bare.location(), 3);
     assert_eq!(app.get_status().await.json()["total_tickets"], 3);
     // A service the office does not have is refused with a reason; an unreadable one is
     // as if absent: the office's only service.
@@ -668,7 +672,11 @@ async fn a_priority_ticket_shows_its_label_service_and_class() {
         &[("service_type", "courrier"), ("priority", "prioritaire")],
     )
     .await;
-    assert_eq!(to, format!("/api/tickets/follow/{day}/2?kiosk=1"));
+    let holder = to
+        .strip_prefix(&format!("/api/tickets/follow/{day}/2?k="))
+        .and_then(|rest| rest.strip_suffix("&kiosk=1"))
+        .unwrap_or_else(|| panic!("the ticket's page with its holder's key: {to}"));
+    assert_eq!(holder.len(), 32);
     let ticket = app.get_ticket("2").await.json();
     assert_eq!(ticket["ticket"]["label"], "A002");
     assert_eq!(ticket["ticket"]["priority"], "prioritaire");

@@ -554,12 +554,20 @@ pub(crate) async fn extensions_scenario(app: &TestApp) {
     assert_eq!(again["ticket"], first["ticket"], "the very same ticket");
     let other = app.post_take_with_key("kiosk-1:def").await;
     other.assert_status(201);
-    assert_eq!(other.json()["ticket"]["ticket_number"], 6);
+    let other = other.json();
+    assert_eq!(other["ticket"]["ticket_number"], 6);
     assert_eq!(app.get_status().await.json()["total_tickets"], 6);
-    assert_eq!(
-        first["ticket_url"],
-        json!(format!("/api/tickets/follow/{day}/5"))
+    // The link carries the holder's key, the same when the take is replayed.
+    let url = first["ticket_url"].as_str().expect("ticket_url");
+    let key = url
+        .strip_prefix(&format!("/api/tickets/follow/{day}/5?k="))
+        .unwrap_or_else(|| panic!("{url}"));
+    assert!(
+        key.len() == 32 && key.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{key}"
     );
+    assert_eq!(again["ticket_url"], first["ticket_url"]);
+    assert_ne!(other["ticket_url"], first["ticket_url"]);
 
     // Messages follow the language asked.
     let en = app

@@ -160,6 +160,7 @@ impl View<'_> {
                             th scope="col" class="num" { (l.t("Servis", "Served")) }
                             th scope="col" class="num" { (l.t("Absents", "No-shows")) }
                             th scope="col" class="num" { (l.t("Non servis", "Unserved")) }
+                            th scope="col" class="num" { (l.t("Partis", "Left")) }
                             th scope="col" class="num" { (l.t("Attente médiane", "Median wait")) }
                             th scope="col" class="num" { (l.t("Attente P90", "P90 wait")) }
                             th scope="col" class="num" { (l.t("Dans l'objectif", "Within target")) }
@@ -177,6 +178,7 @@ impl View<'_> {
                                     td class="num" { (count(l, d.figures.served)) }
                                     td class="num" { (count(l, d.figures.no_show)) }
                                     td class="num" { (count(l, d.figures.unserved)) }
+                                    td class="num" { (count(l, d.figures.cancelled)) }
                                     td class="num" { (duration(d.figures.median_wait_seconds)) }
                                     td class="num" { (duration(d.figures.p90_wait_seconds)) }
                                     td class="num" { (d.figures.within_target_share.map_or_else(|| "—".to_owned(), |s| percent(l, s))) }
@@ -195,6 +197,7 @@ impl View<'_> {
                                 td class="num" { (count(l, r.total.served)) }
                                 td class="num" { (count(l, r.total.no_show)) }
                                 td class="num" { (count(l, r.total.unserved)) }
+                                td class="num" { (count(l, r.total.cancelled)) }
                                 td class="num" { (duration(r.total.median_wait_seconds)) }
                                 td class="num" { (duration(r.total.p90_wait_seconds)) }
                                 td class="num" { (r.total.within_target_share.map_or_else(|| "—".to_owned(), |s| percent(l, s))) }
@@ -213,13 +216,14 @@ impl View<'_> {
     }
 }
 
-/// The counts' column heads: taken, served, no-shows, unserved.
+/// The counts' column heads: taken, served, no-shows, unserved, left.
 fn count_heads(l: Lang) -> Markup {
     html! {
         th scope="col" class="num" { (l.t("Pris", "Taken")) }
         th scope="col" class="num" { (l.t("Servis", "Served")) }
         th scope="col" class="num" { (l.t("Absents", "No-shows")) }
         th scope="col" class="num" { (l.t("Non servis", "Unserved")) }
+        th scope="col" class="num" { (l.t("Partis", "Left")) }
     }
 }
 
@@ -230,5 +234,6 @@ fn count_cells(l: Lang, f: &Figures) -> Markup {
         td class="num" { (count(l, f.served)) }
         td class="num" { (count(l, f.no_show)) }
         td class="num" { (count(l, f.unserved)) }
+        td class="num" { (count(l, f.cancelled)) }
     }
 }

@@ -223,6 +223,9 @@ impl View<'_> {
                     div class="figure" { dt { (l.t("Servis", "Served")) } dd { (count(l, f.served)) } }
                     div class="figure" { dt { (l.t("Absents", "No-shows")) } dd { (count(l, f.no_show)) } }
                     div class="figure" { dt { (l.t("Non servis", "Unserved")) } dd { (count(l, f.unserved)) } }
+                    @if f.cancelled > 0 {
+                        div class="figure" { dt { (l.t("Partis avant leur tour", "Left before their turn")) } dd { (count(l, f.cancelled)) } }
+                    }
                     @if f.waiting > 0 || f.in_progress > 0 {
                         div class="figure figure-now" {
                             dt { (l.t("En attente maintenant", "Waiting now")) }

@@ -1,0 +1,122 @@
+//! The key of a ticket's holder: what lets the person who took a ticket act on it (leave
+//! the queue), and nobody else.
+//!
+//! The key is derived, not stored: an HMAC-SHA256, under the office's secret `holder`
+//! ([`QueueBackend::secret`](crate::QueueBackend::secret), made once and shared by every
+//! server on the store), of the ticket's day, number and time of taking, cut to 128 bits
+//! and written as 32 hexadecimal digits. It names one ticket: the same number given again
+//! after a reset, or on another day, has another key. The take's answer carries it (in
+//! the link printed in the QR code); a person who only knows the number cannot act.
+
+use std::fmt;
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use crate::clock::BusinessDay;
+use crate::model::{Ticket, micros};
+
+/// The name of the office's secret the keys derive from.
+pub(crate) const SECRET_NAME: &str = "holder";
+
+/// How many bytes of the HMAC a key keeps.
+const KEY_BYTES: usize = 16;
+
+/// The key of a ticket's holder (32 hexadecimal digits).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> tickets_core::Result<()> {
+/// use tickets_core::{MemoryBackend, TicketQueue};
+/// let queue = TicketQueue::new(MemoryBackend::new());
+/// queue.open_day().await?;
+/// let taken = queue.take(Default::default()).await?;
+/// let key = queue.holder_key(taken.day, &taken.ticket).await?;
+/// assert_eq!(key.as_str().len(), 32);
+/// // With the key, and only with it, the holder leaves the queue.
+/// assert!(queue.leave(taken.ticket.number, "0123456789abcdef0123456789abcdef").await.is_err());
+/// let left = queue.leave(taken.ticket.number, key.as_str()).await?;
+/// assert_eq!(left.status, tickets_core::TicketStatus::Cancelled);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HolderKey(String);
+
+impl HolderKey {
+    /// The key as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for HolderKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn mac(secret: &[u8], day: BusinessDay, ticket: &Ticket) -> Hmac<Sha256> {
+    // HMAC accepts keys of any length.
+    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(secret)
+        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+    m.update(format!("holder|{day}|{}|{}", ticket.number, micros(ticket.taken_at)).as_bytes());
+    m
+}
+
+/// The key of `ticket` of `day` under `secret`.
+pub(crate) fn key_of(secret: &[u8], day: BusinessDay, ticket: &Ticket) -> HolderKey {
+    let full = mac(secret, day, ticket).finalize().into_bytes();
+    HolderKey(hex::encode(&full[..KEY_BYTES]))
+}
+
+/// Whether `candidate` is the key of `ticket` of `day` (in constant time).
+pub(crate) fn is_key_of(secret: &[u8], day: BusinessDay, ticket: &Ticket, candidate: &str) -> bool {
+    match hex::decode(candidate.trim()) {
+        Ok(bytes) if bytes.len() == KEY_BYTES => mac(secret, day, ticket)
+            .verify_truncated_left(&bytes)
+            .is_ok(),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Service, TicketNumber};
+    use chrono::{TimeZone, Utc};
+
+    fn ticket(n: u64, second: u32) -> Ticket {
+        Ticket::waiting(
+            TicketNumber::new(n).unwrap(),
+            Service::default(),
+            n.to_string(),
+            None,
+            Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, second).unwrap(),
+        )
+    }
+
+    #[test]
+    fn a_key_names_one_ticket_of_one_day_under_one_secret() {
+        let day: BusinessDay = "2026-11-30".parse().unwrap();
+        let other_day: BusinessDay = "2026-12-01".parse().unwrap();
+        let t = ticket(7, 0);
+        let key = key_of(b"secret", day, &t);
+        assert_eq!(key.as_str().len(), 32);
+        assert!(is_key_of(b"secret", day, &t, key.as_str()));
+        assert!(is_key_of(b"secret", day, &t, &key.as_str().to_uppercase()));
+        // Another ticket of the same number (after a reset), another day, another secret.
+        assert!(!is_key_of(b"secret", day, &ticket(7, 1), key.as_str()));
+        assert!(!is_key_of(b"secret", other_day, &t, key.as_str()));
+        assert!(!is_key_of(b"other", day, &t, key.as_str()));
+        // Not a key at all.
+        for bad in [
+            "",
+            "zz",
+            &key.as_str()[..30],
+            "0123456789abcdef0123456789abcdef",
+        ] {
+            assert!(!is_key_of(b"secret", day, &t, bad), "{bad:?}");
+        }
+    }
+}
