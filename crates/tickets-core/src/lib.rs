@@ -66,6 +66,7 @@ mod redis;
 mod reports;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod webhooks;
 
 pub use accounts::*;
 #[cfg(any(test, feature = "mock"))]

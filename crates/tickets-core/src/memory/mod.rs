@@ -66,6 +66,7 @@ struct Inner {
     accounts: crate::accounts::MemoryAccounts,
     /// The office's secrets, by name ([`QueueBackend::secret`]).
     secrets: Mutex<HashMap<String, Vec<u8>>>,
+    webhooks: crate::webhooks::MemoryWebhooks,
 }
 
 impl Default for Inner {
@@ -78,6 +79,7 @@ impl Default for Inner {
             office: RwLock::default(),
             accounts: crate::accounts::MemoryAccounts::default(),
             secrets: Mutex::default(),
+            webhooks: crate::webhooks::MemoryWebhooks::default(),
         }
     }
 }
@@ -105,6 +107,11 @@ impl MemoryBackend {
 
     fn history_store(&self) -> MutexGuard<'_, history::History> {
         self.inner.history.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The webhooks (`webhooks/memory.rs`).
+    pub(crate) fn webhook_state(&self) -> &crate::webhooks::MemoryWebhooks {
+        &self.inner.webhooks
     }
 
     /// The staff accounts (`accounts/memory.rs`).

@@ -29,6 +29,7 @@ mod scripts;
 mod sentinel;
 mod target;
 mod wait;
+mod webhooks;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;

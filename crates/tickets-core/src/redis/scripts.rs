@@ -65,6 +65,18 @@ pub(crate) struct Scripts {
     pub(crate) config_get: Lua,
     /// Reads one of the office's secrets, making it the first time.
     pub(crate) secret: Lua,
+    /// Registers a webhook.
+    pub(crate) webhook_add: Lua,
+    /// Enqueues webhook deliveries, each once.
+    pub(crate) webhook_enqueue: Lua,
+    /// Claims the webhook deliveries due.
+    pub(crate) webhook_claim: Lua,
+    /// Reports an attempt at a webhook delivery.
+    pub(crate) webhook_finish: Lua,
+    /// Lists the webhook deliveries kept.
+    pub(crate) webhook_list: Lua,
+    /// Sends a failed webhook delivery again.
+    pub(crate) webhook_resend: Lua,
     /// Replaces the office configuration (its own key, without the day's).
     pub(crate) config_put: Lua,
 }
@@ -108,6 +120,12 @@ impl Scripts {
             history_close: script!("history_close.lua"),
             config_get: standalone!("config_get.lua"),
             secret: standalone!("secret.lua"),
+            webhook_add: standalone!("webhook_add.lua"),
+            webhook_enqueue: standalone!("webhook_enqueue.lua"),
+            webhook_claim: standalone!("webhook_claim.lua"),
+            webhook_finish: standalone!("webhook_finish.lua"),
+            webhook_list: standalone!("webhook_list.lua"),
+            webhook_resend: standalone!("webhook_resend.lua"),
             config_put: standalone!("config_put.lua"),
         }
     }

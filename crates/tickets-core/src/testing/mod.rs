@@ -51,6 +51,7 @@ mod history;
 mod leave;
 mod limits;
 mod services;
+pub mod webhooks;
 use history::*;
 use leave::*;
 use limits::*;
