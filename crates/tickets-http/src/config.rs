@@ -171,6 +171,17 @@ pub struct Config {
     #[arg(long, env = "TICKETS_REDIS_WAIT_REPLICAS", default_value_t = 0)]
     pub redis_wait_replicas: u32,
 
+    /// Let webhooks go to private and local addresses (loopback, private ranges,
+    /// link-local): for tests and closed networks. By default they go to public addresses
+    /// only.
+    #[arg(
+        long,
+        env = "TICKETS_WEBHOOK_ALLOW_PRIVATE",
+        action = ArgAction::SetTrue,
+        value_parser = BoolishValueParser::new()
+    )]
+    pub webhook_allow_private: bool,
+
     /// A subcommand (`account …`) to run against the configured store instead of serving.
     #[command(subcommand)]
     pub command: Option<crate::cli::Command>,
@@ -284,6 +295,7 @@ impl Config {
             stream_limit: None,
             public_url: None,
             redis_wait_replicas: 0,
+            webhook_allow_private: true,
             command: None,
         }
     }

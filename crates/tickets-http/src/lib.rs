@@ -25,6 +25,7 @@ pub mod routes;
 pub mod server;
 pub mod startup;
 pub mod state;
+pub mod webhooks;
 
 pub use app::app;
 pub use config::{Config, LogFormat, OfficeFileError, StoreKind};

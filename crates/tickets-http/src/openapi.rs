@@ -150,6 +150,11 @@ pub struct Unavailable(pub ErrorBody);
         crate::api::tokens::list,
         crate::api::tokens::create,
         crate::api::tokens::revoke,
+        crate::api::webhooks::list,
+        crate::api::webhooks::create,
+        crate::api::webhooks::delete,
+        crate::api::webhooks::deliveries,
+        crate::api::webhooks::resend,
         crate::api::reports::report,
         crate::api::reports::tickets_csv,
         crate::api::audit::list,
@@ -201,6 +206,7 @@ pub struct Unavailable(pub ErrorBody);
         (name = TAG_OFFICE, description = "The office: services, priority classes and desks (staff)."),
         (name = crate::api::reports::TAG_REPORTS, description = "Reports on the history of past days and today (managers)."),
         (name = crate::api::accounts::TAG_ACCOUNTS, description = "Staff accounts and API tokens (administrators), the audit log (managers)."),
+        (name = crate::api::webhooks::TAG_WEBHOOKS, description = "Webhooks: URLs that receive the queue's events, signed (administrators)."),
         (name = TAG_OPS, description = "Probes, metrics and this document."),
     )
 )]

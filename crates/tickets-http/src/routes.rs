@@ -7,7 +7,9 @@ use actix_web::{FromRequest, Handler, HttpResponse, Responder, web};
 use tickets_core::{MemoryBackend, QueueBackend, Role};
 
 use crate::api::error::ApiError;
-use crate::api::{accounts, audit, day, desk, health, leave, office, reports, tickets, tokens};
+use crate::api::{
+    accounts, audit, day, desk, health, leave, office, reports, tickets, tokens, webhooks,
+};
 use crate::assets;
 use crate::auth::{Access, require};
 use crate::pages;
@@ -245,6 +247,25 @@ fn route_table<B: QueueBackend>() -> Vec<(&'static str, Vec<MethodRoute>)> {
         (
             "/api/tokens/{id}",
             vec![on(Method::DELETE, tokens::revoke).api(Role::Admin)],
+        ),
+        (
+            "/api/webhooks",
+            vec![
+                on(GET, webhooks::list).api(Role::Admin),
+                on(POST, webhooks::create::<B>).api(Role::Admin),
+            ],
+        ),
+        (
+            "/api/webhooks/deliveries",
+            vec![on(GET, webhooks::deliveries).api(Role::Admin)],
+        ),
+        (
+            "/api/webhooks/deliveries/{id}/resend",
+            vec![on(POST, webhooks::resend).api(Role::Admin)],
+        ),
+        (
+            "/api/webhooks/{id}",
+            vec![on(Method::DELETE, webhooks::delete).api(Role::Admin)],
         ),
         (
             "/api/docs/{file:.*}",

@@ -22,6 +22,8 @@ pub struct Application {
     auth: web::Data<Auth>,
     state: web::Data<AppState<crate::metrics::Instrumented<AnyBackend>>>,
     office_applied: Option<OfficeApplied>,
+    /// Delivers the webhooks while the server runs.
+    _webhooks: std::sync::Arc<crate::webhooks::Webhooks>,
 }
 
 impl Application {
@@ -77,6 +79,14 @@ impl Application {
         ));
         // Live updates and the queue metrics follow the event feed from the start.
         crate::live::ensure_started(&state);
+        let webhooks = crate::webhooks::Webhooks::start(
+            auth.accounts().clone(),
+            state.queue.events(),
+            crate::webhooks::Settings {
+                allow_private: config.webhook_allow_private,
+                ..Default::default()
+            },
+        );
         let auth_data = auth.clone();
         let hosts = web::Data::new(AllowedHosts::new(&config.allowed_hosts));
         let app_state = state.clone();
@@ -102,6 +112,7 @@ impl Application {
             auth,
             state,
             office_applied: None,
+            _webhooks: webhooks,
         })
     }
 

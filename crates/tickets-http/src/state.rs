@@ -45,6 +45,8 @@ pub struct AppState<B> {
     pub streams: StreamGate,
     /// The address the public reaches the server at, for links and QR codes.
     pub public_url: Option<PublicUrl>,
+    /// Webhooks may go to private and local addresses (`TICKETS_WEBHOOK_ALLOW_PRIVATE`).
+    pub webhook_allow_private: bool,
 }
 
 impl<B: QueueBackend> AppState<B> {
@@ -60,6 +62,7 @@ impl<B: QueueBackend> AppState<B> {
             max_waiting: 0,
             streams: StreamGate::new(None),
             public_url: None,
+            webhook_allow_private: false,
         }
     }
 
@@ -77,6 +80,7 @@ impl<B: QueueBackend> AppState<B> {
             max_waiting: config.max_waiting,
             streams: StreamGate::new(config.stream_limit),
             public_url: config.public_url.clone(),
+            webhook_allow_private: config.webhook_allow_private,
             ..Self::new(queue, store)
         }
     }

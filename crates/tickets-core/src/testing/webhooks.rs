@@ -61,7 +61,7 @@ async fn hooks_are_kept_listed_and_removed<S: WebhookStore>(a: &S, b: &S) {
     );
     assert!(a.remove_webhook(&first.id).await.unwrap());
     assert!(!b.remove_webhook(&first.id).await.unwrap(), "removed once");
-    assert_eq!(a.webhooks().await.unwrap(), [second.clone()]);
+    assert_eq!(a.webhooks().await.unwrap(), std::slice::from_ref(&second));
     for n in 0..MAX_WEBHOOKS as u8 - 1 {
         a.add_webhook(&hook(10 + n, t0)).await.unwrap();
     }
@@ -81,14 +81,24 @@ async fn a_delivery_is_enqueued_once_and_claimed_by_one<S: WebhookStore>(a: &S, 
     let d1 = delivery(&h, 1);
     let d2 = delivery(&h, 2);
     // Both servers hear of both events.
-    assert_eq!(a.enqueue_deliveries(&[d1.clone()], t0).await.unwrap(), 1);
+    assert_eq!(
+        a.enqueue_deliveries(std::slice::from_ref(&d1), t0)
+            .await
+            .unwrap(),
+        1
+    );
     assert_eq!(
         b.enqueue_deliveries(&[d1.clone(), d2.clone()], t0)
             .await
             .unwrap(),
         1
     );
-    assert_eq!(a.enqueue_deliveries(&[d2.clone()], t0).await.unwrap(), 0);
+    assert_eq!(
+        a.enqueue_deliveries(std::slice::from_ref(&d2), t0)
+            .await
+            .unwrap(),
+        0
+    );
     // Nothing is due before it was enqueued.
     let early = a
         .claim_deliveries(t0 - Duration::seconds(1), Duration::seconds(60), 10)
@@ -142,7 +152,9 @@ async fn retries_then_failure_then_resend<S: WebhookStore>(a: &S, b: &S) {
     let h = hook(1, t0);
     a.add_webhook(&h).await.unwrap();
     let d = delivery(&h, 7);
-    a.enqueue_deliveries(&[d.clone()], t0).await.unwrap();
+    a.enqueue_deliveries(std::slice::from_ref(&d), t0)
+        .await
+        .unwrap();
     let lease = Duration::seconds(60);
     let got = b.claim_deliveries(t0, lease, 10).await.unwrap();
     let next = retry_at(t0, 1, t0).unwrap();
@@ -187,7 +199,9 @@ async fn retries_then_failure_then_resend<S: WebhookStore>(a: &S, b: &S) {
             .is_empty()
     );
     let other = delivery(&h, 8);
-    a.enqueue_deliveries(&[other.clone()], late).await.unwrap();
+    a.enqueue_deliveries(std::slice::from_ref(&other), late)
+        .await
+        .unwrap();
     let listed = b.deliveries().await.unwrap();
     assert_eq!(listed.len(), 2);
     assert_eq!(listed[0].id, d.id, "the failed first");

@@ -15,6 +15,7 @@ pub mod office;
 pub mod reports;
 pub mod tickets;
 pub mod tokens;
+pub mod webhooks;
 
 use actix_web::HttpRequest;
 use actix_web::http::header::CONTENT_LENGTH;

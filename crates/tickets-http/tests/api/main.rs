@@ -30,3 +30,4 @@ mod seed_contract;
 mod services;
 mod startup;
 mod store_down;
+mod webhooks;
