@@ -232,7 +232,10 @@ async fn a_failed_delivery_is_listed_and_sent_again_on_request() {
         event: "take_ticket".into(),
         body: "{}".into(),
     };
-    store.enqueue_deliveries(&[d.clone()], now).await.unwrap();
+    store
+        .enqueue_deliveries(std::slice::from_ref(&d), now)
+        .await
+        .unwrap();
     store
         .claim_deliveries(now, chrono::Duration::seconds(60), 1)
         .await
