@@ -153,6 +153,16 @@
         button.disabled = true;
       });
     }
+    // Once seen, the page opens without the network (ticket-sw.js).
+    if ('serviceWorker' in navigator && window.isSecureContext) {
+      navigator.serviceWorker.register(card.getAttribute('data-sw'), { scope: '/api/tickets/follow/' })
+        .catch(function () { /* the page works without it */ });
+    }
+    var offline = document.querySelector('[data-offline]');
+    function showNetwork() { if (offline) offline.hidden = navigator.onLine; }
+    window.addEventListener('online', function () { showNetwork(); window.Tickets.refresh(); });
+    window.addEventListener('offline', showNetwork);
+    showNetwork();
     window.Tickets.stream({
       state: render,
       queue: function (e) {

@@ -18,6 +18,9 @@ fn short_hash(path: &str) -> Option<String> {
     Files::get(path).map(|f| hex::encode(&f.metadata.sha256_hash()[..5]))
 }
 
+/// The service worker of the ticket pages (scope `/api/tickets/follow/`).
+pub const SERVICE_WORKER: &str = "js/ticket-sw.js";
+
 /// The URL of an embedded asset, versioned by its content.
 pub fn url(path: &str) -> String {
     match short_hash(path) {
@@ -61,7 +64,12 @@ pub async fn serve(req: HttpRequest, path: web::Path<String>) -> Result<HttpResp
         "public, no-cache"
     };
     let mime = file.metadata.mimetype();
-    Ok(HttpResponse::Ok()
+    let mut res = HttpResponse::Ok();
+    if path == SERVICE_WORKER {
+        // It serves the ticket pages, outside its own directory.
+        res.insert_header(("Service-Worker-Allowed", "/api/tickets/follow/"));
+    }
+    Ok(res
         .insert_header((
             header::CONTENT_TYPE,
             HeaderValue::from_str(mime)

@@ -122,7 +122,11 @@ pub async fn page<B: QueueBackend>(
                 data-t-lt1=(l.t("moins d'une minute", "under a minute"))
                 data-t-min="≈ {m} min"
                 data-t-hours="≈ {h} h {mm}"
+                data-sw=(crate::assets::url(crate::assets::SERVICE_WORKER))
             {
+                p class="notice notice-warn no-print" data-offline role="status" hidden {
+                    (l.t("Hors connexion : voici votre ticket tel qu'il était. La page se remettra à jour dès le retour du réseau.", "Offline: this is your ticket as it was. The page updates again as soon as the network is back."))
+                }
                 div class="ticket-print" {
                     @if let Some(name) = &office.settings.name {
                         p class="ticket-office" data-office-name { (name) }
