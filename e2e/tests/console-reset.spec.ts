@@ -6,7 +6,7 @@ test('resetting a day with no ticket, twice, keeps the console working and live'
   const console = await staff.newPage();
   await console.goto('/api/tickets/staff?desk=1');
   const resetButton = console.getByRole('button', { name: 'Remettre la journée à zéro' });
-  const confirm = console.getByLabel("Je confirme : effacer tous les tickets et l'historique du jour.");
+  const confirm = console.getByLabel("Je confirme : effacer tous les tickets du jour (l'historique les garde pour les rapports).");
 
   try {
     // The first reset empties the day (whatever other tests left); the second finds

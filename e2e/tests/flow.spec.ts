@@ -185,7 +185,7 @@ test('a ticket goes from the kiosk to a desk, live on the phone; the console run
     if (r.method() === 'POST' && (r.postData() ?? '').includes('reset_day')) resetPosts.push(r.postData()!);
   });
   const resetButton = console.getByRole('button', { name: 'Remettre la journée à zéro' });
-  const confirm = console.getByLabel("Je confirme : effacer tous les tickets et l'historique du jour.");
+  const confirm = console.getByLabel("Je confirme : effacer tous les tickets du jour (l'historique les garde pour les rapports).");
   await expect(confirm).not.toBeChecked();
   await resetButton.click();
   expect(await confirm.evaluate((el: HTMLInputElement) => el.validity.valueMissing)).toBe(true);

@@ -126,6 +126,8 @@ pub(super) fn console(
                         p class=(if *ok { "notice notice-ok" } else { "notice notice-warn" }) { (text) }
                     }
                 }
+                // What the last sound signal was about (staff.js; the choices are below).
+                p class="notice notice-warn chime-alert" data-chime-alert role="status" aria-live="polite" hidden {}
                 (desk_state(l, v))
                 div class="actions" role="group" aria-label=(l.t("Actions du guichet", "Desk actions")) {
                     (action_button(v.desk, "call_next", "button button-primary button-huge", l.t("Appeler le suivant", "Call next"), "N"))
@@ -133,6 +135,7 @@ pub(super) fn console(
                     (action_button(v.desk, "recall", "button button-secondary", l.t("Rappeler", "Recall"), "R"))
                     (action_button(v.desk, "no_show", "button button-secondary", l.t("Absent", "No-show"), "A"))
                 }
+                (chime_settings(l))
                 p class="hint" { (l.t("Raccourcis clavier : ", "Keyboard shortcuts: ")) kbd { "N" } " " (l.t("appeler", "call")) ", " kbd { "F" } " " (l.t("terminer", "finish")) ", " kbd { "R" } " " (l.t("rappeler", "recall")) ", " kbd { "A" } " " (l.t("absent", "no-show")) ", " kbd { "T" } " " (l.t("transférer", "transfer")) }
             }
             section class="card queue-card" aria-labelledby="queue-title" {
@@ -156,7 +159,7 @@ pub(super) fn console(
                     input type="hidden" name="desk" value=(v.desk);
                     div class="check" {
                         input type="checkbox" id="confirm-reset" name="confirm" value="yes" required;
-                        label for="confirm-reset" { (l.t("Je confirme : effacer tous les tickets et l'historique du jour.", "I confirm: erase every ticket and today's history.")) }
+                        label for="confirm-reset" { (l.t("Je confirme : effacer tous les tickets du jour (l'historique les garde pour les rapports).", "I confirm: erase every ticket of the day (the history keeps them for reports).")) }
                     }
                     button type="submit" class="button button-danger" { (l.t("Remettre la journée à zéro", "Reset the day")) }
                 }
@@ -209,6 +212,30 @@ fn ticket_kind(l: Lang, office: &OfficeConfig, t: &Ticket) -> Markup {
         (service_name(l, office, &t.service))
         @if let Some(p) = &t.priority {
             " " span class="tag tag-priority" { (priority_name(l, office, p)) }
+        }
+    }
+}
+
+/// The console's sound signals, which staff.js gives (and each browser remembers): when a
+/// queue of this desk gets its first customer, and when a waiting ticket passes its
+/// service's target wait. Outside the live regions, so that updates keep the choices.
+fn chime_settings(l: Lang) -> Markup {
+    html! {
+        div class="chimes js-only" hidden data-chimes
+            data-t-arrival=(l.t("Un client attend : {label}.", "A customer is waiting: {label}."))
+            data-t-late=(l.t("{label} attend au-delà de l'objectif de son service.", "{label} has waited past its service's target."))
+        {
+            fieldset class="chime-settings" {
+                legend { (l.t("Signaux sonores", "Sound signals")) }
+                label {
+                    input type="checkbox" id="chime-arrival" data-chime="arrival" checked;
+                    " " (l.t("quand un client arrive dans une file vide", "when a customer arrives in an empty queue"))
+                }
+                label {
+                    input type="checkbox" id="chime-late" data-chime="late" checked;
+                    " " (l.t("quand une attente dépasse l'objectif du service", "when a wait passes its service's target"))
+                }
+            }
         }
     }
 }
@@ -301,10 +328,24 @@ fn queue_block(l: Lang, v: &View<'_>) -> Markup {
                     tbody {
                         @for (n, t) in &waiting {
                             @let label = t.map(|t| t.label.clone()).unwrap_or_else(|| n.to_string());
-                            tr class=[(v.next == Some(*n)).then_some("is-next")] {
+                            // The service's target wait, to mark (and chime for) a ticket past it.
+                            @let target_ms = t.and_then(|t| v.office.service(&t.service)).map_or(0, |s| s.target_wait_us() / 1000);
+                            @let taken_ms = t.map_or(0, |t| t.taken_at.timestamp_millis());
+                            @let late = target_ms > 0 && t.is_some() && now.timestamp_millis() - taken_ms > target_ms;
+                            @let row_class = match (v.next == Some(*n), late) {
+                                (true, true) => Some("is-next is-late"),
+                                (true, false) => Some("is-next"),
+                                (false, true) => Some("is-late"),
+                                (false, false) => None,
+                            };
+                            tr class=[row_class]
+                                data-ticket=(n) data-label=(label) data-taken-ms=(taken_ms) data-target-ms=(target_ms) {
                                 th scope="row" {
                                     span class="waiting-label" { (label) }
                                     @if v.next == Some(*n) { " " span class="tag tag-next" { (l.t("prochain", "next")) } }
+                                    @if target_ms > 0 {
+                                        " " span class="tag tag-late" data-late hidden[!late] { (l.t("au-delà de l'objectif", "past the target")) }
+                                    }
                                     @if let Some(t) = t {
                                         @if several || t.priority.is_some() {
                                             span class="waiting-kind" {
