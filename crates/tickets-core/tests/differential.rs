@@ -46,6 +46,8 @@ enum Op {
     Call(DeskId, TicketNumber),
     Transfer(Transfer),
     Requeue(TicketNumber),
+    /// The holder of a ticket leaves the queue.
+    Leave(TicketNumber),
     /// Opens or closes a service of the office (by index), as a configuration change.
     ToggleService(usize),
 }
@@ -64,7 +66,8 @@ fn random_op(rng: &mut StdRng, offices: bool) -> Op {
                 position: POSITIONS[rng.random_range(0..POSITIONS.len())],
                 desk: rng.random_bool(0.3).then(|| desk(rng)),
             }),
-            80..95 => Op::Requeue(number(rng)),
+            80..88 => Op::Requeue(number(rng)),
+            88..95 => Op::Leave(number(rng)),
             _ => Op::ToggleService(rng.random_range(0..3)),
         };
     }
@@ -199,6 +202,22 @@ impl Pair {
             Op::Call(d, n) => same(ctx, m.call(d, *n).await, r.call(d, *n).await),
             Op::Transfer(t) => same(ctx, m.transfer(t).await, r.transfer(t).await),
             Op::Requeue(n) => same(ctx, m.requeue(*n).await, r.requeue(*n).await),
+            Op::Leave(n) => {
+                // Each store has its own secret, so the holder's keys differ: the stores
+                // are compared below the key check, on the ticket its time of taking names.
+                let taken = |found: tickets_core::Result<tickets_core::TicketInfo>| {
+                    found.ok().map(|i| i.ticket.taken_at)
+                };
+                let (mt, rt) = (taken(m.ticket(*n).await), taken(r.ticket(*n).await));
+                assert_eq!(mt, rt, "{ctx}: the same ticket {n} in both stores");
+                if let Some(at) = mt {
+                    same(
+                        ctx,
+                        tickets_core::QueueBackend::leave(m.backend(), &m.moment(), *n, at).await,
+                        tickets_core::QueueBackend::leave(r.backend(), &r.moment(), *n, at).await,
+                    );
+                }
+            }
             Op::ToggleService(i) => {
                 let mut office = (*m.office()).clone();
                 if let Some(s) = office.services.get_mut(*i) {
