@@ -176,7 +176,8 @@ impl Webhooks {
 }
 
 /// The JSON of `event` for delivery `id`: the event as the event stream gives it, with
-/// `delivery` and `event` (its action's name) first.
+/// `delivery` (its id) and `event` (its action's name) added; the keys come in
+/// alphabetical order, which receivers should not rely on.
 fn body(id: &str, event: &QueueEvent) -> String {
     let mut fields = serde_json::Map::new();
     fields.insert("delivery".into(), id.into());
