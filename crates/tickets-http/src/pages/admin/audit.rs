@@ -18,7 +18,7 @@ use crate::pages::{
 use crate::state::AppState;
 
 /// Actions offered as suggestions in the filter, besides those on the page.
-const KNOWN_ACTIONS: [&str; 12] = [
+const KNOWN_ACTIONS: [&str; 15] = [
     "sign-in",
     "sign-out",
     "tickets.call-next",
@@ -31,6 +31,9 @@ const KNOWN_ACTIONS: [&str; 12] = [
     "account.revoke-sessions",
     "token.create",
     "token.revoke",
+    "webhook.create",
+    "webhook.delete",
+    "webhook.resend",
 ];
 
 /// The audit log (managers).

@@ -1,16 +1,18 @@
-//! The admin console: staff accounts (`/api/admin/accounts`) and API tokens
-//! (`/api/admin/tokens`) for administrators, the audit log (`/api/admin/audit`) for
-//! managers.
+//! The admin console: staff accounts (`/api/admin/accounts`), API tokens
+//! (`/api/admin/tokens`) and webhooks (`/api/admin/webhooks`) for administrators, the audit
+//! log (`/api/admin/audit`) for managers.
 //!
 //! Like the console, the forms work without JavaScript: a change posts to the page's path
 //! and comes back (303) with its outcome, said once at the top; a field at fault shows the
-//! form again (422) with the error next to the field. The one exception is a new token,
-//! whose secret is shown on the answer to the post itself, never in an address. The
-//! checks and store calls are `api/account_ops.rs`'s, shared with the JSON API.
+//! form again (422) with the error next to the field. The exceptions are a new token and a
+//! new webhook, whose secret is shown on the answer to the post itself, never in an
+//! address. The checks and store calls are the JSON API's (`api/account_ops.rs`,
+//! `api/webhooks.rs`'s store and checks).
 
 pub mod accounts;
 pub mod audit;
 pub mod tokens;
+pub mod webhooks;
 
 use actix_web::HttpResponse;
 use actix_web::http::header;

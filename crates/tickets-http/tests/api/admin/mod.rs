@@ -1,9 +1,10 @@
-//! The admin console: accounts, API tokens and the audit log, through the JSON API
-//! (`api.rs`) and the pages (`pages.rs`), as the first administrator of `spawn_app()` and
-//! the accounts it creates. Every answer is checked for password hashes.
+//! The admin console: accounts, API tokens, the audit log and webhooks, through the JSON
+//! API (`api.rs`) and the pages (`pages.rs`, `webhooks.rs`), as the first administrator of
+//! `spawn_app()` and the accounts it creates. Every answer is checked for password hashes.
 
 mod api;
 mod pages;
+mod webhooks;
 
 use actix_web::cookie::Cookie;
 use actix_web::http::Method;
