@@ -145,6 +145,6 @@ test('keyboard: the skip link comes first and works; Tab reaches the take button
 
   // Enter on the focused button takes a ticket.
   await page.keyboard.press('Enter');
-  await page.waitForURL(/\/follow\/.*\?kiosk=1$/);
+  await page.waitForURL(/\/follow\/.*[?&]kiosk=1$/);
   await expect(page.locator('.ticket-number')).toBeVisible();
 });

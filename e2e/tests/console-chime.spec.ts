@@ -1,4 +1,4 @@
-import { test, expect, signIn, takeFor, freshDay, OFFICE_URL } from './helpers';
+import { test, expect, signIn, takeFor, freshDay, docScreenshot, OFFICE_URL } from './helpers';
 
 test.use({ baseURL: OFFICE_URL });
 
@@ -39,7 +39,7 @@ test('the console chimes and says when an empty queue gets a customer, and when 
   await expect(row.locator('[data-late]')).toBeVisible();
   await expect(alert).toHaveText(`${parcel.label} attend au-delà de l'objectif de son service.`);
   expect(await chimes(page)).toBe(3);
-  await page.screenshot({ path: '../docs/screenshots/console-chime.png', fullPage: false });
+  await docScreenshot(page, 'console-chime.png');
 
   // Turned off, and remembered: the next first customer is shown, but not chimed.
   await page.getByLabel('quand un client arrive dans une file vide').uncheck();

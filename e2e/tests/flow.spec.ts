@@ -46,7 +46,7 @@ test('a ticket goes from the kiosk to a desk, live on the phone; the console run
   expect(box!.width, 'the take button is big').toBeGreaterThan(500);
   expect(box!.height, 'the take button is big').toBeGreaterThan(300);
   await take.click();
-  await kiosk.waitForURL(/\/api\/tickets\/follow\/\d{4}-\d{2}-\d{2}\/\d+\?kiosk=1$/);
+  await kiosk.waitForURL(/\/api\/tickets\/follow\/\d{4}-\d{2}-\d{2}\/\d+\?(k=[0-9a-f]{32}&)?kiosk=1$/);
   const { day, n } = parseFollowUrl(kiosk.url());
 
   const number = kiosk.locator('.ticket-number');
@@ -69,7 +69,12 @@ test('a ticket goes from the kiosk to a desk, live on the phone; the console run
   await expect(kiosk.getByRole('link', { name: 'Nouveau ticket' })).toBeVisible();
 
   // The QR code is drawn, and reads as the phone page's address; the link says the same.
-  const phonePath = `/api/tickets/follow/${day}/${n}`;
+  // The link carries the holder's key, which the kiosk's own address no longer shows (the
+  // next person at the kiosk must not find it in the history).
+  const key = new URL(`http://x${await kiosk.locator('.qr-caption a').getAttribute('href')}`).searchParams.get('k');
+  expect(key, "the holder's key").toMatch(/^[0-9a-f]{32}$/);
+  expect(new URL(kiosk.url()).searchParams.get('k'), 'no key in the kiosk\'s address').toBeNull();
+  const phonePath = `/api/tickets/follow/${day}/${n}?k=${key}`;
   const qr = kiosk.getByRole('img', { name: 'Code QR pour suivre ce ticket sur un téléphone' });
   await expect(qr).toBeVisible();
   expect(await qr.evaluate((el) => el.tagName.toLowerCase())).toBe('svg');

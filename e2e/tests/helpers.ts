@@ -163,7 +163,11 @@ export const test = base.extend<{
       });
       context.on('weberror', (err) => problems.push(`page error: ${err.error().message}`));
       context.on('response', (res) => {
-        const type = res.request().resourceType();
+        const req = res.request();
+        // A service worker's fetch of a page it serves (the ticket pages, network first)
+        // stands for that page: judged as its document is (which may answer 404 on purpose).
+        const swPage = req.serviceWorker() !== null && (req.headers()['accept'] ?? '').startsWith('text/html');
+        const type = swPage ? 'document' : req.resourceType();
         if (res.status() >= 500 || (res.status() >= 400 && type !== 'document')) {
           problems.push(`${res.status()} for ${type} ${res.request().method()} ${res.url()}`);
         }
@@ -207,3 +211,20 @@ export function plottedAboveZero(canvas: Locator): Promise<number> {
 }
 
 export { expect };
+
+/** Takes a screenshot of `page` into `e2e/screenshots/<name>` (not committed) and, when
+ * `UPDATE_DOCS_SCREENSHOTS=1`, copies it to `docs/screenshots/<name>`, so that an ordinary
+ * test run leaves the tree as it was. */
+export async function docScreenshot(page: Page, name: string, fullPage = false): Promise<void> {
+  const { mkdirSync, copyFileSync } = await import('node:fs');
+  const { join, resolve } = await import('node:path');
+  const out = resolve(__dirname, '..', 'screenshots');
+  mkdirSync(out, { recursive: true });
+  const shot = join(out, name);
+  await page.screenshot({ path: shot, fullPage, animations: 'disabled', caret: 'hide' });
+  if (process.env.UPDATE_DOCS_SCREENSHOTS) {
+    const docs = resolve(__dirname, '..', '..', 'docs', 'screenshots');
+    mkdirSync(docs, { recursive: true });
+    copyFileSync(shot, join(docs, name));
+  }
+}

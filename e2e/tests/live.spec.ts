@@ -14,9 +14,9 @@ test('a call at the console appears on the display board and the ticket page wit
 
   // Take at the kiosk: the phone page follows that ticket.
   await kiosk.getByRole('button', { name: 'Prendre un ticket' }).click();
-  await kiosk.waitForURL(/\?kiosk=1$/);
+  await kiosk.waitForURL(/[?&]kiosk=1$/);
   const phone = await (await newContext(PHONE)).newPage();
-  await phone.goto(kiosk.url().replace('?kiosk=1', ''));
+  await phone.goto(kiosk.url().replace(/[?&]kiosk=1$/, ''));
   const n = Number(await phone.locator('.ticket-number').innerText());
   const state = phone.locator('[data-live="ticket-state"]');
   await expect(state).toContainText(/avant vous|prochain/);

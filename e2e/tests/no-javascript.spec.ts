@@ -15,7 +15,7 @@ test('without JavaScript: the kiosk gives a ticket and the console calls it by p
   const take = kiosk.getByRole('button', { name: 'Prendre un ticket' });
   await expect(take).toBeVisible();
   await take.click();
-  await kiosk.waitForURL(/\/api\/tickets\/follow\/\d{4}-\d{2}-\d{2}\/\d+\?kiosk=1$/);
+  await kiosk.waitForURL(/\/api\/tickets\/follow\/\d{4}-\d{2}-\d{2}\/\d+\?k=[0-9a-f]{32}&kiosk=1$/);
   const { day, n } = parseFollowUrl(kiosk.url());
   await expect(kiosk.locator('.ticket-number')).toHaveText(String(n));
   await expect(kiosk.locator('.ticket-ahead')).toBeVisible();

@@ -1,4 +1,4 @@
-import { test, expect, signIn, ensureOpen, PHONE } from './helpers';
+import { test, expect, signIn, ensureOpen, docScreenshot, PHONE } from './helpers';
 
 // A ticket page seen once opens again without the network (a basement, a lift): its
 // service worker keeps the page and the files it uses.
@@ -34,7 +34,7 @@ test('a ticket page seen once opens without the network', async ({ newContext })
   await expect(notice).toContainText('Hors connexion');
   const size = await page.locator('.ticket-number').evaluate((e) => parseFloat(getComputedStyle(e).fontSize));
   expect(size, 'the stylesheet came from the kept copy').toBeGreaterThan(40);
-  await page.screenshot({ path: '../docs/screenshots/ticket-offline.png' });
+  await docScreenshot(page, 'ticket-offline.png');
 
   // Back online: the notice goes and the page is live again.
   await phone.setOffline(false);

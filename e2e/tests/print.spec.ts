@@ -9,7 +9,7 @@ test('printing the kiosk ticket keeps only the ticket: number, state, QR code', 
   const page = await context.newPage();
   await page.goto('/api/tickets/public');
   await page.getByRole('button', { name: 'Prendre un ticket' }).click();
-  await page.waitForURL(/\?kiosk=1$/);
+  await page.waitForURL(/[?&]kiosk=1$/);
 
   // The print button calls window.print().
   await page.evaluate(() => {

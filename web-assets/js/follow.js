@@ -140,6 +140,13 @@
     live = document.querySelector('[data-live="ticket-state"]');
     if (!card || !live) return;
     n = parseInt(card.getAttribute('data-ticket'), 10);
+    // On the kiosk, the holder's key leaves the address (and so the browser's history):
+    // the next person at the kiosk must not find it by going back. The QR code keeps it.
+    if (document.body.classList.contains('kiosk-mode') && /[?&]k=/.test(window.location.search)) {
+      var clean = new URL(window.location.href);
+      clean.searchParams.delete('k');
+      history.replaceState(null, '', clean.pathname + clean.search);
+    }
     try { desks = JSON.parse(card.getAttribute('data-desks') || '{}'); } catch (e) { desks = {}; }
     askServer = window.Tickets.debounce(3000, function () {
       window.Tickets.refresh();

@@ -204,6 +204,13 @@ fn route_table<B: QueueBackend>() -> Vec<(&'static str, Vec<MethodRoute>)> {
             ],
         ),
         (
+            "/api/admin/webhooks",
+            vec![
+                on(GET, pages::admin::webhooks::page::<B>).page(Role::Admin),
+                on(POST, pages::admin::webhooks::act::<B>).page(Role::Admin),
+            ],
+        ),
+        (
             "/api/admin/audit",
             vec![on(GET, pages::admin::audit::page::<B>).page(MANAGER)],
         ),
@@ -232,6 +239,7 @@ fn route_table<B: QueueBackend>() -> Vec<(&'static str, Vec<MethodRoute>)> {
             "/api/tickets/follow/{day}/{n}/leave",
             vec![on(POST, pages::follow::leave::<B>)],
         ),
+        ("/api/tickets/door", vec![on(GET, pages::door::page::<B>)]),
         (
             "/api/accounts/{username}",
             vec![on(POST, accounts::update::<B>).api(Role::Admin)],

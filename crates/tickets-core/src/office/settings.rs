@@ -115,6 +115,11 @@ pub struct OfficeSettings {
     #[serde(default = "both_languages")]
     #[cfg_attr(feature = "openapi", schema(schema_with = crate::openapi::languages_schema))]
     pub languages: Vec<Language>,
+    /// People may take a ticket with their phone at the office's door: the kiosk shows a
+    /// QR code of its own page, and `/api/tickets/door` a poster to print with it. Such
+    /// takes obey the take limits of any address. Off by default.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub phone_take: bool,
 }
 
 fn both_languages() -> Vec<Language> {
@@ -128,6 +133,7 @@ impl Default for OfficeSettings {
             name: None,
             welcome: None,
             languages: both_languages(),
+            phone_take: false,
         }
     }
 }
@@ -242,6 +248,7 @@ mod tests {
                 en: "Welcome! Take a ticket here.".into(),
             }),
             languages: vec![Language::En, Language::Fr],
+            phone_take: true,
         }
     }
 
@@ -344,6 +351,7 @@ mod tests {
             name = "Poste de Paris 15 — « Vaugirard »"
             welcome = {{ fr = 'Bienvenue ! Prenez un ticket "ici".', en = "Welcome! Take a ticket here." }}
             languages = ["en", "fr"]
+            phone_take = true
 
             {SERVICE}
             "#

@@ -518,6 +518,7 @@ pub(super) async fn the_office_settings_are_stored_and_read_back_whole<B: QueueB
             en: "Welcome! Touch your service: the wait is shown.".into(),
         }),
         languages: vec![Language::En, Language::Fr],
+        phone_take: true,
     };
     let stored = q.put_office(office.clone(), None).await.unwrap();
     assert_eq!(stored.settings, office.settings);

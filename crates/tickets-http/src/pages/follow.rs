@@ -4,8 +4,6 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
-use qrcode::QrCode;
-use qrcode::render::svg;
 use tickets_core::{
     BusinessDay, Error, OfficeConfig, QueueBackend, TicketInfo, TicketNumber, TicketStatus,
 };
@@ -17,27 +15,6 @@ use super::{
 use crate::api::tickets::{follow_path, parse_number};
 use crate::lang::Lang;
 use crate::state::AppState;
-
-/// The QR code of `url` as inline SVG (dark modules on white, with a quiet zone).
-fn qr_svg(url: &str, lang: Lang) -> Option<String> {
-    let code = QrCode::new(url.as_bytes()).ok()?;
-    let svg = code
-        .render::<svg::Color<'_>>()
-        .min_dimensions(180, 180)
-        .dark_color(svg::Color("#000000"))
-        .light_color(svg::Color("#ffffff"))
-        .quiet_zone(true)
-        .build();
-    let label = lang.t(
-        "Code QR pour suivre ce ticket sur un téléphone",
-        "QR code to follow this ticket on a phone",
-    );
-    Some(svg.replacen(
-        "<svg ",
-        &format!("<svg role=\"img\" aria-label=\"{label}\" "),
-        1,
-    ))
-}
 
 /// A ticket's own page, for the phone: the office's name (when it has one), its label and
 /// service, position, estimated wait, alerts when called.
@@ -145,7 +122,7 @@ pub async fn page<B: QueueBackend>(
                     (state_block(l, &office, &info))
                     @if kiosk {
                         div class="qr" {
-                            @if let Some(svg) = qr_svg(&url, l) { (super::svg(svg)) }
+                            @if let Some(svg) = super::qr::qr_svg(&url, 180, l.t("Code QR pour suivre ce ticket sur un téléphone", "QR code to follow this ticket on a phone")) { (super::svg(svg)) }
                             p class="qr-caption" { (l.t("Suivez votre ticket sur votre téléphone :", "Follow your ticket on your phone:")) br; a href=(path) { (url) } }
                         }
                     }
@@ -157,8 +134,10 @@ pub async fn page<B: QueueBackend>(
                     }
                 } @else {
                     p class="no-print hint" { (l.t("Cette page se met à jour toute seule. Gardez-la ouverte.", "This page updates by itself. Keep it open.")) }
-                    div class="no-print js-only" hidden {
-                        button type="button" class="button button-secondary" data-alerts { (l.t("Me prévenir quand c'est mon tour", "Alert me when it is my turn")) }
+                    @if matches!(t.status, TicketStatus::Waiting | TicketStatus::InProgress) {
+                        div class="no-print js-only" hidden {
+                            button type="button" class="button button-secondary" data-alerts { (l.t("Me prévenir quand c'est mon tour", "Alert me when it is my turn")) }
+                        }
                     }
                     @if let (Some(k), TicketStatus::Waiting) = (&key, t.status) {
                         (leave_form(l, &follow_path(&day, n), k))

@@ -221,6 +221,9 @@ pub async fn page<B: QueueBackend>(
                     }
                 }
             }
+            @if office.settings.phone_take && accepting {
+                (phone_take(l, &crate::links::absolute_url(&req, state.public_url.as_ref(), KIOSK_PATH)))
+            }
             @if kiosk && query.enrolled.as_deref() == Some("1") {
                 p class="notice notice-ok kiosk-enrolled" role="status" {
                     (l.t("Ce navigateur est maintenant une borne : il prend des tickets sans limite par appareil.", "This browser is now a kiosk: it takes tickets without the per-device limit."))
@@ -231,6 +234,27 @@ pub async fn page<B: QueueBackend>(
             }
         }),
     )
+}
+
+/// The kiosk's own page, which a phone opens to take a ticket.
+pub(crate) const KIOSK_PATH: &str = "/api/tickets/public";
+
+/// "Or take it with your phone": the QR code of the kiosk's page (when the office offers
+/// taking a ticket by phone). Left out on a phone's narrow screen, where it is no use.
+fn phone_take(l: Lang, url: &str) -> Markup {
+    let label = l.t(
+        "Code QR pour prendre un ticket avec votre téléphone",
+        "QR code to take a ticket with your phone",
+    );
+    html! {
+        aside class="phone-take no-print" aria-labelledby="phone-take-title" {
+            @if let Some(svg) = super::qr::qr_svg(url, 160, label) { div class="qr" { (super::svg(svg)) } }
+            p id="phone-take-title" {
+                strong { (l.t("Ou avec votre téléphone :", "Or with your phone:")) }
+                " " (l.t("scannez ce code pour prendre votre ticket et le suivre.", "scan this code to take your ticket and follow it."))
+            }
+        }
+    }
 }
 
 /// The kiosk's heading: the office's welcome text in the page's language, or "Bienvenue".
@@ -413,6 +437,13 @@ pub async fn take<B: QueueBackend>(
         Ok(t) => {
             let key = holder_key_of(&state, &t).await;
             let path = holder_path(&t.day, t.ticket.number, key.as_ref());
+            // Where the office offers taking a ticket by phone, a browser that is not an
+            // enrolled kiosk is taken for a phone: it gets its ticket's own page, to keep,
+            // rather than the kiosk's print-and-return page.
+            let phone = state.queue.office().settings.phone_take && !state.clients.is_kiosk(&req);
+            if phone {
+                return see_other(&path);
+            }
             let sep = if key.is_some() { '&' } else { '?' };
             see_other(&format!("{path}{sep}kiosk=1"))
         }

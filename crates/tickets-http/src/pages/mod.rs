@@ -4,11 +4,13 @@
 pub mod admin;
 pub mod dashboard;
 pub mod display;
+pub mod door;
 pub mod enroll;
 pub mod follow;
 pub mod kiosk;
 pub mod login;
 pub mod office_editor;
+mod qr;
 pub mod reports;
 pub mod staff;
 
@@ -55,6 +57,8 @@ pub enum StaffPage {
     Accounts,
     /// The API tokens (administrators).
     Tokens,
+    /// The webhooks (administrators).
+    Webhooks,
     /// The audit log (managers).
     Audit,
     /// The reports (managers).
@@ -178,6 +182,7 @@ impl Page<'_> {
                                         @if role.is_some_and(|r| r.allows(tickets_core::Role::Admin)) {
                                             li { a href="/api/admin/accounts" aria-current=[(current == StaffPage::Accounts).then_some("page")] { (l.t("Comptes", "Accounts")) } }
                                             li { a href="/api/admin/tokens" aria-current=[(current == StaffPage::Tokens).then_some("page")] { (l.t("Jetons", "Tokens")) } }
+                                            li { a href="/api/admin/webhooks" aria-current=[(current == StaffPage::Webhooks).then_some("page")] { (l.t("Webhooks", "Webhooks")) } }
                                         }
                                         @if role.is_some_and(|r| r.allows(tickets_core::Role::Manager)) {
                                             li { a href="/api/admin/office" aria-current=[(current == StaffPage::Office).then_some("page")] { (l.t("Bureau", "Office")) } }

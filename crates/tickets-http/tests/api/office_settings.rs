@@ -338,3 +338,38 @@ async fn only_an_administrator_changes_the_settings_through_the_api() {
     let stored = configure(&app, other).await;
     assert_eq!(stored["settings"]["name"], "Un autre nom");
 }
+
+#[actix_web::test]
+async fn taking_a_ticket_by_phone_is_offered_only_when_the_office_turns_it_on() {
+    let app = spawn_app().await;
+    app.open_day().await;
+    // Off by default: no QR code on the kiosk, no door poster.
+    let kiosk = app.get_path("/api/tickets/public").await.html(200);
+    assert!(!kiosk.contains("phone-take"), "{kiosk}");
+    let door = app.get_path("/api/tickets/door").await.html(404);
+    assert!(door.contains("prenez-le à la borne"), "{door}");
+    let stored = configure(&app, json!({"phone_take": true})).await;
+    assert_eq!(stored["settings"]["phone_take"], true);
+    // On: the kiosk shows the QR code of its own page, and the door poster a big one.
+    let kiosk = app.get_path("/api/tickets/public").await.html(200);
+    assert!(kiosk.contains(r#"class="phone-take no-print""#), "{kiosk}");
+    assert!(kiosk.contains(r#"aria-label="Code QR pour prendre un ticket avec votre téléphone""#));
+    let door = app.get_path("/api/tickets/door").await.html(200);
+    assert!(door.contains("<svg"), "{door}");
+    assert!(
+        door.contains(">http://localhost/api/tickets/public</a>"),
+        "{door}"
+    );
+    let en = app.get_path("/api/tickets/door?lang=en").await.html(200);
+    assert!(en.contains("Take your ticket with your phone"), "{en}");
+    // A phone's take obeys the same limits: it is the kiosk page's form, from an address.
+    // and lands on its ticket's own page, with the holder's key, not the kiosk's.
+    let res = app.post_kiosk(&[("idempotency_key", "phone-1")]).await;
+    res.assert_status(303);
+    let to = res.location();
+    assert!(to.contains("?k=") && !to.contains("kiosk=1"), "{to}");
+    // Off again: left out of the stored document (the default).
+    let stored = configure(&app, json!({})).await;
+    assert!(stored["settings"].get("phone_take").is_none(), "{stored}");
+    app.get_path("/api/tickets/door").await.html(404);
+}

@@ -191,6 +191,8 @@ fn the_documented_staff_operations_are_exactly_the_guarded_ones() {
         "POST /api/admin/accounts",
         "GET /api/admin/tokens",
         "POST /api/admin/tokens",
+        "GET /api/admin/webhooks",
+        "POST /api/admin/webhooks",
         "GET /api/admin/audit",
         "GET /api/admin/office",
         "POST /api/admin/office",

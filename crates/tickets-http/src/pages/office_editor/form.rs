@@ -69,6 +69,8 @@ pub(super) struct SettingsDraft {
     pub(super) welcome_fr: String,
     pub(super) welcome_en: String,
     pub(super) languages: String,
+    /// Taking a ticket with a phone at the door (a checkbox: present when on).
+    pub(super) phone_take: bool,
 }
 
 /// The choices of languages offered, the first being the default.
@@ -185,6 +187,7 @@ impl SettingsDraft {
             welcome_fr: s.welcome.as_ref().map(|w| w.fr.clone()).unwrap_or_default(),
             welcome_en: s.welcome.as_ref().map(|w| w.en.clone()).unwrap_or_default(),
             languages,
+            phone_take: s.phone_take,
         }
     }
 
@@ -211,6 +214,7 @@ impl SettingsDraft {
                 en: en.to_owned(),
             }),
             languages,
+            phone_take: self.phone_take,
         })
     }
 }
@@ -322,6 +326,7 @@ impl Draft {
                     Some("welcome_fr") => settings.welcome_fr = v,
                     Some("welcome_en") => settings.welcome_en = v,
                     Some("languages") => settings.languages = v,
+                    Some("phone_take") => settings.phone_take = !v.is_empty(),
                     _ => {}
                 },
                 (Some("services"), Some(i), Some(f)) => {

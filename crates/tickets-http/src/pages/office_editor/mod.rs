@@ -235,7 +235,7 @@ fn conflict_notice(l: Lang, mine: u64, current: u64) -> String {
     request_body(
         content = std::collections::BTreeMap<String, String>,
         content_type = "application/x-www-form-urlencoded",
-        description = "The page's form: `version` (the version it was built from), `op` (`preview` or `save`), `confirm` (the warning confirmed), and one field per input: `services.<row>.code|prefix|name_fr|name_en|target_wait|max_wait|daily_limit|priority|open|remove|was`, `priorities.<row>.code|name_fr|name_en|weight|remove`, `desks.<row>.id|name_fr|name_en|ratio|remove` and `desks.<row>.services` (a service row, once per service served, in order), `settings.name|welcome_fr|welcome_en|languages` (`fr,en`, `en,fr`, `fr` or `en`; administrators only)."
+        description = "The page's form: `version` (the version it was built from), `op` (`preview` or `save`), `confirm` (the warning confirmed), and one field per input: `services.<row>.code|prefix|name_fr|name_en|target_wait|max_wait|daily_limit|priority|open|remove|was`, `priorities.<row>.code|name_fr|name_en|weight|remove`, `desks.<row>.id|name_fr|name_en|ratio|remove` and `desks.<row>.services` (a service row, once per service served, in order), `settings.name|welcome_fr|welcome_en|languages|phone_take` (`languages`: `fr,en`, `en,fr`, `fr` or `en`; `phone_take`: present when on; administrators only)."
     ),
     responses(
         (status = 200, description = "Preview: the page again with the kiosk of the edited office; nothing saved.", content_type = "text/html", body = String),

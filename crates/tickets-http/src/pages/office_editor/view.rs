@@ -418,6 +418,7 @@ fn settings(s: &Screen<'_>) -> Markup {
                         }
                         (s.error_line(lang_key))
                     }
+                    (s.check("settings.phone_take", l.t("Prise de ticket au téléphone : la borne montre un code QR de sa page, et /api/tickets/door une affiche à imprimer pour la porte (les limites par adresse s'appliquent)", "Taking a ticket by phone: the kiosk shows a QR code of its page, and /api/tickets/door a poster to print for the door (the per-address limits apply)"), t.phone_take, ""))
                 }
             } @else {
                 p class="hint" id="settings-intro" {
@@ -434,6 +435,8 @@ fn settings(s: &Screen<'_>) -> Markup {
                     dd { (stored.welcome.as_ref().map_or("—", |w| w.en.as_str())) }
                     dt { (l.t("Langues proposées", "Languages offered")) }
                     dd { (languages_words(l, &super::form::SettingsDraft::of(stored).languages)) }
+                    dt { (l.t("Prise de ticket au téléphone", "Taking a ticket by phone")) }
+                    dd { (if stored.phone_take { l.t("oui", "yes") } else { l.t("non", "no") }) }
                 }
             }
         }
