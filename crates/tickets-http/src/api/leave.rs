@@ -21,7 +21,7 @@ pub struct LeaveBody {
     #[schema(value_type = BusinessDay)]
     day: String,
     /// The ticket's number.
-    #[schema(minimum = 1)]
+    #[schema(value_type = tickets_core::TicketNumber)]
     ticket: u64,
     /// The key of the ticket's holder: the `k` of its link (`ticket_url`).
     #[schema(pattern = "^[0-9a-fA-F]{32}$")]
