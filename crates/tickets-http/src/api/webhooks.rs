@@ -18,15 +18,12 @@ use super::{BODY_LIMIT, json_object, read_body, string_field};
 use crate::auth::{AuditNote, Auth, Staff, note_audit};
 use crate::openapi::{BodyErrors, ErrorBody, Unavailable};
 use crate::state::AppState;
-use crate::webhooks::check_url;
+use crate::webhooks::{
+    MAX_SECRET_CHARS as MAX_SECRET, MIN_SECRET_CHARS as MIN_SECRET, check_url, secret_or_new,
+};
 
 /// The OpenAPI tag of the webhook endpoints.
 pub const TAG_WEBHOOKS: &str = "webhooks";
-
-/// The shortest secret a caller may choose.
-const MIN_SECRET: usize = 16;
-/// The longest.
-const MAX_SECRET: usize = 200;
 
 /// A hook as the API shows it: never its secret.
 #[derive(Debug, Serialize, ToSchema)]
@@ -173,20 +170,16 @@ pub async fn create<B: QueueBackend>(
         .await
         .map_err(|e| ApiError::invalid_field("url", e.fr, e.en))?;
     let events = body_events(&obj)?;
-    let secret = match string_field(&obj, "secret")? {
-        Some(s) if (MIN_SECRET..=MAX_SECRET).contains(&s.chars().count()) => s.to_owned(),
-        Some(_) => {
-            return Err(ApiError::invalid_field(
-                "secret",
-                format!(
-                    "Le secret compte de {MIN_SECRET} à {MAX_SECRET} caractères ; omettez-le pour qu'il soit créé."
-                ),
-                format!(
-                    "The secret has {MIN_SECRET} to {MAX_SECRET} characters; leave it out to have one made."
-                ),
-            ));
-        }
-        None => format!("whsec_{}", hex::encode(rand::random::<[u8; 24]>())),
+    let Some(secret) = secret_or_new(string_field(&obj, "secret")?) else {
+        return Err(ApiError::invalid_field(
+            "secret",
+            format!(
+                "Le secret compte de {MIN_SECRET} à {MAX_SECRET} caractères ; omettez-le pour qu'il soit créé."
+            ),
+            format!(
+                "The secret has {MIN_SECRET} to {MAX_SECRET} characters; leave it out to have one made."
+            ),
+        ));
     };
     let hook = Webhook {
         id: WebhookId::random()?,

@@ -27,14 +27,12 @@ use crate::pages::{
     Nav, Page, StaffPage as Current, html_response, office_and_lang, unavailable_page,
 };
 use crate::state::AppState;
-use crate::webhooks::check_url;
+use crate::webhooks::{
+    MAX_SECRET_CHARS as MAX_SECRET, MIN_SECRET_CHARS as MIN_SECRET, check_url, secret_or_new,
+};
 
 const PATH: &str = "/api/admin/webhooks";
 
-/// The shortest secret an administrator may choose (the API's rule).
-const MIN_SECRET: usize = 16;
-/// The longest.
-const MAX_SECRET: usize = 200;
 /// The longest delivery id the page accepts (the API's rule).
 const MAX_DELIVERY_ID: usize = 120;
 
@@ -284,20 +282,17 @@ async fn create(
         .await
         .map_err(|e| Refused::Field(FieldError::new("url", sentence(&e.fr), sentence(&e.en))))?;
     let events = chosen_events(&form.events).map_err(Refused::Field)?;
-    let secret = match form.secret.trim() {
-        "" => format!("whsec_{}", hex::encode(rand::random::<[u8; 24]>())),
-        s if (MIN_SECRET..=MAX_SECRET).contains(&s.chars().count()) => s.to_owned(),
-        _ => {
-            return Err(Refused::Field(FieldError::new(
-                "secret",
-                format!(
-                    "Le secret compte de {MIN_SECRET} à {MAX_SECRET} caractères ; laissez le champ vide pour qu'il soit créé."
-                ),
-                format!(
-                    "The secret has {MIN_SECRET} to {MAX_SECRET} characters; leave the field empty to have one made."
-                ),
-            )));
-        }
+    let given = Some(form.secret.trim()).filter(|s| !s.is_empty());
+    let Some(secret) = secret_or_new(given) else {
+        return Err(Refused::Field(FieldError::new(
+            "secret",
+            format!(
+                "Le secret compte de {MIN_SECRET} à {MAX_SECRET} caractères ; laissez le champ vide pour qu'il soit créé."
+            ),
+            format!(
+                "The secret has {MIN_SECRET} to {MAX_SECRET} characters; leave the field empty to have one made."
+            ),
+        )));
     };
     let hook = Webhook {
         id: WebhookId::random().map_err(Refused::Store)?,
