@@ -60,6 +60,7 @@ mod model;
 mod office;
 #[cfg(feature = "openapi")]
 mod openapi;
+pub mod push;
 mod queue;
 #[cfg(feature = "redis")]
 mod redis;

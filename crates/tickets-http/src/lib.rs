@@ -21,6 +21,7 @@ pub mod middleware;
 pub mod office_change;
 pub mod openapi;
 pub mod pages;
+pub mod push;
 pub mod routes;
 pub mod server;
 pub mod startup;

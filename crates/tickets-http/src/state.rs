@@ -47,6 +47,8 @@ pub struct AppState<B> {
     pub public_url: Option<PublicUrl>,
     /// Webhooks may go to private and local addresses (`TICKETS_WEBHOOK_ALLOW_PRIVATE`).
     pub webhook_allow_private: bool,
+    /// Web Push notifications to ticket holders, when the server sends them.
+    pub push: Option<std::sync::Arc<crate::push::Push>>,
 }
 
 impl<B: QueueBackend> AppState<B> {
@@ -63,6 +65,7 @@ impl<B: QueueBackend> AppState<B> {
             streams: StreamGate::new(None),
             public_url: None,
             webhook_allow_private: false,
+            push: None,
         }
     }
 

@@ -67,6 +67,7 @@ struct Inner {
     /// The office's secrets, by name ([`QueueBackend::secret`]).
     secrets: Mutex<HashMap<String, Vec<u8>>>,
     webhooks: crate::webhooks::MemoryWebhooks,
+    push: crate::push::MemoryPush,
 }
 
 impl Default for Inner {
@@ -80,6 +81,7 @@ impl Default for Inner {
             accounts: crate::accounts::MemoryAccounts::default(),
             secrets: Mutex::default(),
             webhooks: crate::webhooks::MemoryWebhooks::default(),
+            push: crate::push::MemoryPush::default(),
         }
     }
 }
@@ -112,6 +114,11 @@ impl MemoryBackend {
     /// The webhooks (`webhooks/memory.rs`).
     pub(crate) fn webhook_state(&self) -> &crate::webhooks::MemoryWebhooks {
         &self.inner.webhooks
+    }
+
+    /// The push subscriptions (`push/memory.rs`).
+    pub(crate) fn push_state(&self) -> &crate::push::MemoryPush {
+        &self.inner.push
     }
 
     /// The staff accounts (`accounts/memory.rs`).

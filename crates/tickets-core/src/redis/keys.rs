@@ -192,6 +192,16 @@ pub(crate) fn secret_key(prefix: &KeyPrefix, name: &str) -> String {
     format!("{prefix}:secret:{name}")
 }
 
+/// The push subscriptions of `day` (a HASH: ticket number → its subscriptions).
+pub(crate) fn push_key(prefix: &KeyPrefix, day: BusinessDay) -> String {
+    format!("{prefix}:{{{day}}}:push")
+}
+
+/// The push stages claimed on `day` (a HASH: `<number>:<taken µs>:<stage>` → `1`).
+pub(crate) fn push_sent_key(prefix: &KeyPrefix, day: BusinessDay) -> String {
+    format!("{prefix}:{{{day}}}:push_sent")
+}
+
 /// The key of ticket `n` of `day`.
 pub(crate) fn ticket_key(prefix: &KeyPrefix, day: BusinessDay, n: u64) -> String {
     format!("{prefix}:{{{day}}}:ticket:{n}")

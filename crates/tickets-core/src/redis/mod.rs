@@ -23,6 +23,7 @@ mod cluster;
 mod keys;
 mod listener;
 mod office;
+mod push;
 mod replies;
 mod role;
 mod scripts;

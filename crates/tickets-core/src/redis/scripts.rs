@@ -77,6 +77,12 @@ pub(crate) struct Scripts {
     pub(crate) webhook_list: Lua,
     /// Sends a failed webhook delivery again.
     pub(crate) webhook_resend: Lua,
+    /// Keeps a push subscription.
+    pub(crate) push_add: Lua,
+    /// Removes push subscriptions.
+    pub(crate) push_remove: Lua,
+    /// Claims a stage of a ticket's push notifications.
+    pub(crate) push_claim: Lua,
     /// Replaces the office configuration (its own key, without the day's).
     pub(crate) config_put: Lua,
 }
@@ -126,6 +132,9 @@ impl Scripts {
             webhook_finish: standalone!("webhook_finish.lua"),
             webhook_list: standalone!("webhook_list.lua"),
             webhook_resend: standalone!("webhook_resend.lua"),
+            push_add: standalone!("push_add.lua"),
+            push_remove: standalone!("push_remove.lua"),
+            push_claim: standalone!("push_claim.lua"),
             config_put: standalone!("config_put.lua"),
         }
     }

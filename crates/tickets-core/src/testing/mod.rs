@@ -50,6 +50,7 @@ pub mod accounts;
 mod history;
 mod leave;
 mod limits;
+pub mod push;
 mod services;
 pub mod webhooks;
 use history::*;
