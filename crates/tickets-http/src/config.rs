@@ -182,6 +182,32 @@ pub struct Config {
     )]
     pub webhook_allow_private: bool,
 
+    /// Tell a ticket's holder who asked for notifications when this many tickets or fewer
+    /// are ahead (then again when none is, and when the ticket is called).
+    #[arg(long, env = "TICKETS_PUSH_AHEAD", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub push_ahead: u32,
+
+    /// Let push notifications go to private and local addresses, and over http: for tests
+    /// and closed networks. By default they go to public https push services only.
+    #[arg(
+        long,
+        env = "TICKETS_PUSH_ALLOW_PRIVATE",
+        action = ArgAction::SetTrue,
+        value_parser = BoolishValueParser::new()
+    )]
+    pub push_allow_private: bool,
+
+    /// The VAPID private key that signs push notifications: 32 bytes, base64url (as
+    /// `npx web-push generate-vapid-keys` prints it). Without it, a key is made once and
+    /// kept in the store, shared by every server.
+    #[arg(long, env = "TICKETS_VAPID_PRIVATE_KEY", hide_env_values = true, value_parser = parse_vapid_key)]
+    pub vapid_private_key: Option<String>,
+
+    /// Who runs the server, told to the push services with each notification: a `mailto:`
+    /// or `https:` URL (default: the public URL, else `mailto:tickets@localhost`).
+    #[arg(long, env = "TICKETS_VAPID_SUBJECT", value_parser = parse_vapid_subject)]
+    pub vapid_subject: Option<String>,
+
     /// A subcommand (`account …`) to run against the configured store instead of serving.
     #[command(subcommand)]
     pub command: Option<crate::cli::Command>,
@@ -249,6 +275,19 @@ fn parse_kiosk_token(s: &str) -> Result<String, String> {
     }
 }
 
+fn parse_vapid_key(s: &str) -> Result<String, String> {
+    crate::push::check_private_key(s).map(|()| s.trim().to_owned())
+}
+
+fn parse_vapid_subject(s: &str) -> Result<String, String> {
+    let s = s.trim();
+    if (s.starts_with("mailto:") || s.starts_with("https://")) && s.len() <= 200 {
+        Ok(s.to_owned())
+    } else {
+        Err("the VAPID subject is a mailto: or https: URL (e.g. mailto:it@example.org)".into())
+    }
+}
+
 fn parse_net(s: &str) -> Result<IpNet, String> {
     crate::client::parse_net(s)
 }
@@ -296,7 +335,27 @@ impl Config {
             public_url: None,
             redis_wait_replicas: 0,
             webhook_allow_private: true,
+            push_ahead: 3,
+            push_allow_private: true,
+            vapid_private_key: None,
+            vapid_subject: None,
             command: None,
+        }
+    }
+
+    /// How this configuration sends push notifications.
+    pub fn push_settings(&self) -> crate::push::Settings {
+        crate::push::Settings {
+            ahead: self.push_ahead,
+            allow_private: self.push_allow_private,
+            private_key: self.vapid_private_key.clone(),
+            subject: self
+                .vapid_subject
+                .clone()
+                .unwrap_or_else(|| match &self.public_url {
+                    Some(url) if url.as_str().starts_with("https://") => url.as_str().to_owned(),
+                    _ => crate::push::Settings::default().subject,
+                }),
         }
     }
 

@@ -48,7 +48,8 @@ impl Lang {
         }
     }
 
-    fn parse(code: &str) -> Option<Lang> {
+    /// The language a code names (`fr`, `en-GB`, …), if one of ours.
+    pub fn parse(code: &str) -> Option<Lang> {
         let code = code.trim().to_ascii_lowercase();
         if code.starts_with("fr") {
             Some(Lang::Fr)

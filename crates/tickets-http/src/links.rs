@@ -7,6 +7,7 @@
 
 use actix_web::HttpRequest;
 use actix_web::http::header;
+use tickets_core::TicketNumber;
 
 /// The longest `Host` a link is built from (a DNS name is at most 253 characters).
 const MAX_HOST: usize = 261;
@@ -74,6 +75,24 @@ fn valid_host(h: &str) -> bool {
     !h.is_empty()
         && h.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+}
+
+/// The path of the page that follows a ticket.
+pub fn follow_path(taken_day: &tickets_core::BusinessDay, n: TicketNumber) -> String {
+    format!("/api/tickets/follow/{taken_day}/{n}")
+}
+
+/// The path of the page that follows a ticket, for its holder: with the key that lets
+/// them act on it (`?k=`), when there is one.
+pub fn holder_path(
+    taken_day: &tickets_core::BusinessDay,
+    n: TicketNumber,
+    key: Option<&tickets_core::HolderKey>,
+) -> String {
+    match key {
+        Some(k) => format!("{}?k={k}", follow_path(taken_day, n)),
+        None => follow_path(taken_day, n),
+    }
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use tickets_core::{MemoryBackend, QueueBackend, Role};
 
 use crate::api::error::ApiError;
 use crate::api::{
-    accounts, audit, day, desk, health, leave, office, reports, tickets, tokens, webhooks,
+    accounts, audit, day, desk, health, leave, office, push, reports, tickets, tokens, webhooks,
 };
 use crate::assets;
 use crate::auth::{Access, require};
@@ -63,6 +63,14 @@ fn route_table<B: QueueBackend>() -> Vec<(&'static str, Vec<MethodRoute>)> {
         ("/api/tickets/take", vec![on(POST, tickets::take::<B>)]),
         ("/api/tickets/status", vec![on(GET, tickets::status::<B>)]),
         ("/api/tickets/leave", vec![on(POST, leave::leave::<B>)]),
+        ("/api/push/key", vec![on(GET, push::key::<B>)]),
+        (
+            "/api/push/subscriptions",
+            vec![
+                on(POST, push::subscribe::<B>),
+                on(Method::DELETE, push::unsubscribe::<B>),
+            ],
+        ),
         (
             "/api/tickets/call",
             vec![on(POST, desk::call::<B>).api(AGENT)],

@@ -70,13 +70,24 @@ impl Application {
         let port = listener.local_addr().map_err(bind_err)?.port();
         let store = backend.name();
         let auth = web::Data::new(auth_of(config, backend.clone()));
+        let push = crate::push::Push::start(
+            TicketQueue::with_clock(
+                backend.clone(),
+                tickets_core::SystemClock,
+                queue_config(config),
+            ),
+            config.push_settings(),
+        )
+        .map_err(StartupError::Push)?;
         let backend = crate::metrics::Instrumented(backend);
-        let state = web::Data::new(AppState::configured(
+        let mut state = AppState::configured(
             TicketQueue::with_clock(backend, tickets_core::SystemClock, queue_config(config)),
             store,
             config,
             clients_of(config, &auth),
-        ));
+        );
+        state.push = Some(push);
+        let state = web::Data::new(state);
         // Live updates and the queue metrics follow the event feed from the start.
         crate::live::ensure_started(&state);
         let webhooks = crate::webhooks::Webhooks::start(

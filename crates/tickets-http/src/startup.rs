@@ -35,6 +35,9 @@ pub enum StartupError {
         #[source]
         source: tickets_core::Error,
     },
+    /// The VAPID private key cannot be used.
+    #[error("TICKETS_VAPID_PRIVATE_KEY cannot be used: {0}")]
+    Push(String),
     /// The office configuration file cannot be read or is not valid.
     #[error(transparent)]
     OfficeFile(#[from] OfficeFileError),

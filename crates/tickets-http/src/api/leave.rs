@@ -8,7 +8,7 @@ use tickets_core::{BusinessDay, Error, QueueBackend, Ticket};
 use utoipa::ToSchema;
 
 use super::error::ApiError;
-use super::{BODY_LIMIT, body_ticket, json_object, read_body, refusal};
+use super::{BODY_LIMIT, body_day, body_key, body_ticket, json_object, read_body, refusal};
 use crate::openapi::{BodyErrors, ErrorBody, TAG_PUBLIC, Unavailable};
 use crate::state::AppState;
 
@@ -33,34 +33,6 @@ pub struct LeaveBody {
 pub struct LeftBody<'a> {
     /// The ticket, now `cancelled`.
     ticket: &'a Ticket,
-}
-
-/// The `day` of a body: a business day written `YYYY-MM-DD`.
-fn body_day(obj: &serde_json::Map<String, serde_json::Value>) -> Result<BusinessDay, ApiError> {
-    obj.get("day")
-        .and_then(|v| v.as_str())
-        .and_then(|s| s.parse::<BusinessDay>().ok())
-        .ok_or_else(|| {
-            ApiError::invalid_field(
-                "day",
-                "« day » est le jour du ticket, écrit AAAA-MM-JJ (ex. « 2026-11-30 »).",
-                "\"day\" is the ticket's day, written YYYY-MM-DD (e.g. \"2026-11-30\").",
-            )
-        })
-}
-
-/// The `key` of a body.
-fn body_key(obj: &serde_json::Map<String, serde_json::Value>) -> Result<&str, ApiError> {
-    obj.get("key")
-        .and_then(|v| v.as_str())
-        .filter(|k| !k.is_empty() && k.len() <= 64)
-        .ok_or_else(|| {
-            ApiError::invalid_field(
-                "key",
-                "« key » est la clé du ticket, donnée par son lien (le « k » de « ?k=… »).",
-                "\"key\" is the ticket's key, given by its link (the \"k\" of \"?k=…\").",
-            )
-        })
 }
 
 /// Leaves the queue (the ticket's holder).

@@ -12,6 +12,7 @@ pub mod error;
 pub mod health;
 pub mod leave;
 pub mod office;
+pub mod push;
 pub mod reports;
 pub mod tickets;
 pub mod tokens;
@@ -23,8 +24,8 @@ use actix_web::web::{self, Bytes, BytesMut};
 use futures_util::StreamExt;
 use serde_json::{Map, Value};
 use tickets_core::{
-    DeskId, ErrorKind, IdempotencyKey, PriorityCode, QueueBackend, Service, TicketNumber,
-    TransferPosition,
+    BusinessDay, DeskId, ErrorKind, IdempotencyKey, PriorityCode, QueueBackend, Service,
+    TicketNumber, TransferPosition,
 };
 
 use self::error::ApiError;
@@ -145,6 +146,34 @@ pub fn body_priority(obj: &Map<String, Value>) -> Result<Option<PriorityCode>, A
             )
         }),
     }
+}
+
+/// The `day` of a body: a business day written `YYYY-MM-DD`.
+pub fn body_day(obj: &Map<String, Value>) -> Result<BusinessDay, ApiError> {
+    obj.get("day")
+        .and_then(|v| v.as_str())
+        .and_then(|s| s.parse::<BusinessDay>().ok())
+        .ok_or_else(|| {
+            ApiError::invalid_field(
+                "day",
+                "« day » est le jour du ticket, écrit AAAA-MM-JJ (ex. « 2026-11-30 »).",
+                "\"day\" is the ticket's day, written YYYY-MM-DD (e.g. \"2026-11-30\").",
+            )
+        })
+}
+
+/// The `key` of a body: the key of a ticket's holder (the `k` of its link).
+pub fn body_key(obj: &Map<String, Value>) -> Result<&str, ApiError> {
+    obj.get("key")
+        .and_then(|v| v.as_str())
+        .filter(|k| !k.is_empty() && k.len() <= 64)
+        .ok_or_else(|| {
+            ApiError::invalid_field(
+                "key",
+                "« key » est la clé du ticket, donnée par son lien (le « k » de « ?k=… »).",
+                "\"key\" is the ticket's key, given by its link (the \"k\" of \"?k=…\").",
+            )
+        })
 }
 
 /// The required `ticket` field of a staff action: a ticket number (a JSON number, or a

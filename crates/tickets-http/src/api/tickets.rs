@@ -126,23 +126,7 @@ pub async fn snapshot<B: QueueBackend>(
     Ok(HttpResponse::Ok().json(SnapshotBody::new(&snap)))
 }
 
-/// The path of the page that follows a ticket.
-pub fn follow_path(taken_day: &tickets_core::BusinessDay, n: TicketNumber) -> String {
-    format!("/api/tickets/follow/{taken_day}/{n}")
-}
-
-/// The path of the page that follows a ticket, for its holder: with the key that lets
-/// them act on it (`?k=`), when there is one.
-pub fn holder_path(
-    taken_day: &tickets_core::BusinessDay,
-    n: TicketNumber,
-    key: Option<&tickets_core::HolderKey>,
-) -> String {
-    match key {
-        Some(k) => format!("{}?k={k}", follow_path(taken_day, n)),
-        None => follow_path(taken_day, n),
-    }
-}
+pub use crate::links::{follow_path, holder_path};
 
 /// The key of the holder of a ticket just taken; `None` (logged) when the store could not
 /// give the office's secret: the ticket is taken all the same, and its link only shows it.

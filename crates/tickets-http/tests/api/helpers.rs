@@ -240,12 +240,19 @@ pub(crate) fn parts<B: QueueBackend>(
     web::Data<AllowedHosts>,
 ) {
     let auth = tickets_http::server::auth_of(config, accounts_of(&backend));
-    let state = web::Data::new(AppState::configured(
+    let push = tickets_http::push::Push::start(
+        TicketQueue::with_clock(accounts_of(&backend), SystemClock, queue_config(config)),
+        config.push_settings(),
+    )
+    .expect("push notifications start");
+    let mut state = AppState::configured(
         TicketQueue::with_clock(backend, SystemClock, queue_config(config)),
         store,
         config,
         tickets_http::server::clients_of(config, &auth),
-    ));
+    );
+    state.push = Some(push);
+    let state = web::Data::new(state);
     let auth = web::Data::new(auth);
     let hosts = web::Data::new(AllowedHosts::new(&config.allowed_hosts));
     (state, auth, hosts)

@@ -7,6 +7,7 @@
 mod helpers;
 mod leave;
 mod limits;
+mod push;
 
 mod live;
 mod metrics;
