@@ -28,7 +28,10 @@
     if (navigator.vibrate) navigator.vibrate(kind === 'next' ? [200] : [400, 150, 400, 150, 400]);
     beep(kind === 'next' ? 1 : 3);
     if (window.Notification && Notification.permission === 'granted') {
-      try { new Notification(document.title, { body: text }); } catch (e) { /* ignore */ }
+      // The tag of the push notifications (ticket-sw.js): one notice, not two, when
+      // both come.
+      var tag = 'ticket-' + card.getAttribute('data-day') + '-' + n;
+      try { new Notification(document.title, { body: text, tag: tag }); } catch (e) { /* ignore */ }
     }
   }
 
@@ -152,12 +155,23 @@
       window.Tickets.refresh();
     });
     var button = document.querySelector('[data-alerts]');
-    if (button) {
-      button.addEventListener('click', function () {
-        beep(1);
-        if (window.Notification && Notification.permission === 'default') Notification.requestPermission();
+    /* Sound needs a tap first: the alert button's, or push.js's "notify me" (which asks
+     * for the notifications itself). */
+    var armed = false;
+    function arm() {
+      if (armed) return;
+      armed = true;
+      beep(1);
+      if (button) {
         button.setAttribute('aria-pressed', 'true');
         button.disabled = true;
+      }
+    }
+    window.Tickets.alerts = { arm: arm };
+    if (button) {
+      button.addEventListener('click', function () {
+        arm();
+        if (window.Notification && Notification.permission === 'default') Notification.requestPermission();
       });
     }
     // Once seen, the page opens without the network (ticket-sw.js).

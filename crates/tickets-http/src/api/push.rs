@@ -36,6 +36,7 @@ pub struct PushKeyBody {
 #[allow(dead_code)]
 pub struct BrowserSubscription {
     /// The push service's URL for this browser.
+    #[schema(min_length = 1, max_length = 1024)]
     endpoint: String,
     /// When the subscription ends, if the browser says (ignored: it lives as long as its
     /// ticket).
@@ -103,6 +104,7 @@ pub struct UnsubscribeBody {
     #[schema(pattern = "^[0-9a-fA-F]{32}$")]
     key: String,
     /// The endpoint of the subscription to remove.
+    #[schema(min_length = 1, max_length = 1024)]
     endpoint: String,
 }
 
@@ -132,6 +134,7 @@ fn push_of<B>(state: &AppState<B>) -> Result<&Push, ApiError> {
 /// first notice comes. 404 `push_off` when the server sends no push notifications.
 #[utoipa::path(
     get,
+    operation_id = "push_key",
     path = "/api/push/key",
     tag = TAG_PUBLIC,
     responses(
@@ -256,6 +259,7 @@ async fn holders_ticket<B: QueueBackend>(
 /// public address; the keys are the browser's).
 #[utoipa::path(
     post,
+    operation_id = "push_subscribe",
     path = "/api/push/subscriptions",
     tag = TAG_PUBLIC,
     request_body(content = SubscribeBody, content_type = "application/json"),
@@ -312,6 +316,7 @@ pub async fn subscribe<B: QueueBackend>(
 /// that does not exist today.
 #[utoipa::path(
     delete,
+    operation_id = "push_unsubscribe",
     path = "/api/push/subscriptions",
     tag = TAG_PUBLIC,
     request_body(content = UnsubscribeBody, content_type = "application/json"),

@@ -1,6 +1,8 @@
 //! The ticket's own page `/api/tickets/follow/{day}/{n}`, for the phone (and, with
 //! `?kiosk=1`, the kiosk's result with print button and QR code).
 
+mod push;
+
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::{Markup, html};
@@ -70,6 +72,14 @@ pub async fn page<B: QueueBackend>(
         None => follow_path(&day, n),
     };
     let url = crate::links::absolute_url(&req, state.public_url.as_ref(), &path);
+    // Push notifications: offered to the holder of a waiting ticket, on their phone, when
+    // this server sends them.
+    let push_offer = match (&key, &state.push) {
+        (Some(k), Some(push)) if !kiosk && t.status == TicketStatus::Waiting => {
+            Some(push::offer(l, push.ahead(), k))
+        }
+        _ => None,
+    };
     let page = Page {
         lang,
         title: format!("{} {}", l.t("Ticket", "Ticket"), t.label),
@@ -79,7 +89,11 @@ pub async fn page<B: QueueBackend>(
             "page-follow"
         },
         nav: Nav::Public,
-        scripts: &["js/common.js", "js/follow.js"],
+        scripts: if push_offer.is_some() {
+            &["js/common.js", "js/follow.js", "js/push.js"]
+        } else {
+            &["js/common.js", "js/follow.js"]
+        },
         styles: &[],
         req: &req,
     };
@@ -138,6 +152,9 @@ pub async fn page<B: QueueBackend>(
                         div class="no-print js-only" hidden {
                             button type="button" class="button button-secondary" data-alerts { (l.t("Me prévenir quand c'est mon tour", "Alert me when it is my turn")) }
                         }
+                    }
+                    @if let Some(offer) = push_offer {
+                        (offer)
                     }
                     @if let (Some(k), TicketStatus::Waiting) = (&key, t.status) {
                         (leave_form(l, &follow_path(&day, n), k))
