@@ -1,5 +1,5 @@
-//! The two tasks of a server's webhooks: one turns the events heard into deliveries, the
-//! other sends the deliveries that are due.
+//! The tasks of a server's webhooks: one hears the events, one turns them into deliveries
+//! (in batches, however slow the store), one sends the deliveries that are due.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration as StdDuration, Instant};
@@ -9,8 +9,8 @@ use futures_util::future::join_all;
 use tickets_core::webhooks::{
     Delivery, DeliveryOutcome, NewDelivery, Webhook, WebhookStore, retry_at,
 };
-use tickets_core::{AnyBackend, EventStream, QueueEvent};
-use tokio::sync::Notify;
+use tickets_core::{AnyBackend, EventStream, Missed, QueueEvent};
+use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 
 use super::send::post;
@@ -20,6 +20,8 @@ use super::send::post;
 const HOOKS_FRESH_FOR: StdDuration = StdDuration::from_secs(2);
 /// How long a claimed delivery is hidden from other servers while it is being sent.
 const LEASE_SECONDS: i64 = 60;
+/// How many events heard are enqueued in one call to the store, at most.
+const ENQUEUE_BATCH: usize = 256;
 /// How many deliveries are sent at once.
 const BATCH: usize = 16;
 /// How often the store is asked for due deliveries when nothing wakes the sender.
@@ -75,10 +77,12 @@ impl Webhooks {
             tasks: Mutex::new(Vec::new()),
         });
         let weak = Arc::downgrade(&me);
-        let listen = tokio::spawn(listen(weak.clone(), events));
+        let (heard, to_enqueue) = mpsc::unbounded_channel();
+        let hear = tokio::spawn(hear(events, heard));
+        let enqueue = tokio::spawn(enqueue_loop(weak.clone(), to_enqueue));
         let send = tokio::spawn(send_loop(weak));
         if let Ok(mut tasks) = me.tasks.lock() {
-            tasks.extend([listen, send]);
+            tasks.extend([hear, enqueue, send]);
         }
         me
     }
@@ -98,25 +102,26 @@ impl Webhooks {
         Ok(hooks)
     }
 
-    /// Enqueues `event` for every hook that wants it.
-    async fn enqueue(&self, event: &QueueEvent) -> tickets_core::Result<()> {
+    /// Enqueues `events` for every hook that wants them, in one call to the store.
+    async fn enqueue(&self, events: &[QueueEvent]) -> tickets_core::Result<()> {
         let hooks = self.hooks().await?;
-        let wanting: Vec<&Webhook> = hooks.iter().filter(|h| h.wants(event.action)).collect();
-        if wanting.is_empty() {
-            return Ok(());
-        }
-        let deliveries: Vec<NewDelivery> = wanting
-            .into_iter()
-            .map(|h| {
-                let id = format!("{}-{}-{}", h.id, event.day, event.seq);
-                NewDelivery {
-                    body: body(&id, event),
-                    id,
-                    hook: h.id.clone(),
-                    event: event.action.as_str().to_owned(),
-                }
+        let deliveries: Vec<NewDelivery> = events
+            .iter()
+            .flat_map(|event| {
+                hooks.iter().filter(|h| h.wants(event.action)).map(|h| {
+                    let id = format!("{}-{}-{}", h.id, event.day, event.seq);
+                    NewDelivery {
+                        body: body(&id, event),
+                        id,
+                        hook: h.id.clone(),
+                        event: event.action.as_str().to_owned(),
+                    }
+                })
             })
             .collect();
+        if deliveries.is_empty() {
+            return Ok(());
+        }
         if self
             .store
             .enqueue_deliveries(&deliveries, Utc::now())
@@ -188,16 +193,17 @@ fn body(id: &str, event: &QueueEvent) -> String {
     serde_json::Value::Object(fields).to_string()
 }
 
-async fn listen(me: std::sync::Weak<Webhooks>, mut events: EventStream) {
+/// Hears the events and hands them on at once, so that a slow store never makes this
+/// server fall behind the event feed (and miss events): they wait in `heard` instead.
+async fn hear(mut events: EventStream, heard: mpsc::UnboundedSender<QueueEvent>) {
     loop {
-        let event = events.recv().await;
-        let Some(me) = me.upgrade() else { return };
-        match event {
+        match events.recv().await {
             Ok(e) => {
-                if let Err(err) = me.enqueue(&e).await {
-                    tracing::warn!(seq = e.seq, error = %err, "could not enqueue webhook deliveries");
+                if heard.send(e).is_err() {
+                    return;
                 }
             }
+            Err(Missed::Closed) => return,
             Err(missed) => {
                 tracing::warn!(
                     ?missed,
@@ -205,6 +211,22 @@ async fn listen(me: std::sync::Weak<Webhooks>, mut events: EventStream) {
                 );
             }
         }
+    }
+}
+
+/// Enqueues what [`hear`] heard, in batches of up to [`ENQUEUE_BATCH`] events.
+async fn enqueue_loop(
+    me: std::sync::Weak<Webhooks>,
+    mut heard: mpsc::UnboundedReceiver<QueueEvent>,
+) {
+    let mut batch = Vec::with_capacity(ENQUEUE_BATCH);
+    while heard.recv_many(&mut batch, ENQUEUE_BATCH).await > 0 {
+        let Some(me) = me.upgrade() else { return };
+        if let Err(err) = me.enqueue(&batch).await {
+            let seqs: Vec<u64> = batch.iter().map(|e| e.seq).collect();
+            tracing::warn!(?seqs, error = %err, "could not enqueue webhook deliveries");
+        }
+        batch.clear();
     }
 }
 

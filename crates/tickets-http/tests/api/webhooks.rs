@@ -374,3 +374,50 @@ async fn private_addresses_are_refused_unless_allowed() {
         );
     }
 }
+
+#[actix_web::test]
+async fn a_burst_of_events_is_delivered_whole_however_slow_the_store() {
+    // Eight clients take tickets at once on Redis: events come several times faster than
+    // one enqueue per event could follow, and a server that fell 1,024 events behind its
+    // feed would miss some. Every take must still be delivered, once.
+    let redis = RedisServer::start();
+    let receiver = Receiver::start(0);
+    let backend = RedisBackend::builder(redis.url())
+        .prefix(unique_prefix())
+        .build()
+        .await
+        .expect("connect to the test redis-server");
+    let store = AnyBackend::Redis(backend.clone());
+    store
+        .add_webhook(&hook(&receiver.url, &["take_ticket"]))
+        .await
+        .unwrap();
+    let _webhooks = Webhooks::start(store, backend.events(), quick());
+    let queue = TicketQueue::new(backend);
+    queue.open_day().await.unwrap();
+    const CLIENTS: usize = 8;
+    const EACH: usize = 300;
+    let takers = (0..CLIENTS).map(|_| {
+        let queue = queue.clone();
+        async move {
+            for _ in 0..EACH {
+                queue.take(Default::default()).await.unwrap();
+            }
+        }
+    });
+    futures_util::future::join_all(takers).await;
+    let mut ids = std::collections::BTreeSet::new();
+    for _ in 0..600 {
+        ids = receiver
+            .received()
+            .into_iter()
+            .map(|r| r.delivery)
+            .collect();
+        if ids.len() >= CLIENTS * EACH {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(ids.len(), CLIENTS * EACH, "every take delivered");
+    receiver.server.stop(false).await;
+}
