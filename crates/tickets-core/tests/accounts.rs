@@ -4,19 +4,13 @@
 use chrono::Duration;
 use redis::aio::MultiplexedConnection;
 use tickets_core::testing::accounts::{TEST_PASSWORD, accounts_conformance_suite};
-use tickets_core::testing::{RedisCluster, RedisServer, start_time, unique_prefix};
-use tickets_core::{
-    AccountStore, AuditEntry, ClientKey, KeyPrefix, MemoryBackend, NewAccount, PasswordHash,
-    RedisBackend, Role, Username,
+use tickets_core::testing::{
+    RedisCluster, RedisServer, redis_backend, start_time, two_servers, unique_prefix,
 };
-
-async fn redis_backend(url: &str, prefix: &KeyPrefix) -> RedisBackend {
-    RedisBackend::builder(url)
-        .prefix(prefix.clone())
-        .build()
-        .await
-        .expect("connect to the test redis-server")
-}
+use tickets_core::{
+    AccountStore, AuditEntry, ClientKey, KeyPrefix, MemoryBackend, NewAccount, PasswordHash, Role,
+    Username,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_memory_backend_passes_the_account_suite() {
@@ -31,18 +25,7 @@ async fn the_memory_backend_passes_the_account_suite() {
 async fn the_redis_backend_passes_the_account_suite_across_two_servers() {
     let server = RedisServer::start();
     let url = server.url();
-    accounts_conformance_suite(|| {
-        let url = url.clone();
-        async move {
-            // Two backends (two servers) on one prefix of one Redis.
-            let prefix = unique_prefix();
-            (
-                redis_backend(&url, &prefix).await,
-                redis_backend(&url, &prefix).await,
-            )
-        }
-    })
-    .await;
+    accounts_conformance_suite(|| two_servers(url.clone())).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

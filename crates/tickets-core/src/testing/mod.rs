@@ -94,6 +94,28 @@ pub fn unique_prefix() -> KeyPrefix {
     KeyPrefix::parse(format!("t{}-{n}-{nanos}", std::process::id())).expect("a valid prefix")
 }
 
+/// A Redis backend on `url` under `prefix`, as a server builds it; panics with a clear
+/// message when the test's Redis does not answer.
+#[cfg(feature = "redis")]
+pub async fn redis_backend(url: &str, prefix: &KeyPrefix) -> crate::RedisBackend {
+    crate::RedisBackend::builder(url)
+        .prefix(prefix.clone())
+        .build()
+        .await
+        .unwrap_or_else(|e| panic!("cannot connect to the test Redis at {url}: {e}"))
+}
+
+/// Two backends on one fresh prefix of the Redis at `url`: two servers of one office, for
+/// the conformance suites that take a pair of stores.
+#[cfg(feature = "redis")]
+pub async fn two_servers(url: String) -> (crate::RedisBackend, crate::RedisBackend) {
+    let prefix = unique_prefix();
+    (
+        redis_backend(&url, &prefix).await,
+        redis_backend(&url, &prefix).await,
+    )
+}
+
 /// A `redis-server` of its own on a free loopback port, without persistence; stopped
 /// when dropped.
 #[derive(Debug)]

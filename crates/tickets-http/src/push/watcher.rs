@@ -1,12 +1,15 @@
 //! The watch of a server's push notifications: after each burst of events that can move
-//! tickets forward (every event but a take), and after each new subscription, it looks at
-//! every subscribed ticket of the day, claims the stage each reached (the earlier stages
-//! with it, so that a ticket that jumps to `next` is not told `near` afterwards) and sends
-//! the stages it claimed.
+//! tickets forward (every event but a take; at most every quarter second, or every two
+//! seconds while the day has no subscription), and at once after each subscription made on
+//! this server, it looks at every subscribed ticket of the day, claims the stage each
+//! reached (the earlier stages with it, so that a ticket that jumps to `next` is not told
+//! `near` afterwards) and sends the stages it claimed.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use futures_util::future::join_all;
 use tickets_core::push::{PushStage, PushStore, PushSubscription};
@@ -23,41 +26,66 @@ use crate::lang::Lang;
 /// How long a burst of events is let settle before one look serves them all.
 const SETTLE: Duration = Duration::from_millis(50);
 
+/// The shortest time between two looks while the day has subscriptions: under heavy
+/// traffic, a look every quarter second at most.
+const BUSY: Duration = Duration::from_millis(250);
+
+/// The shortest time between two looks after one found no subscription: the queue's
+/// operations then cost the store nothing more than one read every two seconds per
+/// server. (A subscription made here wakes the watch at once; one made on another server
+/// is sent by that server's watch meanwhile.)
+const QUIET: Duration = Duration::from_secs(2);
+
 /// How long a push service keeps a message for a phone that is away: past that, the news
 /// is stale.
 const MESSAGE_TTL: Duration = Duration::from_secs(10 * 60);
 
 pub(super) async fn watch(me: Weak<Push>, wake: Arc<Notify>, mut events: EventStream) {
+    // The earliest a look may follow an event.
+    let mut next_look = Instant::now();
     loop {
-        let moved = tokio::select! {
+        let woken = tokio::select! {
             e = events.recv() => match e {
                 Err(Missed::Closed) => return,
-                Ok(e) => e.action != Action::TakeTicket,
-                // Missed events: look anyway.
-                Err(_) => true,
+                Ok(e) if e.action == Action::TakeTicket => continue,
+                // A change, or missed events: look.
+                _ => false,
             },
             () = wake.notified() => true,
         };
-        if !moved {
-            continue;
+        // Let the burst settle (and, unless woken by a subscription, wait for the next
+        // look allowed), hearing what else comes meanwhile.
+        let settled = Instant::now() + SETTLE;
+        let until = if woken {
+            settled
+        } else {
+            settled.max(next_look)
+        };
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep_until(until) => break,
+                () = wake.notified() => break,
+                e = events.recv() => if matches!(e, Err(Missed::Closed)) { return },
+            }
         }
-        let _ = tokio::time::timeout(SETTLE, async {
-            while !matches!(events.recv().await, Err(Missed::Closed)) {}
-        })
-        .await;
         let Some(me) = me.upgrade() else { return };
-        if let Err(e) = me.look().await {
+        match me.look().await {
+            Ok(0) => next_look = Instant::now() + QUIET,
+            Ok(_) => next_look = Instant::now() + BUSY,
             // The next event looks again.
-            tracing::warn!(error = %e, "could not look at the tickets with push subscriptions");
+            Err(e) => {
+                tracing::warn!(error = %e, "could not look at the tickets with push subscriptions");
+            }
         }
     }
 }
 
 impl Push {
-    /// Looks at every subscribed ticket of today.
-    pub(super) async fn look(&self) -> tickets_core::Result<()> {
+    /// Looks at every subscribed ticket of today; how many subscriptions there were.
+    pub(super) async fn look(&self) -> tickets_core::Result<usize> {
         let at = self.queue.moment();
         let subs = self.store.pushes(at.day).await?;
+        let found = subs.len();
         let mut by_ticket: BTreeMap<TicketNumber, Vec<PushSubscription>> = BTreeMap::new();
         for s in subs {
             by_ticket.entry(s.ticket).or_default().push(s);
@@ -65,7 +93,7 @@ impl Push {
         for (n, subs) in by_ticket {
             self.look_at(&at, n, subs).await?;
         }
-        Ok(())
+        Ok(found)
     }
 
     async fn look_at(
