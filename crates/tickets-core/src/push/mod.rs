@@ -71,10 +71,12 @@ impl fmt::Display for PushStage {
 ///     taken_us: 1_796_025_600_000_000,
 ///     lang: "fr".into(),
 ///     endpoint: "https://push.example.org/abc".into(),
-///     p256dh: "BNc…".into(),
-///     auth: "k3…".into(),
+///     p256dh: "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM".into(),
+///     auth: "tBHItJI5svbpez7KI4CCXg".into(),
 /// };
 /// assert!(s.check().is_ok());
+/// let not_a_url = PushSubscription { endpoint: "push.example.org".into(), ..s.clone() };
+/// assert_eq!(not_a_url.check().unwrap_err().field, "subscription.endpoint");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushSubscription {
