@@ -17,7 +17,7 @@ use crate::clock::BusinessDay;
 use crate::model::{Action, DeskId, PriorityCode, Service, TicketNumber, iso_format};
 
 /// How many events a subscriber may lag behind before it is told it missed some.
-pub const EVENT_BUFFER: usize = 1024;
+pub const EVENT_BUFFER: usize = 4096;
 
 /// One state change of the queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -105,6 +105,67 @@ impl EventStream {
         }
     }
 
+    /// Waits for the next event, then lets `pace` pass and takes every event that came
+    /// meanwhile, in order, appending them to `into`.
+    ///
+    /// For a subscriber that works per batch (enqueueing deliveries, looking at the
+    /// queue again): however fast events come, it is woken at most once per `pace`, where
+    /// [`Self::recv`] wakes it once per event. `pace` must stay well under the time the
+    /// channel's [`EVENT_BUFFER`] events take to come, or the batch ends with
+    /// [`Missed::Lagged`].
+    ///
+    /// Returns `Ok` with at least one event appended, or the miss that came first or
+    /// ended the batch (the events before it are appended). [`Missed::Closed`] comes only
+    /// once every event before it was taken.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> tickets_core::Result<()> {
+    /// use std::time::Duration;
+    /// use tickets_core::{MemoryBackend, TakeRequest, TicketQueue};
+    ///
+    /// let queue = TicketQueue::new(MemoryBackend::new());
+    /// let mut events = queue.events();
+    /// queue.open_day().await?;
+    /// queue.take(TakeRequest::default()).await?;
+    /// queue.take(TakeRequest::default()).await?;
+    /// let mut batch = Vec::new();
+    /// events.recv_paced(Duration::from_millis(5), &mut batch).await.unwrap();
+    /// assert_eq!(batch.len(), 3); // the day opened, then two takes
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn recv_paced(
+        &mut self,
+        pace: std::time::Duration,
+        into: &mut Vec<QueueEvent>,
+    ) -> Result<(), Missed> {
+        into.push(self.recv().await?);
+        tokio::time::sleep(pace).await;
+        loop {
+            match self.try_recv() {
+                Some(Ok(e)) => into.push(e),
+                // Closed comes at the next call, after these events.
+                None | Some(Err(Missed::Closed)) => return Ok(()),
+                Some(Err(missed)) => return Err(missed),
+            }
+        }
+    }
+
+    /// The next event if one is already here, without waiting: `None` when there is none
+    /// yet.
+    pub fn try_recv(&mut self) -> Option<Result<QueueEvent, Missed>> {
+        use broadcast::error::TryRecvError;
+        match self.rx.try_recv() {
+            Ok(Signal::Event(e)) => Some(Ok(e)),
+            #[cfg(feature = "redis")]
+            Ok(Signal::Resync) => Some(Err(Missed::Reconnected)),
+            Err(TryRecvError::Empty) => None,
+            Err(TryRecvError::Lagged(n)) => Some(Err(Missed::Lagged(n))),
+            Err(TryRecvError::Closed) => Some(Err(Missed::Closed)),
+        }
+    }
+
     /// The same subscription as a [`Stream`], ending when the backend is gone.
     pub fn into_stream(self) -> Pin<Box<dyn Stream<Item = Result<QueueEvent, Missed>> + Send>> {
         Box::pin(futures_util::stream::unfold(self, |mut s| async move {
@@ -143,6 +204,7 @@ impl EventHub {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     fn event(seq: u64) -> QueueEvent {
         QueueEvent {
@@ -182,6 +244,58 @@ mod tests {
         }
         drop(hub);
         assert_eq!(s.recv().await, Err(Missed::Closed));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_paced_subscriber_gets_a_burst_in_one_batch_and_then_the_close() {
+        let hub = EventHub::default();
+        let mut s = hub.subscribe();
+        let sender = hub.clone();
+        let burst = tokio::spawn(async move {
+            for i in 1..=10 {
+                sender.send(Signal::Event(event(i)));
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        });
+        let mut batch = Vec::new();
+        s.recv_paced(Duration::from_millis(50), &mut batch)
+            .await
+            .unwrap();
+        let seqs: Vec<u64> = batch.iter().map(|e| e.seq).collect();
+        assert_eq!(seqs, (1..=10).collect::<Vec<_>>());
+        assert!(s.try_recv().is_none());
+        burst.await.unwrap();
+        hub.send(Signal::Event(event(11)));
+        drop(hub);
+        batch.clear();
+        s.recv_paced(Duration::from_millis(50), &mut batch)
+            .await
+            .unwrap();
+        assert_eq!(batch.len(), 1, "the event before the close comes first");
+        assert_eq!(
+            s.recv_paced(Duration::from_millis(50), &mut batch).await,
+            Err(Missed::Closed)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_paced_subscriber_that_lags_keeps_the_events_before_the_gap() {
+        let hub = EventHub::default();
+        let mut s = hub.subscribe();
+        hub.send(Signal::Event(event(1)));
+        let mut batch = Vec::new();
+        let sender = hub.clone();
+        let flood = tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(1)).await;
+            for i in 2..=(EVENT_BUFFER as u64 + 10) {
+                sender.send(Signal::Event(event(i)));
+            }
+        });
+        let got = s.recv_paced(Duration::from_millis(5), &mut batch).await;
+        flood.await.unwrap();
+        assert_eq!(got, Err(Missed::Lagged(9)));
+        assert_eq!(batch.len(), 1);
+        assert_eq!(s.recv().await.unwrap().seq, 11);
     }
 
     #[test]

@@ -19,7 +19,6 @@ use std::time::Duration;
 
 use actix_web::web;
 use actix_web::web::Bytes;
-use futures_util::FutureExt;
 use tickets_core::{DeskId, Missed, QueueBackend, QueueEvent, SnapshotOptions};
 use tokio::sync::broadcast;
 
@@ -41,6 +40,9 @@ pub const STATE_REFRESH: Duration = Duration::from_secs(30);
 pub const RETRY_MS: u64 = 2000;
 /// How many recent calls the state lists (for the display board).
 const RECENT_CALLS: usize = 8;
+/// While no client is connected, how long the reader lets events gather before it takes
+/// them (well under the time the event buffer takes to fill at the fastest rate measured).
+const IDLE_PACE: Duration = Duration::from_millis(10);
 /// How many waiting numbers of each service the state lists, in calling order: a ticket
 /// further back knows it has at least this many ahead.
 pub const QUEUE_LIMIT: usize = 100;
@@ -132,32 +134,29 @@ async fn run<B: QueueBackend>(state: &web::Data<AppState<B>>) {
     loop {
         tokio::select! {
             received = events.recv() => {
-                match received {
-                    Ok(event) => {
-                        observe(&event);
-                        labels.learn(&event);
-                        hub.publish(event_frame(&event), false);
-                        // Take the rest of a burst before reading the state once.
-                        while let Some(more) = events.recv().now_or_never() {
-                            match more {
-                                Ok(event) => {
-                                    observe(&event);
-                                    labels.learn(&event);
-                                    hub.publish(event_frame(&event), false);
-                                }
-                                Err(Missed::Closed) => return,
-                                Err(_) => break,
-                            }
+                // Take the rest of a burst before reading the state once.
+                let mut next = Some(received);
+                while let Some(received) = next {
+                    match received {
+                        Ok(event) => {
+                            observe(&event);
+                            labels.learn(&event);
+                            hub.publish(event_frame(&event), false);
                         }
+                        Err(Missed::Closed) => return,
+                        Err(missed) => tracing::info!(%missed, "live: reading the state again"),
                     }
-                    Err(Missed::Closed) => return,
-                    Err(missed) => tracing::info!(%missed, "live: reading the state again"),
+                    next = events.try_recv();
                 }
                 // Nobody listening: no store read; the next client gets a fresh state.
                 if hub.clients() > 0 {
                     publish_state(state, &mut last_state, &labels, true).await;
                 } else {
                     hub.stale.store(true, Ordering::Release);
+                    // Nobody waits for the next events either: they are taken a burst at
+                    // a time, and this task (on another thread than the requests) is not
+                    // woken once per event.
+                    tokio::time::sleep(IDLE_PACE).await;
                 }
             }
             _ = hub.wake.notified() => publish_state(state, &mut last_state, &labels, true).await,

@@ -43,29 +43,30 @@ const MESSAGE_TTL: Duration = Duration::from_secs(10 * 60);
 pub(super) async fn watch(me: Weak<Push>, wake: Arc<Notify>, mut events: EventStream) {
     // The earliest a look may follow an event.
     let mut next_look = Instant::now();
+    let mut batch = Vec::new();
     loop {
+        // Events are taken a burst at a time (one wake-up per SETTLE, not one per event).
+        batch.clear();
         let woken = tokio::select! {
-            e = events.recv() => match e {
+            e = events.recv_paced(SETTLE, &mut batch) => match e {
                 Err(Missed::Closed) => return,
-                Ok(e) if e.action == Action::TakeTicket => continue,
+                Ok(()) if batch.iter().all(|e| e.action == Action::TakeTicket) => continue,
                 // A change, or missed events: look.
                 _ => false,
             },
             () = wake.notified() => true,
         };
-        // Let the burst settle (and, unless woken by a subscription, wait for the next
-        // look allowed), hearing what else comes meanwhile.
-        let settled = Instant::now() + SETTLE;
-        let until = if woken {
-            settled
-        } else {
-            settled.max(next_look)
-        };
-        loop {
+        // Unless woken by a subscription, wait for the next look allowed; the events that
+        // come meanwhile are served by that look.
+        if !woken && Instant::now() < next_look {
             tokio::select! {
-                () = tokio::time::sleep_until(until) => break,
-                () = wake.notified() => break,
-                e = events.recv() => if matches!(e, Err(Missed::Closed)) { return },
+                () = tokio::time::sleep_until(next_look) => {}
+                () = wake.notified() => {}
+            }
+        }
+        while let Some(e) = events.try_recv() {
+            if e == Err(Missed::Closed) {
+                return;
             }
         }
         let Some(me) = me.upgrade() else { return };

@@ -20,6 +20,9 @@ use super::send::post;
 const HOOKS_FRESH_FOR: StdDuration = StdDuration::from_secs(2);
 /// How long a claimed delivery is hidden from other servers while it is being sent.
 const LEASE_SECONDS: i64 = 60;
+/// The longest an event waits before [`hear`] takes it (with those that came meanwhile):
+/// well under the time the event buffer takes to fill at the fastest rate measured.
+const HEAR_PACE: StdDuration = StdDuration::from_millis(10);
 /// How many events heard are enqueued in one call to the store, at most.
 const ENQUEUE_BATCH: usize = 256;
 /// How many deliveries are sent at once.
@@ -195,14 +198,19 @@ fn body(id: &str, event: &QueueEvent) -> String {
 
 /// Hears the events and hands them on at once, so that a slow store never makes this
 /// server fall behind the event feed (and miss events): they wait in `heard` instead.
+/// It takes them in batches, every [`HEAR_PACE`] at most: a task woken once per event
+/// would cost the queue's every operation a wake-up of this server's other thread.
 async fn hear(mut events: EventStream, heard: mpsc::UnboundedSender<QueueEvent>) {
+    let mut batch = Vec::new();
     loop {
-        match events.recv().await {
-            Ok(e) => {
-                if heard.send(e).is_err() {
-                    return;
-                }
+        let got = events.recv_paced(HEAR_PACE, &mut batch).await;
+        for e in batch.drain(..) {
+            if heard.send(e).is_err() {
+                return;
             }
+        }
+        match got {
+            Ok(()) => {}
             Err(Missed::Closed) => return,
             Err(missed) => {
                 tracing::warn!(
