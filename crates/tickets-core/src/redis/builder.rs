@@ -28,7 +28,7 @@ pub const DEFAULT_CONNECTION_TIMEOUT: Duration = Duration::from_secs(2);
 /// Default time allowed for Redis to answer one command.
 pub const DEFAULT_RESPONSE_TIMEOUT: Duration = Duration::from_secs(2);
 /// A pooled connection idle longer than this is pinged before reuse.
-const IDLE_PING_AFTER: Duration = Duration::from_secs(5);
+pub(super) const IDLE_PING_AFTER: Duration = Duration::from_secs(5);
 
 /// The pool's manager: deadpool-redis's, without its per-checkout round trip, or one that
 /// asks the sentinels where the primary is for each new connection.
@@ -52,7 +52,9 @@ enum Origin {
     Sentinel(Arc<Primaries>),
 }
 
-/// A pooled connection, with the address it was opened to (for messages).
+/// A pooled connection, with the address it was opened to (for messages). Clones share
+/// the connection (commands sent through several clones are pipelined on it).
+#[derive(Clone)]
 pub(super) struct Pooled {
     conn: MultiplexedConnection,
     /// `host:port`, never credentials.
@@ -102,10 +104,22 @@ impl managed::Manager for QuietManager {
         if metrics.last_used() <= IDLE_PING_AFTER {
             return Ok(());
         }
+        self.check(conn).await
+    }
+}
+
+impl QuietManager {
+    /// Whether an idle connection may serve again: it answers, and through Sentinel its
+    /// server is still the primary (a failover may have demoted it meanwhile).
+    pub(super) async fn check(&self, conn: &mut Pooled) -> RecycleResult<RedisError> {
         match &self.origin {
-            Origin::Fixed { manager, .. } => manager.recycle(&mut conn.conn, metrics).await,
-            // Through Sentinel, a connection also goes when its server is no longer the
-            // primary (a failover demoted it while it sat in the pool).
+            Origin::Fixed { .. } => {
+                let _: String = redis::cmd("PING")
+                    .query_async(&mut conn.conn)
+                    .await
+                    .map_err(RecycleError::Backend)?;
+                Ok(())
+            }
             Origin::Sentinel(_) => match role::role(&mut conn.conn).await {
                 Ok(Role::Primary | Role::Unknown) => Ok(()),
                 Ok(Role::Other(role)) => Err(RecycleError::Message(
@@ -288,6 +302,8 @@ impl RedisBackendBuilder {
         let timeout = self.connection_timeout;
         let inner = Arc::new_cyclic(|me| Inner {
             store,
+            local: Default::default(),
+            day_keys: Default::default(),
             scripts: Scripts::load(),
             config_key: keys::config_key(&self.prefix),
             prefix: self.prefix,

@@ -2,15 +2,18 @@
 //! (`run`), one `EVALSHA` on one server or on the cluster node of its slot (`eval`), and
 //! a plain read-only command (`read`); each sent again only when that is safe ([`Retry`]).
 
+use std::sync::Arc;
+
 use deadpool::managed::{self, Object};
 use redis::ServerErrorKind;
 use serde::de::DeserializeOwned;
 
 use super::builder::{Pool, QuietManager};
+use super::local::ThreadConnections;
 use super::scripts::Lua;
 use super::wait::{self, Wait};
 use super::{RedisBackend, Store, keys};
-use crate::clock::Moment;
+use crate::clock::{BusinessDay, Moment};
 use crate::error::{Error, Result};
 use crate::model::{DeskId, iso, micros, seconds_text};
 
@@ -57,7 +60,7 @@ impl RedisBackend {
         args: Vec<String>,
         retry: Retry,
     ) -> Result<String> {
-        let keys = keys::day_keys(&self.inner.prefix, at.day);
+        let keys = self.day_keys(at.day);
         let mut argv = Vec::with_capacity(9 + args.len());
         argv.extend([
             micros(at.now).to_string(),
@@ -75,7 +78,24 @@ impl RedisBackend {
                 .map_or_else(String::new, |u| u.as_str().to_owned()),
         );
         argv.push(self.inner.history_ttl.clone());
-        self.eval(script, &keys, &argv, retry).await
+        self.eval(script, &keys[..], &argv, retry).await
+    }
+
+    /// The keys of `day`, made once per day (every script of the day passes them).
+    fn day_keys(&self, day: BusinessDay) -> Arc<[String; keys::DAY_KEY_COUNT]> {
+        let mut last = self
+            .inner
+            .day_keys
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match &*last {
+            Some((d, keys)) if *d == day => keys.clone(),
+            _ => {
+                let keys = Arc::new(keys::day_keys(&self.inner.prefix, day));
+                *last = Some((day, keys.clone()));
+                keys
+            }
+        }
     }
 
     /// One `EVALSHA` of `script` with `keys` and `args` (which all live in one slot).
@@ -89,15 +109,18 @@ impl RedisBackend {
         // Writes wait for the replicas asked for; reads never do.
         let wait = self.inner.wait.filter(|_| retry == Retry::Never);
         match &self.inner.store {
-            Store::Single(pool) => Self::eval_single(pool, script, keys, args, retry, wait).await,
+            Store::Single(pool) => {
+                Self::eval_single(pool, &self.inner.local, script, keys, args, retry, wait).await
+            }
             Store::Cluster(cluster) => cluster.eval(script, keys, args, retry, wait).await,
         }
     }
 
-    /// [`Self::eval`] on one server: one `EVALSHA` on a pooled connection, pipelined with
-    /// `WAIT` when `wait` is given.
+    /// [`Self::eval`] on one server: one `EVALSHA` on this thread's connection, pipelined
+    /// with `WAIT` when `wait` is given.
     async fn eval_single(
         pool: &Pool,
+        local: &ThreadConnections,
         script: &Lua,
         keys: &[String],
         args: &[String],
@@ -114,10 +137,10 @@ impl RedisBackend {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let mut conn = Self::connection(pool).await?;
+            let mut conn = local.get(pool).await?;
             let answer = match wait {
-                None => inv.invoke_async(&mut *conn).await.map(|r| (r, None)),
-                Some(w) => wait::eval_loading_then_wait(&mut *conn, script, keys, args, w)
+                None => inv.invoke_async(&mut conn).await.map(|r| (r, None)),
+                Some(w) => wait::eval_loading_then_wait(&mut conn, script, keys, args, w)
                     .await
                     .map(|(r, acked)| (r, Some(acked))),
             };
@@ -137,7 +160,8 @@ impl RedisBackend {
                         // a Redis restart they are all dead, and after a failover they
                         // lead to the old primary; new ones go where the primary is now
                         // (through Sentinel, wherever the sentinels say).
-                        let _ = Object::take(conn);
+                        drop(conn);
+                        local.forget_all();
                         pool.retain(|_, _| false);
                         // A script refused with READONLY wrote nothing: sending it once
                         // more is safe, even a write.

@@ -22,6 +22,7 @@ mod call;
 mod cluster;
 mod keys;
 mod listener;
+mod local;
 mod office;
 mod push;
 mod replies;
@@ -98,6 +99,10 @@ enum Store {
 
 struct Inner {
     store: Store,
+    /// On one server, each thread's connection for the scripts.
+    local: local::ThreadConnections,
+    /// The keys of the last day a script ran for.
+    day_keys: std::sync::Mutex<Option<(BusinessDay, Arc<[String; keys::DAY_KEY_COUNT]>)>>,
     scripts: Scripts,
     prefix: KeyPrefix,
     /// `<prefix>:config`.
