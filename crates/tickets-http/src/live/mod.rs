@@ -141,7 +141,10 @@ async fn run<B: QueueBackend>(state: &web::Data<AppState<B>>) {
                         Ok(event) => {
                             observe(&event);
                             labels.learn(&event);
-                            hub.publish(event_frame(&event), false);
+                            // A frame only for clients to send it to.
+                            if hub.clients() > 0 {
+                                hub.publish(event_frame(&event), false);
+                            }
                         }
                         Err(Missed::Closed) => return,
                         Err(missed) => tracing::info!(%missed, "live: reading the state again"),

@@ -2,7 +2,6 @@
 -- KEYS, ARGV 1-7: see lib.lua.
 -- ARGV[8] desk, ARGV[9] the status to give: "completed" | "no_show"
 -- Returns: JSON {"ticket": {hash}} | {} when the desk has no current ticket
-check_layout()
 local desk, status = ARGV[8], ARGV[9]
 if status ~= 'completed' and status ~= 'no_show' then
   return redis.error_reply('ERR finish.lua: unknown status ' .. tostring(status))
@@ -14,6 +13,13 @@ end
 local t = ticket_table(n)
 if not t then
   fail('current ticket ' .. n .. ' of desk ' .. desk .. ' has no record')
+end
+-- The keys written below that no read above has checked (the desks and the ticket were
+-- read; the default desk's current ticket is set or deleted).
+check_types(K_LOGS, 'list', K_ACTIVITY, 'hash', K_STATS, 'hash', K_WAITING, 'zset',
+  K_HISTORY, 'hash')
+if desk == DEFAULT_DESK then
+  check_types(K_CURRENT, 'string')
 end
 t = end_ticket(desk, n, t, status, false)
 commit()
