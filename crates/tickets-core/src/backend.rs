@@ -673,6 +673,9 @@ mod accounts_delegation {
         async fn record_audit(&self, entry: &AuditEntry) -> Result<()> {
             delegate!(self, b => b.record_audit(entry).await)
         }
+        async fn record_audits(&self, entries: &[AuditEntry]) -> Result<()> {
+            delegate!(self, b => b.record_audits(entries).await)
+        }
         async fn audit(
             &self,
             filter: &AuditFilter,

@@ -70,6 +70,9 @@ impl Application {
         let port = listener.local_addr().map_err(bind_err)?.port();
         let store = backend.name();
         let auth = web::Data::new(auth_of(config, backend.clone()));
+        // The audit writer runs on this runtime, not on a worker's: it outlives the workers
+        // at shutdown, to write what they queued last.
+        auth.audit_writer().start();
         let push = crate::push::Push::start(
             TicketQueue::with_clock(
                 backend.clone(),
@@ -153,10 +156,11 @@ impl Application {
         self.auth.generated_password()
     }
 
-    /// Serves until SIGTERM / Ctrl-C, then finishes the requests in flight.
+    /// Serves until SIGTERM / Ctrl-C, then finishes the requests in flight and writes the
+    /// audit lines still queued.
     ///
     /// The live streams end at once (clients reconnect to another server); requests in
-    /// flight get up to 10 s. A second signal stops at once.
+    /// flight get up to 10 s, and the audit lines 10 s more. A second signal stops at once.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let handle = self.server.handle();
         let state = self.state;
@@ -177,6 +181,15 @@ impl Application {
         });
         let served = self.server.await;
         stopper.abort();
+        let flushed = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            self.auth.audit_writer().flush(),
+        );
+        if flushed.await.is_err() {
+            tracing::error!(
+                "stopping: the audit lines still queued were not all written within 10 s"
+            );
+        }
         served
     }
 }

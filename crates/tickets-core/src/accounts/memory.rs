@@ -308,11 +308,22 @@ impl AccountStore for MemoryBackend {
     }
 
     async fn record_audit(&self, entry: &AuditEntry) -> Result<()> {
-        entry.check()?;
+        self.record_audits(std::slice::from_ref(entry)).await
+    }
+
+    async fn record_audits(&self, entries: &[AuditEntry]) -> Result<()> {
+        for entry in entries {
+            entry.check()?;
+        }
+        let Some(newest) = entries.iter().map(|e| e.at).max() else {
+            return Ok(());
+        };
         self.with_accounts(|s| {
-            s.audit.push_front(entry.clone());
+            for entry in entries {
+                s.audit.push_front(entry.clone());
+            }
             s.audit.truncate(AUDIT_MAX_ENTRIES);
-            let cutoff = audit_cutoff(entry.at);
+            let cutoff = audit_cutoff(newest);
             while s.audit.back().is_some_and(|e| e.at < cutoff) {
                 s.audit.pop_back();
             }

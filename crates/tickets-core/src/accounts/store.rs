@@ -201,6 +201,12 @@ pub trait AccountStore: Send + Sync + 'static {
     /// [`AUDIT_MAX_ENTRIES`](crate::AUDIT_MAX_ENTRIES).
     fn record_audit(&self, entry: &AuditEntry) -> impl Future<Output = Result<()>> + Send;
 
+    /// Appends several entries to the audit log in one step, in the order given (the last
+    /// becomes the newest), then drops what [`Self::record_audit`] drops, at the newest
+    /// `at` of them. Every entry is checked first: an invalid one writes none. No entry
+    /// writes nothing and asks the store nothing.
+    fn record_audits(&self, entries: &[AuditEntry]) -> impl Future<Output = Result<()>> + Send;
+
     /// The newest entries matching `filter`, at most `limit` (capped at
     /// [`AUDIT_READ_MAX`](crate::AUDIT_READ_MAX)), newest first, none older than the
     /// retention at `now`.

@@ -596,18 +596,27 @@ impl AccountStore for RedisBackend {
     }
 
     async fn record_audit(&self, entry: &AuditEntry) -> Result<()> {
-        entry.check()?;
+        self.record_audits(std::slice::from_ref(entry)).await
+    }
+
+    async fn record_audits(&self, entries: &[AuditEntry]) -> Result<()> {
+        for entry in entries {
+            entry.check()?;
+        }
+        let Some(newest) = entries.iter().map(|e| e.at).max() else {
+            return Ok(());
+        };
+        let mut args = Vec::with_capacity(3 + entries.len());
+        args.extend([
+            micros(audit_cutoff(newest)).to_string(),
+            AUDIT_MAX_ENTRIES.to_string(),
+            (AUDIT_RETENTION_DAYS * 86_400).to_string(),
+        ]);
+        for entry in entries {
+            args.push(audit_line(entry)?);
+        }
         let _: serde_json::Value = self
-            .run_accounts(
-                &SCRIPTS.audit_record,
-                vec![
-                    audit_line(entry)?,
-                    micros(audit_cutoff(entry.at)).to_string(),
-                    AUDIT_MAX_ENTRIES.to_string(),
-                    (AUDIT_RETENTION_DAYS * 86_400).to_string(),
-                ],
-                Retry::Never,
-            )
+            .run_accounts(&SCRIPTS.audit_record, args, Retry::Never)
             .await?;
         Ok(())
     }

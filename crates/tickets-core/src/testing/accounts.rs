@@ -1,6 +1,7 @@
 //! The conformance suite of [`AccountStore`]: accounts, sessions, sign-in throttling, API
-//! tokens, the audit log and the bootstrap administrator, on two backends that share one
-//! store (two servers on one Redis; two clones of one memory backend).
+//! tokens, the audit log (`accounts/audit.rs`) and the bootstrap administrator, on two
+//! backends that share one store (two servers on one Redis; two clones of one memory
+//! backend).
 //!
 //! ```no_run
 //! use tickets_core::MemoryBackend;
@@ -23,12 +24,19 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::{CaseFuture, start_time};
 use crate::accounts::{
-    AUDIT_RETENTION_DAYS, Account, AccountChanges, AccountStore, ApiToken, AuditEntry, AuditFilter,
-    NewAccount, PasswordHash, Role, SESSION_LIFETIME_SECONDS, Username,
+    Account, AccountChanges, AccountStore, ApiToken, NewAccount, PasswordHash, Role,
+    SESSION_LIFETIME_SECONDS, Username,
 };
 use crate::error::{Error, ErrorKind};
 use crate::limits::ClientKey;
 use crate::model::DeskId;
+
+mod audit;
+
+use audit::{
+    a_batch_of_audit_entries_is_written_in_order,
+    the_audit_log_is_newest_first_filtered_and_trimmed,
+};
 
 /// The password of the accounts the cases create.
 pub const TEST_PASSWORD: &str = "a long enough passphrase";
@@ -68,6 +76,7 @@ account_cases!(
     failed_sign_ins_are_throttled_on_every_server,
     tokens_are_shown_once_stored_hashed_and_revocable,
     the_audit_log_is_newest_first_filtered_and_trimmed,
+    a_batch_of_audit_entries_is_written_in_order,
     ensure_admin_creates_the_administrator_once,
 );
 
@@ -647,84 +656,6 @@ async fn tokens_are_shown_once_stored_hashed_and_revocable<B: AccountStore + Clo
     assert!(f.a.token_account(&t1.token).await.expect("check").is_none());
     assert!(f.a.token_account(&t2.token).await.expect("check").is_some());
     assert_eq!(f.a.tokens(None).await.expect("list"), [t2.info]);
-}
-
-async fn the_audit_log_is_newest_first_filtered_and_trimmed<B: AccountStore + Clone>(
-    f: AccountsFixture<B>,
-) {
-    let marie = user("marie");
-    let desk = DeskId::parse("3").expect("a desk");
-    let entry = |minute: i64, action: &str| {
-        AuditEntry::new(at(minute), action, format!("at minute {minute}"))
-            .expect("an entry")
-            .from_client("192.0.2.7".parse().expect("an address"))
-    };
-    let entries = [
-        entry(0, "start_day").by(user("boss"), Role::Manager),
-        entry(1, "call_next")
-            .by(marie.clone(), Role::Agent)
-            .at_desk(desk.clone()),
-        entry(2, "sign_in.failed"),
-        entry(3, "finish_current")
-            .by(marie.clone(), Role::Agent)
-            .at_desk(desk.clone()),
-        entry(4, "call_next")
-            .by(user("zoe"), Role::Agent)
-            .at_desk(DeskId::parse("4").expect("a desk")),
-    ];
-    for (i, e) in entries.iter().enumerate() {
-        let store = if i % 2 == 0 { &f.a } else { &f.b };
-        store.record_audit(e).await.expect("record");
-    }
-    let bad = AuditEntry {
-        action: "Not An Action".into(),
-        ..entries[0].clone()
-    };
-    assert!(f.a.record_audit(&bad).await.is_err());
-    let read = |filter: AuditFilter, limit: usize, now: DateTime<Utc>| {
-        let b = f.b.clone();
-        async move { b.audit(&filter, limit, now).await.expect("read") }
-    };
-    let minutes = |v: Vec<AuditEntry>| -> Vec<i64> {
-        v.iter().map(|e| (e.at - at(0)).num_minutes()).collect()
-    };
-    let all = read(AuditFilter::default(), 100, at(5)).await;
-    assert_eq!(all[0], entries[4], "whole entries come back");
-    assert_eq!(minutes(all), [4, 3, 2, 1, 0]);
-    assert_eq!(
-        minutes(read(AuditFilter::default(), 2, at(5)).await),
-        [4, 3]
-    );
-    let of_marie = AuditFilter {
-        account: Some(marie.clone()),
-        ..AuditFilter::default()
-    };
-    assert_eq!(minutes(read(of_marie, 100, at(5)).await), [3, 1]);
-    let at_desk = AuditFilter {
-        desk: Some(desk),
-        ..AuditFilter::default()
-    };
-    assert_eq!(minutes(read(at_desk, 100, at(5)).await), [3, 1]);
-    let calls = AuditFilter {
-        action: Some("call_next".into()),
-        ..AuditFilter::default()
-    };
-    assert_eq!(minutes(read(calls, 100, at(5)).await), [4, 1]);
-    let span = AuditFilter {
-        from: Some(at(1)),
-        until: Some(at(3)),
-        ..AuditFilter::default()
-    };
-    assert_eq!(minutes(read(span, 100, at(5)).await), [2, 1]);
-    // Kept 90 days: older entries are no longer read, and a new entry drops them.
-    let days = Duration::days(AUDIT_RETENTION_DAYS);
-    let aged = read(AuditFilter::default(), 100, at(3) + days).await;
-    assert_eq!(minutes(aged), [4, 3]);
-    f.a.record_audit(&entry(3 + 90 * 24 * 60, "end_day"))
-        .await
-        .expect("record");
-    let left = read(AuditFilter::default(), 100, at(5)).await;
-    assert_eq!(minutes(left), [90 * 24 * 60 + 3, 4, 3]);
 }
 
 async fn ensure_admin_creates_the_administrator_once<B: AccountStore + Clone>(

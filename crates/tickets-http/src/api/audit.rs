@@ -210,6 +210,8 @@ pub async fn read<B: QueueBackend>(
     default_limit: usize,
 ) -> Result<(AuditRequest, Vec<AuditEntry>), ApiError> {
     let asked = check(q, &state.queue.config().calendar, default_limit)?;
+    // The lines of the actions this server answered before are written first.
+    auth.audit_writer().flush().await;
     let entries = auth
         .accounts()
         .audit(&asked.filter, asked.limit, Utc::now())

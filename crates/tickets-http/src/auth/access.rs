@@ -4,15 +4,16 @@
 //! The route table (`routes.rs`) gives each method of each path its [`Access`]; [`require`]
 //! answers 401 (pages: to the sign-in page) without a signed-in account, 403 when the
 //! account's role is not enough, 503 when the store cannot tell. After an unsafe request
-//! that succeeded, it appends to the audit log who did what, at which desk, from which
-//! address; a handler adds the details with [`note_audit`].
+//! that succeeded, it queues for the audit log who did what, at which desk, from which
+//! address (the [`AuditWriter`](super::AuditWriter) writes it just after the answer); a
+//! handler adds the details with [`note_audit`].
 
 use actix_web::body::BoxBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::{Method, StatusCode};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpRequest, web};
-use tickets_core::{AccountStore, AuditEntry, DeskId, QueueBackend, Role};
+use tickets_core::{AuditEntry, DeskId, QueueBackend, Role};
 
 use super::Auth;
 use super::caller::{Caller, Identity, SignInFirst, identity};
@@ -130,7 +131,7 @@ pub async fn require<B: QueueBackend>(
     if let (true, Identity::Caller(caller)) = (unsafe_method, found) {
         let status = res.status();
         if status.is_success() || status.is_redirection() {
-            record::<B>(res.request(), &caller).await;
+            record::<B>(res.request(), &caller);
         }
     }
     Ok(res)
@@ -170,9 +171,9 @@ pub(crate) fn role_words(role: Role) -> (&'static str, &'static str) {
     }
 }
 
-/// Appends the audit line of a successful staff action; a store that does not answer
-/// loses the line, never the action (the log says so).
-async fn record<B: QueueBackend>(req: &HttpRequest, caller: &Caller) {
+/// Queues the audit line of a successful staff action, without waiting for the store; a
+/// store that does not answer loses the line, never the action (the log says so).
+fn record<B: QueueBackend>(req: &HttpRequest, caller: &Caller) {
     let Some(auth) = req.app_data::<web::Data<Auth>>() else {
         return;
     };
@@ -203,10 +204,7 @@ async fn record<B: QueueBackend>(req: &HttpRequest, caller: &Caller) {
         Some(ip) => entry.from_client(ip),
         None => entry,
     };
-    if let Err(e) = auth.accounts().record_audit(&entry).await {
-        tracing::error!(error = %e, action = %entry.action, account = %caller.username,
-            "the audit line of an action was lost: the store does not answer");
-    }
+    auth.audit_writer().record(entry);
 }
 
 #[cfg(test)]

@@ -7,6 +7,8 @@
 //!   one of its API tokens) and the extractors handlers ask for it with;
 //! - `access.rs`: [`Access`], the role each route requires, checked by a middleware that
 //!   also records every staff action in the audit log;
+//! - `audit_writer.rs`: [`AuditWriter`], which writes those audit lines just after the
+//!   answer, in batches, and lets this server's audit reads wait for them;
 //! - `sign_in.rs`: signing in (throttled per address and per account) and the first
 //!   administrator;
 //! - `hosts.rs`: the allowed `Host` names and the same-origin rule for unsafe requests.
@@ -15,6 +17,7 @@
 //! disabling an account or changing its password ends its sessions on every server at once.
 
 mod access;
+mod audit_writer;
 mod caller;
 mod hosts;
 mod sign_in;
@@ -29,6 +32,7 @@ use sha2::{Digest, Sha256};
 use tickets_core::{AnyBackend, SESSION_LIFETIME_SECONDS, SessionId};
 
 pub use access::{Access, AuditNote, note_audit, require};
+pub use audit_writer::AuditWriter;
 pub use caller::{
     Caller, Identity, MaybeStaff, SignInFirst, Staff, StaffPage, Via, caller, identity,
 };
@@ -45,9 +49,10 @@ pub const SESSION_HOURS: i64 = SESSION_LIFETIME_SECONDS / 3600;
 pub const CONFIG_TOKEN_ACCOUNT: &str = "api-token";
 
 /// The server's credentials: where accounts and sessions live, and the secrets of this
-/// deployment.
+/// deployment; and the writer of the staff actions' audit lines.
 pub struct Auth {
     accounts: AnyBackend,
+    audit: AuditWriter,
     idle: chrono::Duration,
     key: [u8; 32],
     token_mac: Option<Vec<u8>>,
@@ -95,6 +100,7 @@ impl Auth {
             .finalize()
             .into();
         let mut auth = Auth {
+            audit: AuditWriter::new(accounts.clone()),
             accounts,
             idle,
             key,
@@ -112,6 +118,12 @@ impl Auth {
     /// The account store.
     pub fn accounts(&self) -> &AnyBackend {
         &self.accounts
+    }
+
+    /// The writer of the staff actions' audit lines; read the audit log after its
+    /// [`AuditWriter::flush`].
+    pub fn audit_writer(&self) -> &AuditWriter {
+        &self.audit
     }
 
     /// How long an unused session lives.

@@ -92,7 +92,9 @@ async fn an_agent_signs_in_by_name_acts_at_a_desk_and_may_not_run_the_day() {
     assert_eq!(res.location(), "/api/tickets/staff?done=forbidden&desk=2");
     assert_eq!(app.get_status().await.json()["open"], true);
 
-    // Her actions are in the audit log under her name, at her desk.
+    // Her actions are in the audit log under her name, at her desk (read from the store
+    // once this server's audit read has waited for the lines it queued).
+    app.get_staff("/api/audit").await.assert_status(200);
     let entries = store
         .audit(&Default::default(), 10, chrono::Utc::now())
         .await

@@ -66,6 +66,8 @@ pub async fn page<B: QueueBackend>(
     let calendar = &state.queue.config().calendar;
     let tz = calendar.time_zone();
     let store = auth.accounts();
+    // The lines of the actions this server answered before are written first.
+    auth.audit_writer().flush().await;
     let (entries, error) = match check(&query, calendar, DEFAULT_LIMIT) {
         Ok(asked) => match store
             .audit(&asked.filter, asked.limit, chrono::Utc::now())

@@ -7,7 +7,7 @@ use super::{
     AGENT_PASSWORD, admin_get, admin_post, as_cookie, audit, audit_csv, create_account, send,
     with_token,
 };
-use crate::helpers::spawn_app;
+use crate::helpers::{TestApp, spawn_app, spawn_redis_app};
 
 #[actix_web::test]
 async fn an_agent_created_by_the_admin_acts_at_a_desk_and_the_audit_names_them() {
@@ -473,4 +473,33 @@ async fn a_token_is_shown_once_acts_with_its_accounts_role_and_stops_when_revoke
     )
     .await;
     assert_eq!(res.json_error(422, "invalid_field")["field"], "label");
+}
+
+/// 50 calls at 50 desks at once, then the audit log: it has every line, read through the
+/// server that answered them.
+async fn concurrent_actions_are_all_in_the_audit_read_after_them(app: &TestApp) {
+    app.open_day().await;
+    for _ in 0..50 {
+        app.take().await;
+    }
+    let desks: Vec<String> = (1..=50).map(|d| d.to_string()).collect();
+    let calls = desks.iter().map(|d| app.post_call_next(Some(d)));
+    for res in futures_util::future::join_all(calls).await {
+        res.assert_status(200);
+    }
+    let lines = audit(app, "action=tickets.call-next&limit=1000").await;
+    let mut at_desks: Vec<&str> = lines.iter().filter_map(|l| l["desk"].as_str()).collect();
+    at_desks.sort_unstable_by_key(|d| d.parse::<u32>().unwrap_or(0));
+    assert_eq!(at_desks, desks, "{} lines", lines.len());
+}
+
+#[actix_web::test]
+async fn concurrent_staff_actions_are_all_in_the_audit_on_memory() {
+    concurrent_actions_are_all_in_the_audit_read_after_them(&spawn_app().await).await;
+}
+
+#[actix_web::test]
+async fn concurrent_staff_actions_are_all_in_the_audit_on_redis() {
+    let (_server, app) = spawn_redis_app().await;
+    concurrent_actions_are_all_in_the_audit_read_after_them(&app).await;
 }
