@@ -16,6 +16,8 @@ use super::{LABELS_KEPT, RECENT_CALLS};
 pub(super) struct Frame {
     pub(super) public: Bytes,
     pub(super) staff: Bytes,
+    /// A `state` frame (else a `queue` event).
+    pub(super) state: bool,
 }
 
 /// The labels of the tickets the hub saw in events, most recent kept, so that the calls
@@ -69,6 +71,7 @@ pub(super) fn event_frame(e: &QueueEvent) -> Frame {
     Frame {
         public: bytes.clone(),
         staff: bytes,
+        state: false,
     }
 }
 
@@ -193,6 +196,7 @@ pub(super) fn state_frame(view: &StateView<'_>) -> Frame {
     Frame {
         public: public_bytes,
         staff: sse(Some(&id), "state", &public),
+        state: true,
     }
 }
 

@@ -44,6 +44,9 @@ struct Client {
     revoked: Option<Revoked>,
     ended: bool,
     rx: broadcast::Receiver<Arc<Frame>>,
+    /// Started without a state (the hub's was stale): the events before the fresh state
+    /// are in it, and are not sent.
+    awaiting_state: bool,
     staff: bool,
     first: Option<Bytes>,
     keep_alive: tokio::time::Interval,
@@ -63,9 +66,11 @@ fn client_stream(
     let now = hub.clients.fetch_add(1, Ordering::Relaxed) + 1;
     metrics::gauge!("sse_clients").set(now as f64);
     let mut first = format!("retry: {RETRY_MS}\n\n").into_bytes();
+    let mut awaiting_state = false;
     if hub.stale.swap(false, Ordering::AcqRel) {
         // The hub sends a fresh state to everyone in a moment.
         hub.wake.notify_one();
+        awaiting_state = true;
     } else if let Some(frame) = hub.latest() {
         first.extend_from_slice(if staff { &frame.staff } else { &frame.public });
     }
@@ -74,6 +79,7 @@ fn client_stream(
         revoked,
         ended: false,
         rx,
+        awaiting_state,
         staff,
         first: Some(Bytes::from(first)),
         keep_alive: tokio::time::interval_at(tokio::time::Instant::now() + KEEP_ALIVE, KEEP_ALIVE),
@@ -88,7 +94,7 @@ fn client_stream(
             return Some((Ok::<_, actix_web::Error>(first), c));
         }
         tokio::select! {
-            frame = c.rx.recv() => match frame {
+            frame = next_frame(&mut c.rx, &mut c.awaiting_state) => match frame {
                 Ok(f) => {
                     let bytes = if c.staff { f.staff.clone() } else { f.public.clone() };
                     Some((Ok(bytes), c))
@@ -111,6 +117,24 @@ fn client_stream(
             }
         }
     })
+}
+
+/// The next frame for a client; while it awaits its first state, the events before it
+/// are skipped (that state tells what they did).
+async fn next_frame(
+    rx: &mut broadcast::Receiver<Arc<Frame>>,
+    awaiting_state: &mut bool,
+) -> Result<Arc<Frame>, broadcast::error::RecvError> {
+    loop {
+        let frame = rx.recv().await?;
+        if *awaiting_state {
+            if !frame.state {
+                continue;
+            }
+            *awaiting_state = false;
+        }
+        return Ok(frame);
+    }
 }
 
 /// The live stream of the queue (Server-Sent Events).
@@ -206,6 +230,7 @@ mod tests {
             staff: Bytes::from(format!(
                 "event: queue\ndata: {{\"n\":{i},\"staff\":true}}\n\n"
             )),
+            state: false,
         }
     }
 
@@ -223,6 +248,33 @@ mod tests {
         assert_eq!(hub.clients(), 2);
         drop(public);
         assert_eq!(hub.clients(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_client_that_waits_for_a_fresh_state_gets_no_event_before_it() {
+        // A new hub is stale: the client is promised a fresh state.
+        let hub = LiveHub::new(300.0);
+        let mut client = Box::pin(client_stream(&hub, false, open_permit(), None));
+        let first = client.next().await.unwrap().unwrap();
+        assert_eq!(&first[..], b"retry: 2000\n\n");
+        // Events the hub was still taking when the client came are in the state after
+        // them, and are not sent.
+        hub.publish(frame(1), false);
+        hub.publish(frame(2), false);
+        let mut state = frame(3);
+        state.state = true;
+        hub.publish(state, true);
+        hub.publish(frame(4), false);
+        let got = client.next().await.unwrap().unwrap();
+        assert!(
+            String::from_utf8_lossy(&got).contains("{\"n\":3}"),
+            "{got:?}"
+        );
+        let got = client.next().await.unwrap().unwrap();
+        assert!(
+            String::from_utf8_lossy(&got).contains("{\"n\":4}"),
+            "{got:?}"
+        );
     }
 
     #[tokio::test]
