@@ -112,6 +112,8 @@ struct Shared<B, C> {
     /// Held while closing past days, so that concurrent first operations of a day close
     /// them once.
     closing: tokio::sync::Mutex<()>,
+    /// The store's holder secret, once read (it never changes).
+    holder_secret: std::sync::OnceLock<Vec<u8>>,
 }
 
 impl<B, C> Clone for TicketQueue<B, C> {
@@ -141,6 +143,7 @@ impl<B: QueueBackend, C: Clock> TicketQueue<B, C> {
                 config,
                 closed_through: Mutex::new(None),
                 closing: tokio::sync::Mutex::new(()),
+                holder_secret: std::sync::OnceLock::new(),
             }),
             by: None,
         }
@@ -298,11 +301,20 @@ impl<B: QueueBackend, C: Clock> TicketQueue<B, C> {
         self.shared.backend.requeue(&self.at().await?, number).await
     }
 
+    /// The store's holder secret: read once, then kept.
+    async fn holder_secret(&self) -> Result<&[u8]> {
+        if let Some(secret) = self.shared.holder_secret.get() {
+            return Ok(secret);
+        }
+        let read = self.shared.backend.secret(holder::SECRET_NAME).await?;
+        Ok(self.shared.holder_secret.get_or_init(|| read))
+    }
+
     /// The key that lets the holder of `ticket`, of `day`, act on it (leave the queue):
     /// what the link printed on the ticket carries. See [`HolderKey`].
     pub async fn holder_key(&self, day: BusinessDay, ticket: &Ticket) -> Result<HolderKey> {
-        let secret = self.shared.backend.secret(holder::SECRET_NAME).await?;
-        Ok(holder::key_of(&secret, day, ticket))
+        let secret = self.holder_secret().await?;
+        Ok(holder::key_of(secret, day, ticket))
     }
 
     /// Whether `key` is the key of the holder of `ticket`, of `day` (compared in constant
@@ -313,8 +325,8 @@ impl<B: QueueBackend, C: Clock> TicketQueue<B, C> {
         ticket: &Ticket,
         key: &str,
     ) -> Result<bool> {
-        let secret = self.shared.backend.secret(holder::SECRET_NAME).await?;
-        Ok(holder::is_key_of(&secret, day, ticket, key))
+        let secret = self.holder_secret().await?;
+        Ok(holder::is_key_of(secret, day, ticket, key))
     }
 
     /// The holder of waiting ticket `number` leaves the queue, proving it with `key`
@@ -326,8 +338,8 @@ impl<B: QueueBackend, C: Clock> TicketQueue<B, C> {
     pub async fn leave(&self, number: TicketNumber, key: &str) -> Result<Ticket> {
         let at = self.at().await?;
         let found = self.shared.backend.ticket(&at, number).await?;
-        let secret = self.shared.backend.secret(holder::SECRET_NAME).await?;
-        if !holder::is_key_of(&secret, at.day, &found.ticket, key) {
+        let secret = self.holder_secret().await?;
+        if !holder::is_key_of(secret, at.day, &found.ticket, key) {
             return Err(Error::WrongHolderKey(number));
         }
         self.shared
