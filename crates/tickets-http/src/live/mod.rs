@@ -131,6 +131,8 @@ async fn run<B: QueueBackend>(state: &web::Data<AppState<B>>) {
     refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_state: Option<Bytes> = None;
     let mut labels = Labels::default();
+    // The event frames of a burst, sent with the state read after it.
+    let mut burst = Vec::new();
     loop {
         tokio::select! {
             received = events.recv() => {
@@ -143,7 +145,7 @@ async fn run<B: QueueBackend>(state: &web::Data<AppState<B>>) {
                             labels.learn(&event);
                             // A frame only for clients to send it to.
                             if hub.clients() > 0 {
-                                hub.publish(event_frame(&event), false);
+                                burst.push(event_frame(&event));
                             }
                         }
                         Err(Missed::Closed) => return,
@@ -153,8 +155,9 @@ async fn run<B: QueueBackend>(state: &web::Data<AppState<B>>) {
                 }
                 // Nobody listening: no store read; the next client gets a fresh state.
                 if hub.clients() > 0 {
-                    publish_state(state, &mut last_state, &labels, true).await;
+                    publish_state(state, &mut last_state, &labels, true, &mut burst).await;
                 } else {
+                    burst.clear();
                     hub.stale.store(true, Ordering::Release);
                     // Nobody waits for the next events either: they are taken a burst at
                     // a time, and this task (on another thread than the requests) is not
@@ -162,10 +165,12 @@ async fn run<B: QueueBackend>(state: &web::Data<AppState<B>>) {
                     tokio::time::sleep(IDLE_PACE).await;
                 }
             }
-            _ = hub.wake.notified() => publish_state(state, &mut last_state, &labels, true).await,
+            _ = hub.wake.notified() => {
+                publish_state(state, &mut last_state, &labels, true, &mut burst).await;
+            }
             _ = refresh.tick() => {
                 if hub.clients() > 0 {
-                    publish_state(state, &mut last_state, &labels, false).await;
+                    publish_state(state, &mut last_state, &labels, false, &mut burst).await;
                 } else {
                     hub.stale.store(true, Ordering::Release);
                 }
@@ -187,6 +192,7 @@ async fn publish_state<B: QueueBackend>(
     last: &mut Option<Bytes>,
     labels: &Labels,
     always: bool,
+    burst: &mut Vec<Frame>,
 ) {
     let opts = SnapshotOptions {
         waiting: QUEUE_LIMIT,
@@ -211,11 +217,21 @@ async fn publish_state<B: QueueBackend>(
                 default_service_seconds: state.live.default_service_seconds,
             };
             let frame = state_frame(&view);
+            // The burst's events, then the state, one right after the other: a client
+            // woken by the first finds the rest, and writes them all at once.
+            for event in burst.drain(..) {
+                state.live.publish(event, false);
+            }
             if always || last.as_ref() != Some(&frame.staff) {
                 *last = Some(frame.staff.clone());
                 state.live.publish(frame, true);
             }
         }
-        Err(e) => tracing::warn!(error = %e, "live: cannot read the state"),
+        Err(e) => {
+            for event in burst.drain(..) {
+                state.live.publish(event, false);
+            }
+            tracing::warn!(error = %e, "live: cannot read the state");
+        }
     }
 }
