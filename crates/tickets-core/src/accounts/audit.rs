@@ -24,6 +24,15 @@ pub(crate) fn audit_cutoff(now: DateTime<Utc>) -> DateTime<Utc> {
     now - Duration::days(AUDIT_RETENTION_DAYS)
 }
 
+/// Checks every entry of a batch to record (one invalid entry refuses the whole batch);
+/// the newest time among them, `None` for an empty batch.
+pub(crate) fn checked_batch(entries: &[AuditEntry]) -> crate::Result<Option<DateTime<Utc>>> {
+    for entry in entries {
+        entry.check()?;
+    }
+    Ok(entries.iter().map(|e| e.at).max())
+}
+
 /// One line of the audit log.
 ///
 /// ```

@@ -7,7 +7,9 @@ use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::audit::{AUDIT_MAX_ENTRIES, AUDIT_READ_MAX, AuditEntry, AuditFilter, audit_cutoff};
+use super::audit::{
+    AUDIT_MAX_ENTRIES, AUDIT_READ_MAX, AuditEntry, AuditFilter, audit_cutoff, checked_batch,
+};
 use super::password::PasswordHash;
 use super::session::{Session, SessionId, SignedIn, session_lifetime};
 use super::store::AccountStore;
@@ -312,10 +314,7 @@ impl AccountStore for MemoryBackend {
     }
 
     async fn record_audits(&self, entries: &[AuditEntry]) -> Result<()> {
-        for entry in entries {
-            entry.check()?;
-        }
-        let Some(newest) = entries.iter().map(|e| e.at).max() else {
+        let Some(newest) = checked_batch(entries)? else {
             return Ok(());
         };
         self.with_accounts(|s| {

@@ -20,10 +20,10 @@ mod throttle;
 mod token;
 mod types;
 
-#[cfg(feature = "redis")]
-pub(crate) use audit::audit_cutoff;
 pub use audit::{AUDIT_DETAIL_MAX, AUDIT_MAX_ENTRIES, AUDIT_READ_MAX, AUDIT_RETENTION_DAYS};
 pub use audit::{AuditEntry, AuditFilter};
+#[cfg(feature = "redis")]
+pub(crate) use audit::{audit_cutoff, checked_batch};
 pub(crate) use memory::MemoryAccounts;
 pub use password::{EXAMPLE_PASSWORD, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 pub use password::{PasswordHash, check_password};

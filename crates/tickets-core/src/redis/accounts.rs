@@ -23,7 +23,8 @@ use crate::accounts::{
     AccountView, ApiToken, AuditEntry, AuditFilter, FAILURE_WINDOW_SECONDS,
     FAILURES_BEFORE_THROTTLE, FIRST_WAIT_SECONDS, FailureCounts, Failures, MAX_WAIT_SECONDS,
     NewAccount, NewToken, PasswordHash, Role, SESSION_LIFETIME_SECONDS, Session, SessionId,
-    SignedIn, TokenId, TokenInfo, Username, audit_cutoff, bootstrap_admin, failure_names, taken,
+    SignedIn, TokenId, TokenInfo, Username, audit_cutoff, bootstrap_admin, checked_batch,
+    failure_names, taken,
 };
 use crate::error::{Error, Result};
 use crate::limits::ClientKey;
@@ -600,10 +601,7 @@ impl AccountStore for RedisBackend {
     }
 
     async fn record_audits(&self, entries: &[AuditEntry]) -> Result<()> {
-        for entry in entries {
-            entry.check()?;
-        }
-        let Some(newest) = entries.iter().map(|e| e.at).max() else {
+        let Some(newest) = checked_batch(entries)? else {
             return Ok(());
         };
         let mut args = Vec::with_capacity(3 + entries.len());
