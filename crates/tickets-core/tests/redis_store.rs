@@ -883,6 +883,31 @@ async fn foreign_data_under_the_days_keys_gives_an_internal_error_not_a_panic() 
     let snap = q.snapshot(SnapshotOptions::default()).await.unwrap();
     assert_eq!(snap.logs.len(), 1, "only start_day was logged");
 
+    // A string where the day's history belongs: take and call-next fail and write nothing
+    // (the history is written last, so it is checked before the first write).
+    let prefix = unique_prefix();
+    let q = queue_on(&server, &prefix, &clock).await;
+    q.open_day().await.unwrap();
+    q.take(TakeRequest::default()).await.unwrap();
+    let () = set(format!("{prefix}:{{{day}}}:history"), "junk")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_corrupt(
+        "take onto a string history",
+        q.take(TakeRequest::default()).await,
+    );
+    assert_corrupt("call_next onto a string history", q.call_next(&a).await);
+    let st = q.status(&a).await.unwrap();
+    assert_eq!((st.total_tickets, st.queue_length), (1, 1), "nothing moved");
+    assert_eq!(st.current_ticket, None, "nobody was called");
+    let snap = q.snapshot(SnapshotOptions::default()).await.unwrap();
+    assert_eq!(
+        snap.logs.len(),
+        2,
+        "only start_day and the first take were logged"
+    );
+
     // A garbled entry in the queue registry.
     let prefix = unique_prefix();
     let q = queue_on(&server, &prefix, &clock).await;

@@ -38,12 +38,13 @@ local len, heads = waiting_state(2)
 -- set of heads of the class called, and the head times when a service has a maximum wait,
 -- except when a late head is called).
 if min_maxw == 0 then
-  check_types(K_LOGS, 'list', K_ACTIVITY, 'hash', K_STATS, 'hash', K_HEAD_TIMES, 'zset')
+  check_types(K_LOGS, 'list', K_ACTIVITY, 'hash', K_STATS, 'hash', K_HISTORY, 'hash',
+    K_HEAD_TIMES, 'zset')
 elseif h and h.late then
-  check_types(K_LOGS, 'list', K_ACTIVITY, 'hash', K_STATS, 'hash', heads_key(h.class), 'zset',
-    K_CLASSES, 'hash')
+  check_types(K_LOGS, 'list', K_ACTIVITY, 'hash', K_STATS, 'hash', K_HISTORY, 'hash',
+    heads_key(h.class), 'zset', K_CLASSES, 'hash')
 else
-  check_types(K_LOGS, 'list', K_ACTIVITY, 'hash', K_STATS, 'hash')
+  check_types(K_LOGS, 'list', K_ACTIVITY, 'hash', K_STATS, 'hash', K_HISTORY, 'hash')
 end
 if not h then
   local finished = nil

@@ -86,10 +86,10 @@ if client_key and client_taken >= client_count then
 end
 local head_set = heads_key(priority)
 if entry then
-  check_types(K_LOGS, 'list', K_ACTIVITY, 'hash', K_STATS, 'hash')
+  check_types(K_LOGS, 'list', K_ACTIVITY, 'hash', K_STATS, 'hash', K_HISTORY, 'hash')
 else
-  check_types(K_LOGS, 'list', K_ACTIVITY, 'hash', K_STATS, 'hash', head_set, 'zset',
-    K_HEAD_TIMES, 'zset', K_CLASSES, 'hash')
+  check_types(K_LOGS, 'list', K_ACTIVITY, 'hash', K_STATS, 'hash', K_HISTORY, 'hash',
+    head_set, 'zset', K_HEAD_TIMES, 'zset', K_CLASSES, 'hash')
 end
 -- The queue is the first write: foreign data there fails the take (WRONGTYPE) before
 -- anything is written; every other key written was read or checked above. The TTL goes on
