@@ -4,6 +4,13 @@ use clap::Parser;
 use tickets_http::{Application, Config, LogFormat};
 use tracing_subscriber::EnvFilter;
 
+/// The server allocates for every request (its headers, body, answer and the store's
+/// command), often on one thread and frees on another: jemalloc's thread caches serve
+/// that for less CPU than the system allocator (docs/benchmarks.md: take on memory and on
+/// Redis, alternating binaries).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[actix_web::main]
 async fn main() -> std::process::ExitCode {
     let config = Config::parse();
