@@ -127,19 +127,17 @@ impl RedisBackend {
         retry: Retry,
         wait: Option<Wait>,
     ) -> Result<String> {
-        let mut inv = script.prepare_invoke();
-        for key in keys {
-            inv.key(key);
-        }
-        for a in args {
-            inv.arg(a);
-        }
+        // The command is packed once, straight from the keys and arguments (a
+        // `ScriptInvocation` copies each of them before packing).
+        let evalsha = eval_cmd("EVALSHA", script.get_hash(), keys, args);
         let mut attempt = 0;
         loop {
             attempt += 1;
             let mut conn = local.get(pool).await?;
             let answer = match wait {
-                None => inv.invoke_async(&mut conn).await.map(|r| (r, None)),
+                None => eval_loading(&mut conn, &evalsha, script, keys, args)
+                    .await
+                    .map(|r| (r, None)),
                 Some(w) => wait::eval_loading_then_wait(&mut conn, script, keys, args, w)
                     .await
                     .map(|(r, acked)| (r, Some(acked))),
@@ -200,5 +198,31 @@ impl RedisBackend {
                 Err(e) => return Err(e.into()),
             }
         }
+    }
+}
+
+/// `EVALSHA` or `EVAL` of `script` (its hash or text) with `keys` and `args`.
+fn eval_cmd(eval: &str, script: &str, keys: &[String], args: &[String]) -> redis::Cmd {
+    let mut cmd = redis::cmd(eval);
+    cmd.arg(script).arg(keys.len()).arg(keys).arg(args);
+    cmd
+}
+
+/// Runs `evalsha`; when the server does not know the script (after a restart or `SCRIPT
+/// FLUSH`), sends its text with `EVAL`, which runs it and loads it for the next calls.
+async fn eval_loading(
+    conn: &mut impl redis::aio::ConnectionLike,
+    evalsha: &redis::Cmd,
+    script: &Lua,
+    keys: &[String],
+    args: &[String],
+) -> redis::RedisResult<String> {
+    match evalsha.query_async(conn).await {
+        Err(e) if e.kind() == redis::ErrorKind::Server(ServerErrorKind::NoScript) => {
+            eval_cmd("EVAL", script.source(), keys, args)
+                .query_async(conn)
+                .await
+        }
+        other => other,
     }
 }
