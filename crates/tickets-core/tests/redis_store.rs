@@ -825,6 +825,36 @@ async fn a_redis_that_stops_answering_gives_unavailable_within_the_response_time
     assert_eq!(next.ticket.number.get(), st.total_tickets + 1);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_that_lost_its_scripts_gets_their_text_and_nothing_is_taken_twice() {
+    let server = RedisServer::start();
+    let mut conn = raw(&server).await;
+    let clock = ManualClock::new(start_time());
+    let prefix = unique_prefix();
+    let q = queue_on(&server, &prefix, &clock).await;
+    q.open_day().await.unwrap();
+    assert_eq!(
+        q.take(TakeRequest::default()).await.unwrap().ticket.number,
+        n(1)
+    );
+    let () = redis::cmd("SCRIPT")
+        .arg("FLUSH")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    // EVALSHA answers NOSCRIPT (nothing ran), then EVAL runs the text once.
+    assert_eq!(
+        q.take(TakeRequest::default()).await.unwrap().ticket.number,
+        n(2)
+    );
+    assert_eq!(
+        q.take(TakeRequest::default()).await.unwrap().ticket.number,
+        n(3)
+    );
+    let st = q.status(&desk("A")).await.unwrap();
+    assert_eq!((st.total_tickets, st.queue_length), (3, 3));
+}
+
 fn assert_corrupt<T: Debug>(what: &str, r: Result<T>) {
     match r {
         Err(e @ Error::Corrupt { .. }) => assert_eq!(e.kind(), ErrorKind::Internal),

@@ -38,9 +38,9 @@ impl Deref for Lua {
 /// One script per operation, each made of `lib.lua`, the parts it needs (`queues.lua`:
 /// reading the queue index; `moves.lua`: moving tickets between queues; `desks.lua`: the
 /// calling rule) and its own file: the whole text runs at every call, so a script carries
-/// no function it does not use. On a single server, `redis::Script` runs `EVALSHA` and loads
-/// the script again when Redis answers `NOSCRIPT` (after a restart or `SCRIPT FLUSH`); on
-/// a cluster, `cluster.rs` sends the text with `EVAL` to the one node that answered so.
+/// no function it does not use. Calls send `EVALSHA`; when Redis answers `NOSCRIPT` (after a
+/// restart or `SCRIPT FLUSH`), the text goes with `EVAL`, which loads it for the next calls:
+/// `call.rs` on one server, `cluster.rs` to the one node of a cluster that answered so.
 #[derive(Debug)]
 pub(crate) struct Scripts {
     pub(crate) open_day: Lua,
