@@ -129,7 +129,7 @@ impl RedisBackend {
     ) -> Result<String> {
         // The command is packed once, straight from the keys and arguments (a
         // `ScriptInvocation` copies each of them before packing).
-        let evalsha = eval_cmd("EVALSHA", script.get_hash(), keys, args);
+        let evalsha = script.command(false, keys, args);
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -201,13 +201,6 @@ impl RedisBackend {
     }
 }
 
-/// `EVALSHA` or `EVAL` of `script` (its hash or text) with `keys` and `args`.
-fn eval_cmd(eval: &str, script: &str, keys: &[String], args: &[String]) -> redis::Cmd {
-    let mut cmd = redis::cmd(eval);
-    cmd.arg(script).arg(keys.len()).arg(keys).arg(args);
-    cmd
-}
-
 /// Runs `evalsha`; when the server does not know the script (after a restart or `SCRIPT
 /// FLUSH`), sends its text with `EVAL`, which runs it and loads it for the next calls.
 async fn eval_loading(
@@ -219,9 +212,7 @@ async fn eval_loading(
 ) -> redis::RedisResult<String> {
     match evalsha.query_async(conn).await {
         Err(e) if e.kind() == redis::ErrorKind::Server(ServerErrorKind::NoScript) => {
-            eval_cmd("EVAL", script.source(), keys, args)
-                .query_async(conn)
-                .await
+            script.command(true, keys, args).query_async(conn).await
         }
         other => other,
     }

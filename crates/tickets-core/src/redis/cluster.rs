@@ -110,17 +110,9 @@ impl ClusterStore {
             let mut conn = self.conn.clone();
             let answer = match wait {
                 None => {
-                    let mut cmd = if with_source {
-                        let mut c = redis::cmd("EVAL");
-                        c.arg(lua.source());
-                        c
-                    } else {
-                        let mut c = redis::cmd("EVALSHA");
-                        c.arg(lua.get_hash());
-                        c
-                    };
-                    cmd.arg(keys.len()).arg(keys).arg(args);
-                    cmd.query_async::<String>(&mut conn).await
+                    lua.command(with_source, keys, args)
+                        .query_async::<String>(&mut conn)
+                        .await
                 }
                 Some(w) => {
                     match wait::eval_then_wait(&mut conn, lua, keys, args, with_source, w).await {

@@ -5,8 +5,8 @@ use std::ops::Deref;
 
 use redis::Script;
 
-/// One script: the [`Script`] (its SHA1, for `EVALSHA`) and its full text (for `EVAL`
-/// on a cluster node that does not know it yet).
+/// One script: the [`Script`] (its SHA1, for `EVALSHA`) and its full text (for `EVAL` on
+/// a server or cluster node that does not know it yet).
 #[derive(Debug)]
 pub(crate) struct Lua {
     script: Script,
@@ -21,9 +21,25 @@ impl Lua {
         }
     }
 
-    /// The text of the script, prelude included.
-    pub(crate) fn source(&self) -> &'static str {
-        self.source
+    /// The call of this script with `keys` and `args`, packed once: `EVALSHA` with its
+    /// hash, or `EVAL` with its text (`with_source`), which also loads it for later calls.
+    pub(crate) fn command(
+        &self,
+        with_source: bool,
+        keys: &[String],
+        args: &[String],
+    ) -> redis::Cmd {
+        let mut cmd = if with_source {
+            let mut c = redis::cmd("EVAL");
+            c.arg(self.source);
+            c
+        } else {
+            let mut c = redis::cmd("EVALSHA");
+            c.arg(self.script.get_hash());
+            c
+        };
+        cmd.arg(keys.len()).arg(keys).arg(args);
+        cmd
     }
 }
 

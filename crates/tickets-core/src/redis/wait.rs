@@ -88,12 +88,7 @@ pub(super) async fn eval_then_wait(
     wait: Wait,
 ) -> Result<(String, u64), RedisError> {
     let mut pipe = redis::pipe();
-    if with_source {
-        pipe.cmd("EVAL").arg(lua.source());
-    } else {
-        pipe.cmd("EVALSHA").arg(lua.get_hash());
-    }
-    pipe.arg(keys.len()).arg(keys).arg(args);
+    pipe.add_command(lua.command(with_source, keys, args));
     pipe.cmd("WAIT")
         .arg(wait.replicas)
         .arg(u64::try_from(wait.timeout.as_millis()).unwrap_or(u64::MAX));
