@@ -26,7 +26,7 @@
 //! finish on every desk; then the same with no-show. The two queues alternate within the
 //! round (A B, then B A), one call at a time; a new day starts every `--per-day` tickets
 //! or so. On Redis over one connection, with Redis's own time per script (`INFO
-//! commandstats`, `cmdstat_evalsha` around each timed window, where only those scripts
+//! commandstats`, `cmdstat_fcall` around each timed window, where only those scripts
 //! run) besides the time the caller sees. Figures are medians over the windows (one call
 //! per desk each; `--rounds` on Redis, five times as many in memory), which a busy
 //! machine disturbs less than means.
@@ -401,9 +401,9 @@ async fn reports(a: &Args, conn: &mut MultiplexedConnection, prefix: &str) -> Bo
 
 // --- the cost of writing history ---------------------------------------------------------
 
-/// `cmdstat_evalsha`'s calls and microseconds so far.
-async fn evalsha_stats(conn: &mut MultiplexedConnection) -> BoxResult<(u64, u64)> {
-    command_stats(conn, "evalsha").await
+/// `cmdstat_fcall`'s calls and microseconds so far (the day's scripts are functions).
+async fn script_stats(conn: &mut MultiplexedConnection) -> BoxResult<(u64, u64)> {
+    command_stats(conn, "fcall").await
 }
 
 /// The calls and microseconds so far of the command `name` (`INFO commandstats`).
@@ -485,7 +485,7 @@ async fn window<B: QueueBackend>(
         assert!(called.called.is_some() && called.finished.is_none());
     }
     let before = match stats.as_deref_mut() {
-        Some(c) => Some(evalsha_stats(c).await?),
+        Some(c) => Some(script_stats(c).await?),
         None => None,
     };
     let t0 = Instant::now();
@@ -505,7 +505,7 @@ async fn window<B: QueueBackend>(
     samples.caller.push(took.as_secs_f64() / n as f64);
     samples.calls += n;
     if let (Some(c), Some((calls, usec))) = (stats, before) {
-        let (calls2, usec2) = evalsha_stats(c).await?;
+        let (calls2, usec2) = script_stats(c).await?;
         let scripts = calls2 - calls;
         samples
             .redis

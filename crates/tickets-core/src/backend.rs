@@ -1,6 +1,6 @@
 //! The [`QueueBackend`] trait: the seam between the domain and storage.
 //!
-//! Every method is one atomic step: on Redis one `EVALSHA` of one script, on memory one
+//! Every method is one atomic step: on Redis one call of one script, on memory one
 //! critical section. Methods take the [`Moment`] of the operation from the caller (the
 //! [`TicketQueue`](crate::TicketQueue) facade builds it from its clock), so backends never
 //! read a clock themselves.

@@ -417,12 +417,13 @@ async fn a_write_no_replica_confirmed_is_unavailable_and_safe_to_send_again() {
         1
     );
 
-    // A server that lost its scripts: the script's text goes with WAIT in the pipeline.
-    command(primary.port(), &["SCRIPT", "FLUSH"]).await;
+    // A server that lost its functions: the library is loaded again, then the call goes
+    // with WAIT in the pipeline.
+    command(primary.port(), &["FUNCTION", "FLUSH"]).await;
     let next = q
         .take(TakeRequest::default())
         .await
-        .expect("a take after SCRIPT FLUSH");
+        .expect("a take after FUNCTION FLUSH");
     assert_eq!(next.ticket.number.get(), 2);
 }
 

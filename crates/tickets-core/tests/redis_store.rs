@@ -826,33 +826,67 @@ async fn a_redis_that_stops_answering_gives_unavailable_within_the_response_time
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_server_that_lost_its_scripts_gets_their_text_and_nothing_is_taken_twice() {
-    let server = RedisServer::start();
-    let mut conn = raw(&server).await;
-    let clock = ManualClock::new(start_time());
-    let prefix = unique_prefix();
-    let q = queue_on(&server, &prefix, &clock).await;
-    q.open_day().await.unwrap();
-    assert_eq!(
-        q.take(TakeRequest::default()).await.unwrap().ticket.number,
-        n(1)
-    );
-    let () = redis::cmd("SCRIPT")
-        .arg("FLUSH")
-        .query_async(&mut conn)
-        .await
-        .unwrap();
-    // EVALSHA answers NOSCRIPT (nothing ran), then EVAL runs the text once.
-    assert_eq!(
-        q.take(TakeRequest::default()).await.unwrap().ticket.number,
-        n(2)
-    );
-    assert_eq!(
-        q.take(TakeRequest::default()).await.unwrap().ticket.number,
-        n(3)
-    );
-    let st = q.status(&desk("A")).await.unwrap();
-    assert_eq!((st.total_tickets, st.queue_length), (3, 3));
+async fn a_server_that_lost_its_scripts_loads_them_again_and_nothing_is_taken_twice() {
+    // With functions, `FUNCTION FLUSH`: FCALL answers that the function is missing (nothing
+    // ran), the library is loaded once and the call sent again. Without (before Redis 7),
+    // `SCRIPT FLUSH`: EVALSHA answers NOSCRIPT (nothing ran), then EVAL runs the text once.
+    let no_functions = [
+        "--rename-command",
+        "FCALL",
+        "",
+        "--rename-command",
+        "FUNCTION",
+        "",
+    ];
+    // One library serves take and status; without it, each script's text goes once.
+    for (extra, flushed, loads, count) in [
+        (&[][..], "FUNCTION", "function|load", 1),
+        (&no_functions[..], "SCRIPT", "eval", 2),
+    ] {
+        let server = RedisServer::start_with(extra);
+        let mut conn = raw(&server).await;
+        let clock = ManualClock::new(start_time());
+        let prefix = unique_prefix();
+        let q = queue_on(&server, &prefix, &clock).await;
+        q.open_day().await.unwrap();
+        assert_eq!(
+            q.take(TakeRequest::default()).await.unwrap().ticket.number,
+            n(1)
+        );
+        let () = redis::cmd(flushed)
+            .arg("FLUSH")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        let () = redis::cmd("CONFIG")
+            .arg("RESETSTAT")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(
+            q.take(TakeRequest::default()).await.unwrap().ticket.number,
+            n(2)
+        );
+        assert_eq!(
+            q.take(TakeRequest::default()).await.unwrap().ticket.number,
+            n(3)
+        );
+        let st = q.status(&desk("A")).await.unwrap();
+        assert_eq!(
+            (st.total_tickets, st.queue_length),
+            (3, 3),
+            "{flushed} FLUSH"
+        );
+        let stats: String = redis::cmd("INFO")
+            .arg("commandstats")
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        assert!(
+            stats.contains(&format!("cmdstat_{loads}:calls={count},")),
+            "after {flushed} FLUSH, {count} {loads}: {stats}"
+        );
+    }
 }
 
 fn assert_corrupt<T: Debug>(what: &str, r: Result<T>) {
@@ -1155,8 +1189,30 @@ fn parse_monitor_line(line: &str) -> Monitored {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_operation_is_exactly_one_evalsha_round_trip() {
-    let server = RedisServer::start();
+async fn every_operation_is_exactly_one_fcall_round_trip() {
+    one_round_trip_per_operation(&[], "fcall").await;
+}
+
+/// A server without functions (before Redis 7; here they are renamed away): the first
+/// call finds `FCALL` unknown, and from then on the scripts go by `EVALSHA`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_functions_every_operation_is_exactly_one_evalsha_round_trip() {
+    let no_functions = [
+        "--rename-command",
+        "FCALL",
+        "",
+        "--rename-command",
+        "FUNCTION",
+        "",
+    ];
+    one_round_trip_per_operation(&no_functions, "evalsha").await;
+}
+
+/// Runs every operation twenty times on a server started with `extra` and checks that
+/// each sent exactly one command, `call` (`fcall` or `evalsha`), with the day's keys, the
+/// same function or script each time, one per operation.
+async fn one_round_trip_per_operation(extra: &[&str], call: &str) {
+    let server = RedisServer::start_with(extra);
     let mut conn = raw(&server).await;
     let prefix = unique_prefix();
     let clock = ManualClock::new(start_time());
@@ -1198,7 +1254,7 @@ async fn every_operation_is_exactly_one_evalsha_round_trip() {
         op!("reset_day", q.reset_day());
     }
 
-    // Warm up: the first call of each script may add SCRIPT LOAD after NOSCRIPT.
+    // Warm up: the first call of each script may load its library (or its text) first.
     run(&q, &a, &mut Vec::new()).await;
 
     let monitor = redis::Client::open(server.url())
@@ -1271,12 +1327,14 @@ async fn every_operation_is_exactly_one_evalsha_round_trip() {
     let tag = format!("{{{}}}", q.moment().day);
     let mut sha_of: BTreeMap<&str, String> = BTreeMap::new();
     for (op, m) in ops.iter().zip(&sent) {
-        assert_eq!(
-            m.args[0].to_lowercase(),
-            "evalsha",
-            "{op} sent {:?}",
-            m.args
-        );
+        assert_eq!(m.args[0].to_lowercase(), call, "{op} sent {:?}", m.args);
+        if call == "fcall" {
+            assert!(
+                m.args[1].starts_with(&format!("{op}_")),
+                "{op} calls its own function: {:?}",
+                m.args
+            );
+        }
         assert_eq!(m.args[2], "19", "{op} passes the day's nineteen keys");
         for key in &m.args[3..3 + 19] {
             assert!(
@@ -1301,10 +1359,12 @@ async fn every_operation_is_exactly_one_evalsha_round_trip() {
             .find_map(|l| l.strip_prefix(&format!("cmdstat_{name}:calls=")))
             .map_or(0, |rest| rest.split(',').next().unwrap().parse().unwrap())
     };
-    assert_eq!(calls("evalsha"), ops.len() as u64);
+    assert_eq!(calls(call), ops.len() as u64);
+    let other = if call == "fcall" { "evalsha" } else { "fcall" };
+    assert_eq!(calls(other), 0);
     assert_eq!(calls("eval"), 0);
     assert_eq!(
-        calls("script|load"),
+        calls("script|load") + calls("function|load"),
         0,
         "warm scripts are never loaded again"
     );
@@ -1316,11 +1376,12 @@ async fn every_operation_is_exactly_one_evalsha_round_trip() {
 
     // The exception, measured apart: the first operation of a day in a process (here a
     // new facade, which knows of no day closed) first closes the history of the days
-    // before, one EVALSHA of history_close per day, back to the first one already closed
+    // before, one call of history_close per day, back to the first one already closed
     // or `history_days` (400) days. Before the test's day there is no history at all, so
     // none of the 400 is already closed.
-    async fn evalsha_during(
+    async fn calls_during(
         conn: &mut MultiplexedConnection,
+        call: &str,
         op: impl std::future::Future<Output = ()>,
     ) -> u64 {
         let () = redis::cmd("CONFIG")
@@ -1336,7 +1397,7 @@ async fn every_operation_is_exactly_one_evalsha_round_trip() {
             .unwrap();
         stats
             .lines()
-            .find_map(|l| l.strip_prefix("cmdstat_evalsha:calls="))
+            .find_map(|l| l.strip_prefix(&format!("cmdstat_{call}:calls=")))
             .map_or(0, |rest| rest.split(',').next().unwrap().parse().unwrap())
     }
     let status = |q: &Queue| {
@@ -1349,12 +1410,12 @@ async fn every_operation_is_exactly_one_evalsha_round_trip() {
     assert_eq!(days, 400);
     let fresh = TicketQueue::with_clock(q.backend().clone(), clock.clone(), utc_config());
     assert_eq!(
-        evalsha_during(&mut conn, status(&fresh)).await,
+        calls_during(&mut conn, call, status(&fresh)).await,
         days + 1,
         "the first operation closes {days} empty days first"
     );
     assert_eq!(
-        evalsha_during(&mut conn, status(&fresh)).await,
+        calls_during(&mut conn, call, status(&fresh)).await,
         1,
         "the next ones on the same day do not"
     );
@@ -1362,11 +1423,11 @@ async fn every_operation_is_exactly_one_evalsha_round_trip() {
     // known closed), and so does the first one of another process, which stops at the day
     // already closed.
     clock.set(start_time() + chrono::Duration::days(1));
-    assert_eq!(evalsha_during(&mut conn, status(&fresh)).await, 2);
-    assert_eq!(evalsha_during(&mut conn, status(&fresh)).await, 1);
+    assert_eq!(calls_during(&mut conn, call, status(&fresh)).await, 2);
+    assert_eq!(calls_during(&mut conn, call, status(&fresh)).await, 1);
     let other = TicketQueue::with_clock(q.backend().clone(), clock.clone(), utc_config());
-    assert_eq!(evalsha_during(&mut conn, status(&other)).await, 2);
-    assert_eq!(evalsha_during(&mut conn, status(&other)).await, 1);
+    assert_eq!(calls_during(&mut conn, call, status(&other)).await, 2);
+    assert_eq!(calls_during(&mut conn, call, status(&other)).await, 1);
 }
 
 async fn connections_received(conn: &mut MultiplexedConnection) -> u64 {

@@ -300,11 +300,13 @@ impl RedisBackendBuilder {
         let channel = keys::channel(&self.prefix);
         let (ready_tx, ready_rx) = oneshot::channel();
         let timeout = self.connection_timeout;
+        // A cluster's nodes would each need the library loaded: the cluster goes by EVALSHA.
+        let scripts = Scripts::load(matches!(store, Store::Single(_)));
         let inner = Arc::new_cyclic(|me| Inner {
             store,
             local: Default::default(),
             day_keys: Default::default(),
-            scripts: Scripts::load(),
+            scripts,
             config_key: keys::config_key(&self.prefix),
             prefix: self.prefix,
             channel: channel.clone(),

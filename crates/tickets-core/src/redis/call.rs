@@ -129,13 +129,13 @@ impl RedisBackend {
     ) -> Result<String> {
         // The command is packed once, straight from the keys and arguments (a
         // `ScriptInvocation` copies each of them before packing).
-        let evalsha = script.command(false, keys, args);
+        let call = script.command(false, keys, args);
         let mut attempt = 0;
         loop {
             attempt += 1;
             let mut conn = local.get(pool).await?;
             let answer = match wait {
-                None => eval_loading(&mut conn, &evalsha, script, keys, args)
+                None => eval_loading(&mut conn, &call, script, keys, args)
                     .await
                     .map(|r| (r, None)),
                 Some(w) => wait::eval_loading_then_wait(&mut conn, script, keys, args, w)
@@ -201,18 +201,23 @@ impl RedisBackend {
     }
 }
 
-/// Runs `evalsha`; when the server does not know the script (after a restart or `SCRIPT
-/// FLUSH`), sends its text with `EVAL`, which runs it and loads it for the next calls.
+/// Runs `call` (`FCALL` or `EVALSHA`); when the server does not know the script (after a
+/// restart or a flush), loads its library and calls again, or sends its text with `EVAL`,
+/// which runs it and loads it for the next calls.
 async fn eval_loading(
     conn: &mut impl redis::aio::ConnectionLike,
-    evalsha: &redis::Cmd,
+    call: &redis::Cmd,
     script: &Lua,
     keys: &[String],
     args: &[String],
 ) -> redis::RedisResult<String> {
-    match evalsha.query_async(conn).await {
-        Err(e) if e.kind() == redis::ErrorKind::Server(ServerErrorKind::NoScript) => {
-            script.command(true, keys, args).query_async(conn).await
+    match call.query_async(conn).await {
+        Err(e) if script.unknown(&e) => {
+            let with_source = script.reload(conn, &e).await?;
+            script
+                .command(with_source, keys, args)
+                .query_async(conn)
+                .await
         }
         other => other,
     }

@@ -1,7 +1,8 @@
-//! [`RedisBackend`]: the queue on Redis, one `EVALSHA` per operation.
+//! [`RedisBackend`]: the queue on Redis, one script call per operation.
 //!
 //! Every operation runs one Lua script (`lua/*.lua`, with the shared prelude `lib.lua` and
-//! the parts it needs) that reads and writes the day's keys atomically, gives the keys it
+//! the parts it needs; on one Redis 7 server the day's scripts are functions of one
+//! library, called with `FCALL`, else `EVALSHA`: see `scripts.rs`) that reads and writes the day's keys atomically, gives the keys it
 //! may create a TTL to the end of the business day, and `PUBLISH`es its events. One pub/sub connection per backend reads
 //! the events back and fans them out to local subscribers, so events written by another
 //! server on the same Redis arrive here too.

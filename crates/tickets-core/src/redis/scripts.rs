@@ -1,16 +1,22 @@
-//! The Lua scripts, one per operation, each loaded once with the shared prelude (but the
-//! two that read and write the office configuration, which touch no key of a day).
+//! The Lua scripts, one per operation, with the shared prelude (but the two that read and
+//! write the office configuration, which touch no key of a day), and the day's scripts as
+//! one function library.
 
 use std::ops::Deref;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use redis::Script;
+use redis::aio::ConnectionLike;
+use redis::{RedisError, RedisResult, Script, ServerErrorKind};
 
-/// One script: the [`Script`] (its SHA1, for `EVALSHA`) and its full text (for `EVAL` on
-/// a server or cluster node that does not know it yet).
+/// One script: the [`Script`] (its SHA1, for `EVALSHA`), its full text (for `EVAL` on a
+/// server or cluster node that does not know it yet) and, for a day's script, its function
+/// in the [`Library`].
 #[derive(Debug)]
 pub(crate) struct Lua {
     script: Script,
     source: &'static str,
+    function: Option<(String, Arc<Library>)>,
 }
 
 impl Lua {
@@ -18,11 +24,21 @@ impl Lua {
         Lua {
             script: Script::new(source),
             source,
+            function: None,
         }
     }
 
-    /// The call of this script with `keys` and `args`, packed once: `EVALSHA` with its
-    /// hash, or `EVAL` with its text (`with_source`), which also loads it for later calls.
+    /// Its function in `library`, when the library is in use.
+    fn in_library(&self) -> Option<&str> {
+        self.function
+            .as_ref()
+            .filter(|(_, library)| library.in_use())
+            .map(|(name, _)| name.as_str())
+    }
+
+    /// The call of this script with `keys` and `args`, packed once: `FCALL` of its function
+    /// while the library is in use, else `EVALSHA` with its hash; or `EVAL` with its text
+    /// (`with_source`), which also loads it for later calls.
     pub(crate) fn command(
         &self,
         with_source: bool,
@@ -33,6 +49,10 @@ impl Lua {
             let mut c = redis::cmd("EVAL");
             c.arg(self.source);
             c
+        } else if let Some(function) = self.in_library() {
+            let mut c = redis::cmd("FCALL");
+            c.arg(function);
+            c
         } else {
             let mut c = redis::cmd("EVALSHA");
             c.arg(self.script.get_hash());
@@ -40,6 +60,69 @@ impl Lua {
         };
         cmd.arg(keys.len()).arg(keys).arg(args);
         cmd
+    }
+
+    /// Whether `e` says that the server does not know this script (`NOSCRIPT`, after a
+    /// restart or `SCRIPT FLUSH`) or its function (not loaded yet, or a server without
+    /// functions): nothing ran, and [`Lua::reload`] says how to send it again.
+    pub(crate) fn unknown(&self, e: &RedisError) -> bool {
+        e.kind() == redis::ErrorKind::Server(ServerErrorKind::NoScript)
+            || (self.in_library().is_some() && (function_missing(e) || functions_refused(e)))
+    }
+
+    /// After [`Lua::unknown`]: loads the library on `conn` when its function was missing,
+    /// and answers whether the call must now go with its text (`EVAL`: `NOSCRIPT`, or a
+    /// server that refuses functions, which then go unused). Fails only when `conn` does.
+    pub(crate) async fn reload(
+        &self,
+        conn: &mut impl ConnectionLike,
+        e: &RedisError,
+    ) -> RedisResult<bool> {
+        let Some((_, library)) = self
+            .function
+            .as_ref()
+            .filter(|_| self.in_library().is_some())
+        else {
+            return Ok(true);
+        };
+        if functions_refused(e) {
+            library.give_up(e);
+            return Ok(true);
+        }
+        if !function_missing(e) {
+            return Ok(true);
+        }
+        let load = redis::cmd("FUNCTION")
+            .arg("LOAD")
+            .arg("REPLACE")
+            .arg(&library.source)
+            .query_async::<String>(conn)
+            .await;
+        match load {
+            Ok(_) => Ok(false),
+            Err(e) if e.is_connection_dropped() || e.is_io_error() || e.is_timeout() => Err(e),
+            Err(e) => {
+                library.give_up(&e);
+                Ok(true)
+            }
+        }
+    }
+}
+
+/// `FCALL` of a function the server does not have (yet).
+fn function_missing(e: &RedisError) -> bool {
+    e.code() == Some("ERR")
+        && e.detail()
+            .is_some_and(|d| d.starts_with("Function not found"))
+}
+
+/// A server without functions (before Redis 7, or with `FCALL` renamed away) or a user
+/// that may not call them.
+fn functions_refused(e: &RedisError) -> bool {
+    match e.code() {
+        Some("ERR") => e.detail().is_some_and(|d| d.starts_with("unknown command")),
+        Some("NOPERM") => true,
+        _ => false,
     }
 }
 
@@ -51,12 +134,44 @@ impl Deref for Lua {
     }
 }
 
+/// The day's scripts as one Redis function library (`FUNCTION LOAD`, Redis 7): the
+/// prelude and its parts run once, when the library is loaded, instead of at every call
+/// (it defines some sixty functions, which cost a take script about an eighth of its
+/// time in Redis). Its name and its functions' names end with a hash of its text, so that
+/// servers of two versions sharing a Redis each call their own. A server that refuses it
+/// (no functions before Redis 7, or an ACL user that may not load them) gets the same
+/// scripts by `EVALSHA`, the prelude in front of each.
+#[derive(Debug)]
+pub(crate) struct Library {
+    /// `#!lua name=tickets_<hash>`, the prelude, then one `register_function` per script.
+    source: String,
+    /// Cleared for good when the server refuses the library.
+    in_use: AtomicBool,
+}
+
+impl Library {
+    fn in_use(&self) -> bool {
+        self.in_use.load(Ordering::Relaxed)
+    }
+
+    fn give_up(&self, why: &RedisError) {
+        if self.in_use.swap(false, Ordering::Relaxed) {
+            tracing::warn!(
+                error = %why,
+                "Redis refused the function library: the scripts go by EVALSHA, the prelude \
+                 running at every call"
+            );
+        }
+    }
+}
+
 /// One script per operation, each made of `lib.lua`, the parts it needs (`queues.lua`:
 /// reading the queue index; `moves.lua`: moving tickets between queues; `desks.lua`: the
-/// calling rule) and its own file: the whole text runs at every call, so a script carries
-/// no function it does not use. Calls send `EVALSHA`; when Redis answers `NOSCRIPT` (after a
-/// restart or `SCRIPT FLUSH`), the text goes with `EVAL`, which loads it for the next calls:
-/// `call.rs` on one server, `cluster.rs` to the one node of a cluster that answered so.
+/// calling rule) and its own file; on a server with functions the day's scripts go as
+/// functions of one [`Library`] (`FCALL`), loaded when a call finds its function missing.
+/// Otherwise calls send `EVALSHA`; when Redis answers `NOSCRIPT` (after a restart or
+/// `SCRIPT FLUSH`), the text goes with `EVAL`, which loads it for the next calls: `call.rs`
+/// on one server, `cluster.rs` to the one node of a cluster that answered so.
 #[derive(Debug)]
 pub(crate) struct Scripts {
     pub(crate) open_day: Lua,
@@ -103,16 +218,41 @@ pub(crate) struct Scripts {
     pub(crate) config_put: Lua,
 }
 
+/// A day's script: its file alone (a function of the library) and, for `EVAL`, its
+/// whole text: the prelude, the parts it needs, the start of the call, then its file.
+struct DayScript {
+    name: &'static str,
+    file: &'static str,
+    whole: &'static str,
+    /// It writes nothing (a function flagged `no-writes`, which Redis runs even when
+    /// its memory is full, as it does a script that makes no write).
+    read_only: bool,
+}
+
 macro_rules! script {
-    ($file:literal $(, $part:literal)*) => {
-        Lua::new(concat!(
-            include_str!("lua/lib.lua"),
-            "\n",
-            $(include_str!(concat!("lua/", $part)), "\n",)*
-            include_str!(concat!("lua/", $file))
-        ))
+    ($name:literal, $read_only:literal, $file:literal $(, $part:literal)*) => {
+        DayScript {
+            name: $name,
+            file: include_str!(concat!("lua/", $file)),
+            whole: concat!(
+                include_str!("lua/lib.lua"),
+                "\n",
+                $(include_str!(concat!("lua/", $part)), "\n",)*
+                "begin(KEYS, ARGV)\n",
+                include_str!(concat!("lua/", $file))
+            ),
+            read_only: $read_only,
+        }
     };
 }
+
+/// The prelude and every part, in the order the scripts' texts have them.
+const PRELUDE: [&str; 4] = [
+    include_str!("lua/lib.lua"),
+    include_str!("lua/queues.lua"),
+    include_str!("lua/moves.lua"),
+    include_str!("lua/desks.lua"),
+];
 
 /// A script that runs without the prelude (it touches no key of a day).
 macro_rules! standalone {
@@ -122,24 +262,81 @@ macro_rules! standalone {
 }
 
 impl Scripts {
-    pub(crate) fn load() -> Self {
+    /// The scripts, the day's as functions of a library when `functions` (on one server;
+    /// a cluster's nodes would each need it loaded).
+    pub(crate) fn load(functions: bool) -> Self {
+        let day = [
+            script!("open_day", false, "open_day.lua"),
+            script!("close_day", false, "close_day.lua"),
+            script!("reset_day", false, "reset_day.lua"),
+            script!("take", false, "take.lua", "queues.lua"),
+            script!(
+                "call_next",
+                false,
+                "call_next.lua",
+                "queues.lua",
+                "moves.lua",
+                "desks.lua"
+            ),
+            script!(
+                "call",
+                false,
+                "call.lua",
+                "queues.lua",
+                "moves.lua",
+                "desks.lua"
+            ),
+            script!("transfer", false, "transfer.lua", "queues.lua", "moves.lua"),
+            script!("requeue", false, "requeue.lua", "queues.lua", "moves.lua"),
+            script!("leave", false, "leave.lua", "queues.lua", "moves.lua"),
+            script!("finish", false, "finish.lua"),
+            script!("recall", false, "recall.lua"),
+            script!("status", true, "status.lua", "queues.lua", "desks.lua"),
+            script!("snapshot", true, "snapshot.lua", "queues.lua"),
+            script!("ticket", true, "ticket.lua", "queues.lua"),
+            script!("waiting", true, "waiting.lua", "queues.lua"),
+            script!("history_close", false, "history_close.lua"),
+        ];
+        let (library, hash) = library(&day, functions);
+        let [
+            open_day,
+            close_day,
+            reset_day,
+            take,
+            call_next,
+            call,
+            transfer,
+            requeue,
+            leave,
+            finish,
+            recall,
+            status,
+            snapshot,
+            ticket,
+            waiting,
+            history_close,
+        ] = day.map(|d| Lua {
+            script: Script::new(d.whole),
+            source: d.whole,
+            function: Some((format!("{}_{hash}", d.name), library.clone())),
+        });
         Scripts {
-            open_day: script!("open_day.lua"),
-            close_day: script!("close_day.lua"),
-            reset_day: script!("reset_day.lua"),
-            take: script!("take.lua", "queues.lua"),
-            call_next: script!("call_next.lua", "queues.lua", "moves.lua", "desks.lua"),
-            call: script!("call.lua", "queues.lua", "moves.lua", "desks.lua"),
-            transfer: script!("transfer.lua", "queues.lua", "moves.lua"),
-            requeue: script!("requeue.lua", "queues.lua", "moves.lua"),
-            leave: script!("leave.lua", "queues.lua", "moves.lua"),
-            finish: script!("finish.lua"),
-            recall: script!("recall.lua"),
-            status: script!("status.lua", "queues.lua", "desks.lua"),
-            snapshot: script!("snapshot.lua", "queues.lua"),
-            ticket: script!("ticket.lua", "queues.lua"),
-            waiting: script!("waiting.lua", "queues.lua"),
-            history_close: script!("history_close.lua"),
+            open_day,
+            close_day,
+            reset_day,
+            take,
+            call_next,
+            call,
+            transfer,
+            requeue,
+            leave,
+            finish,
+            recall,
+            status,
+            snapshot,
+            ticket,
+            waiting,
+            history_close,
             config_get: standalone!("config_get.lua"),
             secret: standalone!("secret.lua"),
             webhook_add: standalone!("webhook_add.lua"),
@@ -153,5 +350,105 @@ impl Scripts {
             push_claim: standalone!("push_claim.lua"),
             config_put: standalone!("config_put.lua"),
         }
+    }
+}
+
+/// The library of the day's scripts, in use when `functions`, and the hash its names end
+/// with: each script is a function that starts the call (`begin`) then runs its file.
+fn library(day: &[DayScript], functions: bool) -> (Arc<Library>, String) {
+    let mut body = PRELUDE.join("\n");
+    for d in day {
+        let flags = if d.read_only {
+            ", flags = {'no-writes'}"
+        } else {
+            ""
+        };
+        body.push_str(&format!(
+            "\nredis.register_function{{function_name = '{}_@HASH@', callback = \
+             function(KEYS, ARGV)\nbegin(KEYS, ARGV)\n{}\nend{flags}}}\n",
+            d.name, d.file
+        ));
+    }
+    let hash = Script::new(&body).get_hash()[..12].to_owned();
+    let source = format!(
+        "#!lua name=tickets_{hash}\n{}",
+        body.replace("@HASH@", &hash)
+    );
+    let library = Library {
+        source,
+        in_use: AtomicBool::new(functions),
+    };
+    (Arc::new(library), hash)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn packed(cmd: &redis::Cmd) -> String {
+        String::from_utf8_lossy(&cmd.get_packed_command()).into_owned()
+    }
+
+    #[test]
+    fn the_day_scripts_are_functions_named_with_the_hash_of_their_library() {
+        let scripts = Scripts::load(true);
+        let (name, library) = scripts.take.function.as_ref().expect("take is a function");
+        let hash = library
+            .source
+            .strip_prefix("#!lua name=tickets_")
+            .expect("the library's shebang first")
+            .get(..12)
+            .expect("a hash");
+        assert_eq!(name, &format!("take_{hash}"));
+        for (script, read_only) in [("call_next", false), ("status", true), ("waiting", true)] {
+            let flags = if read_only {
+                ", flags = {'no-writes'}"
+            } else {
+                ""
+            };
+            let registered = format!("function_name = '{script}_{hash}'");
+            let at = library.source.find(&registered).expect(&registered);
+            let rest = &library.source[at..];
+            let function = rest[1..]
+                .find("redis.register_function{")
+                .map_or(rest, |next| &rest[..=next]);
+            assert!(
+                function.trim_end().ends_with(&format!("\nend{flags}}}")),
+                "{script}: {}",
+                &function[function.len().saturating_sub(60)..]
+            );
+        }
+        let again = Scripts::load(true);
+        assert_eq!(
+            again.take.function.as_ref().map(|(_, l)| &l.source),
+            Some(&library.source),
+            "the same text, so the same hash, at every load"
+        );
+        let keys = ["k".to_owned()];
+        let args = ["a".to_owned()];
+        assert!(packed(&scripts.take.command(false, &keys, &args)).contains(&name[..]));
+        assert!(packed(&scripts.take.command(false, &keys, &args)).contains("FCALL"));
+        let eval = packed(&scripts.take.command(true, &keys, &args));
+        assert!(eval.contains("EVAL") && eval.contains("begin(KEYS, ARGV)"));
+        // Standalone scripts, and every script of a cluster, go by EVALSHA.
+        assert!(packed(&scripts.config_get.command(false, &keys, &args)).contains("EVALSHA"));
+        let cluster = Scripts::load(false);
+        assert!(packed(&cluster.take.command(false, &keys, &args)).contains("EVALSHA"));
+    }
+
+    #[test]
+    fn a_server_that_refuses_functions_gets_evalsha_from_then_on() {
+        let scripts = Scripts::load(true);
+        let missing = RedisError::from((
+            redis::ErrorKind::Server(ServerErrorKind::ResponseError),
+            "An error was signalled by the server",
+            "Function not found".to_owned(),
+        ));
+        assert!(scripts.take.unknown(&missing));
+        let library = &scripts.take.function.as_ref().unwrap().1;
+        library.give_up(&missing);
+        assert!(!scripts.take.unknown(&missing), "no FCALL is sent any more");
+        let keys = ["k".to_owned()];
+        assert!(packed(&scripts.status.command(false, &keys, &[])).contains("EVALSHA"));
     }
 }

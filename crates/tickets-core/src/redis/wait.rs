@@ -76,7 +76,7 @@ impl fmt::Display for NotReplicated {
 
 impl std::error::Error for NotReplicated {}
 
-/// Runs `lua` (`EVALSHA`, or `EVAL` with its text when `with_source`) then `WAIT`, in one
+/// Runs `lua` (`FCALL` or `EVALSHA`, or `EVAL` with its text when `with_source`) then `WAIT`, in one
 /// pipeline on `conn`; answers the script's reply and how many replicas confirmed. A
 /// script that failed (`NOSCRIPT` included) answers its error, whatever `WAIT` said.
 pub(super) async fn eval_then_wait(
@@ -105,7 +105,8 @@ pub(super) async fn eval_then_wait(
     Ok((reply, acked))
 }
 
-/// [`eval_then_wait`], sending the script's text when the server does not know it yet.
+/// [`eval_then_wait`], loading the library or sending the script's text when the server
+/// does not know it yet.
 pub(super) async fn eval_loading_then_wait(
     conn: &mut impl ConnectionLike,
     lua: &Lua,
@@ -114,8 +115,9 @@ pub(super) async fn eval_loading_then_wait(
     wait: Wait,
 ) -> Result<(String, u64), RedisError> {
     match eval_then_wait(conn, lua, keys, args, false, wait).await {
-        Err(e) if e.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) => {
-            eval_then_wait(conn, lua, keys, args, true, wait).await
+        Err(e) if lua.unknown(&e) => {
+            let with_source = lua.reload(conn, &e).await?;
+            eval_then_wait(conn, lua, keys, args, with_source, wait).await
         }
         other => other,
     }

@@ -1,5 +1,6 @@
--- desks.lua: the calling rule; prepended (after lib.lua and queues.lua) to the scripts
--- that call a desk's next ticket or say which it is.
+-- desks.lua: the calling rule; part of the function library, and prepended (after lib.lua
+-- and queues.lua) to the scripts that call a desk's next ticket or say which it is when
+-- they go by EVALSHA.
 
 -- A desk's services from ARGV[i]: the smallest maximum wait among them (µs, 0 for none),
 -- their count, their codes in the desk's order, then one argument with the maximum wait
@@ -7,11 +8,11 @@
 -- …), that last argument (see waits_of), the smallest maximum wait and the index after.
 local function read_plan(i)
   local rank = {}
-  local c = tonumber(ARGV[i + 1])
+  local c = tonumber(ARGS[i + 1])
   for j = 0, c - 1 do
-    rank[ARGV[i + 2 + j]] = j
+    rank[ARGS[i + 2 + j]] = j
   end
-  return rank, ARGV[i + 2 + c], tonumber(ARGV[i]), i + 3 + c
+  return rank, ARGS[i + 2 + c], tonumber(ARGS[i]), i + 3 + c
 end
 
 -- The maximum wait and the target wait (µs) of the desk's service of rank r.

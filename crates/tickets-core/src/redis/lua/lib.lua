@@ -1,8 +1,10 @@
--- lib.lua: the prelude of every day script; scripts.rs prepends it to each file at load
--- time, with queues.lua (reading the queue index), moves.lua (moving tickets between
--- queues) and desks.lua (the calling rule) for the scripts that need them. (The configuration scripts, config_*.lua, run without it.)
--- Every call runs the whole prelude, so each part holds only what its scripts use, and
--- numbers go to Redis as text where they already are (a Lua number passed to redis.call
+-- lib.lua: the prelude of every day script, with queues.lua (reading the queue index),
+-- moves.lua (moving tickets between queues) and desks.lua (the calling rule). scripts.rs
+-- makes them into one function library (Redis 7: loaded once per server, each script a
+-- function that starts with begin(KEYS, ARGV)) and, for a server without functions, into
+-- one script per operation, the prelude and its parts before the operation's file, which
+-- run at every call. (The configuration scripts, config_*.lua, run without it.)
+-- Numbers go to Redis as text where they already are (a Lua number passed to redis.call
 -- or joined to a string is formatted each time).
 --
 -- KEYS (the same for every day script, in this order; see keys.rs):
@@ -57,16 +59,18 @@
 -- (check_types; check_layout checks every fixed key). The log lines, counters, TTLs and
 -- events of a change are written together at the end (commit).
 
-local K_DAY, K_COUNTER, K_WAITING, K_CURRENT, K_DESKS = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local K_LOGS, K_STATS, K_ACTIVITY, K_IDEM, K_TICKET = KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10]
-local K_NUMBERS, K_STREAKS, K_QUEUES, K_QUEUE = KEYS[11], KEYS[12], KEYS[13], KEYS[14]
-local K_HEADS, K_HEAD_TIMES, K_CLASSES, K_LIMIT = KEYS[15], KEYS[16], KEYS[17], KEYS[18]
-local K_HISTORY = KEYS[19]
-local NOW_US_TEXT, NOW, NOW_ISO, TTL, DAY, CHANNEL, DEFAULT_DESK =
-  ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
-local BY, HISTORY_TTL = ARGV[#ARGV - 1], ARGV[#ARGV]
-local NOW_US = tonumber(NOW_US_TEXT)
-local MINUTE = math.floor(NOW_US / 60000000)
+-- The call's state, set by begin() (below) at the start of every call: its arguments
+-- (ARGS: the call's ARGV, for the functions of the prelude), keys and common arguments.
+local ARGS
+local K_DAY, K_COUNTER, K_WAITING, K_CURRENT, K_DESKS
+local K_LOGS, K_STATS, K_ACTIVITY, K_IDEM, K_TICKET
+local K_NUMBERS, K_STREAKS, K_QUEUES, K_QUEUE
+local K_HEADS, K_HEAD_TIMES, K_CLASSES, K_LIMIT
+local K_HISTORY
+local NOW_US_TEXT, NOW, NOW_ISO, TTL, DAY, CHANNEL, DEFAULT_DESK
+local BY, HISTORY_TTL
+local NOW_US
+local MINUTE
 
 local function fail(detail)
   error({err = 'CORRUPT ' .. detail})
@@ -94,10 +98,27 @@ end
 -- What commit() writes: the keys whose TTL it sets (each once, listed in order and as a
 -- set), the counters to add (hash key -> field -> delta, fields in order), the log lines
 -- (oldest first) and the events.
-local TOUCH, COUNTERS, LINES, EVENTS = {}, {}, {}, {}
+local TOUCH, COUNTERS, LINES, EVENTS
 -- The tickets changed, whose history lines commit() writes (numbers as text, in order),
 -- and, for some, their table when it is known to be the hash as it now is (CURRENT[n]).
-local CHANGED, CURRENT = {}, {}
+local CHANGED, CURRENT
+
+-- Starts a call: its keys and arguments, and nothing gathered yet.
+local function begin(keys, argv)
+  ARGS = argv
+  K_DAY, K_COUNTER, K_WAITING, K_CURRENT, K_DESKS = keys[1], keys[2], keys[3], keys[4], keys[5]
+  K_LOGS, K_STATS, K_ACTIVITY, K_IDEM, K_TICKET = keys[6], keys[7], keys[8], keys[9], keys[10]
+  K_NUMBERS, K_STREAKS, K_QUEUES, K_QUEUE = keys[11], keys[12], keys[13], keys[14]
+  K_HEADS, K_HEAD_TIMES, K_CLASSES, K_LIMIT = keys[15], keys[16], keys[17], keys[18]
+  K_HISTORY = keys[19]
+  NOW_US_TEXT, NOW, NOW_ISO, TTL, DAY, CHANNEL, DEFAULT_DESK =
+    argv[1], argv[2], argv[3], argv[4], argv[5], argv[6], argv[7]
+  BY, HISTORY_TTL = argv[#argv - 1], argv[#argv]
+  NOW_US = tonumber(NOW_US_TEXT)
+  MINUTE = math.floor(NOW_US / 60000000)
+  TOUCH, COUNTERS, LINES, EVENTS = {}, {}, {}, {}
+  CHANGED, CURRENT = {}, {}
+end
 
 -- Sets the TTL of `key` at commit. A script calls it for every key it may have created
 -- (and commit for the logs, whose TTL the snapshot reports): a key that was there before
@@ -249,16 +270,16 @@ local function member(n)
   return string.format('%09d', n)
 end
 
--- The office's priority classes from ARGV[i]: their count, then the code and weight of
--- each, in byte order of their codes. Returns code -> weight (people without priority,
--- and classes no longer configured, weigh 0), the index after them, and code -> place
--- in that order (1, 2, …).
+-- The office's priority classes from the call's ARGV[i]: their count, then the code and
+-- weight of each, in byte order of their codes. Returns code -> weight (people without
+-- priority, and classes no longer configured, weigh 0), the index after them, and code ->
+-- place in that order (1, 2, …).
 local function read_weights(i)
   local w, place = {}, {}
-  local c = tonumber(ARGV[i])
+  local c = tonumber(ARGS[i])
   for j = 1, c do
-    local code = ARGV[i + 2 * j - 1]
-    w[code] = tonumber(ARGV[i + 2 * j])
+    local code = ARGS[i + 2 * j - 1]
+    w[code] = tonumber(ARGS[i + 2 * j])
     place[code] = j
   end
   return w, i + 1 + 2 * c, place
