@@ -136,8 +136,8 @@ impl Deref for Lua {
 
 /// The day's scripts as one Redis function library (`FUNCTION LOAD`, Redis 7): the
 /// prelude and its parts run once, when the library is loaded, instead of at every call
-/// (it defines some sixty functions, which cost a take about a tenth of its instructions
-/// in Redis). Its name and its functions' names end with a hash of its text, so that
+/// (it defines some sixty functions, which cost a take script about an eighth of its
+/// time in Redis). Its name and its functions' names end with a hash of its text, so that
 /// servers of two versions sharing a Redis each call their own. A server that refuses it
 /// (no functions before Redis 7, or an ACL user that may not load them) gets the same
 /// scripts by `EVALSHA`, the prelude in front of each.

@@ -20,27 +20,10 @@ local limit, priority = tonumber(ARGV[12]), ARGV[13]
 local client, client_count, client_window = ARGV[14], tonumber(ARGV[15]), tonumber(ARGV[16])
 local max_waiting, idem_window = tonumber(ARGV[17]), tonumber(ARGV[18])
 local weights = read_weights(19)
--- The strings a take reads first, in one MGET: the open marker, the counter, and the
--- idempotency key and the client's counter when given. MGET answers nil for a key of
--- another type as for a missing one: a missing marker or counter (a closed day, the day's
--- first take) is read again the strict way; an idempotency key or a client's counter of
--- another type counts as missing and is replaced by its SET (nothing fails half-way).
-local strings = {K_DAY, K_COUNTER}
-local client_key = nil
-if idem ~= '' then
-  strings[#strings + 1] = K_IDEM .. idem
-end
-if client ~= '' then
-  client_key = K_LIMIT .. client
-  strings[#strings + 1] = client_key
-end
-local read = redis.call('MGET', unpack(strings))
-local open, raw_counter = read[1], read[2]
-local known = idem ~= '' and read[3]
-local held = client_key and read[#strings]
 -- A key still in its window whose ticket is the one it named (not a ticket of the same
 -- number made after a reset) gives that ticket back.
 if idem ~= '' then
+  local known = redis.call('GET', K_IDEM .. idem)
   if known then
     local n, created, until_us = string.match(known, '^(%d+) (%S+) (%d+)$')
     if not n then
@@ -56,7 +39,7 @@ end
 if refused ~= '' then
   return cjson.encode({refused = true})
 end
-if not open and redis.call('EXISTS', K_DAY) == 0 then
+if redis.call('EXISTS', K_DAY) == 0 then
   return cjson.encode({closed = true})
 end
 local given = count(redis.call('HGET', K_NUMBERS, service), 'numbers[' .. service .. ']')
@@ -64,8 +47,10 @@ if limit > 0 and given >= limit then
   return cjson.encode({limit = true})
 end
 -- The client's counter: "<taken> <window end, µs>"; a window that ended counts nothing.
-local client_taken, window_end = 0, 0
-if client_key then
+local client_key, client_taken, window_end = nil, 0, 0
+if client ~= '' then
+  client_key = K_LIMIT .. client
+  local held = redis.call('GET', client_key)
   if held then
     local taken, ends = string.match(held, '^(%d+) (%d+)$')
     if not taken then
@@ -76,11 +61,8 @@ if client_key then
     end
   end
 end
--- The new ticket's key must be free before the counter moves. (A counter of another type
--- fails the GET: WRONGTYPE.)
-if not raw_counter then
-  raw_counter = redis.call('GET', K_COUNTER)
-end
+-- The new ticket's key must be free before the counter moves.
+local raw_counter = redis.call('GET', K_COUNTER)
 local n = tostring(count(raw_counter, 'counter') + 1)
 local key = ticket_key(n)
 if redis.call('EXISTS', key) == 1 then
