@@ -947,6 +947,36 @@ async fn foreign_data_under_the_days_keys_gives_an_internal_error_not_a_panic() 
     let snap = q.snapshot(SnapshotOptions::default()).await.unwrap();
     assert_eq!(snap.logs.len(), 1, "only start_day was logged");
 
+    // A hash where the counter belongs: the take's GET of it fails (WRONGTYPE) before
+    // anything is written.
+    let prefix = unique_prefix();
+    let q = queue_on(&server, &prefix, &clock).await;
+    q.open_day().await.unwrap();
+    let () = redis::cmd("DEL")
+        .arg(format!("{prefix}:{{{day}}}:counter"))
+        .query_async(&mut conn)
+        .await
+        .map(|_: i64| ())
+        .unwrap();
+    let () = hset(format!("{prefix}:{{{day}}}:counter"), "n", "1")
+        .query_async(&mut conn)
+        .await
+        .map(|_: i64| ())
+        .unwrap();
+    assert_corrupt(
+        "take with a hash counter",
+        q.take(TakeRequest::default()).await,
+    );
+    let written: i64 = redis::cmd("EXISTS")
+        .arg(format!("{prefix}:{{{day}}}:queue:poste"))
+        .arg(format!("{prefix}:{{{day}}}:waiting"))
+        .arg(format!("{prefix}:{{{day}}}:ticket:1"))
+        .arg(format!("{prefix}:{{{day}}}:numbers"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(written, 0, "nothing written");
+
     // A string where the day's history belongs: take and call-next fail and write nothing
     // (the history is written last, so it is checked before the first write).
     let prefix = unique_prefix();
