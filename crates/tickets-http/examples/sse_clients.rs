@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
-use tokio::sync::{Barrier, Mutex};
+use tokio::sync::Barrier;
 
 #[derive(Clone)]
 struct Args {
@@ -76,12 +76,11 @@ async fn post(a: &Args, path: &str, body: &str) -> u16 {
 
 /// Reads an SSE stream (chunked) and reports the arrival time of each `call_next` event
 /// by its sequence number.
-async fn client(
-    a: Args,
-    ready: Arc<Barrier>,
-    arrivals: Arc<Mutex<HashMap<u64, Vec<Instant>>>>,
-    expected: usize,
-) {
+/// One client: connects, waits for the stream's first `state` frame, then reads until it
+/// has `expected` call-next events. Returns when each arrived, by the event's `seq`, kept
+/// by the client itself: a lock shared by thousands of clients would delay the readers
+/// and so the very arrivals it times.
+async fn client(a: Args, ready: Arc<Barrier>, expected: usize) -> Vec<(u64, Instant)> {
     let mut s = TcpStream::connect(("127.0.0.1", a.port))
         .await
         .expect("connect");
@@ -99,34 +98,36 @@ async fn client(
             break;
         }
     }
+    let mut arrivals = Vec::with_capacity(expected);
     let mut pending = String::new();
+    let mut data = Vec::new();
     let mut got_state = false;
-    let mut seen = 0;
     let deadline = Instant::now() + Duration::from_secs(120);
-    while seen < expected && Instant::now() < deadline {
+    while arrivals.len() < expected && Instant::now() < deadline {
         line.clear();
         let n = tokio::time::timeout(Duration::from_secs(30), r.read_line(&mut line)).await;
         if !matches!(n, Ok(Ok(k)) if k > 0) {
             break;
         }
         let size = usize::from_str_radix(line.trim(), 16).unwrap_or(0);
-        let mut data = vec![0; size + 2];
+        data.resize(size + 2, 0);
         if r.read_exact(&mut data).await.is_err() {
             break;
         }
         let now = Instant::now();
         pending.push_str(&String::from_utf8_lossy(&data[..size]));
         while let Some(end) = pending.find("\n\n") {
-            let frame: String = pending.drain(..end + 2).collect();
-            if frame.contains("event: state") && !got_state {
+            let frame = &pending[..end + 2];
+            if !got_state && frame.contains("event: state") {
                 got_state = true;
                 ready.wait().await;
-            } else if let Some(seq) = call_seq(&frame) {
-                arrivals.lock().await.entry(seq).or_default().push(now);
-                seen += 1;
+            } else if let Some(seq) = call_seq(frame) {
+                arrivals.push((seq, now));
             }
+            pending.drain(..end + 2);
         }
     }
+    arrivals
 }
 
 /// The `seq` of a `call_next` queue frame.
@@ -169,16 +170,10 @@ async fn main() {
         post(&a, "/api/tickets/take", "").await;
     }
     let ready = Arc::new(Barrier::new(a.clients + 1));
-    let arrivals = Arc::new(Mutex::new(HashMap::new()));
     let mut tasks = Vec::new();
     let t_connect = Instant::now();
     for _ in 0..a.clients {
-        tasks.push(tokio::spawn(client(
-            a.clone(),
-            ready.clone(),
-            arrivals.clone(),
-            a.calls,
-        )));
+        tasks.push(tokio::spawn(client(a.clone(), ready.clone(), a.calls)));
     }
     ready.wait().await;
     let connect_ms = t_connect.elapsed().as_secs_f64() * 1e3;
@@ -193,10 +188,14 @@ async fn main() {
         sent_at.push(t);
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    let mut arrivals: HashMap<u64, Vec<Instant>> = HashMap::new();
     for t in tasks {
-        let _ = tokio::time::timeout(Duration::from_secs(60), t).await;
+        if let Ok(Ok(got)) = tokio::time::timeout(Duration::from_secs(60), t).await {
+            for (seq, at) in got {
+                arrivals.entry(seq).or_default().push(at);
+            }
+        }
     }
-    let arrivals = arrivals.lock().await;
     let mut seqs: Vec<u64> = arrivals.keys().copied().collect();
     seqs.sort();
     // call_next events come in the order of the calls; a finish event precedes each after
