@@ -112,16 +112,70 @@ pub async fn record_requests(
     let start = Instant::now();
     let method = method_label(req.method());
     let res = next.call(req).await?;
-    let route = res
-        .request()
-        .match_pattern()
-        .unwrap_or_else(|| "unmatched".to_owned());
-    let status = res.status().as_u16().to_string();
-    metrics::counter!("http_requests_total", "method" => method, "route" => route.clone(), "status" => status)
-        .increment(1);
-    metrics::histogram!("http_request_duration_seconds", "method" => method, "route" => route)
-        .record(start.elapsed().as_secs_f64());
+    let route = res.request().match_pattern();
+    let route = route.as_deref().unwrap_or("unmatched");
+    let status = res.status().as_u16();
+    let seconds = start.elapsed().as_secs_f64();
+    REQUEST_HANDLES.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if !cache.contains_key(route) {
+            cache.insert(route.to_owned(), Vec::new());
+        }
+        if let Some(handles) = cache.get_mut(route) {
+            request_handles(handles, method, route, status).record(seconds);
+        }
+    });
     Ok(res)
+}
+
+/// The request metrics of one method, route and status.
+struct RequestHandles {
+    method: &'static str,
+    status: u16,
+    count: metrics::Counter,
+    duration: metrics::Histogram,
+}
+
+impl RequestHandles {
+    fn record(&self, seconds: f64) {
+        self.count.increment(1);
+        self.duration.record(seconds);
+    }
+}
+
+thread_local! {
+    /// Each thread's handles of the request metrics, by route: looking a metric up in the
+    /// registry builds its key (labels and all) and hashes it, twice per request. Methods,
+    /// routes and statuses are bounded, and so is this.
+    static REQUEST_HANDLES: std::cell::RefCell<std::collections::HashMap<String, Vec<RequestHandles>>> =
+        std::cell::RefCell::default();
+}
+
+/// The handles of `method` and `status` among a route's, registered the first time.
+fn request_handles<'a>(
+    handles: &'a mut Vec<RequestHandles>,
+    method: &'static str,
+    route: &str,
+    status: u16,
+) -> &'a RequestHandles {
+    let at = match handles
+        .iter()
+        .position(|h| h.method == method && h.status == status)
+    {
+        Some(at) => at,
+        None => {
+            handles.push(RequestHandles {
+                method,
+                status,
+                count: metrics::counter!("http_requests_total", "method" => method,
+                    "route" => route.to_owned(), "status" => status.to_string()),
+                duration: metrics::histogram!("http_request_duration_seconds",
+                    "method" => method, "route" => route.to_owned()),
+            });
+            handles.len() - 1
+        }
+    };
+    &handles[at]
 }
 
 /// A backend that measures each operation of the one it wraps, and counts tickets.
