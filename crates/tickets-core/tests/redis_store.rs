@@ -825,23 +825,25 @@ async fn a_redis_that_stops_answering_gives_unavailable_within_the_response_time
     assert_eq!(next.ticket.number.get(), st.total_tickets + 1);
 }
 
+/// `redis-server` arguments that leave it without functions, as before Redis 7.
+const NO_FUNCTIONS: [&str; 6] = [
+    "--rename-command",
+    "FCALL",
+    "",
+    "--rename-command",
+    "FUNCTION",
+    "",
+];
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_lost_its_scripts_loads_them_again_and_nothing_is_taken_twice() {
     // With functions, `FUNCTION FLUSH`: FCALL answers that the function is missing (nothing
     // ran), the library is loaded once and the call sent again. Without (before Redis 7),
     // `SCRIPT FLUSH`: EVALSHA answers NOSCRIPT (nothing ran), then EVAL runs the text once.
-    let no_functions = [
-        "--rename-command",
-        "FCALL",
-        "",
-        "--rename-command",
-        "FUNCTION",
-        "",
-    ];
     // One library serves take and status; without it, each script's text goes once.
     for (extra, flushed, loads, count) in [
         (&[][..], "FUNCTION", "function|load", 1),
-        (&no_functions[..], "SCRIPT", "eval", 2),
+        (&NO_FUNCTIONS[..], "SCRIPT", "eval", 2),
     ] {
         let server = RedisServer::start_with(extra);
         let mut conn = raw(&server).await;
@@ -1227,15 +1229,7 @@ async fn every_operation_is_exactly_one_fcall_round_trip() {
 /// call finds `FCALL` unknown, and from then on the scripts go by `EVALSHA`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_functions_every_operation_is_exactly_one_evalsha_round_trip() {
-    let no_functions = [
-        "--rename-command",
-        "FCALL",
-        "",
-        "--rename-command",
-        "FUNCTION",
-        "",
-    ];
-    one_round_trip_per_operation(&no_functions, "evalsha").await;
+    one_round_trip_per_operation(&NO_FUNCTIONS, "evalsha").await;
 }
 
 /// Runs every operation twenty times on a server started with `extra` and checks that
