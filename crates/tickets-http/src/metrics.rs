@@ -118,11 +118,12 @@ pub async fn record_requests(
     let seconds = start.elapsed().as_secs_f64();
     REQUEST_HANDLES.with(|cache| {
         let mut cache = cache.borrow_mut();
-        if !cache.contains_key(route) {
-            cache.insert(route.to_owned(), Vec::new());
-        }
         if let Some(handles) = cache.get_mut(route) {
             request_handles(handles, method, route, status).record(seconds);
+        } else {
+            let mut handles = Vec::new();
+            request_handles(&mut handles, method, route, status).record(seconds);
+            cache.insert(route.to_owned(), handles);
         }
     });
     Ok(res)

@@ -28,12 +28,12 @@ impl Lua {
         }
     }
 
-    /// Its function in `library`, when the library is in use.
-    fn in_library(&self) -> Option<&str> {
+    /// Its function and the library, while the library is in use.
+    fn in_library(&self) -> Option<(&str, &Library)> {
         self.function
             .as_ref()
             .filter(|(_, library)| library.in_use())
-            .map(|(name, _)| name.as_str())
+            .map(|(name, library)| (name.as_str(), &**library))
     }
 
     /// The call of this script with `keys` and `args`, packed once: `FCALL` of its function
@@ -49,7 +49,7 @@ impl Lua {
             let mut c = redis::cmd("EVAL");
             c.arg(self.source);
             c
-        } else if let Some(function) = self.in_library() {
+        } else if let Some((function, _)) = self.in_library() {
             let mut c = redis::cmd("FCALL");
             c.arg(function);
             c
@@ -78,11 +78,7 @@ impl Lua {
         conn: &mut impl ConnectionLike,
         e: &RedisError,
     ) -> RedisResult<bool> {
-        let Some((_, library)) = self
-            .function
-            .as_ref()
-            .filter(|_| self.in_library().is_some())
-        else {
+        let Some((_, library)) = self.in_library() else {
             return Ok(true);
         };
         if functions_refused(e) {
