@@ -1220,6 +1220,128 @@ fn parse_monitor_line(line: &str) -> Monitored {
     Monitored { client, args }
 }
 
+/// A sentinel from the measuring connection: brackets what the backend sends.
+async fn sentinel(conn: &mut MultiplexedConnection, text: &str) {
+    let echoed: String = redis::cmd("ECHO")
+        .arg(text)
+        .query_async(conn)
+        .await
+        .unwrap();
+    assert_eq!(echoed, text);
+}
+
+/// The `MONITOR` lines up to the sentinel `text`.
+async fn read_until(
+    feed: &mut (impl futures_util::Stream<Item = String> + Unpin),
+    text: &str,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    loop {
+        let line = tokio::time::timeout(StdDuration::from_secs(10), feed.next())
+            .await
+            .expect("MONITOR keeps reporting")
+            .expect("the MONITOR connection stays open");
+        if line
+            .to_lowercase()
+            .contains(&format!("\"echo\" \"{text}\""))
+        {
+            return lines;
+        }
+        lines.push(line);
+    }
+}
+
+/// The commands the scripts ran (as `MONITOR` shows them, client `lua`) while `op` ran.
+async fn script_commands<T: Debug>(
+    server: &RedisServer,
+    conn: &mut MultiplexedConnection,
+    op: impl std::future::Future<Output = Result<T>>,
+) -> Vec<Vec<String>> {
+    let monitor = redis::Client::open(server.url())
+        .unwrap()
+        .get_async_monitor()
+        .await
+        .expect("a MONITOR connection");
+    let mut feed = monitor.into_on_message::<String>();
+    sentinel(conn, "script-commands:start").await;
+    read_until(&mut feed, "script-commands:start").await;
+    op.await.unwrap();
+    sentinel(conn, "script-commands:end").await;
+    read_until(&mut feed, "script-commands:end")
+        .await
+        .iter()
+        .map(|l| parse_monitor_line(l))
+        .filter(|m| m.client == "lua")
+        .map(|m| m.args)
+        .collect()
+}
+
+/// In the steady state a take and a call-next write what changes: TTLs only on the keys
+/// created and on the logs (whose TTL the snapshot reports as the day's), no streak
+/// rewritten to the `0` it holds, no account deleted from a ticket that has none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn steady_operations_write_nothing_that_is_already_there() {
+    let server = RedisServer::start();
+    let mut conn = raw(&server).await;
+    let prefix = unique_prefix();
+    let clock = ManualClock::new(start_time());
+    let q = queue_on(&server, &prefix, &clock).await;
+    let a = desk("A");
+    q.open_day().await.unwrap();
+    for _ in 0..4 {
+        q.take(TakeRequest::default()).await.unwrap();
+    }
+    q.call_next(&a).await.unwrap();
+    let day = "2026-11-24";
+    let named = |cmds: &[Vec<String>], name: &str| -> Vec<String> {
+        cmds.iter()
+            .filter(|c| c[0].eq_ignore_ascii_case(name))
+            .map(|c| c[1].clone())
+            .collect()
+    };
+
+    let take = script_commands(&server, &mut conn, q.take(TakeRequest::default())).await;
+    assert!(
+        named(&take, "lpush") == [format!("{prefix}:{{{day}}}:logs")],
+        "the take logs its line: {take:?}"
+    );
+    assert_eq!(
+        named(&take, "expire"),
+        [
+            format!("{prefix}:{{{day}}}:history"),
+            format!("{prefix}:{{{day}}}:ticket:5"),
+            format!("{prefix}:{{{day}}}:logs"),
+        ],
+        "a take sets the TTL of the ticket it creates, of the history it extends and of the \
+         logs, no other"
+    );
+
+    let call = script_commands(&server, &mut conn, q.call_next(&a)).await;
+    assert!(
+        named(&call, "hset").contains(&format!("{prefix}:{{{day}}}:desks")),
+        "the call moves the desk: {call:?}"
+    );
+    assert_eq!(
+        named(&call, "expire"),
+        [format!("{prefix}:{{{day}}}:logs")],
+        "{call:?}"
+    );
+    assert_eq!(named(&call, "hdel"), Vec::<String>::new(), "{call:?}");
+    assert!(
+        !named(&call, "hset").contains(&format!("{prefix}:{{{day}}}:streaks")),
+        "the desk's streak stays 0 unwritten: {call:?}"
+    );
+    let streak: String = redis::cmd("HGET")
+        .arg(format!("{prefix}:{{{day}}}:streaks"))
+        .arg("A")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(streak, "0");
+    assert_eq!(q.status(&a).await.unwrap().current_ticket, Some(n(2)));
+    check_day_keys(&mut conn, &q, &prefix).await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_operation_is_exactly_one_fcall_round_trip() {
     one_round_trip_per_operation(&[], "fcall").await;
@@ -1293,34 +1415,6 @@ async fn one_round_trip_per_operation(extra: &[&str], call: &str) {
         .await
         .unwrap();
     let before_conns = connections_received(&mut conn).await;
-    // Sentinels from the measuring connection bracket what the backend sends.
-    async fn sentinel(conn: &mut MultiplexedConnection, text: &str) {
-        let echoed: String = redis::cmd("ECHO")
-            .arg(text)
-            .query_async(conn)
-            .await
-            .unwrap();
-        assert_eq!(echoed, text);
-    }
-    async fn read_until(
-        feed: &mut (impl futures_util::Stream<Item = String> + Unpin),
-        text: &str,
-    ) -> Vec<String> {
-        let mut lines = Vec::new();
-        loop {
-            let line = tokio::time::timeout(StdDuration::from_secs(10), feed.next())
-                .await
-                .expect("MONITOR keeps reporting")
-                .expect("the MONITOR connection stays open");
-            if line
-                .to_lowercase()
-                .contains(&format!("\"echo\" \"{text}\""))
-            {
-                return lines;
-            }
-            lines.push(line);
-        }
-    }
     sentinel(&mut conn, "round-trips:start").await;
     read_until(&mut feed, "round-trips:start").await;
 

@@ -71,7 +71,9 @@ local function call_ticket(desk, n, t, service, class, size, wait_us, weight, ta
       'account', BY)
   else
     redis.call('HSET', key, 'status', 'in_progress', 'called_time', NOW, 'desk', desk)
-    redis.call('HDEL', key, 'account')
+    if t.account then
+      redis.call('HDEL', key, 'account')
+    end
   end
   t.status, t.called_time, t.desk = 'in_progress', NOW, desk
   if BY ~= '' then t.account = BY else t.account = nil end
@@ -83,9 +85,12 @@ local function call_ticket(desk, n, t, service, class, size, wait_us, weight, ta
     add(K_STATS, svc .. 'within', 1)
   end
   add(K_STATS, svc .. 'wb:' .. string.format('%d', math.floor(wait_us / 30000000)), 1)
-  redis.call('HSET', K_STREAKS, desk, weight > 0 and tostring(streak + 1) or '0')
-  if not has_streak then
-    touch(K_STREAKS)
+  -- A desk that calls without priority and had no streak keeps its '0'.
+  if weight > 0 or streak > 0 or not has_streak then
+    redis.call('HSET', K_STREAKS, desk, weight > 0 and tostring(streak + 1) or '0')
+    if not has_streak then
+      touch(K_STREAKS)
+    end
   end
   set_current(desk, n, has_desk)
   record(action, n, desk, t, len, head)
