@@ -932,6 +932,32 @@ async fn foreign_data_under_the_days_keys_gives_an_internal_error_not_a_panic() 
         q.snapshot(SnapshotOptions::default()).await,
     );
 
+    // A string where the waiting set belongs, which finish reads (for its event) before
+    // its first write: it fails and the desk keeps its ticket.
+    let prefix = unique_prefix();
+    let q = queue_on(&server, &prefix, &clock).await;
+    q.open_day().await.unwrap();
+    q.take(TakeRequest::default()).await.unwrap();
+    q.call_next(&a).await.unwrap();
+    let () = set(format!("{prefix}:{{{day}}}:waiting"), "junk")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_corrupt("finish with a string waiting set", q.finish(&a).await);
+    let status: String = redis::cmd("HGET")
+        .arg(format!("{prefix}:{{{day}}}:ticket:1"))
+        .arg("status")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(status, "in_progress", "the ticket was not finished");
+    let logged: i64 = redis::cmd("LLEN")
+        .arg(format!("{prefix}:{{{day}}}:logs"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(logged, 3, "start_day, the take and the call only");
+
     // A string where a service's queue belongs: the take fails and writes nothing.
     let prefix = unique_prefix();
     let q = queue_on(&server, &prefix, &clock).await;
@@ -1276,9 +1302,10 @@ async fn script_commands<T: Debug>(
         .collect()
 }
 
-/// In the steady state a take and a call-next write what changes: TTLs only on the keys
-/// created and on the logs (whose TTL the snapshot reports as the day's), no streak
-/// rewritten to the `0` it holds, no account deleted from a ticket that has none.
+/// In the steady state a take, a call-next and a finish write what changes: TTLs only on
+/// the keys created and on the logs (whose TTL the snapshot reports as the day's), no
+/// streak rewritten to the `0` it holds, no account deleted from a ticket that has none;
+/// and they check the type only of the keys they write without reading them first.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn steady_operations_write_nothing_that_is_already_there() {
     let server = RedisServer::start();
@@ -1339,6 +1366,26 @@ async fn steady_operations_write_nothing_that_is_already_there() {
         .unwrap();
     assert_eq!(streak, "0");
     assert_eq!(q.status(&a).await.unwrap().current_ticket, Some(n(2)));
+
+    // Finish reads the waiting set (for its event) before its first write: that read
+    // checks its type, and only the keys it writes unread get a TYPE.
+    let finish = script_commands(&server, &mut conn, q.finish(&a)).await;
+    let key = |k: &str| format!("{prefix}:{{{day}}}:{k}");
+    assert_eq!(
+        named(&finish, "type"),
+        [key("logs"), key("activity"), key("stats"), key("history")],
+        "{finish:?}"
+    );
+    let first_write = finish
+        .iter()
+        .position(|c| c[0].eq_ignore_ascii_case("hset"))
+        .expect("finish writes the ticket");
+    assert!(
+        finish[..first_write]
+            .iter()
+            .any(|c| c[0].eq_ignore_ascii_case("zcard") && c[1] == key("waiting")),
+        "the waiting set is read before the first write: {finish:?}"
+    );
     check_day_keys(&mut conn, &q, &prefix).await;
 }
 

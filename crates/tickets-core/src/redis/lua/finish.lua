@@ -14,13 +14,14 @@ local t = ticket_table(n)
 if not t then
   fail('current ticket ' .. n .. ' of desk ' .. desk .. ' has no record')
 end
--- The keys written below that no read above has checked (the desks and the ticket were
--- read; the default desk's current ticket is set or deleted).
-check_types(K_LOGS, 'list', K_ACTIVITY, 'hash', K_STATS, 'hash', K_WAITING, 'zset',
-  K_HISTORY, 'hash')
+-- The waiting set as the event reports it, read before the first write (which checks
+-- its type); then the keys written below that no read above has checked (the desks and
+-- the ticket were read; the default desk's current ticket is set or deleted).
+local len, heads = waiting_state(1)
+check_types(K_LOGS, 'list', K_ACTIVITY, 'hash', K_STATS, 'hash', K_HISTORY, 'hash')
 if desk == DEFAULT_DESK then
   check_types(K_CURRENT, 'string')
 end
-t = end_ticket(desk, n, t, status, false)
+t = end_ticket(desk, n, t, status, false, len, heads[1])
 commit()
 return cjson.encode({ticket = t})
