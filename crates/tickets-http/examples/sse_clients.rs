@@ -74,8 +74,6 @@ async fn post(a: &Args, path: &str, body: &str) -> u16 {
         .unwrap_or(0)
 }
 
-/// Reads an SSE stream (chunked) and reports the arrival time of each `call_next` event
-/// by its sequence number.
 /// One client: connects, waits for the stream's first `state` frame, then reads until it
 /// has `expected` call-next events. Returns when each arrived, by the event's `seq`, kept
 /// by the client itself: a lock shared by thousands of clients would delay the readers
