@@ -30,6 +30,50 @@ const CURATED: [string, string][] = [
 
 /** The display board's screen. */
 const BOARD = { width: 1920, height: 1080 };
+/** Other screens a board is hung on: a 720p television, an old 4:3 monitor or projector. */
+const OTHER_BOARDS = [
+  { width: 1280, height: 720 },
+  { width: 1024, height: 768 },
+];
+
+/** What sticks out of the board at each of its screens (the page taller or wider than the
+ * screen, the latest ticket or the last calls wider than their panel); shoots each screen as
+ * `<name>-<width>.png`. The page is the board, loaded at `BOARD`. */
+async function boardMisfits(page: Page, name: string): Promise<string[]> {
+  const misfits: string[] = [];
+  for (const screen of [BOARD, ...OTHER_BOARDS]) {
+    await page.setViewportSize(screen);
+    await page.evaluate(() => document.fonts.ready.then(() => undefined));
+    const out = await page.evaluate(() => {
+      const side = document.querySelector('.board-side') as HTMLElement;
+      const table = side.querySelector('table') as HTMLElement;
+      const now = document.querySelector('.board-now') as HTMLElement;
+      // The glyphs' box, not the element's (which stops at its panel's edge).
+      const glyphs = document.createRange();
+      glyphs.selectNodeContents(now.querySelector('[data-now-number]') as HTMLElement);
+      const number = glyphs.getBoundingClientRect();
+      const panel = now.getBoundingClientRect();
+      return {
+        now: Math.ceil(Math.max(number.right - panel.right, panel.left - number.left)),
+        tall: document.documentElement.scrollHeight - window.innerHeight,
+        wide: document.documentElement.scrollWidth - window.innerWidth,
+        side: Math.max(
+          side.scrollWidth - side.clientWidth,
+          Math.ceil(table.getBoundingClientRect().right - side.getBoundingClientRect().right),
+        ),
+      };
+    });
+    const at = `${name} at ${screen.width}×${screen.height}`;
+    if (out.tall > 0) misfits.push(`${at}: ${out.tall}px taller than the screen`);
+    if (out.wide > 0) misfits.push(`${at}: ${out.wide}px wider than the screen`);
+    if (out.now > 0) misfits.push(`${at}: the latest ticket sticks out of its panel by ${out.now}px`);
+    if (out.side > 0) misfits.push(`${at}: the last calls stick out by ${out.side}px`);
+    const file = join(OUT, screen === BOARD ? `${name}.png` : `${name}-${screen.width}.png`);
+    await page.screenshot({ path: file, fullPage: false, animations: 'disabled', caret: 'hide' });
+  }
+  await page.setViewportSize(BOARD);
+  return misfits;
+}
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -140,11 +184,8 @@ test('screenshots of every page, in French and English, at kiosk, desktop and ph
     await expect(page.locator('[data-now-number]')).toHaveText('6');
     await expect(page.locator('[data-now-desk]')).toHaveText(lang === 'fr' ? 'Guichet 2' : 'Desk 2');
     await expect(page.locator('[data-calls] tr')).toHaveCount(2);
-    await page.evaluate(() => document.fonts.ready.then(() => undefined));
-    const wide = await page.evaluate(() => document.documentElement.scrollHeight - window.innerHeight);
-    if (wide > 0) overflow.push(`display-${lang}-board: ${wide}px taller than the screen`);
-    const file = join(OUT, `display-${lang}-board.png`);
-    await page.screenshot({ path: file, fullPage: false, animations: 'disabled', caret: 'hide' });
+    await expect(page.locator('[data-connection]')).toBeHidden();
+    overflow.push(...(await boardMisfits(page, `display-${lang}-board`)));
     await context.close();
   }
 
@@ -275,15 +316,10 @@ test('screenshots of an office of three services: kiosk, ticket, console, board,
     await expect(page.locator('[data-now-number]')).toHaveText('A003');
     await expect(page.locator('[data-now-desk]')).toHaveText(lang === 'fr' ? 'Guichet 2' : 'Desk 2');
     await expect(page.locator('[data-calls] tr')).toHaveCount(3);
-    await page.evaluate(() => document.fonts.ready.then(() => undefined));
-    const tall = await page.evaluate(() => document.documentElement.scrollHeight - window.innerHeight);
-    if (tall > 0) overflow.push(`office display-${lang}-board: ${tall}px taller than the screen`);
     // Once the live state is in (the list rendered again by the page), nothing sticks out.
     await expect(page.locator('[data-connection]')).toBeHidden();
     await pause(500);
-    const side = await page.locator('.board-side').evaluate((el) => el.scrollWidth - el.clientWidth);
-    if (side > 0) overflow.push(`office display-${lang}-board: the last calls stick out by ${side}px`);
-    await page.screenshot({ path: join(OUT, `office-display-${lang}-board.png`), fullPage: false, animations: 'disabled', caret: 'hide' });
+    overflow.push(...(await boardMisfits(page, `office-display-${lang}-board`)));
     await context.close();
   }
 
