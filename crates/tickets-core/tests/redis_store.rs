@@ -1015,10 +1015,15 @@ async fn foreign_data_under_the_days_keys_gives_an_internal_error_not_a_panic() 
         .query_async(&mut conn)
         .await
         .unwrap();
-    assert_corrupt(
-        "take onto a string history",
-        q.take(TakeRequest::default()).await,
+    // The check names the key, what it holds and what belongs there.
+    let err = q.take(TakeRequest::default()).await.unwrap_err();
+    assert!(
+        err.to_string().contains(&format!(
+            "{prefix}:{{{day}}}:history is a string, expected a hash"
+        )),
+        "{err}"
     );
+    assert_corrupt("take onto a string history", Err::<(), _>(err));
     assert_corrupt("call_next onto a string history", q.call_next(&a).await);
     let st = q.status(&a).await.unwrap();
     assert_eq!((st.total_tickets, st.queue_length), (1, 1), "nothing moved");
@@ -1368,14 +1373,23 @@ async fn steady_operations_write_nothing_that_is_already_there() {
     assert_eq!(q.status(&a).await.unwrap().current_ticket, Some(n(2)));
 
     // Finish reads the waiting set (for its event) before its first write: that read
-    // checks its type, and only the keys it writes unread get a TYPE.
+    // checks its type, and only the keys it writes unread get a check, by the cheapest
+    // read of their type (a length), not by TYPE.
     let finish = script_commands(&server, &mut conn, q.finish(&a)).await;
     let key = |k: &str| format!("{prefix}:{{{day}}}:{k}");
+    assert_eq!(named(&finish, "llen"), [key("logs")], "{finish:?}");
     assert_eq!(
-        named(&finish, "type"),
-        [key("logs"), key("activity"), key("stats"), key("history")],
+        named(&finish, "hlen"),
+        [key("activity"), key("stats"), key("history")],
         "{finish:?}"
     );
+    for (name, script) in [("take", &take), ("call-next", &call), ("finish", &finish)] {
+        assert_eq!(
+            named(script, "type"),
+            Vec::<String>::new(),
+            "{name}: {script:?}"
+        );
+    }
     let first_write = finish
         .iter()
         .position(|c| c[0].eq_ignore_ascii_case("hset"))

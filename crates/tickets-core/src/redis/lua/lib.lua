@@ -76,13 +76,18 @@ local function fail(detail)
   error({err = 'CORRUPT ' .. detail})
 end
 
+-- The cheapest read of a key of each type: it answers a number (0 for no key) and fails
+-- (WRONGTYPE) on a key of another type. `TYPE` answers a status, which Lua gets as a
+-- table: it costs half as much again.
+local SIZE_OF = {string = 'STRLEN', list = 'LLEN', hash = 'HLEN', zset = 'ZCARD', set = 'SCARD'}
+
 -- Fails unless each key holds nothing or the type given: check_types(key, type, …).
 local function check_types(...)
   local kt = {...}
   for i = 1, #kt, 2 do
-    local t = redis.call('TYPE', kt[i])['ok']
-    if t ~= 'none' and t ~= kt[i + 1] then
-      fail(kt[i] .. ' is a ' .. t .. ', expected a ' .. kt[i + 1])
+    local r = redis.pcall(SIZE_OF[kt[i + 1]], kt[i])
+    if type(r) == 'table' then
+      fail(kt[i] .. ' is a ' .. redis.call('TYPE', kt[i])['ok'] .. ', expected a ' .. kt[i + 1])
     end
   end
 end
@@ -178,6 +183,16 @@ local function micros(v, where)
   return tonumber(s) * 1000000 + tonumber(f)
 end
 
+-- "<seconds>.<6 digits>" -> microseconds as text (for a score: no number made and
+-- printed again).
+local function micros_text(v, where)
+  local s, f = string.match(v or '', '^(%d+)%.(%d%d%d%d%d%d)$')
+  if not s then
+    fail(where .. ' holds ' .. tostring(v) .. ', not a time')
+  end
+  return s .. f
+end
+
 -- A hash as a table (empty when the key does not exist).
 local function hash_table(key)
   local flat = redis.call('HGETALL', key)
@@ -234,10 +249,13 @@ local function streak_of(desk)
   return count(v, 'streaks[' .. desk .. ']'), v ~= false
 end
 
--- The waiting set as events report it: how many wait, and the first numbers.
+-- The waiting set as events report it: how many wait, and the first `first` (1 or 2)
+-- numbers. The range's ends go as text: a Lua number costs Redis a printf to turn into
+-- an argument.
+local LAST_RANK = {'0', '1'}
 local function waiting_state(first)
   local len = redis.call('ZCARD', K_WAITING)
-  local heads = redis.call('ZRANGE', K_WAITING, 0, first - 1)
+  local heads = redis.call('ZRANGE', K_WAITING, '0', LAST_RANK[first])
   for i = 1, #heads do
     heads[i] = number(heads[i], 'waiting')
   end
@@ -265,8 +283,12 @@ local function queue_name(service, class)
   return service .. ':' .. class
 end
 
--- A ticket number as a queue member: nine digits, so that members sort as numbers.
+-- A ticket number as a queue member: nine digits, so that members sort as numbers. Text
+-- gets its zeros put in front; a number is printed (see waiting_state).
 local function member(n)
+  if type(n) == 'string' then
+    return string.rep('0', 9 - #n) .. n
+  end
   return string.format('%09d', n)
 end
 

@@ -6,7 +6,7 @@
 -- itself, whose size is `size` (nil: counted here); none once it is empty. `known`: the
 -- queue had a head (its index entries exist).
 local function refresh(name, service, class, size, known)
-  local head = redis.call('ZRANGE', K_QUEUE .. name, 0, 0, 'WITHSCORES')
+  local head = redis.call('ZRANGE', K_QUEUE .. name, '0', '0', 'WITHSCORES')
   local heads = heads_key(class)
   if #head == 0 then
     redis.call('HDEL', K_QUEUES, name)
@@ -17,16 +17,21 @@ local function refresh(name, service, class, size, known)
     end
     return
   end
-  local n = number(head[1], 'queue ' .. name)
+  -- The head's number (its member without the zeros in front) and time stay text:
+  -- each number turned back into text costs a printf.
+  local n = string.match(head[1], '^0*([1-9]%d*)$')
+  if not n then
+    fail('queue ' .. name .. ' holds ' .. head[1] .. ', not a ticket number')
+  end
   local seen = redis.call('HMGET', ticket_key(n), 'creation_time', 'label')
   if not seen[1] then
     fail('waiting ticket ' .. n .. ' has no record')
   end
-  local taken = micros(seen[1], ticket_key(n) .. ' creation_time')
+  local taken = micros_text(seen[1], ticket_key(n) .. ' creation_time')
   size = size or redis.call('ZCARD', K_QUEUE .. name)
   redis.call('HSET', K_QUEUES, name, size .. ' ' .. n .. ' ' .. (seen[2] or n))
   redis.call('ZADD', heads, head[2], service)
-  redis.call('ZADD', K_HEAD_TIMES, string.format('%d', taken), name)
+  redis.call('ZADD', K_HEAD_TIMES, taken, name)
   if not known then
     touch(K_QUEUES)
     touch(heads)

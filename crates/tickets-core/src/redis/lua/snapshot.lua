@@ -68,7 +68,7 @@ for i = 1, #flat, 2 do
   queues[#queues + 1] = {name = name, len = size, first = first}
 end
 local counter = count(redis.call('GET', K_COUNTER), 'counter')
-local nxt = redis.call('ZRANGE', K_WAITING, 0, 0)[1]
+local nxt = redis.call('ZRANGE', K_WAITING, '0', '0')[1]
 return cjson.encode({
   open = redis.call('EXISTS', K_DAY) == 1,
   counter = counter,
