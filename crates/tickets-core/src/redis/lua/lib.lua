@@ -77,8 +77,8 @@ local function fail(detail)
 end
 
 -- The cheapest read of a key of each type: it answers a number (0 for no key) and fails
--- (WRONGTYPE) on a key of another type. `TYPE` answers a status, which Lua gets as a
--- table: it costs half as much again.
+-- (WRONGTYPE) on a key of another type. `TYPE` costs more: its answer, a status, becomes a
+-- Lua table (docs/benchmarks.md, item 15).
 local SIZE_OF = {string = 'STRLEN', list = 'LLEN', hash = 'HLEN', zset = 'ZCARD', set = 'SCARD'}
 
 -- Fails unless each key holds nothing or the type given: check_types(key, type, …).
