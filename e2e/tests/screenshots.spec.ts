@@ -30,15 +30,17 @@ const CURATED: [string, string][] = [
 
 /** The display board's screen. */
 const BOARD = { width: 1920, height: 1080 };
-/** Other screens a board is hung on: a 720p television, an old 4:3 monitor or projector. */
+/** Other screens a board is hung on: a 720p television, an old 4:3 monitor or projector,
+ * a screen turned to portrait. */
 const OTHER_BOARDS = [
   { width: 1280, height: 720 },
   { width: 1024, height: 768 },
+  { width: 1080, height: 1920 },
 ];
 
 /** What sticks out of the board at each of its screens (the page taller or wider than the
- * screen, the latest ticket or the last calls wider than their panel); shoots each screen as
- * `<name>-<width>.png`. The page is the board, loaded at `BOARD`. */
+ * screen, the latest call or the last calls wider than their panel); shoots each screen as
+ * `<name>-<width>x<height>.png` (`<name>.png` at `BOARD`). The page is the board, loaded at `BOARD`. */
 async function boardMisfits(page: Page, name: string): Promise<string[]> {
   const misfits: string[] = [];
   for (const screen of [BOARD, ...OTHER_BOARDS]) {
@@ -48,13 +50,17 @@ async function boardMisfits(page: Page, name: string): Promise<string[]> {
       const side = document.querySelector('.board-side') as HTMLElement;
       const table = side.querySelector('table') as HTMLElement;
       const now = document.querySelector('.board-now') as HTMLElement;
-      // The glyphs' box, not the element's (which stops at its panel's edge).
-      const glyphs = document.createRange();
-      glyphs.selectNodeContents(now.querySelector('[data-now-number]') as HTMLElement);
-      const number = glyphs.getBoundingClientRect();
+      // The glyphs' boxes (the number, the desk), not the elements' (which stop at their
+      // panel's edge).
       const panel = now.getBoundingClientRect();
+      const out = (el: Element) => {
+        const glyphs = document.createRange();
+        glyphs.selectNodeContents(el);
+        const box = glyphs.getBoundingClientRect();
+        return Math.ceil(Math.max(box.right - panel.right, panel.left - box.left));
+      };
       return {
-        now: Math.ceil(Math.max(number.right - panel.right, panel.left - number.left)),
+        now: Math.max(out(now.querySelector('[data-now-number]')!), out(now.querySelector('.now-desk')!)),
         tall: document.documentElement.scrollHeight - window.innerHeight,
         wide: document.documentElement.scrollWidth - window.innerWidth,
         side: Math.max(
@@ -66,9 +72,9 @@ async function boardMisfits(page: Page, name: string): Promise<string[]> {
     const at = `${name} at ${screen.width}×${screen.height}`;
     if (out.tall > 0) misfits.push(`${at}: ${out.tall}px taller than the screen`);
     if (out.wide > 0) misfits.push(`${at}: ${out.wide}px wider than the screen`);
-    if (out.now > 0) misfits.push(`${at}: the latest ticket sticks out of its panel by ${out.now}px`);
+    if (out.now > 0) misfits.push(`${at}: the latest call sticks out of its panel by ${out.now}px`);
     if (out.side > 0) misfits.push(`${at}: the last calls stick out by ${out.side}px`);
-    const file = join(OUT, screen === BOARD ? `${name}.png` : `${name}-${screen.width}.png`);
+    const file = join(OUT, screen === BOARD ? `${name}.png` : `${name}-${screen.width}x${screen.height}.png`);
     await page.screenshot({ path: file, fullPage: false, animations: 'disabled', caret: 'hide' });
   }
   await page.setViewportSize(BOARD);
