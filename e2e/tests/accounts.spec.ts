@@ -1,3 +1,5 @@
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
 import {
   test, expect, signIn, ensureOpen, takeTicket, seriousViolations, SIZES,
 } from './helpers';
@@ -79,7 +81,14 @@ test('an agent is created, works at a desk, is audited, and loses access when di
   const ended = agent.getByRole('alert').filter({ hasText: 'Votre session a pris fin' });
   await expect(ended).toBeVisible({ timeout: 10_000 });
   await expect(agent.getByRole('button', { name: 'Appeler le suivant' })).toBeDisabled();
-  await agent.screenshot({ path: '../docs/screenshots/console-session-ended.png', fullPage: false });
+  // Into e2e/screenshots (not committed); the docs' copy is refreshed on request only, so
+  // that a test run leaves the tree as it was (UPDATE_DOCS_SCREENSHOTS=1, as screenshots.spec.ts).
+  mkdirSync(resolve(__dirname, '..', 'screenshots'), { recursive: true });
+  const shot = resolve(__dirname, '..', 'screenshots', 'console-session-ended.png');
+  await agent.screenshot({ path: shot, fullPage: false });
+  if (process.env.UPDATE_DOCS_SCREENSHOTS) {
+    copyFileSync(shot, resolve(__dirname, '..', '..', 'docs', 'screenshots', 'console-session-ended.png'));
+  }
   // And the server refuses it too.
   const res = await agentContext.request.post('/api/tickets/call-next', {
     data: { desk },
