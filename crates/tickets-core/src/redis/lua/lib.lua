@@ -174,22 +174,25 @@ local function count(v, where)
   return n
 end
 
--- "<seconds>.<6 digits>" -> microseconds.
-local function micros(v, where)
+-- "<seconds>.<6 digits>" -> its seconds and microseconds, as text.
+local function time_parts(v, where)
   local s, f = string.match(v or '', '^(%d+)%.(%d%d%d%d%d%d)$')
   if not s then
     fail(where .. ' holds ' .. tostring(v) .. ', not a time')
   end
+  return s, f
+end
+
+-- "<seconds>.<6 digits>" -> microseconds.
+local function micros(v, where)
+  local s, f = time_parts(v, where)
   return tonumber(s) * 1000000 + tonumber(f)
 end
 
 -- "<seconds>.<6 digits>" -> microseconds as text (for a score: no number made and
 -- printed again).
 local function micros_text(v, where)
-  local s, f = string.match(v or '', '^(%d+)%.(%d%d%d%d%d%d)$')
-  if not s then
-    fail(where .. ' holds ' .. tostring(v) .. ', not a time')
-  end
+  local s, f = time_parts(v, where)
   return s .. f
 end
 
