@@ -1308,7 +1308,8 @@ async fn script_commands<T: Debug>(
 }
 
 /// In the steady state a take, a call-next and a finish write what changes: TTLs only on
-/// the keys created and on the logs (whose TTL the snapshot reports as the day's), no
+/// the keys created and on the logs (whose TTL the snapshot reports as the day's; once a
+/// second: a change in the same second with the same TTL would set what is there), no
 /// streak rewritten to the `0` it holds, no account deleted from a ticket that has none;
 /// and they check the type only of the keys they write without reading them first.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1332,6 +1333,9 @@ async fn steady_operations_write_nothing_that_is_already_there() {
             .collect()
     };
 
+    // Each change in a second of its own.
+    let next_second = || clock.advance(chrono::Duration::seconds(1));
+    next_second();
     let take = script_commands(&server, &mut conn, q.take(TakeRequest::default())).await;
     assert!(
         named(&take, "lpush") == [format!("{prefix}:{{{day}}}:logs")],
@@ -1347,7 +1351,28 @@ async fn steady_operations_write_nothing_that_is_already_there() {
         "a take sets the TTL of the ticket it creates, of the history it extends and of the \
          logs, no other"
     );
+    // Another take in the same second: the logs' TTL is what it would set.
+    let again = script_commands(&server, &mut conn, q.take(TakeRequest::default())).await;
+    assert_eq!(
+        named(&again, "expire"),
+        [
+            format!("{prefix}:{{{day}}}:history"),
+            format!("{prefix}:{{{day}}}:ticket:6"),
+        ],
+        "{again:?}"
+    );
+    let pttl: i64 = redis::cmd("PTTL")
+        .arg(format!("{prefix}:{{{day}}}:logs"))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let ttl = q.moment().ttl_seconds() as i64 * 1000;
+    assert!(
+        (ttl - 5_000..=ttl).contains(&pttl),
+        "the logs' TTL {pttl} ms is the one the last change set, {ttl} ms"
+    );
 
+    next_second();
     let call = script_commands(&server, &mut conn, q.call_next(&a)).await;
     assert!(
         named(&call, "hset").contains(&format!("{prefix}:{{{day}}}:desks")),
@@ -1375,6 +1400,7 @@ async fn steady_operations_write_nothing_that_is_already_there() {
     // Finish reads the waiting set (for its event) before its first write: that read
     // checks its type, and only the keys it writes unread get a check, by the cheapest
     // read of their type (a length), not by TYPE.
+    next_second();
     let finish = script_commands(&server, &mut conn, q.finish(&a)).await;
     let key = |k: &str| format!("{prefix}:{{{day}}}:{k}");
     assert_eq!(named(&finish, "llen"), [key("logs")], "{finish:?}");
@@ -1400,6 +1426,9 @@ async fn steady_operations_write_nothing_that_is_already_there() {
             .any(|c| c[0].eq_ignore_ascii_case("zcard") && c[1] == key("waiting")),
         "the waiting set is read before the first write: {finish:?}"
     );
+    // Back to the first second: Redis counts TTLs in real time, so the keys made before
+    // the test clock moved on have TTLs of the earlier seconds.
+    clock.set(start_time());
     check_day_keys(&mut conn, &q, &prefix).await;
 }
 

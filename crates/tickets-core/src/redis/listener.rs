@@ -24,7 +24,70 @@ const MAX_RECONNECT_PAUSE: Duration = Duration::from_secs(5);
 /// The most cluster nodes the event listener remembers.
 const MAX_KNOWN_NODES: usize = 64;
 
-/// An event as a script publishes it.
+/// An event as a script publishes it: one line of fields joined by `|` (`event_line` in
+/// lib.lua), which costs Redis less to make than JSON, and this crate less to read.
+///
+/// `seq|day|at|action|ticket|desk|queue_length|next_ticket|service|label|priority`, with
+/// `at` in microseconds since the epoch and an empty field for none.
+fn parse_event(payload: &[u8]) -> std::result::Result<QueueEvent, String> {
+    if payload.first() == Some(&b'{') {
+        return parse_json_event(payload);
+    }
+    let line = std::str::from_utf8(payload).map_err(|e| e.to_string())?;
+    let mut fields = line.split('|');
+    let mut next = || {
+        fields
+            .next()
+            .ok_or_else(|| format!("too few fields in {line:?}"))
+    };
+    fn parsed<T: std::str::FromStr>(what: &str, v: &str) -> std::result::Result<T, String> {
+        v.parse().map_err(|_| format!("bad {what} {v:?}"))
+    }
+    fn optional<T: std::str::FromStr>(
+        what: &str,
+        v: &str,
+    ) -> std::result::Result<Option<T>, String> {
+        (!v.is_empty()).then(|| parsed(what, v)).transpose()
+    }
+    let seq = parsed("seq", next()?)?;
+    let day = parsed("day", next()?)?;
+    let at = at_micros(next()?)?;
+    let action = parsed("action", next()?)?;
+    let ticket = optional("ticket", next()?)?;
+    let desk = optional("desk", next()?)?;
+    let queue_length = parsed("queue length", next()?)?;
+    let next_ticket = optional("next ticket", next()?)?;
+    let service = optional("service", next()?)?;
+    let label = optional("label", next()?)?;
+    let priority = optional("priority", next()?)?;
+    if fields.next().is_some() {
+        return Err(format!("too many fields in {line:?}"));
+    }
+    Ok(QueueEvent {
+        seq,
+        day,
+        at,
+        action,
+        ticket,
+        desk,
+        queue_length,
+        next_ticket,
+        service,
+        label,
+        priority,
+    })
+}
+
+/// The instant of an event, from its microseconds since the epoch.
+fn at_micros(v: &str) -> std::result::Result<chrono::DateTime<chrono::Utc>, String> {
+    v.parse::<i64>()
+        .ok()
+        .and_then(from_micros)
+        .ok_or_else(|| format!("bad time {v:?}"))
+}
+
+/// An event as the scripts published it as JSON, before the line of [`parse_event`]: a
+/// server of the earlier version, sharing the Redis, still sends it so.
 #[derive(Deserialize)]
 struct WireEvent {
     seq: u64,
@@ -43,17 +106,12 @@ struct WireEvent {
     priority: Option<crate::PriorityCode>,
 }
 
-fn parse_event(payload: &[u8]) -> std::result::Result<QueueEvent, String> {
+fn parse_json_event(payload: &[u8]) -> std::result::Result<QueueEvent, String> {
     let w: WireEvent = serde_json::from_slice(payload).map_err(|e| e.to_string())?;
-    let at =
-        w.at.parse::<i64>()
-            .ok()
-            .and_then(from_micros)
-            .ok_or_else(|| format!("bad time {:?}", w.at))?;
     Ok(QueueEvent {
         seq: w.seq,
         day: w.day,
-        at,
+        at: at_micros(&w.at)?,
         action: w.action,
         ticket: w.ticket,
         desk: w.desk,
@@ -300,7 +358,40 @@ mod tests {
     use crate::model::micros;
 
     #[test]
-    fn events_decode_from_the_script_payload() {
+    fn events_decode_from_the_script_line() {
+        let e = parse_event(b"3|2026-11-24|1795505475226383|call_next|2|A|0||poste|B002|").unwrap();
+        assert_eq!(e.seq, 3);
+        assert_eq!(e.day.to_string(), "2026-11-24");
+        assert_eq!(e.action, Action::CallNext);
+        assert_eq!(micros(e.at), 1_795_505_475_226_383);
+        assert_eq!(e.ticket.map(u64::from), Some(2));
+        assert_eq!(e.desk.as_ref().map(DeskId::as_str), Some("A"));
+        assert_eq!(e.queue_length, 0);
+        assert_eq!(e.next_ticket, None);
+        assert_eq!(e.service.as_ref().map(|s| s.as_str()), Some("poste"));
+        assert_eq!(e.label.as_deref(), Some("B002"));
+        assert_eq!(e.priority, None);
+        let e = parse_event(b"7|2026-11-24|1795505475226383|start_day|||0||||").unwrap();
+        assert_eq!((e.action, e.ticket, e.desk), (Action::StartDay, None, None));
+        // A field missing, one too many, or one that does not parse is refused.
+        for bad in [
+            &b"3|2026-11-24|1795505475226383|call_next|2|A|0||poste|B002"[..],
+            b"3|2026-11-24|1795505475226383|call_next|2|A|0||poste|B002||",
+            b"3|2026-11-24|1795505475226383|call_next|two|A|0||poste|B002|",
+            b"3|2026-11-24|yesterday|call_next|2|A|0||poste|B002|",
+            b"3|2026-11-24|1795505475226383|dance|2|A|0||poste|B002|",
+            b"",
+        ] {
+            assert!(
+                parse_event(bad).is_err(),
+                "{:?}",
+                String::from_utf8_lossy(bad)
+            );
+        }
+    }
+
+    #[test]
+    fn events_of_the_earlier_json_still_decode() {
         let e = parse_event(
             br#"{"seq":3,"day":"2026-11-24","at":"1795505475226383","action":"call_next","ticket":2,"desk":"A","queue_length":0}"#,
         )

@@ -70,7 +70,36 @@ local K_HISTORY
 local NOW_US_TEXT, NOW, NOW_ISO, TTL, DAY, CHANNEL, DEFAULT_DESK
 local BY, HISTORY_TTL
 local NOW_US
-local MINUTE
+local MINUTE, MINUTE_TEXT
+-- The logs' TTL as this library last set it: {key, TTL, second of the call}. The logs
+-- get their TTL again at every change (the snapshot reports it: the day's keys live from
+-- their last change), but in the same second with the same TTL that would set what is
+-- already there, so it is skipped (docs/benchmarks.md, item 16). Kept from call to call,
+-- as the texts are.
+local LOGS_TTL = {}
+
+-- The text of a whole number. Lua turns a number into text with sprintf (as Redis does a
+-- number given to redis.call), which costs about 2,500 instructions (docs/benchmarks.md,
+-- item 16); the text of each number from 0 to TEXT_KEPT - 1 is kept once made. The table
+-- is part of the library's state, which lasts from one call to the next when the scripts
+-- run as functions (with EVALSHA it is made again at each call); at most TEXT_KEPT texts,
+-- about 3 MB. (Lua's own "%.14g" would write 1e+14 for 10^14: larger numbers go by "%.0f".)
+local TEXT_KEPT = 65536
+local TEXTS = {}
+local function text(v)
+  local s = TEXTS[v]
+  if not s then
+    if v < 1e14 then
+      s = tostring(v)
+      if v >= 0 and v < TEXT_KEPT and v % 1 == 0 then
+        TEXTS[v] = s
+      end
+    else
+      s = string.format('%.0f', v)
+    end
+  end
+  return s
+end
 
 local function fail(detail)
   error({err = 'CORRUPT ' .. detail})
@@ -120,7 +149,11 @@ local function begin(keys, argv)
     argv[1], argv[2], argv[3], argv[4], argv[5], argv[6], argv[7]
   BY, HISTORY_TTL = argv[#argv - 1], argv[#argv]
   NOW_US = tonumber(NOW_US_TEXT)
-  MINUTE = math.floor(NOW_US / 60000000)
+  local minute = math.floor(NOW_US / 60000000)
+  if minute ~= MINUTE then
+    -- (Kept from call to call, as the texts are.)
+    MINUTE, MINUTE_TEXT = minute, tostring(minute)
+  end
   TOUCH, COUNTERS, LINES, EVENTS = {}, {}, {}, {}
   CHANGED, CURRENT = {}, {}
 end
@@ -162,13 +195,17 @@ local function number(v, where)
   return n
 end
 
--- A count read from one of our keys (absent: 0), or an error if it is not one.
-local function count(v, where)
+-- A count read from one of our keys (absent: 0), or an error if it is not one. Where it
+-- was read: `where`, or field `field` of hash `where` (the text made only for the error).
+local function count(v, where, field)
   if not v then
     return 0
   end
   local n = tonumber(v)
   if not n or n < 0 or n ~= math.floor(n) then
+    if field then
+      where = where .. '[' .. field .. ']'
+    end
     fail(where .. ' holds ' .. tostring(v) .. ', not a count')
   end
   return n
@@ -249,7 +286,7 @@ end
 -- The desk's priority calls in a row, and whether it has its entry.
 local function streak_of(desk)
   local v = redis.call('HGET', K_STREAKS, desk)
-  return count(v, 'streaks[' .. desk .. ']'), v ~= false
+  return count(v, 'streaks', desk), v ~= false
 end
 
 -- The waiting set as events report it: how many wait, and the first `first` (1 or 2)
@@ -301,6 +338,9 @@ end
 -- place in that order (1, 2, …).
 local function read_weights(i)
   local w, place = {}, {}
+  if ARGS[i] == '0' then
+    return w, i + 1, place
+  end
   local c = tonumber(ARGS[i])
   for j = 1, c do
     local code = ARGS[i + 2 * j - 1]
@@ -327,12 +367,9 @@ local function record(action, n, desk, t, len, head)
       CHANGED[#CHANGED + 1] = n
     end
   end
-  add(K_ACTIVITY, MINUTE .. '|' .. action, 1)
+  add(K_ACTIVITY, MINUTE_TEXT .. '|' .. action, 1)
   add(K_STATS, 'seq', 1)
-  local event = {
-    day = DAY, at = NOW_US_TEXT, action = action, ticket = tonumber(n), desk = desk,
-    queue_length = len, next_ticket = head,
-  }
+  local event = {action = action, ticket = n, desk = desk, queue_length = len, next_ticket = head}
   if t then
     event.service = t.service_type
     event.label = t.label or t.ticket_number
@@ -345,9 +382,11 @@ end
 
 -- The history line of a ticket hash (history.rs: HistoryRecord::from_line).
 local function history_line(h)
-  return table.concat({h.status, h.service_type, h.priority or '', h.desk or '', h.account or '',
-    h.label or h.ticket_number, h.creation_time, h.called_time or '', h.finish_time or '',
-    h.recalls or '0', h.transfers or '0'}, '|')
+  -- (One concatenation: no table to make, as table.concat needs.)
+  return h.status .. '|' .. h.service_type .. '|' .. (h.priority or '') .. '|' ..
+    (h.desk or '') .. '|' .. (h.account or '') .. '|' .. (h.label or h.ticket_number) .. '|' ..
+    h.creation_time .. '|' .. (h.called_time or '') .. '|' .. (h.finish_time or '') .. '|' ..
+    (h.recalls or '0') .. '|' .. (h.transfers or '0')
 end
 
 -- Writes the history line of every ticket changed, as its hash now is (its table when
@@ -387,17 +426,44 @@ local function history_unserved()
   return #args / 2
 end
 
+-- A number (or its text) as text; nil as ''.
+local function as_text(v)
+  if type(v) == 'number' then
+    return text(v)
+  end
+  return v or ''
+end
+
+-- An event as the servers read it (listener.rs: parse_event): its fields joined by '|',
+-- '' for none, numbers in decimal. No field holds a '|': they are numbers, times, codes and
+-- labels, made of letters, digits, '-' and '_'.
+--   seq | day | at (µs) | action | ticket | desk | queue_length | next_ticket | service |
+--   label | priority
+local function event_line(e)
+  return text(e.seq) .. '|' .. DAY .. '|' .. NOW_US_TEXT .. '|' .. e.action .. '|' ..
+    (e.ticket or '') .. '|' .. (e.desk or '') .. '|' .. text(e.queue_length) .. '|' ..
+    as_text(e.next_ticket) .. '|' .. (e.service or '') .. '|' .. (e.label or '') .. '|' ..
+    (e.priority or '')
+end
+
 -- Writes what the script gathered: the log lines (one LPUSH; trimmed back to 50 once
 -- past 100), the counters (HINCRBY for one field of a hash, HMGET + HSET for several),
 -- the TTL of every key written (one EXPIRE each), then the events, numbered from the
 -- day's event counter.
 local function commit()
+  local logs_ttl = LOGS_TTL
   write_history()
   if #LINES > 0 then
-    if redis.call('LPUSH', K_LOGS, unpack(LINES)) > 100 then
+    local len = redis.call('LPUSH', K_LOGS, unpack(LINES))
+    if len > 100 then
       redis.call('LTRIM', K_LOGS, 0, 49)
     end
-    touch(K_LOGS)
+    -- (A list this push made has no TTL yet, whatever was set before.)
+    local second = math.floor(NOW_US / 1000000)
+    if len == #LINES or K_LOGS ~= LOGS_TTL[1] or TTL ~= LOGS_TTL[2] or second ~= LOGS_TTL[3] then
+      touch(K_LOGS)
+      logs_ttl = {K_LOGS, TTL, second}
+    end
   end
   local seq = 0
   for _, key in ipairs(COUNTERS) do
@@ -415,8 +481,8 @@ local function commit()
       local args = {}
       for i, f in ipairs(c) do
         known = known or now[i] ~= false
-        local v = count(now[i], key .. ' ' .. f) + c[f]
-        args[2 * i - 1], args[2 * i] = f, v
+        local v = count(now[i], key, f) + c[f]
+        args[2 * i - 1], args[2 * i] = f, text(v)
         if f == 'seq' then seq = v end
       end
       redis.call('HSET', key, unpack(args))
@@ -428,6 +494,7 @@ local function commit()
   for _, key in ipairs(TOUCH) do
     redis.call('EXPIRE', key, TTL)
   end
+  LOGS_TTL = logs_ttl
   local len, heads
   for i, event in ipairs(EVENTS) do
     event.seq = seq - #EVENTS + i
@@ -437,7 +504,7 @@ local function commit()
       end
       event.queue_length, event.next_ticket = len, heads[1]
     end
-    redis.call('PUBLISH', CHANNEL, cjson.encode(event))
+    redis.call('PUBLISH', CHANNEL, event_line(event))
   end
 end
 

@@ -29,7 +29,7 @@ local function refresh(name, service, class, size, known)
   end
   local taken = micros_text(seen[1], ticket_key(n) .. ' creation_time')
   size = size or redis.call('ZCARD', K_QUEUE .. name)
-  redis.call('HSET', K_QUEUES, name, size .. ' ' .. n .. ' ' .. (seen[2] or n))
+  redis.call('HSET', K_QUEUES, name, text(size) .. ' ' .. n .. ' ' .. (seen[2] or n))
   redis.call('ZADD', heads, head[2], service)
   redis.call('ZADD', K_HEAD_TIMES, taken, name)
   if not known then
@@ -89,10 +89,10 @@ local function call_ticket(desk, n, t, service, class, size, wait_us, weight, ta
   if target_us > 0 and wait_us <= target_us then
     add(K_STATS, svc .. 'within', 1)
   end
-  add(K_STATS, svc .. 'wb:' .. string.format('%d', math.floor(wait_us / 30000000)), 1)
+  add(K_STATS, svc .. 'wb:' .. text(math.floor(wait_us / 30000000)), 1)
   -- A desk that calls without priority and had no streak keeps its '0'.
   if weight > 0 or streak > 0 or not has_streak then
-    redis.call('HSET', K_STREAKS, desk, weight > 0 and tostring(streak + 1) or '0')
+    redis.call('HSET', K_STREAKS, desk, weight > 0 and text(streak + 1) or '0')
     if not has_streak then
       touch(K_STREAKS)
     end

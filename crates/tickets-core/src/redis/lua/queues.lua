@@ -54,7 +54,7 @@ end
 -- An index entry with another size (the head unchanged).
 local function resized(name, v, size)
   local _, sp = entry_size(name, v)
-  return size .. string.sub(v, sp)
+  return text(size) .. string.sub(v, sp)
 end
 
 -- How many tickets wait in the queues of `service` for the classes heavier than `weight`.

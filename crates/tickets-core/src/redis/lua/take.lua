@@ -15,10 +15,9 @@
 --        | {"client_limit": true, "retry_after_us": n}
 --        | {"ticket": {hash}, "waiting_before": n, "replayed": bool}
 -- Windows are judged by ARGV[1] (the caller's clock), the TTLs only clean up.
+-- (Numbers are read from their text only where they are used: each costs a strtod.)
 local service, idem, refused, prefix = ARGV[8], ARGV[9], ARGV[10], ARGV[11]
-local limit, priority = tonumber(ARGV[12]), ARGV[13]
-local client, client_count, client_window = ARGV[14], tonumber(ARGV[15]), tonumber(ARGV[16])
-local max_waiting, idem_window = tonumber(ARGV[17]), tonumber(ARGV[18])
+local limit, priority, client, max_waiting = ARGV[12], ARGV[13], ARGV[14], ARGV[17]
 local weights = read_weights(19)
 -- A key still in its window whose ticket is the one it named (not a ticket of the same
 -- number made after a reset) gives that ticket back.
@@ -42,13 +41,14 @@ end
 if redis.call('EXISTS', K_DAY) == 0 then
   return cjson.encode({closed = true})
 end
-local given = count(redis.call('HGET', K_NUMBERS, service), 'numbers[' .. service .. ']')
-if limit > 0 and given >= limit then
+local given = count(redis.call('HGET', K_NUMBERS, service), 'numbers', service)
+if limit ~= '0' and given >= tonumber(limit) then
   return cjson.encode({limit = true})
 end
 -- The client's counter: "<taken> <window end, µs>"; a window that ended counts nothing.
-local client_key, client_taken, window_end = nil, 0, 0
+local client_key, client_taken, window_end, client_count, client_window = nil, 0, 0, 0, 0
 if client ~= '' then
+  client_count, client_window = tonumber(ARGV[15]), tonumber(ARGV[16])
   client_key = K_LIMIT .. client
   local held = redis.call('GET', client_key)
   if held then
@@ -63,7 +63,7 @@ if client ~= '' then
 end
 -- The new ticket's key must be free before the counter moves.
 local raw_counter = redis.call('GET', K_COUNTER)
-local n = tostring(count(raw_counter, 'counter') + 1)
+local n = text(count(raw_counter, 'counter') + 1)
 local key = ticket_key(n)
 if redis.call('EXISTS', key) == 1 then
   fail(key .. ' already exists')
@@ -78,7 +78,7 @@ if entry then
 end
 local ahead = size + heavier(service, weights[priority] or 0, weights)
 local len, heads = waiting_state(1)
-if max_waiting > 0 and len >= max_waiting then
+if max_waiting ~= '0' and len >= tonumber(max_waiting) then
   return cjson.encode({full = true})
 end
 if client_key and client_taken >= client_count then
@@ -97,7 +97,7 @@ end
 redis.call('ZADD', K_QUEUE .. name, n, member(n))
 redis.call('INCR', K_COUNTER)
 local own = redis.call('HINCRBY', K_NUMBERS, service, '1')
-local label = tostring(own)
+local label = text(own)
 if prefix ~= '' then
   label = prefix .. string.format('%03d', own)
 end
@@ -138,8 +138,9 @@ if own == 1 then
   touch(K_NUMBERS)
 end
 if idem ~= '' then
+  local idem_window = tonumber(ARGV[18])
   redis.call('SET', K_IDEM .. idem, n .. ' ' .. NOW .. ' ' ..
-    string.format('%.0f', NOW_US + idem_window * 1000000), 'EX', idem_window)
+    string.format('%.0f', NOW_US + idem_window * 1000000), 'EX', ARGV[18])
 end
 if client_key then
   if client_taken == 0 then
@@ -150,7 +151,7 @@ if client_key then
       'PX', math.max(1, math.ceil((window_end - NOW_US) / 1000)))
   end
 end
-record('take_ticket', n, nil, t, len + 1, heads[1] or tonumber(n))
+record('take_ticket', n, nil, t, len + 1, heads[1] or n)
 -- The new hash is `t`, field for field.
 CURRENT[n] = t
 commit()
