@@ -112,9 +112,10 @@ impl fmt::Display for KeyPrefix {
     }
 }
 
-/// The names of the fixed keys of one day, in the order every day script receives them as
-/// `KEYS` (1 to 8, 11 to 13, then 15 to 17; 9, 10, 14 and 18 are key bases).
-pub(crate) const DAY_KEY_NAMES: [&str; 14] = [
+/// The names of the fixed keys of one day, in the order of [`day_layout`] (1 to 8, 11 to
+/// 13, then 15 to 17; 9, 10, 14 and 18 are key bases).
+#[cfg(test)]
+const DAY_KEY_NAMES: [&str; 14] = [
     "day",
     "counter",
     "waiting",
@@ -131,10 +132,19 @@ pub(crate) const DAY_KEY_NAMES: [&str; 14] = [
     "classes",
 ];
 
-/// How many `KEYS` every day script receives.
-pub(crate) const DAY_KEY_COUNT: usize = 19;
+/// How many `KEYS` every day script receives: the day's open marker,
+/// `<prefix>:{<day>}:day`, from which the scripts make the names of the others (`begin` in
+/// lib.lua: its base, `<prefix>:{<day>}:`, then the name), once per day, not at every call.
+/// Each key passed costs Redis about 1,300 instructions a call (docs/benchmarks.md, item 16).
+pub(crate) const DAY_KEY_COUNT: usize = 1;
 
-/// The `KEYS` of every day script: the eight original keys of [`DAY_KEY_NAMES`] (the
+/// The `KEYS` of every day script: the day's open marker (see [`DAY_KEY_COUNT`]).
+pub(crate) fn day_keys(prefix: &KeyPrefix, day: BusinessDay) -> [String; DAY_KEY_COUNT] {
+    [format!("{prefix}:{{{day}}}:day")]
+}
+
+/// The keys of a day as the scripts name them from the day key (`begin` in lib.lua): the
+/// eight original keys of [`DAY_KEY_NAMES`] (the
 /// `waiting` set in the place of the old `queue` list), the base of idempotency keys
 /// (`<prefix>:{<day>}:idem:`, to which a script appends the key; each lives minutes, not
 /// the day), the base of ticket keys
@@ -146,9 +156,10 @@ pub(crate) const DAY_KEY_COUNT: usize = 19;
 /// `:<class>`), `head_times` and `classes`, and last the base of the per-client take
 /// counters (`<prefix>:{<day>}:limit:`, to which a script appends the client), and the
 /// day's `history` (kept past the day, see [`crate::history`]).
-pub(crate) fn day_keys(prefix: &KeyPrefix, day: BusinessDay) -> [String; DAY_KEY_COUNT] {
+#[cfg(test)]
+pub(crate) fn day_layout(prefix: &KeyPrefix, day: BusinessDay) -> [String; 19] {
     let base = format!("{prefix}:{{{day}}}:");
-    let mut keys: [String; DAY_KEY_COUNT] = Default::default();
+    let mut keys: [String; 19] = Default::default();
     let slots = (0..8).chain(10..13).chain(14..17);
     for (slot, name) in slots.zip(DAY_KEY_NAMES) {
         keys[slot] = format!("{base}{name}");
@@ -161,7 +172,7 @@ pub(crate) fn day_keys(prefix: &KeyPrefix, day: BusinessDay) -> [String; DAY_KEY
     keys
 }
 
-/// The key of the history of `day` (the last of [`day_keys`]).
+/// The key of the history of `day` (the last of the day's layout).
 pub(crate) fn history_key(prefix: &KeyPrefix, day: BusinessDay) -> String {
     format!("{prefix}:{{{day}}}:history")
 }
@@ -219,7 +230,11 @@ mod tests {
     #[test]
     fn keys_follow_the_original_layout_with_a_hash_tag() {
         let day: BusinessDay = "2026-11-24".parse().unwrap();
-        let keys = day_keys(&KeyPrefix::default(), day);
+        assert_eq!(
+            day_keys(&KeyPrefix::default(), day),
+            [day_layout(&KeyPrefix::default(), day)[0].clone()]
+        );
+        let keys = day_layout(&KeyPrefix::default(), day);
         assert_eq!(keys[0], "tickets:{2026-11-24}:day");
         assert_eq!(keys[2], "tickets:{2026-11-24}:waiting");
         assert_eq!(keys[3], "tickets:{2026-11-24}:current");
@@ -261,8 +276,8 @@ mod tests {
                 // The office's tag when the prefix has one, else the day.
                 let tag = prefix.hash_tag().map_or(day.to_string(), str::to_owned);
                 let slot = Slot::for_key(&tag);
-                let keys = day_keys(prefix, day);
-                // Every KEYS entry, the key bases included.
+                let keys = day_layout(prefix, day);
+                // Every key, the key bases included.
                 for key in &keys {
                     assert_eq!(Slot::for_key(key), slot, "{key}");
                 }

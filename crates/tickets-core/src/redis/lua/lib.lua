@@ -7,7 +7,10 @@
 -- Numbers go to Redis as text where they already are (a Lua number passed to redis.call
 -- or joined to a string is formatted each time).
 --
--- KEYS (the same for every day script, in this order; see keys.rs):
+-- KEYS: one, the same for every day script, the day's open marker "<prefix>:{<day>}:day".
+-- The names of the day's other keys are its base ("<prefix>:{<day>}:") then a name, which
+-- begin() makes once per day (a key passed costs Redis about 1,300 instructions a call).
+-- The day's keys (numbered as in keys.rs: day_layout):
 --   1 day       STRING  open marker
 --   2 counter   STRING  last number given (the day's unique ticket numbers)
 --   3 waiting   ZSET    every waiting ticket of every service; member and score = its number
@@ -18,22 +21,22 @@
 --                       svc:<code>:called|wait_us|within|served|wb:<bucket>; the day's
 --                       called and wait_us are the sums of the svc: ones)
 --   8 activity  HASH    "<epoch minute>|<action>" -> count
---   9 idem base: "<prefix>:{<day>}:idem:"; key K is the STRING KEYS[9] .. K,
+--   9 idem base: "<prefix>:{<day>}:idem:"; key K is the STRING K_IDEM .. K,
 --                "<number> <ticket's creation_time> <valid until, µs>", with a TTL of the
 --                idempotency window (minutes): their number is bounded by the take rate
---  10 ticket base: "<prefix>:{<day>}:ticket:"; ticket N is KEYS[10] .. N (same hash tag)
+--  10 ticket base: "<prefix>:{<day>}:ticket:"; ticket N is K_TICKET .. N (same hash tag)
 --  11 numbers   HASH    service -> last number given in that service (labels)
 --  12 streaks   HASH    desk id -> priority tickets it called in a row
 --  13 queues    HASH    the queue index: queue name -> "<size> <number> <label>", the size
 --                       of the queue and its head's number and label
---  14 queue base: "<prefix>:{<day>}:queue:"; queue <name> is KEYS[14] .. <name>, the name
+--  14 queue base: "<prefix>:{<day>}:queue:"; queue <name> is K_QUEUE .. <name>, the name
 --                 being "<service>" (people without priority) or "<service>:<class>"
 --  15 heads      ZSET   service -> the score of the head of its queue without priority;
 --                       also the base of "heads:<class>", the same for the queues of a class
 --  16 head_times ZSET   queue name -> when its head was taken (µs since the epoch)
 --  17 classes    HASH   class -> how many of its queues have a head
 --  18 limit base: "<prefix>:{<day>}:limit:"; client C's take counter is the STRING
---                 KEYS[18] .. C, "<tickets taken> <window end, µs>", with a TTL of the window
+--                 K_LIMIT .. C, "<tickets taken> <window end, µs>", with a TTL of the window
 --  19 history   HASH   "<number>@<creation_time>" -> the ticket's history line (history.rs),
 --                       rewritten at every change of the ticket, kept for the history TTL
 --                       after the day's last take; "_closed" -> when the day was closed
@@ -74,31 +77,21 @@ local MINUTE, MINUTE_TEXT
 -- The logs' TTL as this library last set it: {key, TTL, second of the call}. The logs
 -- get their TTL again at every change (the snapshot reports it: the day's keys live from
 -- their last change), but in the same second with the same TTL that would set what is
--- already there, so it is skipped (docs/benchmarks.md, item 16). Kept from call to call,
--- as the texts are.
+-- already there, so it is skipped (docs/benchmarks.md, item 16). Part of the library's
+-- state, which lasts from one call to the next when the scripts run as functions (with
+-- EVALSHA it is made again at each call, and the TTL set every time).
 local LOGS_TTL = {}
 
--- The text of a whole number. Lua turns a number into text with sprintf (as Redis does a
--- number given to redis.call), which costs about 2,500 instructions (docs/benchmarks.md,
--- item 16); the text of each number from 0 to TEXT_KEPT - 1 is kept once made. The table
--- is part of the library's state, which lasts from one call to the next when the scripts
--- run as functions (with EVALSHA it is made again at each call); at most TEXT_KEPT texts,
--- about 3 MB. (Lua's own "%.14g" would write 1e+14 for 10^14: larger numbers go by "%.0f".)
-local TEXT_KEPT = 65536
-local TEXTS = {}
+-- The text of a whole number: Lua's own (sprintf "%.14g", which writes 1e+14 for 10^14)
+-- below 10^14, "%.0f" above. Numbers go to Redis as text where they already are: each
+-- number turned into text costs about 2,500 instructions (docs/benchmarks.md, item 16).
+-- (Keeping the texts made in the library's state was tried: a table of 65,536 texts made
+-- every take slower under load, the garbage collector walking it.)
 local function text(v)
-  local s = TEXTS[v]
-  if not s then
-    if v < 1e14 then
-      s = tostring(v)
-      if v >= 0 and v < TEXT_KEPT and v % 1 == 0 then
-        TEXTS[v] = s
-      end
-    else
-      s = string.format('%.0f', v)
-    end
+  if v < 1e14 then
+    return tostring(v)
   end
-  return s
+  return string.format('%.0f', v)
 end
 
 local function fail(detail)
@@ -137,21 +130,31 @@ local TOUCH, COUNTERS, LINES, EVENTS
 -- and, for some, their table when it is known to be the hash as it now is (CURRENT[n]).
 local CHANGED, CURRENT
 
--- Starts a call: its keys and arguments, and nothing gathered yet.
+-- Starts a call: its keys and arguments, and nothing gathered yet. The keys' names are
+-- made when the day key is not the one of the call before (they are part of the library's
+-- state, which lasts from one call to the next when the scripts run as functions).
 local function begin(keys, argv)
   ARGS = argv
-  K_DAY, K_COUNTER, K_WAITING, K_CURRENT, K_DESKS = keys[1], keys[2], keys[3], keys[4], keys[5]
-  K_LOGS, K_STATS, K_ACTIVITY, K_IDEM, K_TICKET = keys[6], keys[7], keys[8], keys[9], keys[10]
-  K_NUMBERS, K_STREAKS, K_QUEUES, K_QUEUE = keys[11], keys[12], keys[13], keys[14]
-  K_HEADS, K_HEAD_TIMES, K_CLASSES, K_LIMIT = keys[15], keys[16], keys[17], keys[18]
-  K_HISTORY = keys[19]
+  if keys[1] ~= K_DAY then
+    local base = string.sub(keys[1], 1, -4)
+    if base .. 'day' ~= keys[1] then
+      error({err = 'ERR the day key ' .. tostring(keys[1]) .. ' does not end with :day'})
+    end
+    K_DAY = keys[1]
+    K_COUNTER, K_WAITING, K_CURRENT = base .. 'counter', base .. 'waiting', base .. 'current'
+    K_DESKS, K_LOGS, K_STATS = base .. 'desks', base .. 'logs', base .. 'stats'
+    K_ACTIVITY, K_IDEM, K_TICKET = base .. 'activity', base .. 'idem:', base .. 'ticket:'
+    K_NUMBERS, K_STREAKS, K_QUEUES = base .. 'numbers', base .. 'streaks', base .. 'queues'
+    K_QUEUE, K_HEADS, K_HEAD_TIMES = base .. 'queue:', base .. 'heads', base .. 'head_times'
+    K_CLASSES, K_LIMIT, K_HISTORY = base .. 'classes', base .. 'limit:', base .. 'history'
+  end
   NOW_US_TEXT, NOW, NOW_ISO, TTL, DAY, CHANNEL, DEFAULT_DESK =
     argv[1], argv[2], argv[3], argv[4], argv[5], argv[6], argv[7]
   BY, HISTORY_TTL = argv[#argv - 1], argv[#argv]
   NOW_US = tonumber(NOW_US_TEXT)
   local minute = math.floor(NOW_US / 60000000)
   if minute ~= MINUTE then
-    -- (Kept from call to call, as the texts are.)
+    -- (Kept from call to call, as the key names are: one text made per minute.)
     MINUTE, MINUTE_TEXT = minute, tostring(minute)
   end
   TOUCH, COUNTERS, LINES, EVENTS = {}, {}, {}, {}
