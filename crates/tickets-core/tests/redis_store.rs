@@ -1308,8 +1308,9 @@ async fn script_commands<T: Debug>(
 }
 
 /// In the steady state a take, a call-next and a finish write what changes: TTLs only on
-/// the keys created and on the logs (whose TTL the snapshot reports as the day's; once a
-/// second: a change in the same second with the same TTL would set what is there), no
+/// the keys created, on the logs (whose TTL the snapshot reports as the day's) and on the
+/// history at a take (once a second: a change in the same second with the same TTL would
+/// set what is there), no
 /// streak rewritten to the `0` it holds, no account deleted from a ticket that has none;
 /// and they check the type only of the keys they write without reading them first.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1351,25 +1352,36 @@ async fn steady_operations_write_nothing_that_is_already_there() {
         "a take sets the TTL of the ticket it creates, of the history it extends and of the \
          logs, no other"
     );
-    // Another take in the same second: the logs' TTL is what it would set.
+    // Another take in the same second: the logs' and the history's TTLs are what it would
+    // set.
     let again = script_commands(&server, &mut conn, q.take(TakeRequest::default())).await;
     assert_eq!(
         named(&again, "expire"),
-        [
-            format!("{prefix}:{{{day}}}:history"),
-            format!("{prefix}:{{{day}}}:ticket:6"),
-        ],
+        [format!("{prefix}:{{{day}}}:ticket:6")],
         "{again:?}"
     );
-    let pttl: i64 = redis::cmd("PTTL")
-        .arg(format!("{prefix}:{{{day}}}:logs"))
-        .query_async(&mut conn)
-        .await
-        .unwrap();
+    let pttl = |key: &str| {
+        let mut conn = conn.clone();
+        let key = format!("{prefix}:{{{day}}}:{key}");
+        async move {
+            let ms: i64 = redis::cmd("PTTL")
+                .arg(key)
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+            ms
+        }
+    };
     let ttl = q.moment().ttl_seconds() as i64 * 1000;
+    let logs = pttl("logs").await;
     assert!(
-        (ttl - 5_000..=ttl).contains(&pttl),
-        "the logs' TTL {pttl} ms is the one the last change set, {ttl} ms"
+        (ttl - 5_000..=ttl).contains(&logs),
+        "the logs' TTL {logs} ms is the one the last change set, {ttl} ms"
+    );
+    let history = pttl("history").await;
+    assert!(
+        (HISTORY_TTL * 1000 - 5_000..=HISTORY_TTL * 1000).contains(&history),
+        "the history's TTL {history} ms is the one the last take set, {HISTORY_TTL} s"
     );
 
     next_second();

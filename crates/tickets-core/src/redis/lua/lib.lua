@@ -74,13 +74,15 @@ local NOW_US_TEXT, NOW, NOW_ISO, TTL, DAY, CHANNEL, DEFAULT_DESK
 local BY, HISTORY_TTL
 local NOW_US
 local MINUTE, MINUTE_TEXT
--- The logs' TTL as this library last set it: {key, TTL, second of the call}. The logs
--- get their TTL again at every change (the snapshot reports it: the day's keys live from
--- their last change), but in the same second with the same TTL that would set what is
--- already there, so it is skipped (docs/benchmarks.md, item 16). Part of the library's
--- state, which lasts from one call to the next when the scripts run as functions (with
--- EVALSHA it is made again at each call, and the TTL set every time).
-local LOGS_TTL = {}
+local SECOND
+-- The TTLs this library set in the current second: key -> the TTL. The logs get their TTL
+-- again at every change (the snapshot reports it: the day's keys live from their last
+-- change) and the history at every take (it lives its TTL after the day's last take), but
+-- in the same second with the same TTL that would set what is already there, so it is
+-- skipped (docs/benchmarks.md, item 16). Part of the library's state, which lasts from one
+-- call to the next when the scripts run as functions (with EVALSHA it is made again at
+-- each call, and the TTLs set every time); emptied at each new second.
+local TTL_SET, TTL_SECOND = {}, nil
 
 -- The text of a whole number: Lua's own (sprintf "%.14g", which writes 1e+14 for 10^14)
 -- below 10^14, "%.0f" above. Numbers go to Redis as text where they already are: each
@@ -152,6 +154,10 @@ local function begin(keys, argv)
     argv[1], argv[2], argv[3], argv[4], argv[5], argv[6], argv[7]
   BY, HISTORY_TTL = argv[#argv - 1], argv[#argv]
   NOW_US = tonumber(NOW_US_TEXT)
+  SECOND = math.floor(NOW_US / 1000000)
+  if SECOND ~= TTL_SECOND then
+    TTL_SET, TTL_SECOND = {}, SECOND
+  end
   local minute = math.floor(NOW_US / 60000000)
   if minute ~= MINUTE then
     -- (Kept from call to call, as the key names are: one text made per minute.)
@@ -394,7 +400,7 @@ end
 
 -- Writes the history line of every ticket changed, as its hash now is (its table when
 -- the script still holds it as it is, read again otherwise); a new line (a take) sets the
--- history's TTL.
+-- history's TTL (once a second: see TTL_SET).
 local function write_history()
   if HISTORY_TTL == '0' then
     return
@@ -407,8 +413,10 @@ local function write_history()
       args[#args + 1] = history_line(h)
     end
   end
-  if #args > 0 and redis.call('HSET', K_HISTORY, unpack(args)) > 0 then
+  if #args > 0 and redis.call('HSET', K_HISTORY, unpack(args)) > 0
+      and TTL_SET[K_HISTORY] ~= HISTORY_TTL then
     redis.call('EXPIRE', K_HISTORY, HISTORY_TTL)
+    TTL_SET[K_HISTORY] = HISTORY_TTL
   end
 end
 
@@ -454,7 +462,6 @@ end
 -- the TTL of every key written (one EXPIRE each), then the events, numbered from the
 -- day's event counter.
 local function commit()
-  local logs_ttl = LOGS_TTL
   write_history()
   if #LINES > 0 then
     local len = redis.call('LPUSH', K_LOGS, unpack(LINES))
@@ -462,10 +469,8 @@ local function commit()
       redis.call('LTRIM', K_LOGS, 0, 49)
     end
     -- (A list this push made has no TTL yet, whatever was set before.)
-    local second = math.floor(NOW_US / 1000000)
-    if len == #LINES or K_LOGS ~= LOGS_TTL[1] or TTL ~= LOGS_TTL[2] or second ~= LOGS_TTL[3] then
+    if len == #LINES or TTL_SET[K_LOGS] ~= TTL then
       touch(K_LOGS)
-      logs_ttl = {K_LOGS, TTL, second}
     end
   end
   local seq = 0
@@ -497,7 +502,10 @@ local function commit()
   for _, key in ipairs(TOUCH) do
     redis.call('EXPIRE', key, TTL)
   end
-  LOGS_TTL = logs_ttl
+  -- (After the EXPIREs: a call that failed before them set nothing.)
+  if TOUCH[K_LOGS] then
+    TTL_SET[K_LOGS] = TTL
+  end
   local len, heads
   for i, event in ipairs(EVENTS) do
     event.seq = seq - #EVENTS + i
