@@ -1,4 +1,4 @@
-//! How one call reaches Redis: a script with the day's keys and the common arguments
+//! How one call reaches Redis: a script with the day's key and the common arguments
 //! (`run`), one `EVALSHA` on one server or on the cluster node of its slot (`eval`), and
 //! a plain read-only command (`read`); each sent again only when that is safe ([`Retry`]).
 
@@ -39,7 +39,7 @@ impl RedisBackend {
         })
     }
 
-    /// Runs `script` for the day of `at` with the day's keys, the common arguments then
+    /// Runs `script` for the day of `at` with the day's key, the common arguments then
     /// `args`, and decodes its JSON answer.
     pub(super) async fn run<T: DeserializeOwned>(
         &self,
@@ -81,7 +81,8 @@ impl RedisBackend {
         self.eval(script, &keys[..], &argv, retry).await
     }
 
-    /// The keys of `day`, made once per day (every script of the day passes them).
+    /// The `KEYS` of `day` (its one key), made once per day (every script of the day
+    /// passes them).
     fn day_keys(&self, day: BusinessDay) -> Arc<[String; keys::DAY_KEY_COUNT]> {
         let mut last = self
             .inner
