@@ -74,7 +74,6 @@ local NOW_US_TEXT, NOW, NOW_ISO, TTL, DAY, CHANNEL, DEFAULT_DESK
 local BY, HISTORY_TTL
 local NOW_US
 local MINUTE, MINUTE_TEXT
-local SECOND
 -- The TTLs this library set in the current second: key -> the TTL. The logs get their TTL
 -- again at every change (the snapshot reports it: the day's keys live from their last
 -- change) and the history at every take (it lives its TTL after the day's last take), but
@@ -154,9 +153,9 @@ local function begin(keys, argv)
     argv[1], argv[2], argv[3], argv[4], argv[5], argv[6], argv[7]
   BY, HISTORY_TTL = argv[#argv - 1], argv[#argv]
   NOW_US = tonumber(NOW_US_TEXT)
-  SECOND = math.floor(NOW_US / 1000000)
-  if SECOND ~= TTL_SECOND then
-    TTL_SET, TTL_SECOND = {}, SECOND
+  local second = math.floor(NOW_US / 1000000)
+  if second ~= TTL_SECOND then
+    TTL_SET, TTL_SECOND = {}, second
   end
   local minute = math.floor(NOW_US / 60000000)
   if minute ~= MINUTE then

@@ -97,9 +97,11 @@ end
 redis.call('ZADD', K_QUEUE .. name, n, member(n))
 redis.call('INCR', K_COUNTER)
 local own = redis.call('HINCRBY', K_NUMBERS, service, '1')
-local label = text(own)
+local label
 if prefix ~= '' then
   label = prefix .. string.format('%03d', own)
+else
+  label = text(own)
 end
 local t = {ticket_number = n, creation_time = NOW, service_type = service,
   status = 'waiting', creation_time_iso = NOW_ISO, label = label}
