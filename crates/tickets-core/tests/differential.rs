@@ -1,6 +1,7 @@
 //! Differential tests: seeded random sequences of operations give the same results and the
 //! same events on the memory and Redis backends, on the built-in office and on an office
-//! with several services, priority classes and desks.
+//! with several services, priority classes and desks; and with takes, calls and finishes
+//! made at once on Redis (which go to it in batches) and one after the other on memory.
 
 use std::collections::BTreeSet;
 use std::fmt::Debug;
@@ -233,6 +234,73 @@ impl Pair {
     }
 }
 
+/// Whether a batch of Redis may hold the operation (take, call-next, finish, no-show).
+fn batchable(op: &Op) -> bool {
+    matches!(
+        op,
+        Op::Take(_) | Op::CallNext(_) | Op::Finish(_) | Op::NoShow(_)
+    )
+}
+
+/// A batchable operation's answer, as text (the same on both stores when the answers are
+/// equal: every answer's `Debug` shows each field its `PartialEq` compares).
+async fn batchable_answer<B: tickets_core::QueueBackend>(
+    q: &TicketQueue<B, ManualClock>,
+    op: &Op,
+) -> Result<String> {
+    match op {
+        Op::Take(req) => q.take(req.clone()).await.map(|t| format!("{t:?}")),
+        Op::CallNext(d) => {
+            let by = (d.as_str() != "1")
+                .then(|| Username::parse(format!("agent-{}", d.as_str().to_lowercase())).unwrap());
+            q.acting(by).call_next(d).await.map(|c| format!("{c:?}"))
+        }
+        Op::Finish(d) => q.finish(d).await.map(|t| format!("{t:?}")),
+        Op::NoShow(d) => q.no_show(d).await.map(|t| format!("{t:?}")),
+        other => panic!("not batchable: {other:?}"),
+    }
+}
+
+/// Redis's count of `FCALL`s so far.
+async fn fcalls(conn: &mut redis::aio::MultiplexedConnection) -> u64 {
+    let info: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query_async(conn)
+        .await
+        .expect("INFO commandstats");
+    info.lines()
+        .find_map(|l| l.strip_prefix("cmdstat_fcall:calls="))
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+impl Pair {
+    /// Applies `ops` one after the other on memory and all at once on Redis (from one
+    /// task, so that they queue on one thread in their order); returns the `FCALL`s Redis
+    /// ran for them.
+    async fn apply_at_once(
+        &self,
+        ctx: &str,
+        ops: &[Op],
+        conn: &mut redis::aio::MultiplexedConnection,
+    ) -> u64 {
+        let mut mem = Vec::with_capacity(ops.len());
+        for op in ops {
+            mem.push(batchable_answer(&self.mem, op).await);
+        }
+        let before = fcalls(conn).await;
+        let red =
+            futures_util::future::join_all(ops.iter().map(|op| batchable_answer(&self.red, op)))
+                .await;
+        let sent = fcalls(conn).await.saturating_sub(before);
+        for (i, (m, r)) in mem.into_iter().zip(red).enumerate() {
+            same(&format!("{ctx}, operation {i}"), m, r);
+        }
+        sent
+    }
+}
+
 /// Every event already sent to `stream` (the memory backend sends synchronously).
 fn drain_sent(stream: &mut EventStream) -> Vec<QueueEvent> {
     let mut out = Vec::new();
@@ -260,6 +328,15 @@ async fn receive(ctx: &str, stream: &mut EventStream, n: usize) -> Vec<QueueEven
     out
 }
 
+/// How a run sends its operations.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Sending {
+    /// One after the other on both stores.
+    OneByOne,
+    /// Runs of batchable operations (1 to 8) at once on Redis.
+    AtOnce,
+}
+
 async fn run_seed(
     server: &RedisServer,
     seed: u64,
@@ -267,6 +344,7 @@ async fn run_seed(
     start: DateTime<Utc>,
     steps: usize,
     office: Option<OfficeConfig>,
+    sending: Sending,
 ) -> BTreeSet<BusinessDay> {
     let config = QueueConfig {
         calendar,
@@ -298,12 +376,62 @@ async fn run_seed(
     let mut red_events = pair.red.events();
     let mut rng = StdRng::seed_from_u64(seed);
     let mut days = BTreeSet::new();
-    for step in 0..steps {
-        let op = random_op(&mut rng, offices);
-        let ctx = format!("seed {seed}, step {step} at {}, {op:?}", pair.now());
-        pair.apply(&ctx, &op).await;
+    let mut conn = redis::Client::open(server.url())
+        .expect("the test server's URL")
+        .get_multiplexed_async_connection()
+        .await
+        .expect("a connection to the test redis-server");
+    // Operations sent at once, and the FCALLs they took.
+    let (mut at_once, mut groups, mut fcalls_at_once) = (0, 0, 0);
+    let mut carried = None;
+    let mut step = 0;
+    while step < steps {
+        let op = carried
+            .take()
+            .unwrap_or_else(|| random_op(&mut rng, offices));
+        let ctx = if sending == Sending::AtOnce && batchable(&op) {
+            let size = rng.random_range(1..=8);
+            let mut group = vec![op];
+            while group.len() < size {
+                let next = random_op(&mut rng, offices);
+                if !batchable(&next) {
+                    carried = Some(next);
+                    break;
+                }
+                group.push(next);
+            }
+            let ctx = format!(
+                "seed {seed}, steps {step}.. at {}, at once {group:?}",
+                pair.now()
+            );
+            let sent = pair.apply_at_once(&ctx, &group, &mut conn).await;
+            if group.len() > 1 {
+                at_once += group.len();
+                groups += 1;
+                fcalls_at_once += sent;
+            }
+            step += group.len();
+            ctx
+        } else {
+            let ctx = format!("seed {seed}, step {step} at {}, {op:?}", pair.now());
+            pair.apply(&ctx, &op).await;
+            step += 1;
+            ctx
+        };
         days.insert(pair.mem.moment().day);
         assert_eq!(pair.mem.moment(), pair.red.moment(), "{ctx}");
+    }
+    if sending == Sending::AtOnce {
+        println!(
+            "seed {seed}: {at_once} operations sent at once, in {groups} groups, took \
+             {fcalls_at_once} FCALLs"
+        );
+        // The first of a group goes alone, the others together once it is back.
+        assert!(
+            fcalls_at_once <= 2 * groups,
+            "seed {seed}: operations made at once went in batches ({at_once} in {groups} \
+             groups took {fcalls_at_once} FCALLs)"
+        );
     }
 
     // The same events, in the same order. A final reset on both marks the end: the next
@@ -346,7 +474,16 @@ fn utc() -> BusinessCalendar {
 async fn random_operations_give_the_same_results_and_events_on_memory_and_redis() {
     let server = RedisServer::start();
     for seed in 1..=8 {
-        run_seed(&server, seed, utc(), start_time(), 300, None).await;
+        run_seed(
+            &server,
+            seed,
+            utc(),
+            start_time(),
+            300,
+            None,
+            Sending::OneByOne,
+        )
+        .await;
     }
 }
 
@@ -359,7 +496,7 @@ async fn random_operations_agree_across_midnight_with_the_one_hour_ttl_floor() {
         .single()
         .unwrap();
     for seed in [101, 102] {
-        let days = run_seed(&server, seed, utc(), start, 300, None).await;
+        let days = run_seed(&server, seed, utc(), start, 300, None, Sending::OneByOne).await;
         assert!(days.len() >= 2, "seed {seed} crossed midnight: {days:?}");
     }
 }
@@ -375,7 +512,16 @@ async fn random_operations_agree_in_paris_with_a_3am_rollover_across_the_autumn_
         .single()
         .unwrap();
     for seed in [201, 202, 203] {
-        let days = run_seed(&server, seed, paris, start, 300, Some(sample_office())).await;
+        let days = run_seed(
+            &server,
+            seed,
+            paris,
+            start,
+            300,
+            Some(sample_office()),
+            Sending::OneByOne,
+        )
+        .await;
         let first: BusinessDay = "2026-10-24".parse().unwrap();
         let second: BusinessDay = "2026-10-25".parse().unwrap();
         assert!(
@@ -396,7 +542,19 @@ async fn random_operations_agree_in_an_office_with_services_priority_and_desks()
             start_time(),
             400,
             Some(sample_office()),
+            Sending::OneByOne,
         )
         .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operations_made_at_once_go_in_batches_and_agree_with_memory_one_by_one() {
+    let server = RedisServer::start();
+    let built_in = (401..=404).map(|seed| (seed, None));
+    let office = (411..=414).map(|seed| (seed, Some(sample_office())));
+    for (seed, office) in built_in.chain(office) {
+        let sending = Sending::AtOnce;
+        run_seed(&server, seed, utc(), start_time(), 400, office, sending).await;
     }
 }

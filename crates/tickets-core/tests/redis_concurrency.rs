@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration as StdDuration;
 
-use tickets_core::testing::{RedisServer, start_time, unique_prefix};
+use tickets_core::testing::{NO_FUNCTIONS, RedisServer, start_time, unique_prefix};
 use tickets_core::{
     Action, BusinessCalendar, DeskId, EventStream, IdempotencyKey, KeyPrefix, ManualClock,
     QueueConfig, QueueEvent, RedisBackend, Service, SnapshotOptions, TakeRequest, TicketNumber,
@@ -411,4 +411,111 @@ async fn twenty_concurrent_takes_with_one_idempotency_key_give_one_ticket() {
         .filter(|l| l.action == Action::TakeTicket)
         .count();
     assert_eq!(takes, 1, "a replayed take logs nothing");
+}
+
+/// Takes made at once on one server go to Redis in one batch (after the first, which goes
+/// alone); one that fails there (foreign data under its idempotency key) fails alone, and
+/// the others get their tickets and events as if each had gone alone.
+#[tokio::test(flavor = "current_thread")]
+async fn a_take_that_fails_in_a_batch_fails_alone() {
+    take_failing_in_a_batch(&[], "fcall").await;
+}
+
+/// The same without functions (before Redis 7; here they are renamed away): the batch goes
+/// by `EVALSHA`, its whole script with it.
+#[tokio::test(flavor = "current_thread")]
+async fn a_take_that_fails_in_a_batch_fails_alone_without_functions() {
+    take_failing_in_a_batch(&NO_FUNCTIONS, "evalsha").await;
+}
+
+/// Four takes at once, the second with foreign data under its idempotency key, on a server
+/// started with `extra`, whose scripts go by `call` (`fcall` or `evalsha`).
+async fn take_failing_in_a_batch(extra: &[&str], call: &str) {
+    let server = RedisServer::start_with(extra);
+    let (q, _) = two_servers(&server).await;
+    let mut stream = q.events();
+    q.open_day().await.unwrap();
+    let mut conn = redis::Client::open(server.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .expect("a connection to the test redis-server");
+    let idem = format!(
+        "{}:{{{}}}:idem:k2",
+        q.backend().prefix().as_str(),
+        q.moment().day
+    );
+    let _: () = redis::cmd("SET")
+        .arg(&idem)
+        .arg("junk")
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    // The first call without functions finds FCALL unknown: it is made before counting.
+    q.take(TakeRequest::default()).await.unwrap();
+    let stat = format!("cmdstat_{call}:calls=");
+    let fcalls = |mut conn: redis::aio::MultiplexedConnection| {
+        let stat = stat.clone();
+        async move {
+            let info: String = redis::cmd("INFO")
+                .arg("commandstats")
+                .query_async(&mut conn)
+                .await
+                .unwrap();
+            info.lines()
+                .find_map(|l| l.strip_prefix(stat.as_str()))
+                .and_then(|rest| rest.split(',').next()?.parse::<u64>().ok())
+                .unwrap_or(0)
+        }
+    };
+    let before = fcalls(conn.clone()).await;
+    let takes = ["k1", "k2", "k3", "k4"].map(|k| TakeRequest {
+        idempotency_key: Some(IdempotencyKey::parse(k).unwrap()),
+        ..TakeRequest::default()
+    });
+    let answers = futures_util::future::join_all(takes.iter().map(|t| q.take(t.clone()))).await;
+    assert_eq!(
+        fcalls(conn.clone()).await - before,
+        2,
+        "k1 went alone, the three others in one batch ({call})"
+    );
+    let numbers: Vec<Option<u64>> = answers
+        .iter()
+        .map(|a| a.as_ref().ok().map(|t| t.ticket.number.get()))
+        .collect();
+    assert_eq!(numbers, [Some(2), None, Some(3), Some(4)], "{answers:?}");
+    match &answers[1] {
+        Err(tickets_core::Error::Corrupt { detail, .. }) => {
+            assert!(
+                detail.contains("junk"),
+                "the error names what it found: {detail}"
+            )
+        }
+        other => panic!("the take of k2 fails on its foreign data: {other:?}"),
+    }
+    let waiting: Vec<u64> = answers
+        .iter()
+        .filter_map(|a| a.as_ref().ok().map(|t| t.waiting_before))
+        .collect();
+    assert_eq!(waiting, [1, 2, 3]);
+    // start_day, the first take, then the three takes, each with its own queue length.
+    let events = events_up_to(&mut stream, 5).await;
+    let takes: Vec<(Option<u64>, u64)> = events[2..]
+        .iter()
+        .map(|e| (e.ticket.map(|n| n.get()), e.queue_length))
+        .collect();
+    assert_eq!(takes, [(Some(2), 2), (Some(3), 3), (Some(4), 4)]);
+    let logs: u64 = redis::cmd("LLEN")
+        .arg(format!(
+            "{}:{{{}}}:logs",
+            q.backend().prefix().as_str(),
+            q.moment().day
+        ))
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(
+        logs, 5,
+        "a log line for the day's start and each ticket taken"
+    );
 }

@@ -7,7 +7,7 @@ use std::time::{Duration as StdDuration, Instant};
 use chrono::{DateTime, TimeZone, Utc};
 use futures_util::StreamExt;
 use redis::aio::MultiplexedConnection;
-use tickets_core::testing::{RedisServer, start_time, unique_prefix};
+use tickets_core::testing::{NO_FUNCTIONS, RedisServer, start_time, unique_prefix};
 use tickets_core::{
     Action, BusinessCalendar, BusinessDay, DeskId, Error, ErrorKind, IdempotencyKey, KeyPrefix,
     ManualClock, Missed, OfficeConfig, PriorityCode, QueueConfig, RedisBackend, Result, Service,
@@ -824,16 +824,6 @@ async fn a_redis_that_stops_answering_gives_unavailable_within_the_response_time
     let next = q.take(TakeRequest::default()).await.unwrap();
     assert_eq!(next.ticket.number.get(), st.total_tickets + 1);
 }
-
-/// `redis-server` arguments that leave it without functions, as before Redis 7.
-const NO_FUNCTIONS: [&str; 6] = [
-    "--rename-command",
-    "FCALL",
-    "",
-    "--rename-command",
-    "FUNCTION",
-    "",
-];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_lost_its_scripts_loads_them_again_and_nothing_is_taken_twice() {

@@ -155,6 +155,11 @@ pub struct Config {
     #[arg(long, env = "TICKETS_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_net)]
     pub trusted_proxies: Vec<IpNet>,
 
+    /// Worker threads serving requests (each with its own event loop and, on Redis, its
+    /// own connection). Default: one per CPU the server may use.
+    #[arg(long, env = "TICKETS_WORKERS", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub workers: Option<u16>,
+
     /// Event streams per client address and in all on this server: `PER_ADDRESS/TOTAL`
     /// (e.g. `100/10000`), or `0` for no cap (load tests).
     #[arg(long, env = "TICKETS_STREAM_LIMIT", default_value = "100/10000", value_parser = parse_stream_limit)]
@@ -332,6 +337,7 @@ impl Config {
             kiosk_token: None,
             trusted_proxies: Vec::new(),
             stream_limit: None,
+            workers: None,
             public_url: None,
             redis_wait_replicas: 0,
             webhook_allow_private: true,
@@ -457,6 +463,15 @@ mod tests {
         assert!(Config::try_parse_from(["tickets", "--key-prefix", "a{b}{c}"]).is_err());
         let c = Config::try_parse_from(["tickets", "--key-prefix", "tickets:{paris-15}"]).unwrap();
         assert_eq!(c.key_prefix.hash_tag(), Some("paris-15"));
+    }
+
+    #[test]
+    fn workers_default_to_the_cpus_and_are_at_least_one() {
+        assert_eq!(Config::try_parse_from(["tickets"]).unwrap().workers, None);
+        let c = Config::try_parse_from(["tickets", "--workers", "3"]).unwrap();
+        assert_eq!(c.workers, Some(3));
+        let e = Config::try_parse_from(["tickets", "--workers", "0"]).unwrap_err();
+        assert!(e.to_string().contains("--workers"), "{e}");
     }
 
     #[test]

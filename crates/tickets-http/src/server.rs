@@ -104,7 +104,10 @@ impl Application {
         let auth_data = auth.clone();
         let hosts = web::Data::new(AllowedHosts::new(&config.allowed_hosts));
         let app_state = state.clone();
-        let workers = std::thread::available_parallelism().map_or(1, usize::from);
+        let workers = config.workers.map_or_else(
+            || std::thread::available_parallelism().map_or(1, usize::from),
+            usize::from,
+        );
         let server = actix_web::HttpServer::new(move || {
             app(app_state.clone(), auth_data.clone(), hosts.clone())
         })

@@ -305,6 +305,7 @@ impl RedisBackendBuilder {
         let inner = Arc::new_cyclic(|me| Inner {
             store,
             local: Default::default(),
+            batches: Default::default(),
             day_keys: Default::default(),
             scripts,
             config_key: keys::config_key(&self.prefix),

@@ -61,6 +61,12 @@ impl RedisBackend {
         retry: Retry,
     ) -> Result<String> {
         let keys = self.day_keys(at.day);
+        let argv = self.argv(at, args);
+        self.eval(script, &keys[..], &argv, retry).await
+    }
+
+    /// The `ARGV` of a day's script for `at`: the common arguments around `args`.
+    pub(super) fn argv(&self, at: &Moment, args: Vec<String>) -> Vec<String> {
         let mut argv = Vec::with_capacity(9 + args.len());
         argv.extend([
             micros(at.now).to_string(),
@@ -78,12 +84,12 @@ impl RedisBackend {
                 .map_or_else(String::new, |u| u.as_str().to_owned()),
         );
         argv.push(self.inner.history_ttl.clone());
-        self.eval(script, &keys[..], &argv, retry).await
+        argv
     }
 
     /// The `KEYS` of `day` (its one key), made once per day (every script of the day
     /// passes them).
-    fn day_keys(&self, day: BusinessDay) -> Arc<[String; keys::DAY_KEY_COUNT]> {
+    pub(super) fn day_keys(&self, day: BusinessDay) -> Arc<[String; keys::DAY_KEY_COUNT]> {
         let mut last = self
             .inner
             .day_keys

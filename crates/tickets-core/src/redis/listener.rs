@@ -28,7 +28,8 @@ const MAX_KNOWN_NODES: usize = 64;
 /// lib.lua), which costs Redis less to make than JSON, and this crate less to read.
 ///
 /// `seq|day|at|action|ticket|desk|queue_length|next_ticket|service|label|priority`, with
-/// `at` in microseconds since the epoch and an empty field for none.
+/// `at` in microseconds since the epoch and an empty field for none. A message holds the
+/// events of one call, or of one batch of calls, one a line ([`parse_events`]).
 fn parse_event(payload: &[u8]) -> std::result::Result<QueueEvent, String> {
     if payload.first() == Some(&b'{') {
         return parse_json_event(payload);
@@ -84,6 +85,14 @@ fn at_micros(v: &str) -> std::result::Result<chrono::DateTime<chrono::Utc>, Stri
         .ok()
         .and_then(from_micros)
         .ok_or_else(|| format!("bad time {v:?}"))
+}
+
+/// The events of one message: its lines (`\n` between them; the one JSON event of an
+/// earlier version has no line break either).
+fn parse_events(
+    payload: &[u8],
+) -> impl Iterator<Item = std::result::Result<QueueEvent, String>> + '_ {
+    payload.split(|b| *b == b'\n').map(parse_event)
 }
 
 /// An event as the scripts published it as JSON, before the line of [`parse_event`]: a
@@ -322,9 +331,13 @@ pub(super) async fn listen(
                         announced(&backend, &channel, config);
                         continue;
                     }
-                    match parse_event(payload) {
-                        Ok(event) => hub.send(Signal::Event(event)),
-                        Err(e) => tracing::warn!(%channel, error = %e, "unreadable event skipped"),
+                    for event in parse_events(payload) {
+                        match event {
+                            Ok(event) => hub.send(Signal::Event(event)),
+                            Err(e) => {
+                                tracing::warn!(%channel, error = %e, "unreadable event skipped")
+                            }
+                        }
                     }
                 }
                 tracing::warn!(%channel, %node, "event subscription lost; reconnecting");
@@ -388,6 +401,26 @@ mod tests {
                 String::from_utf8_lossy(bad)
             );
         }
+    }
+
+    #[test]
+    fn a_message_holds_the_events_of_a_call_or_a_batch_one_a_line() {
+        let events: Vec<_> = parse_events(
+            b"4|2026-11-24|1795505475226383|finish_current|1|A|2|2|poste|B001|\n\
+              5|2026-11-24|1795505475226390|call_next|2|A|1|3|poste|B002|",
+        )
+        .collect();
+        assert_eq!(events.len(), 2);
+        let seqs: Vec<u64> = events.iter().map(|e| e.as_ref().unwrap().seq).collect();
+        assert_eq!(seqs, [4, 5]);
+        assert_eq!(
+            micros(events[1].as_ref().unwrap().at),
+            1_795_505_475_226_390,
+            "each event has its own time"
+        );
+        let one: Vec<_> = parse_events(b"{\"seq\":3,\"day\":\"2026-11-24\",\"at\":\"1\",\"action\":\"take_ticket\",\"queue_length\":1}").collect();
+        assert_eq!(one.len(), 1);
+        assert!(one[0].is_ok(), "{:?}", one[0]);
     }
 
     #[test]

@@ -18,6 +18,7 @@
 
 mod accounts;
 mod args;
+mod batch;
 mod builder;
 mod call;
 mod cluster;
@@ -43,6 +44,7 @@ use deadpool::managed::Object;
 use serde::Deserialize;
 use tokio::task::JoinHandle;
 
+use self::batch::Batched;
 use self::builder::Pool;
 pub use self::builder::{
     DEFAULT_CONNECTION_TIMEOUT, DEFAULT_RESPONSE_TIMEOUT, RedisBackendBuilder,
@@ -102,6 +104,8 @@ struct Inner {
     store: Store,
     /// On one server, each thread's connection for the scripts.
     local: local::ThreadConnections,
+    /// Each thread's calls of take, call-next and finish waiting to go together.
+    batches: batch::Batches,
     /// The keys of the last day a script ran for.
     day_keys: std::sync::Mutex<Option<(BusinessDay, Arc<[String; keys::DAY_KEY_COUNT]>)>>,
     scripts: Scripts,
@@ -284,9 +288,7 @@ impl QueueBackend for RedisBackend {
         ];
         args::take_limits(&req.limits, &mut args);
         args::weights(&office, &mut args);
-        let r: TakeReply = self
-            .run(&self.inner.scripts.take, at, args, Retry::Never)
-            .await?;
+        let r: TakeReply = self.run_batched(Batched::Take, at, args).await?;
         if r.refused {
             return Err(
                 refusal.unwrap_or_else(|| Error::corrupt("take", "refused with nothing to refuse"))
@@ -328,9 +330,7 @@ impl QueueBackend for RedisBackend {
         let mut args = vec![desk.to_string(), plan.priority_ratio.to_string()];
         args::weights(&office, &mut args);
         args::plan(Some(&plan), &mut args);
-        let r: CallReply = self
-            .run(&self.inner.scripts.call_next, at, args, Retry::Never)
-            .await?;
+        let r: CallReply = self.run_batched(Batched::CallNext, at, args).await?;
         self.called(at, desk, r)
     }
 
@@ -504,11 +504,10 @@ impl QueueBackend for RedisBackend {
 
     async fn finish(&self, at: &Moment, desk: &DeskId) -> Result<Option<Ticket>> {
         let r: OneTicketReply = self
-            .run(
-                &self.inner.scripts.finish,
+            .run_batched(
+                Batched::Finish,
                 at,
                 vec![desk.to_string(), "completed".to_owned()],
-                Retry::Never,
             )
             .await?;
         self.ticket_opt(at, r.ticket.as_ref())
@@ -528,11 +527,10 @@ impl QueueBackend for RedisBackend {
 
     async fn no_show(&self, at: &Moment, desk: &DeskId) -> Result<Option<Ticket>> {
         let r: OneTicketReply = self
-            .run(
-                &self.inner.scripts.finish,
+            .run_batched(
+                Batched::Finish,
                 at,
                 vec![desk.to_string(), "no_show".to_owned()],
-                Retry::Never,
             )
             .await?;
         self.ticket_opt(at, r.ticket.as_ref())

@@ -212,7 +212,33 @@ pub(crate) struct Scripts {
     pub(crate) push_claim: Lua,
     /// Replaces the office configuration (its own key, without the day's).
     pub(crate) config_put: Lua,
+    /// Runs calls of take, call-next and finish as one (`batch.rs`, `run_batch` in
+    /// `lib.lua`).
+    pub(crate) batch: Lua,
 }
+
+/// The day's scripts whose calls a batch may hold ([`Scripts::batch`]): the hot path's
+/// writes, which read nothing that a commit writes (the logs, counters, history).
+pub(crate) const BATCHED: [&str; 3] = ["take", "call_next", "finish"];
+
+/// The batch's whole text, for `EVAL` (a server without functions, a cluster): the
+/// prelude, every part, the bodies of the [`BATCHED`] scripts, then the batch.
+const BATCH_WHOLE: &str = concat!(
+    include_str!("lua/lib.lua"),
+    "\n",
+    include_str!("lua/queues.lua"),
+    "\n",
+    include_str!("lua/moves.lua"),
+    "\n",
+    include_str!("lua/desks.lua"),
+    "\nlocal BODIES = {}\nBODIES['take'] = function(KEYS, ARGV)\nbegin(KEYS, ARGV)\n",
+    include_str!("lua/take.lua"),
+    "\nend\nBODIES['call_next'] = function(KEYS, ARGV)\nbegin(KEYS, ARGV)\n",
+    include_str!("lua/call_next.lua"),
+    "\nend\nBODIES['finish'] = function(KEYS, ARGV)\nbegin(KEYS, ARGV)\n",
+    include_str!("lua/finish.lua"),
+    "\nend\nreturn run_batch(KEYS, ARGV, BODIES)\n",
+);
 
 /// A day's script: its file alone (a function of the library) and, for `EVAL`, its
 /// whole text: the prelude, the parts it needs, the start of the call, then its file.
@@ -275,6 +301,11 @@ macro_rules! scripts {
         Scripts {
             $($day,)*
             $($alone: standalone!($alone_file),)*
+            batch: Lua {
+                script: Script::new(BATCH_WHOLE),
+                source: BATCH_WHOLE,
+                function: Some((format!("batch_{hash}"), library)),
+            },
         }
     }};
 }
@@ -318,21 +349,39 @@ impl Scripts {
 }
 
 /// The library of the day's scripts, in use when `functions`, and the hash its names end
-/// with: each script is a function that starts the call (`begin`) then runs its file.
+/// with: each script is a function that starts the call (`begin`) then runs its file. The
+/// [`BATCHED`] ones are also bodies of the batch function (their function runs the body
+/// outside any batch).
 fn library(day: &[DayScript], functions: bool) -> (Arc<Library>, String) {
     let mut body = PRELUDE.join("\n");
+    body.push_str("\nlocal BODIES = {}\n");
     for d in day {
         let flags = if d.read_only {
             ", flags = {'no-writes'}"
         } else {
             ""
         };
-        body.push_str(&format!(
-            "\nredis.register_function{{function_name = '{}_@HASH@', callback = \
-             function(KEYS, ARGV)\nbegin(KEYS, ARGV)\n{}\nend{flags}}}\n",
-            d.name, d.file
-        ));
+        if BATCHED.contains(&d.name) {
+            body.push_str(&format!(
+                "\nBODIES['{name}'] = function(KEYS, ARGV)\nbegin(KEYS, ARGV)\n{file}\nend\n\
+                 redis.register_function{{function_name = '{name}_@HASH@', callback = \
+                 function(KEYS, ARGV)\nBATCH = nil\nreturn BODIES['{name}'](KEYS, ARGV)\n\
+                 end{flags}}}\n",
+                name = d.name,
+                file = d.file
+            ));
+        } else {
+            body.push_str(&format!(
+                "\nredis.register_function{{function_name = '{}_@HASH@', callback = \
+                 function(KEYS, ARGV)\nbegin(KEYS, ARGV)\n{}\nend{flags}}}\n",
+                d.name, d.file
+            ));
+        }
     }
+    body.push_str(
+        "\nredis.register_function{function_name = 'batch_@HASH@', callback = \
+         function(KEYS, ARGV)\nreturn run_batch(KEYS, ARGV, BODIES)\nend}\n",
+    );
     let hash = Script::new(&body).get_hash()[..12].to_owned();
     let source = format!(
         "#!lua name=tickets_{hash}\n{}",

@@ -130,6 +130,17 @@ const INSTALL_HINT: &str = "redis-server is not on the PATH; the Redis tests sta
      Install it (Debian/Ubuntu: `sudo apt-get install -y redis-server`) or run ./scripts/test, \
      which installs it.";
 
+/// `redis-server` arguments that leave it without functions, as before Redis 7 (for
+/// [`RedisServer::start_with`]): the day's scripts then go by `EVALSHA`.
+pub const NO_FUNCTIONS: [&str; 6] = [
+    "--rename-command",
+    "FCALL",
+    "",
+    "--rename-command",
+    "FUNCTION",
+    "",
+];
+
 impl RedisServer {
     /// Starts a server; panics with an install hint when `redis-server` is missing.
     pub fn start() -> Self {

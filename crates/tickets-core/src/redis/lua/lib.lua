@@ -104,13 +104,26 @@ end
 -- Lua table (docs/benchmarks.md, item 15).
 local SIZE_OF = {string = 'STRLEN', list = 'LLEN', hash = 'HLEN', zset = 'ZCARD', set = 'SCARD'}
 
--- Fails unless each key holds nothing or the type given: check_types(key, type, …).
+-- A batch of calls is running (run_batch, below): the keys whose type it checked, as
+-- key -> true; nil outside a batch. The calls of a batch gather their log lines, counters,
+-- TTLs, history and events together, and the batch writes them once, at its end: commit()
+-- does nothing in a call of a batch.
+local BATCH
+
+-- Fails unless each key holds nothing or the type given: check_types(key, type, …). In a
+-- batch a key is checked once: after that, only the batch itself writes it.
 local function check_types(...)
   local kt = {...}
   for i = 1, #kt, 2 do
-    local r = redis.pcall(SIZE_OF[kt[i + 1]], kt[i])
-    if type(r) == 'table' then
-      fail(kt[i] .. ' is a ' .. redis.call('TYPE', kt[i])['ok'] .. ', expected a ' .. kt[i + 1])
+    local key = kt[i]
+    if not (BATCH and BATCH[key]) then
+      local r = redis.pcall(SIZE_OF[kt[i + 1]], key)
+      if type(r) == 'table' then
+        fail(key .. ' is a ' .. redis.call('TYPE', key)['ok'] .. ', expected a ' .. kt[i + 1])
+      end
+      if BATCH then
+        BATCH[key] = true
+      end
     end
   end
 end
@@ -125,15 +138,17 @@ end
 
 -- What commit() writes: the keys whose TTL it sets (each once, listed in order and as a
 -- set), the counters to add (hash key -> field -> delta, fields in order), the log lines
--- (oldest first) and the events.
-local TOUCH, COUNTERS, LINES, EVENTS
+-- (oldest first) and the events (the first SETTLED of them know the waiting set's state
+-- they report: see settle).
+local TOUCH, COUNTERS, LINES, EVENTS, SETTLED
 -- The tickets changed, whose history lines commit() writes (numbers as text, in order),
 -- and, for some, their table when it is known to be the hash as it now is (CURRENT[n]).
 local CHANGED, CURRENT
 
--- Starts a call: its keys and arguments, and nothing gathered yet. The keys' names are
--- made when the day key is not the one of the call before (they are part of the library's
--- state, which lasts from one call to the next when the scripts run as functions).
+-- Starts a call: its keys and arguments, and nothing gathered yet (in a batch, what the
+-- calls before it gathered). The keys' names are made when the day key is not the one of
+-- the call before (they are part of the library's state, which lasts from one call to the
+-- next when the scripts run as functions).
 local function begin(keys, argv)
   ARGS = argv
   if keys[1] ~= K_DAY then
@@ -162,8 +177,10 @@ local function begin(keys, argv)
     -- (Kept from call to call, as the key names are: one text made per minute.)
     MINUTE, MINUTE_TEXT = minute, tostring(minute)
   end
-  TOUCH, COUNTERS, LINES, EVENTS = {}, {}, {}, {}
-  CHANGED, CURRENT = {}, {}
+  if not BATCH then
+    TOUCH, COUNTERS, LINES, EVENTS, SETTLED = {}, {}, {}, {}, 0
+    CHANGED, CURRENT = {}, {}
+  end
 end
 
 -- Sets the TTL of `key` at commit. A script calls it for every key it may have created
@@ -377,7 +394,8 @@ local function record(action, n, desk, t, len, head)
   end
   add(K_ACTIVITY, MINUTE_TEXT .. '|' .. action, 1)
   add(K_STATS, 'seq', 1)
-  local event = {action = action, ticket = n, desk = desk, queue_length = len, next_ticket = head}
+  local event = {action = action, ticket = n, desk = desk, queue_length = len, next_ticket = head,
+    at = NOW_US_TEXT}
   if t then
     event.service = t.service_type
     event.label = t.label or t.ticket_number
@@ -450,17 +468,37 @@ end
 --   seq | day | at (µs) | action | ticket | desk | queue_length | next_ticket | service |
 --   label | priority
 local function event_line(e)
-  return text(e.seq) .. '|' .. DAY .. '|' .. NOW_US_TEXT .. '|' .. e.action .. '|' ..
+  return text(e.seq) .. '|' .. DAY .. '|' .. e.at .. '|' .. e.action .. '|' ..
     (e.ticket or '') .. '|' .. (e.desk or '') .. '|' .. text(e.queue_length) .. '|' ..
     as_text(e.next_ticket) .. '|' .. (e.service or '') .. '|' .. (e.label or '') .. '|' ..
     (e.priority or '')
 end
 
--- Writes what the script gathered: the log lines (one LPUSH; trimmed back to 50 once
--- past 100), the counters (HINCRBY for one field of a hash, HMGET + HSET for several),
--- the TTL of every key written (one EXPIRE each), then the events, numbered from the
--- day's event counter.
+-- Gives the events recorded without the waiting set's state (a call's last change) that
+-- state as it is now: at commit, and after each call of a batch.
+local function settle()
+  local len, heads
+  for i = SETTLED + 1, #EVENTS do
+    local event = EVENTS[i]
+    if event.queue_length == nil then
+      if not len then
+        len, heads = waiting_state(1)
+      end
+      event.queue_length, event.next_ticket = len, heads[1]
+    end
+  end
+  SETTLED = #EVENTS
+end
+
+-- Writes what the script gathered (in a batch, what its calls gathered, at its end): the
+-- log lines (one LPUSH; trimmed back to 50 once past 100), the counters (HINCRBY for one
+-- field of a hash, HMGET + HSET for several), the TTL of every key written (one EXPIRE
+-- each), then the events, numbered from the day's event counter, in one PUBLISH (their
+-- lines joined by '\n').
 local function commit()
+  if BATCH then
+    return
+  end
   write_history()
   if #LINES > 0 then
     local len = redis.call('LPUSH', K_LOGS, unpack(LINES))
@@ -505,17 +543,65 @@ local function commit()
   if TOUCH[K_LOGS] then
     TTL_SET[K_LOGS] = TTL
   end
-  local len, heads
+  settle()
+  local lines = {}
   for i, event in ipairs(EVENTS) do
     event.seq = seq - #EVENTS + i
-    if event.queue_length == nil then
-      if not len then
-        len, heads = waiting_state(1)
-      end
-      event.queue_length, event.next_ticket = len, heads[1]
-    end
-    redis.call('PUBLISH', CHANNEL, event_line(event))
+    lines[i] = event_line(event)
   end
+  if #lines == 1 then
+    redis.call('PUBLISH', CHANNEL, lines[1])
+  elseif #lines > 1 then
+    redis.call('PUBLISH', CHANNEL, table.concat(lines, '\n'))
+  end
+end
+
+-- One call of a batch: its script's body, then the state of the waiting set given to its
+-- events (the calls after it change it).
+local function run_one(body, keys, argv)
+  local answer = body(keys, argv)
+  settle()
+  return answer
+end
+
+-- The text of a call's error on one line: the error raised (fail: a table with `err`;
+-- Redis's own, of a command, likewise; a Lua error: its text) or answered
+-- (redis.error_reply).
+local function error_text(e)
+  local t = type(e) == 'table' and e.err or ('ERR ' .. tostring(e))
+  return (string.gsub(t, '[\r\n]', ' '))
+end
+
+-- Runs several calls of the day's writing scripts as one (batch.rs): `argv` holds, for
+-- each call, its script's name in `bodies`, how many arguments it has, then its arguments,
+-- as that call alone would have them; `keys` is the day's key, the same for every call.
+-- Each call runs in turn as it would alone and sees what the ones before it wrote; a call
+-- that fails fails alone (every script raises its errors before its first write). What the
+-- calls gathered is written once, at the end (commit). Returns their answers, one a line:
+-- the call's answer (JSON), or '!' and its error.
+local function run_batch(keys, argv, bodies)
+  TOUCH, COUNTERS, LINES, EVENTS, SETTLED = {}, {}, {}, {}, 0
+  CHANGED, CURRENT = {}, {}
+  BATCH = {}
+  local out, i = {}, 1
+  while i <= #argv do
+    local body, count = bodies[argv[i]], tonumber(argv[i + 1])
+    if not body or not count then
+      BATCH = nil
+      error({err = 'ERR batch: no call ' .. tostring(argv[i]) .. ' with ' ..
+        tostring(argv[i + 1]) .. ' arguments'})
+    end
+    local ok, answer = pcall(run_one, body, keys, {unpack(argv, i + 2, i + 1 + count)})
+    if ok and type(answer) == 'string' then
+      out[#out + 1] = answer
+    else
+      out[#out + 1] = '!' .. error_text(answer)
+    end
+    i = i + 2 + count
+  end
+  BATCH = nil
+  commit()
+  return table.concat(out, '\n')
 end
 
 -- Ends a desk's current ticket n (text), whose table is t: 'completed' (finish) or
