@@ -362,11 +362,13 @@ fn library(day: &[DayScript], functions: bool) -> (Arc<Library>, String) {
             ""
         };
         if BATCHED.contains(&d.name) {
+            // (Alone, the function forgets any batch a call that Redis stopped left.)
             body.push_str(&format!(
-                "\nBODIES['{name}'] = function(KEYS, ARGV)\nbegin(KEYS, ARGV)\n{file}\nend\n\
+                "\ndo\nlocal body = function(KEYS, ARGV)\nbegin(KEYS, ARGV)\n{file}\nend\n\
+                 BODIES['{name}'] = body\n\
                  redis.register_function{{function_name = '{name}_@HASH@', callback = \
-                 function(KEYS, ARGV)\nBATCH = nil\nreturn BODIES['{name}'](KEYS, ARGV)\n\
-                 end{flags}}}\n",
+                 function(KEYS, ARGV)\nBATCH = nil\nreturn body(KEYS, ARGV)\n\
+                 end{flags}}}\nend\n",
                 name = d.name,
                 file = d.file
             ));
@@ -422,6 +424,21 @@ mod tests {
             let registered = format!("function_name = '{script}_{hash}'");
             let at = library.source.find(&registered).expect(&registered);
             let rest = &library.source[at..];
+            if BATCHED.contains(&script) {
+                // Its body, also the batch's, then the function that runs it alone.
+                assert!(
+                    library
+                        .source
+                        .contains(&format!("BODIES['{script}'] = body"))
+                );
+                let alone = "function(KEYS, ARGV)\nBATCH = nil\nreturn body(KEYS, ARGV)\nend";
+                assert!(
+                    rest.contains(&format!("callback = {alone}{flags}}}\nend\n")),
+                    "{script}: {}",
+                    &rest[..rest.len().min(200)]
+                );
+                continue;
+            }
             let function = rest[1..]
                 .find("redis.register_function{")
                 .map_or(rest, |next| &rest[..=next]);
@@ -443,6 +460,14 @@ mod tests {
         assert!(packed(&scripts.take.command(false, &keys, &args)).contains("FCALL"));
         let eval = packed(&scripts.take.command(true, &keys, &args));
         assert!(eval.contains("EVAL") && eval.contains("begin(KEYS, ARGV)"));
+        // The batch: a function of the library, and a whole script for EVAL.
+        let batch = packed(&scripts.batch.command(false, &keys, &args));
+        assert!(batch.contains("FCALL") && batch.contains(&format!("batch_{hash}")));
+        let whole = packed(&scripts.batch.command(true, &keys, &args));
+        for name in BATCHED {
+            assert!(whole.contains(&format!("BODIES['{name}'] = function(KEYS, ARGV)")));
+        }
+        assert!(whole.contains("return run_batch(KEYS, ARGV, BODIES)"));
         // Standalone scripts, and every script of a cluster, go by EVALSHA.
         assert!(packed(&scripts.config_get.command(false, &keys, &args)).contains("EVALSHA"));
         let cluster = Scripts::load(false);

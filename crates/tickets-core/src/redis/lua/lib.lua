@@ -104,25 +104,30 @@ end
 -- Lua table (docs/benchmarks.md, item 15).
 local SIZE_OF = {string = 'STRLEN', list = 'LLEN', hash = 'HLEN', zset = 'ZCARD', set = 'SCARD'}
 
--- A batch of calls is running (run_batch, below): the keys whose type it checked, as
--- key -> true; nil outside a batch. The calls of a batch gather their log lines, counters,
--- TTLs, history and events together, and the batch writes them once, at its end: commit()
--- does nothing in a call of a batch.
+-- A batch of calls is running (run_batch, below); nil outside a batch. The calls of a
+-- batch gather their log lines, counters, TTLs, history and events together, and the batch
+-- writes them once, at its end: commit() does nothing in a call of a batch. What a call
+-- of the batch learnt that the next ones need not ask Redis again, as nothing but the
+-- batch writes the day's keys while it runs:
+--   checked  key -> true for the keys whose type was checked
+--   open     the day is open (its marker was read)
+--   counter  the day's counter after the last take (text)
+--   waiting  after a take, the waiting set as the event reports it: {len, head}; any
+--            other call forgets it (run_batch)
 local BATCH
 
 -- Fails unless each key holds nothing or the type given: check_types(key, type, …). In a
--- batch a key is checked once: after that, only the batch itself writes it.
+-- batch a key is checked once. (The arguments are read with select: no table to make.)
 local function check_types(...)
-  local kt = {...}
-  for i = 1, #kt, 2 do
-    local key = kt[i]
-    if not (BATCH and BATCH[key]) then
-      local r = redis.pcall(SIZE_OF[kt[i + 1]], key)
+  for i = 1, select('#', ...), 2 do
+    local key, kind = select(i, ...)
+    if not (BATCH and BATCH.checked[key]) then
+      local r = redis.pcall(SIZE_OF[kind], key)
       if type(r) == 'table' then
-        fail(key .. ' is a ' .. redis.call('TYPE', key)['ok'] .. ', expected a ' .. kt[i + 1])
+        fail(key .. ' is a ' .. redis.call('TYPE', key)['ok'] .. ', expected a ' .. kind)
       end
       if BATCH then
-        BATCH[key] = true
+        BATCH.checked[key] = true
       end
     end
   end
@@ -544,14 +549,16 @@ local function commit()
     TTL_SET[K_LOGS] = TTL
   end
   settle()
-  local lines = {}
-  for i, event in ipairs(EVENTS) do
-    event.seq = seq - #EVENTS + i
-    lines[i] = event_line(event)
-  end
-  if #lines == 1 then
-    redis.call('PUBLISH', CHANNEL, lines[1])
-  elseif #lines > 1 then
+  local count = #EVENTS
+  if count == 1 then
+    EVENTS[1].seq = seq
+    redis.call('PUBLISH', CHANNEL, event_line(EVENTS[1]))
+  elseif count > 1 then
+    local lines = {}
+    for i, event in ipairs(EVENTS) do
+      event.seq = seq - count + i
+      lines[i] = event_line(event)
+    end
     redis.call('PUBLISH', CHANNEL, table.concat(lines, '\n'))
   end
 end
@@ -582,11 +589,15 @@ end
 local function run_batch(keys, argv, bodies)
   TOUCH, COUNTERS, LINES, EVENTS, SETTLED = {}, {}, {}, {}, 0
   CHANGED, CURRENT = {}, {}
-  BATCH = {}
+  BATCH = {checked = {}}
   local out, i = {}, 1
   while i <= #argv do
-    local body, count = bodies[argv[i]], tonumber(argv[i + 1])
-    if not body or not count then
+    local name = argv[i]
+    local body, count = bodies[name], tonumber(argv[i + 1])
+    if name ~= 'take' then
+      BATCH.waiting = nil
+    end
+    if not body or not count or count < 0 or i + 1 + count > #argv then
       BATCH = nil
       error({err = 'ERR batch: no call ' .. tostring(argv[i]) .. ' with ' ..
         tostring(argv[i + 1]) .. ' arguments'})

@@ -38,8 +38,13 @@ end
 if refused ~= '' then
   return cjson.encode({refused = true})
 end
-if redis.call('EXISTS', K_DAY) == 0 then
-  return cjson.encode({closed = true})
+if not (BATCH and BATCH.open) then
+  if redis.call('EXISTS', K_DAY) == 0 then
+    return cjson.encode({closed = true})
+  end
+  if BATCH then
+    BATCH.open = true
+  end
 end
 local given = count(redis.call('HGET', K_NUMBERS, service), 'numbers', service)
 if limit ~= '0' and given >= tonumber(limit) then
@@ -62,7 +67,7 @@ if client ~= '' then
   end
 end
 -- The new ticket's key must be free before the counter moves.
-local raw_counter = redis.call('GET', K_COUNTER)
+local raw_counter = BATCH and BATCH.counter or redis.call('GET', K_COUNTER)
 local n = text(count(raw_counter, 'counter') + 1)
 local key = ticket_key(n)
 if redis.call('EXISTS', key) == 1 then
@@ -77,7 +82,12 @@ if entry then
   size = entry_size(name, entry)
 end
 local ahead = size + heavier(service, weights[priority] or 0, weights)
-local len, heads = waiting_state(1)
+local len, heads
+if BATCH and BATCH.waiting then
+  len, heads = BATCH.waiting[1], {BATCH.waiting[2]}
+else
+  len, heads = waiting_state(1)
+end
 if max_waiting ~= '0' and len >= tonumber(max_waiting) then
   return cjson.encode({full = true})
 end
@@ -94,8 +104,15 @@ end
 -- The queue is the first write: foreign data there fails the take (WRONGTYPE) before
 -- anything is written; every other key written was read or checked above. The TTL goes on
 -- the keys this take may create (see touch).
+if BATCH then
+  -- (Known again once this take is done: see BATCH in lib.lua.)
+  BATCH.waiting = nil
+end
 redis.call('ZADD', K_QUEUE .. name, n, member(n))
 redis.call('INCR', K_COUNTER)
+if BATCH then
+  BATCH.counter = n
+end
 local own = redis.call('HINCRBY', K_NUMBERS, service, '1')
 local label
 if prefix ~= '' then
@@ -153,7 +170,11 @@ if client_key then
       'PX', math.max(1, math.ceil((window_end - NOW_US) / 1000)))
   end
 end
-record('take_ticket', n, nil, t, len + 1, heads[1] or n)
+local head = heads[1] or n
+record('take_ticket', n, nil, t, len + 1, head)
+if BATCH then
+  BATCH.waiting = {len + 1, head}
+end
 -- The new hash is `t`, field for field.
 CURRENT[n] = t
 commit()
