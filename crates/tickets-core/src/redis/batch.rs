@@ -131,17 +131,15 @@ impl RedisBackend {
         serde_json::from_str(&text).map_err(unreadable)
     }
 
-    /// Sends the calls of `waiting`, a batch at a time, until none is left.
-    async fn send_waiting(self, waiting: Arc<Mutex<Waiting>>) {
-        let mut stop = StopSending {
-            waiting: &waiting,
-            done: false,
-        };
+    /// Sends the waiting calls of `stop`'s thread, a batch at a time, until none is left.
+    /// (`stop` is an argument, so that a task dropped before it ran drops it too.)
+    async fn send_waiting(self, mut stop: StopSending) {
         loop {
             let batch = {
-                let mut w = lock(&waiting);
+                let mut w = lock(&stop.waiting);
                 if w.calls.is_empty() {
                     w.sending = false;
+                    drop(w);
                     stop.done = true;
                     return;
                 }
@@ -256,7 +254,11 @@ impl Drop for HandOff {
         match tokio::runtime::Handle::try_current() {
             Ok(runtime) => {
                 drop(w);
-                runtime.spawn(self.backend.clone().send_waiting(Arc::clone(&self.waiting)));
+                let stop = StopSending {
+                    waiting: Arc::clone(&self.waiting),
+                    done: false,
+                };
+                runtime.spawn(self.backend.clone().send_waiting(stop));
             }
             Err(_) => {
                 // No runtime left to send them: their callers hear so.
@@ -268,16 +270,17 @@ impl Drop for HandOff {
 }
 
 /// Held by the task that sends the waiting calls: if it stops before it is done (its
-/// runtime stopped), the calls still waiting hear so and the next call goes again.
-struct StopSending<'a> {
-    waiting: &'a Mutex<Waiting>,
+/// runtime stopped, even before it ran), the calls still waiting hear so and the next
+/// call goes again.
+struct StopSending {
+    waiting: Arc<Mutex<Waiting>>,
     done: bool,
 }
 
-impl Drop for StopSending<'_> {
+impl Drop for StopSending {
     fn drop(&mut self) {
         if !self.done {
-            let mut w = lock(self.waiting);
+            let mut w = lock(&self.waiting);
             w.sending = false;
             w.calls.clear();
         }

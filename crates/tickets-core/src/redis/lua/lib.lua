@@ -603,6 +603,13 @@ local function run_batch(keys, argv, bodies)
         tostring(argv[i + 1]) .. ' arguments'})
     end
     local ok, answer = pcall(run_one, body, keys, {unpack(argv, i + 2, i + 1 + count)})
+    if not ok and type(answer) == 'table' and type(answer.err) == 'string'
+        and string.sub(answer.err, 1, 8) == 'READONLY' then
+      -- A replica (the server was demoted): no call of the batch wrote anything. The batch
+      -- fails whole, so that the server finds the primary again (call.rs).
+      BATCH = nil
+      error(answer)
+    end
     if ok and type(answer) == 'string' then
       out[#out + 1] = answer
     else
