@@ -1,7 +1,9 @@
 //! Load tool for the event stream: connects many SSE clients to a running server, then
 //! calls the next ticket a few times and measures, for every client, the delay from the
 //! call-next request to the arrival of its event. Prints median, p99 and max, and the
-//! server's RSS when given its pid.
+//! server's RSS and its CPU time per event delivered when given its pid (and the tool's
+//! own). With `SSE_PER_CALL=1` in the environment it also prints, on stderr, the delays of
+//! each call.
 //!
 //! ```text
 //! cargo run --release -p tickets-http --example sse_clients -- \
@@ -14,7 +16,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::Barrier;
 
@@ -77,8 +79,14 @@ async fn post(a: &Args, path: &str, body: &str) -> u16 {
 /// One client: connects, waits for the stream's first `state` frame, then reads until it
 /// has `expected` call-next events. Returns when each arrived, by the event's `seq`, kept
 /// by the client itself: a lock shared by thousands of clients would delay the readers
-/// and so the very arrivals it times.
-async fn client(a: Args, ready: Arc<Barrier>, expected: usize) -> Vec<(u64, Instant)> {
+/// and so the very arrivals it times. Returns the connection too: it stays open until
+/// every client is done, since thousands of connections closing at once would delay the
+/// last event to the clients still waiting for it (a real audience does not leave as one).
+///
+/// The tool shares the machine with the server it measures, so each client does little:
+/// one `read` per wake into its own buffer, the chunked encoding and the frames cut by
+/// bytes, one timer for the whole run rather than one per read.
+async fn client(a: Args, ready: Arc<Barrier>, expected: usize) -> (Vec<(u64, Instant)>, TcpStream) {
     let mut s = TcpStream::connect(("127.0.0.1", a.port))
         .await
         .expect("connect");
@@ -87,42 +95,60 @@ async fn client(a: Args, ready: Arc<Barrier>, expected: usize) -> Vec<(u64, Inst
         a.port
     );
     s.write_all(req.as_bytes()).await.expect("send");
-    let mut r = BufReader::new(s);
-    let mut line = String::new();
-    loop {
-        line.clear();
-        r.read_line(&mut line).await.expect("headers");
-        if line == "\r\n" {
-            break;
-        }
-    }
     let mut arrivals = Vec::with_capacity(expected);
-    // The stream's bytes not yet cut into frames. Frames are read as bytes: the frame's
-    // kind is its `event:` line and a queue event's `seq` is in its `id:` line, so the
-    // tool reads the first few dozen bytes of each frame, not all of it (thousands of
-    // clients decoding every state frame took a core from the server it measures).
-    let mut pending: Vec<u8> = Vec::new();
+    let reading = read_events(&mut s, &ready, expected, &mut arrivals);
+    let _ = tokio::time::timeout(Duration::from_secs(120), reading).await;
+    (arrivals, s)
+}
+
+/// Reads the stream of `s` until `expected` call-next events arrived (or it ends); waits
+/// on `ready` once the first state came.
+async fn read_events(
+    s: &mut TcpStream,
+    ready: &Barrier,
+    expected: usize,
+    arrivals: &mut Vec<(u64, Instant)>,
+) {
+    // Bytes read and not yet taken: the response head, then the chunked body.
+    let mut raw: Vec<u8> = Vec::with_capacity(4096);
+    let mut head_done = false;
+    // The stream's bytes (out of their chunks) not yet cut into frames. Frames are read as
+    // bytes: the frame's kind is its `event:` line and a queue event's `seq` is in its `id:`
+    // line, so the tool reads the first few dozen bytes of each frame, not all of it.
+    let mut pending: Vec<u8> = Vec::with_capacity(4096);
     let mut got_state = false;
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while arrivals.len() < expected && Instant::now() < deadline {
-        line.clear();
-        let n = tokio::time::timeout(Duration::from_secs(30), r.read_line(&mut line)).await;
-        if !matches!(n, Ok(Ok(k)) if k > 0) {
-            break;
-        }
-        let size = usize::from_str_radix(line.trim(), 16).unwrap_or(0);
-        let start = pending.len();
-        pending.resize(start + size + 2, 0);
-        if r.read_exact(&mut pending[start..]).await.is_err() {
-            break;
+    while arrivals.len() < expected {
+        raw.reserve(2048);
+        match s.read_buf(&mut raw).await {
+            Ok(n) if n > 0 => {}
+            _ => return,
         }
         let now = Instant::now();
-        // The chunk's closing CRLF is not part of the stream.
-        pending.truncate(start + size);
+        let mut from = 0;
+        if !head_done {
+            let Some(end) = find(&raw, b"\r\n\r\n") else {
+                continue;
+            };
+            head_done = true;
+            from = end + 4;
+        }
+        // Whole chunks: `<size in hex>\r\n<bytes>\r\n`.
+        while let Some(line) = find(&raw[from..], b"\r\n") {
+            let size = std::str::from_utf8(&raw[from..from + line])
+                .ok()
+                .and_then(|h| usize::from_str_radix(h.trim(), 16).ok())
+                .unwrap_or(0);
+            let start = from + line + 2;
+            if raw.len() < start + size + 2 {
+                break;
+            }
+            pending.extend_from_slice(&raw[start..start + size]);
+            from = start + size + 2;
+        }
+        raw.drain(..from);
         let mut from = 0;
         while let Some(end) = frame_end(&pending[from..]) {
-            let frame = &pending[from..from + end];
-            match Frame::of(frame) {
+            match Frame::of(&pending[from..from + end]) {
                 Frame::State if !got_state => {
                     got_state = true;
                     ready.wait().await;
@@ -134,7 +160,11 @@ async fn client(a: Args, ready: Arc<Barrier>, expected: usize) -> Vec<(u64, Inst
         }
         pending.drain(..from);
     }
-    arrivals
+}
+
+/// Where `needle` first starts in `hay`.
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// What the tool needs to know of a frame.
@@ -177,16 +207,19 @@ impl Frame {
 
 /// Where the first blank line (the end of a frame) starts in `hay`.
 fn frame_end(hay: &[u8]) -> Option<usize> {
-    let mut from = 0;
-    while let Some(i) = hay[from..].iter().position(|b| *b == b'\n') {
-        let at = from + i;
-        if hay.get(at + 1) == Some(&b'\n') {
-            return Some(at);
-        }
-        from = at + 1;
-    }
-    None
+    find(hay, b"\n\n")
 }
+
+/// The CPU time a process used so far (user and system), in clock ticks.
+fn cpu_ticks(pid: &str) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name (which may hold spaces), from the 3rd on.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
+/// Clock ticks a second (`getconf CLK_TCK`; 100 on Linux).
+const CLK_TCK: f64 = 100.0;
 
 fn rss_kib(pid: u32) -> Option<u64> {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
@@ -224,6 +257,8 @@ async fn main() {
     ready.wait().await;
     let connect_ms = t_connect.elapsed().as_secs_f64() * 1e3;
     let connected_rss = a.pid.and_then(rss_kib);
+    let server_pid = a.pid.map(|p| p.to_string());
+    let cpu_before = (server_pid.as_deref().and_then(cpu_ticks), cpu_ticks("self"));
 
     // Each call's event is matched by seq: the state's last event tells where we start.
     let mut sent_at = Vec::new();
@@ -235,24 +270,52 @@ async fn main() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let mut arrivals: HashMap<u64, Vec<Instant>> = HashMap::new();
+    let mut outcomes = Vec::with_capacity(a.clients);
     for t in tasks {
-        if let Ok(Ok(got)) = tokio::time::timeout(Duration::from_secs(60), t).await {
+        outcomes.push(tokio::time::timeout(Duration::from_secs(60), t).await);
+    }
+    // CPU from the first call to the last arrival: the server's and this tool's, per event
+    // delivered.
+    let cpu_after = (server_pid.as_deref().and_then(cpu_ticks), cpu_ticks("self"));
+    let mut connections = Vec::with_capacity(a.clients);
+    for outcome in outcomes {
+        if let Ok(Ok((got, connection))) = outcome {
             for (seq, at) in got {
                 arrivals.entry(seq).or_default().push(at);
             }
+            connections.push(connection);
         }
     }
+    drop(connections);
     let mut seqs: Vec<u64> = arrivals.keys().copied().collect();
     seqs.sort();
     // call_next events come in the order of the calls; a finish event precedes each after
     // the first, so match the i-th call_next seq with the i-th request.
     let mut delays = Vec::new();
     let mut received = 0;
+    let per_call = std::env::var_os("SSE_PER_CALL").is_some();
     for (i, seq) in seqs.iter().enumerate() {
         let Some(sent) = sent_at.get(i) else { break };
-        for at in &arrivals[seq] {
-            received += 1;
-            delays.push(at.duration_since(*sent).as_secs_f64() * 1e3);
+        let mine: Vec<f64> = arrivals[seq]
+            .iter()
+            .map(|at| at.duration_since(*sent).as_secs_f64() * 1e3)
+            .collect();
+        received += mine.len();
+        delays.extend_from_slice(&mine);
+        if per_call {
+            let mut mine = mine;
+            mine.sort_by(|x, y| x.total_cmp(y));
+            let next = sent_at
+                .get(i + 1)
+                .map(|n| format!("{:.1}", n.duration_since(*sent).as_secs_f64() * 1e3));
+            eprintln!(
+                "call {i}: first {:.1} median {:.1} p99 {:.1} max {:.1} (ms); next call after {} ms",
+                mine.first().copied().unwrap_or(f64::NAN),
+                percentile(&mine, 0.5),
+                percentile(&mine, 0.99),
+                mine.last().copied().unwrap_or(f64::NAN),
+                next.as_deref().unwrap_or("-"),
+            );
         }
     }
     delays.sort_by(|x, y| x.total_cmp(y));
@@ -267,6 +330,16 @@ async fn main() {
         "delay max (ms): {:.2}",
         delays.last().copied().unwrap_or(f64::NAN)
     );
+    let per_event = |before: Option<u64>, after: Option<u64>| {
+        let ticks = after? - before?;
+        Some(ticks as f64 / CLK_TCK * 1e6 / received.max(1) as f64)
+    };
+    if let Some(us) = per_event(cpu_before.0, cpu_after.0) {
+        println!("server CPU per event delivered (µs): {us:.1}");
+    }
+    if let Some(us) = per_event(cpu_before.1, cpu_after.1) {
+        println!("tool CPU per event delivered (µs): {us:.1}");
+    }
     if let (Some(idle), Some(conn)) = (idle_rss, connected_rss) {
         println!("server RSS before (MiB): {:.1}", idle as f64 / 1024.0);
         println!("server RSS with clients (MiB): {:.1}", conn as f64 / 1024.0);

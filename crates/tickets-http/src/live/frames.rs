@@ -11,13 +11,94 @@ use tickets_core::{
 
 use super::{LABELS_KEPT, RECENT_CALLS};
 
-/// One frame in its public and staff forms.
+/// What the hub sends its clients in one go: the frames of a burst of events, then (when
+/// it was read) the state after them; or a comment. Each client copies one of its two
+/// forms to its socket in one write.
 #[derive(Debug)]
 pub(super) struct Frame {
     pub(super) public: Bytes,
     pub(super) staff: Bytes,
-    /// A `state` frame (else a `queue` event).
-    pub(super) state: bool,
+    /// Where the `state` frame starts in `public` and in `staff`, when there is one.
+    state_at: Option<(usize, usize)>,
+    /// A comment, not an event: sent even to a client that waits for its first state.
+    comment: bool,
+}
+
+/// A `state` frame in its public and staff forms.
+#[derive(Debug, Clone)]
+pub(super) struct StateFrame {
+    pub(super) public: Bytes,
+    pub(super) staff: Bytes,
+}
+
+impl Frame {
+    /// The frames of `events` (the same for everyone), then `state` when there is one.
+    pub(super) fn burst(events: &[Bytes], state: Option<&StateFrame>) -> Frame {
+        let joined = |state: Option<&Bytes>| -> (Bytes, usize) {
+            let events_len: usize = events.iter().map(Bytes::len).sum();
+            match (events, state) {
+                ([], Some(state)) => (state.clone(), 0),
+                ([one], None) => (one.clone(), events_len),
+                _ => {
+                    let mut all = Vec::with_capacity(events_len + state.map_or(0, Bytes::len));
+                    for e in events {
+                        all.extend_from_slice(e);
+                    }
+                    if let Some(state) = state {
+                        all.extend_from_slice(state);
+                    }
+                    (Bytes::from(all), events_len)
+                }
+            }
+        };
+        let (public, at) = joined(state.map(|s| &s.public));
+        let (staff, staff_at) = joined(state.map(|s| &s.staff));
+        Frame {
+            public,
+            staff,
+            state_at: state.map(|_| (at, staff_at)),
+            comment: false,
+        }
+    }
+
+    /// A comment (`: …\n\n`), which every client gets.
+    pub(super) fn comment(text: &'static [u8]) -> Frame {
+        Frame {
+            public: Bytes::from_static(text),
+            staff: Bytes::from_static(text),
+            state_at: None,
+            comment: true,
+        }
+    }
+
+    /// The whole frame, in the staff or the public form.
+    pub(super) fn bytes(&self, staff: bool) -> Bytes {
+        if staff {
+            self.staff.clone()
+        } else {
+            self.public.clone()
+        }
+    }
+
+    /// Whether it ends with a `state` frame.
+    pub(super) fn has_state(&self) -> bool {
+        self.state_at.is_some()
+    }
+
+    /// What a client that waits for its first state gets of this frame: the comment, or
+    /// the state without the events before it (that state tells what they did), or
+    /// nothing.
+    pub(super) fn for_awaiting(&self, staff: bool) -> Option<Bytes> {
+        if self.comment {
+            return Some(self.bytes(staff));
+        }
+        let (public_at, staff_at) = self.state_at?;
+        Some(if staff {
+            self.staff.slice(staff_at..)
+        } else {
+            self.public.slice(public_at..)
+        })
+    }
 }
 
 /// The labels of the tickets the hub saw in events, most recent kept, so that the calls
@@ -64,15 +145,11 @@ fn sse(id: Option<&str>, event: &str, data: &Value) -> Bytes {
     Bytes::from(s)
 }
 
-pub(super) fn event_frame(e: &QueueEvent) -> Frame {
+/// An event's `queue` frame (the same for everyone).
+pub(super) fn event_frame(e: &QueueEvent) -> Bytes {
     let id = format!("{}:{}", e.day, e.seq);
     let data = serde_json::to_value(e).unwrap_or(Value::Null);
-    let bytes = sse(Some(&id), "queue", &data);
-    Frame {
-        public: bytes.clone(),
-        staff: bytes,
-        state: false,
-    }
+    sse(Some(&id), "queue", &data)
 }
 
 /// What a state frame is made of.
@@ -123,7 +200,7 @@ fn services_json(view: &StateView<'_>, staff: bool) -> Vec<Value> {
 }
 
 /// The state every page needs, from a snapshot: public fields, and the figures for staff.
-pub(super) fn state_frame(view: &StateView<'_>) -> Frame {
+pub(super) fn state_frame(view: &StateView<'_>) -> StateFrame {
     let snap = view.snap;
     let desks: Vec<Value> = snap
         .desks
@@ -193,10 +270,9 @@ pub(super) fn state_frame(view: &StateView<'_>) -> Frame {
         m.insert("services".into(), json!(services_json(view, true)));
         m.insert("priorities".into(), json!(snap.priorities));
     }
-    Frame {
+    StateFrame {
         public: public_bytes,
         staff: sse(Some(&id), "state", &public),
-        state: true,
     }
 }
 

@@ -4,10 +4,13 @@
 //! every server sharing the Redis arrive through pub/sub). For each event it writes the
 //! SSE frame once, and after each burst of events it reads the state once (one store
 //! round trip) and writes a `state` frame: the work per event is the same whether one
-//! client or ten thousand are connected. Clients only copy shared bytes.
+//! client or ten thousand are connected. It sends a burst's frames and the state after
+//! them as one message, so that each client is woken once and copies shared bytes to its
+//! socket in one write; the keep-alive comment comes from the hub too, so a connected
+//! client waits on nothing but that channel (and, for staff, its session check).
 //!
 //! On (re)connect a client first gets the current state, so a dropped connection loses
-//! nothing. A client that falls more than [`CLIENT_BUFFER`] frames behind is dropped and
+//! nothing. A client that falls more than [`CLIENT_BUFFER`] messages behind is dropped and
 //! reconnects (the `retry` hint says when). The public stream carries what the public may
 //! see: per service, its waiting count, next label, estimated wait and waiting numbers in
 //! calling order (so a phone shows its own position); staff get the day's figures and
@@ -27,13 +30,16 @@ use crate::state::AppState;
 mod frames;
 pub(crate) mod stream;
 
-use frames::{Frame, Labels, StateView, event_frame, state_frame};
+use frames::{Frame, Labels, StateFrame, StateView, event_frame, state_frame};
 pub use stream::events;
 
-/// Frames a client may fall behind before it is dropped (it then reconnects).
+/// Messages (a burst's frames and the state after them, or a comment) a client may fall
+/// behind before it is dropped (it then reconnects).
 pub const CLIENT_BUFFER: usize = 256;
 /// A comment is sent this often so proxies keep idle streams open.
 pub const KEEP_ALIVE: Duration = Duration::from_secs(15);
+/// The keep-alive comment.
+const KEEP_ALIVE_COMMENT: &[u8] = b": keep-alive\n\n";
 /// The state is read again this often even without events (day change, lost events).
 pub const STATE_REFRESH: Duration = Duration::from_secs(30);
 /// The reconnection delay suggested to clients, in milliseconds.
@@ -52,17 +58,17 @@ const LABELS_KEPT: usize = 1024;
 /// The process-wide fan-out of queue events to SSE clients.
 #[derive(Debug)]
 pub struct LiveHub {
-    tx: broadcast::Sender<Arc<Frame>>,
-    latest: Mutex<Option<Arc<Frame>>>,
+    /// Taken away when the server stops: every stream then ends, so that the graceful
+    /// shutdown does not wait for clients that never hang up.
+    tx: Mutex<Option<broadcast::Sender<Arc<Frame>>>>,
+    /// The latest state, which a new client gets first.
+    latest: Mutex<Option<StateFrame>>,
     started: AtomicBool,
     clients: Arc<AtomicUsize>,
     default_service_seconds: f64,
     /// Set when the state changed while nobody was connected; the next client asks for it.
     stale: AtomicBool,
     wake: tokio::sync::Notify,
-    /// Becomes true when the server stops: every stream ends, so that the graceful
-    /// shutdown does not wait for clients that never hang up.
-    closing: tokio::sync::watch::Sender<bool>,
 }
 
 impl LiveHub {
@@ -70,20 +76,31 @@ impl LiveHub {
     pub fn new(default_service_seconds: f64) -> Self {
         let (tx, _) = broadcast::channel(CLIENT_BUFFER);
         Self {
-            tx,
+            tx: Mutex::new(Some(tx)),
             latest: Mutex::new(None),
             started: AtomicBool::new(false),
             clients: Arc::new(AtomicUsize::new(0)),
             default_service_seconds,
             stale: AtomicBool::new(true),
             wake: tokio::sync::Notify::new(),
-            closing: tokio::sync::watch::Sender::new(false),
         }
     }
 
-    /// Ends every stream, now and for clients that connect later (the server is stopping).
+    /// Ends every stream, now and for clients that connect later (the server is stopping):
+    /// each gets what was sent before, then its stream ends.
     pub fn close_streams(&self) {
-        self.closing.send_replace(true);
+        if let Ok(mut tx) = self.tx.lock() {
+            tx.take();
+        }
+    }
+
+    /// A new client's receiver; none once the streams are closed.
+    fn subscribe(&self) -> Option<broadcast::Receiver<Arc<Frame>>> {
+        self.tx
+            .lock()
+            .ok()?
+            .as_ref()
+            .map(broadcast::Sender::subscribe)
     }
 
     /// Sends every client a fresh state soon (the office configuration changed, which
@@ -97,17 +114,30 @@ impl LiveHub {
         self.clients.load(Ordering::Relaxed)
     }
 
-    fn latest(&self) -> Option<Arc<Frame>> {
+    fn latest(&self) -> Option<StateFrame> {
         self.latest.lock().map(|l| l.clone()).unwrap_or(None)
     }
 
-    fn publish(&self, frame: Frame, keep: bool) {
-        let frame = Arc::new(frame);
-        if let (true, Ok(mut l)) = (keep, self.latest.lock()) {
-            *l = Some(frame.clone());
+    /// Sends the frames of `events` and then `state` (which new clients get first from
+    /// now on) to every client, as one message.
+    fn publish(&self, events: &[Bytes], state: Option<StateFrame>) {
+        if events.is_empty() && state.is_none() {
+            return;
+        }
+        let frame = Frame::burst(events, state.as_ref());
+        if let (Some(state), Ok(mut l)) = (state, self.latest.lock()) {
+            *l = Some(state);
             self.stale.store(false, Ordering::Release);
         }
-        let _ = self.tx.send(frame);
+        self.send(frame);
+    }
+
+    fn send(&self, frame: Frame) {
+        if let Ok(tx) = self.tx.lock()
+            && let Some(tx) = tx.as_ref()
+        {
+            let _ = tx.send(Arc::new(frame));
+        }
     }
 }
 
@@ -129,6 +159,9 @@ async fn run<B: QueueBackend>(state: &web::Data<AppState<B>>) {
     let mut events = state.queue.events();
     let mut refresh = tokio::time::interval(STATE_REFRESH);
     refresh.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut keep_alive =
+        tokio::time::interval_at(tokio::time::Instant::now() + KEEP_ALIVE, KEEP_ALIVE);
+    keep_alive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_state: Option<Bytes> = None;
     let mut labels = Labels::default();
     // The event frames of a burst, sent with the state read after it.
@@ -175,6 +208,11 @@ async fn run<B: QueueBackend>(state: &web::Data<AppState<B>>) {
                     hub.stale.store(true, Ordering::Release);
                 }
             }
+            _ = keep_alive.tick() => {
+                if hub.clients() > 0 {
+                    hub.send(Frame::comment(KEEP_ALIVE_COMMENT));
+                }
+            }
         }
     }
 }
@@ -185,14 +223,15 @@ fn observe(e: &QueueEvent) {
     metrics::counter!("queue_events_total", "action" => e.action.as_str()).increment(1);
 }
 
-/// Reads the state and publishes it (always after events; on the timer only when it
-/// changed): one snapshot and one status read, whatever the number of clients.
+/// Reads the state and publishes it after the burst's events (always after events; on the
+/// timer only when it changed): one snapshot and one status read, whatever the number of
+/// clients.
 async fn publish_state<B: QueueBackend>(
     state: &web::Data<AppState<B>>,
     last: &mut Option<Bytes>,
     labels: &Labels,
     always: bool,
-    burst: &mut Vec<Frame>,
+    burst: &mut Vec<Bytes>,
 ) {
     let opts = SnapshotOptions {
         waiting: QUEUE_LIMIT,
@@ -217,21 +256,16 @@ async fn publish_state<B: QueueBackend>(
                 default_service_seconds: state.live.default_service_seconds,
             };
             let frame = state_frame(&view);
-            // The burst's events, then the state, one right after the other: a client
-            // woken by the first finds the rest, and writes them all at once.
-            for event in burst.drain(..) {
-                state.live.publish(event, false);
-            }
-            if always || last.as_ref() != Some(&frame.staff) {
+            let changed = always || last.as_ref() != Some(&frame.staff);
+            if changed {
                 *last = Some(frame.staff.clone());
-                state.live.publish(frame, true);
             }
+            state.live.publish(burst, changed.then_some(frame));
         }
         Err(e) => {
-            for event in burst.drain(..) {
-                state.live.publish(event, false);
-            }
+            state.live.publish(burst, None);
             tracing::warn!(error = %e, "live: cannot read the state");
         }
     }
+    burst.clear();
 }

@@ -12,7 +12,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use tickets_core::QueueBackend;
 use tokio::sync::broadcast;
 
-use super::{Frame, KEEP_ALIVE, LiveHub, RETRY_MS, ensure_started};
+use super::{Frame, LiveHub, RETRY_MS, ensure_started};
 use crate::api::error::ApiError;
 use crate::auth::{Auth, caller};
 use crate::limits::{STREAM_RETRY_SECONDS, StreamPermit, StreamRefusal};
@@ -43,26 +43,27 @@ struct Client {
     _permit: StreamPermit,
     revoked: Option<Revoked>,
     ended: bool,
-    rx: broadcast::Receiver<Arc<Frame>>,
+    /// None when the streams were already closed (the server is stopping).
+    rx: Option<broadcast::Receiver<Arc<Frame>>>,
     /// Started without a state (the hub's was stale): the events before the fresh state
     /// are in it, and are not sent.
     awaiting_state: bool,
     staff: bool,
     first: Option<Bytes>,
-    keep_alive: tokio::time::Interval,
-    closing: tokio::sync::watch::Receiver<bool>,
     _guard: ClientGuard,
 }
 
-/// One client's stream: the retry hint and the latest state, then every frame, with
-/// keep-alive comments; it ends when the client falls [`CLIENT_BUFFER`](super::CLIENT_BUFFER) frames behind.
+/// One client's stream: the retry hint and the latest state, then every message of the
+/// hub (events and states, keep-alive comments); it ends when the client falls
+/// [`CLIENT_BUFFER`](super::CLIENT_BUFFER) messages behind, when the server stops, or
+/// (staff) when its session ends.
 fn client_stream(
     hub: &LiveHub,
     staff: bool,
     permit: StreamPermit,
     revoked: Option<Revoked>,
 ) -> impl futures_util::Stream<Item = Result<Bytes, actix_web::Error>> + use<> {
-    let rx = hub.tx.subscribe();
+    let rx = hub.subscribe();
     let now = hub.clients.fetch_add(1, Ordering::Relaxed) + 1;
     metrics::gauge!("sse_clients").set(now as f64);
     let mut first = format!("retry: {RETRY_MS}\n\n").into_bytes();
@@ -82,58 +83,59 @@ fn client_stream(
         awaiting_state,
         staff,
         first: Some(Bytes::from(first)),
-        keep_alive: tokio::time::interval_at(tokio::time::Instant::now() + KEEP_ALIVE, KEEP_ALIVE),
-        closing: hub.closing.subscribe(),
         _guard: ClientGuard(hub.clients.clone()),
     };
     futures_util::stream::unfold(client, |mut c| async move {
-        if c.ended || *c.closing.borrow_and_update() {
+        if c.ended || c.rx.is_none() {
             return None;
         }
         if let Some(first) = c.first.take() {
             return Some((Ok::<_, actix_web::Error>(first), c));
         }
-        tokio::select! {
-            frame = next_frame(&mut c.rx, &mut c.awaiting_state) => match frame {
-                Ok(f) => {
-                    let bytes = if c.staff { f.staff.clone() } else { f.public.clone() };
-                    Some((Ok(bytes), c))
+        let Client {
+            rx: Some(rx),
+            awaiting_state,
+            staff,
+            revoked,
+            ..
+        } = &mut c
+        else {
+            return None;
+        };
+        let next = next_bytes(rx, awaiting_state, *staff);
+        let got = match revoked.as_mut() {
+            None => next.await.ok(),
+            Some(revoked) => tokio::select! {
+                bytes = next => bytes.ok(),
+                () = revoked => {
+                    c.ended = true;
+                    Some(Bytes::from_static(SIGNED_OUT_FRAME))
                 }
-                // Too far behind (or the hub is gone): end; the browser reconnects and
-                // starts again from the current state.
-                Err(_) => None,
             },
-            _ = c.keep_alive.tick() => Some((Ok(Bytes::from_static(b": keep-alive\n\n")), c)),
-            // The server stops (or the hub is gone).
-            _ = c.closing.changed() => None,
-            () = async {
-                match c.revoked.as_mut() {
-                    Some(r) => r.await,
-                    None => std::future::pending().await,
-                }
-            } => {
-                c.ended = true;
-                Some((Ok(Bytes::from_static(SIGNED_OUT_FRAME)), c))
-            }
-        }
+        };
+        // None: too far behind, or the server stops (or the hub is gone); the browser
+        // reconnects and starts again from the current state.
+        got.map(|bytes| (Ok(bytes), c))
     })
 }
 
-/// The next frame for a client; while it awaits its first state, the events before it
+/// The next bytes for a client; while it awaits its first state, the events before it
 /// are skipped (that state tells what they did).
-async fn next_frame(
+async fn next_bytes(
     rx: &mut broadcast::Receiver<Arc<Frame>>,
     awaiting_state: &mut bool,
-) -> Result<Arc<Frame>, broadcast::error::RecvError> {
+    staff: bool,
+) -> Result<Bytes, broadcast::error::RecvError> {
     loop {
         let frame = rx.recv().await?;
-        if *awaiting_state {
-            if !frame.state {
-                continue;
-            }
-            *awaiting_state = false;
+        if !*awaiting_state {
+            return Ok(frame.bytes(staff));
         }
-        return Ok(frame);
+        if let Some(bytes) = frame.for_awaiting(staff) {
+            // A comment leaves it waiting; a state ends the wait.
+            *awaiting_state = !frame.has_state();
+            return Ok(bytes);
+        }
     }
 }
 
@@ -216,6 +218,7 @@ mod tests {
     use super::*;
     use crate::limits::StreamGate;
     use crate::live::CLIENT_BUFFER;
+    use crate::live::frames::StateFrame;
     use futures_util::StreamExt;
 
     fn open_permit() -> StreamPermit {
@@ -224,30 +227,74 @@ mod tests {
             .expect("no cap")
     }
 
-    fn frame(i: usize) -> Frame {
-        Frame {
-            public: Bytes::from(format!("event: queue\ndata: {{\"n\":{i}}}\n\n")),
+    fn event(i: usize) -> Bytes {
+        Bytes::from(format!("event: queue\ndata: {{\"n\":{i}}}\n\n"))
+    }
+
+    fn state(i: usize) -> StateFrame {
+        StateFrame {
+            public: Bytes::from(format!("event: state\ndata: {{\"n\":{i}}}\n\n")),
             staff: Bytes::from(format!(
-                "event: queue\ndata: {{\"n\":{i},\"staff\":true}}\n\n"
+                "event: state\ndata: {{\"n\":{i},\"staff\":true}}\n\n"
             )),
-            state: false,
         }
+    }
+
+    fn text(b: &Bytes) -> String {
+        String::from_utf8_lossy(b).into_owned()
     }
 
     #[tokio::test]
     async fn a_client_starts_with_the_retry_hint_and_the_latest_state() {
         let hub = LiveHub::new(300.0);
-        hub.publish(frame(0), true);
+        hub.publish(&[], Some(state(0)));
         let mut public = Box::pin(client_stream(&hub, false, open_permit(), None));
         let mut staff = Box::pin(client_stream(&hub, true, open_permit(), None));
         let first = public.next().await.unwrap().unwrap();
         assert!(first.starts_with(b"retry: 2000\n\n"));
-        assert!(String::from_utf8_lossy(&first).ends_with("{\"n\":0}\n\n"));
+        assert!(text(&first).ends_with("{\"n\":0}\n\n"));
         let first = staff.next().await.unwrap().unwrap();
-        assert!(String::from_utf8_lossy(&first).contains("\"staff\":true"));
+        assert!(text(&first).contains("\"staff\":true"));
         assert_eq!(hub.clients(), 2);
         drop(public);
         assert_eq!(hub.clients(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_burst_comes_as_one_write_its_events_then_the_state() {
+        let hub = LiveHub::new(300.0);
+        hub.publish(&[], Some(state(0)));
+        let mut public = Box::pin(client_stream(&hub, false, open_permit(), None));
+        let mut staff = Box::pin(client_stream(&hub, true, open_permit(), None));
+        public.next().await.unwrap().unwrap();
+        staff.next().await.unwrap().unwrap();
+        hub.publish(&[event(1), event(2)], Some(state(3)));
+        let got = text(&public.next().await.unwrap().unwrap());
+        assert_eq!(
+            got,
+            "event: queue\ndata: {\"n\":1}\n\nevent: queue\ndata: {\"n\":2}\n\n\
+             event: state\ndata: {\"n\":3}\n\n"
+        );
+        let got = text(&staff.next().await.unwrap().unwrap());
+        assert!(
+            got.starts_with("event: queue\ndata: {\"n\":1}\n\n"),
+            "{got}"
+        );
+        assert!(got.ends_with("{\"n\":3,\"staff\":true}\n\n"), "{got}");
+        // Events without a state (it could not be read), and a keep-alive comment.
+        hub.publish(&[event(4)], None);
+        hub.send(Frame::comment(super::super::KEEP_ALIVE_COMMENT));
+        assert_eq!(
+            text(&public.next().await.unwrap().unwrap()),
+            text(&event(4))
+        );
+        assert_eq!(
+            &public.next().await.unwrap().unwrap()[..],
+            b": keep-alive\n\n"
+        );
+        // New clients start from the latest state.
+        let mut late = Box::pin(client_stream(&hub, false, open_permit(), None));
+        assert!(text(&late.next().await.unwrap().unwrap()).ends_with("{\"n\":3}\n\n"));
     }
 
     #[tokio::test]
@@ -257,24 +304,20 @@ mod tests {
         let mut client = Box::pin(client_stream(&hub, false, open_permit(), None));
         let first = client.next().await.unwrap().unwrap();
         assert_eq!(&first[..], b"retry: 2000\n\n");
-        // Events the hub was still taking when the client came are in the state after
-        // them, and are not sent.
-        hub.publish(frame(1), false);
-        hub.publish(frame(2), false);
-        let mut state = frame(3);
-        state.state = true;
-        hub.publish(state, true);
-        hub.publish(frame(4), false);
-        let got = client.next().await.unwrap().unwrap();
-        assert!(
-            String::from_utf8_lossy(&got).contains("{\"n\":3}"),
-            "{got:?}"
+        // A comment comes through; events the hub was still taking when the client came
+        // are in the state after them, and are not sent, nor those of the state's burst.
+        hub.send(Frame::comment(super::super::KEEP_ALIVE_COMMENT));
+        hub.publish(&[event(1)], None);
+        hub.publish(&[event(2)], Some(state(3)));
+        hub.publish(&[event(4)], None);
+        assert_eq!(
+            &client.next().await.unwrap().unwrap()[..],
+            b": keep-alive\n\n"
         );
-        let got = client.next().await.unwrap().unwrap();
-        assert!(
-            String::from_utf8_lossy(&got).contains("{\"n\":4}"),
-            "{got:?}"
-        );
+        let got = text(&client.next().await.unwrap().unwrap());
+        assert_eq!(got, "event: state\ndata: {\"n\":3}\n\n");
+        let got = text(&client.next().await.unwrap().unwrap());
+        assert_eq!(got, text(&event(4)));
     }
 
     #[tokio::test]
@@ -285,15 +328,38 @@ mod tests {
         // Both read their first bytes; then the slow one stops reading.
         slow.next().await.unwrap().unwrap();
         fast.next().await.unwrap().unwrap();
+        hub.publish(&[], Some(state(0)));
+        fast.next().await.unwrap().unwrap();
         let total = CLIENT_BUFFER * 2;
         for i in 1..=total {
-            hub.publish(frame(i), false);
+            hub.publish(&[event(i)], None);
             let got = fast.next().await.unwrap().unwrap();
-            assert!(String::from_utf8_lossy(&got).contains(&format!("{{\"n\":{i}}}")));
+            assert!(text(&got).contains(&format!("{{\"n\":{i}}}")));
         }
         // The slow one fell more than the buffer behind: its stream ends (it reconnects).
         assert!(slow.next().await.is_none());
         assert_eq!(hub.clients(), 1, "an ended stream no longer counts");
+    }
+
+    #[tokio::test]
+    async fn closing_ends_every_stream_after_what_was_sent() {
+        let hub = LiveHub::new(300.0);
+        hub.publish(&[], Some(state(0)));
+        let mut client = Box::pin(client_stream(&hub, false, open_permit(), None));
+        client.next().await.unwrap().unwrap();
+        hub.publish(&[event(1)], None);
+        hub.close_streams();
+        assert_eq!(
+            text(&client.next().await.unwrap().unwrap()),
+            text(&event(1))
+        );
+        assert!(client.next().await.is_none());
+        // A client that comes once the server stops gets nothing.
+        let mut late = Box::pin(client_stream(&hub, false, open_permit(), None));
+        assert!(late.next().await.is_none());
+        drop(client);
+        drop(late);
+        assert_eq!(hub.clients(), 0);
     }
 
     #[tokio::test]
