@@ -82,11 +82,20 @@ impl<C: Clock> Clock for Arc<C> {
 /// use tickets_core::BusinessDay;
 /// let d: BusinessDay = "2026-11-24".parse().unwrap();
 /// assert_eq!(d.to_string(), "2026-11-24");
+/// assert_eq!(serde_json::to_string(&d).unwrap(), r#""2026-11-24""#);
+/// assert_eq!(serde_json::from_str::<BusinessDay>(r#""2026-11-24""#).unwrap(), d);
 /// assert!("24/11/2026".parse::<BusinessDay>().is_err());
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(try_from = "String")]
 pub struct BusinessDay(NaiveDate);
+
+/// Written as its text (`2026-11-24`), straight into the output.
+impl Serialize for BusinessDay {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
 
 impl BusinessDay {
     /// The day of `date`.

@@ -56,22 +56,46 @@ impl fmt::Display for HolderKey {
     }
 }
 
-fn mac(secret: &[u8], day: BusinessDay, ticket: &Ticket) -> Hmac<Sha256> {
-    // HMAC accepts keys of any length.
-    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(secret)
-        .unwrap_or_else(|_| unreachable!("HMAC takes any key length"));
+/// The office's holder secret, ready to sign: the HMAC's key schedule (two SHA-256 blocks)
+/// is done once, not for every key.
+#[derive(Clone)]
+pub(crate) struct HolderSecret(Hmac<Sha256>);
+
+impl HolderSecret {
+    pub(crate) fn new(secret: &[u8]) -> Self {
+        // HMAC accepts keys of any length.
+        Self(
+            <Hmac<Sha256> as Mac>::new_from_slice(secret)
+                .unwrap_or_else(|_| unreachable!("HMAC takes any key length")),
+        )
+    }
+}
+
+impl fmt::Debug for HolderSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("HolderSecret(…)")
+    }
+}
+
+fn mac(secret: &HolderSecret, day: BusinessDay, ticket: &Ticket) -> Hmac<Sha256> {
+    let mut m = secret.0.clone();
     m.update(format!("holder|{day}|{}|{}", ticket.number, micros(ticket.taken_at)).as_bytes());
     m
 }
 
 /// The key of `ticket` of `day` under `secret`.
-pub(crate) fn key_of(secret: &[u8], day: BusinessDay, ticket: &Ticket) -> HolderKey {
+pub(crate) fn key_of(secret: &HolderSecret, day: BusinessDay, ticket: &Ticket) -> HolderKey {
     let full = mac(secret, day, ticket).finalize().into_bytes();
     HolderKey(hex::encode(&full[..KEY_BYTES]))
 }
 
 /// Whether `candidate` is the key of `ticket` of `day` (in constant time).
-pub(crate) fn is_key_of(secret: &[u8], day: BusinessDay, ticket: &Ticket, candidate: &str) -> bool {
+pub(crate) fn is_key_of(
+    secret: &HolderSecret,
+    day: BusinessDay,
+    ticket: &Ticket,
+    candidate: &str,
+) -> bool {
     match hex::decode(candidate.trim()) {
         Ok(bytes) if bytes.len() == KEY_BYTES => mac(secret, day, ticket)
             .verify_truncated_left(&bytes)
@@ -101,14 +125,20 @@ mod tests {
         let day: BusinessDay = "2026-11-30".parse().unwrap();
         let other_day: BusinessDay = "2026-12-01".parse().unwrap();
         let t = ticket(7, 0);
-        let key = key_of(b"secret", day, &t);
+        let secret = HolderSecret::new(b"secret");
+        let key = key_of(&secret, day, &t);
         assert_eq!(key.as_str().len(), 32);
-        assert!(is_key_of(b"secret", day, &t, key.as_str()));
-        assert!(is_key_of(b"secret", day, &t, &key.as_str().to_uppercase()));
+        assert!(is_key_of(&secret, day, &t, key.as_str()));
+        assert!(is_key_of(&secret, day, &t, &key.as_str().to_uppercase()));
         // Another ticket of the same number (after a reset), another day, another secret.
-        assert!(!is_key_of(b"secret", day, &ticket(7, 1), key.as_str()));
-        assert!(!is_key_of(b"secret", other_day, &t, key.as_str()));
-        assert!(!is_key_of(b"other", day, &t, key.as_str()));
+        assert!(!is_key_of(&secret, day, &ticket(7, 1), key.as_str()));
+        assert!(!is_key_of(&secret, other_day, &t, key.as_str()));
+        assert!(!is_key_of(
+            &HolderSecret::new(b"other"),
+            day,
+            &t,
+            key.as_str()
+        ));
         // Not a key at all.
         for bad in [
             "",
@@ -116,7 +146,7 @@ mod tests {
             &key.as_str()[..30],
             "0123456789abcdef0123456789abcdef",
         ] {
-            assert!(!is_key_of(b"secret", day, &t, bad), "{bad:?}");
+            assert!(!is_key_of(&secret, day, &t, bad), "{bad:?}");
         }
     }
 }

@@ -113,7 +113,7 @@ struct Shared<B, C> {
     /// them once.
     closing: tokio::sync::Mutex<()>,
     /// The store's holder secret, once read (it never changes).
-    holder_secret: std::sync::OnceLock<Vec<u8>>,
+    holder_secret: std::sync::OnceLock<holder::HolderSecret>,
 }
 
 impl<B, C> Clone for TicketQueue<B, C> {
@@ -302,12 +302,15 @@ impl<B: QueueBackend, C: Clock> TicketQueue<B, C> {
     }
 
     /// The store's holder secret: read once, then kept.
-    async fn holder_secret(&self) -> Result<&[u8]> {
+    async fn holder_secret(&self) -> Result<&holder::HolderSecret> {
         if let Some(secret) = self.shared.holder_secret.get() {
             return Ok(secret);
         }
         let read = self.shared.backend.secret(holder::SECRET_NAME).await?;
-        Ok(self.shared.holder_secret.get_or_init(|| read))
+        Ok(self
+            .shared
+            .holder_secret
+            .get_or_init(|| holder::HolderSecret::new(&read)))
     }
 
     /// The key that lets the holder of `ticket`, of `day`, act on it (leave the queue):

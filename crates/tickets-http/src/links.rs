@@ -90,7 +90,7 @@ pub fn holder_path(
     key: Option<&tickets_core::HolderKey>,
 ) -> String {
     match key {
-        Some(k) => format!("{}?k={k}", follow_path(taken_day, n)),
+        Some(k) => format!("/api/tickets/follow/{taken_day}/{n}?k={k}"),
         None => follow_path(taken_day, n),
     }
 }
@@ -99,6 +99,24 @@ pub fn holder_path(
 mod tests {
     use super::*;
     use actix_web::test::TestRequest;
+
+    #[test]
+    fn the_holder_path_is_the_follow_path_with_the_key() {
+        let day: tickets_core::BusinessDay = "2026-12-02".parse().unwrap();
+        let n = TicketNumber::new(42).unwrap();
+        assert_eq!(follow_path(&day, n), "/api/tickets/follow/2026-12-02/42");
+        assert_eq!(holder_path(&day, n, None), follow_path(&day, n));
+        let queue = tickets_core::TicketQueue::new(tickets_core::MemoryBackend::new());
+        let key = actix_web::rt::System::new().block_on(async {
+            queue.open_day().await.unwrap();
+            let taken = queue.take(Default::default()).await.unwrap();
+            queue.holder_key(taken.day, &taken.ticket).await.unwrap()
+        });
+        assert_eq!(
+            holder_path(&day, n, Some(&key)),
+            format!("{}?k={}", follow_path(&day, n), key.as_str())
+        );
+    }
 
     #[test]
     fn links_come_from_the_public_url_or_the_host_never_from_forwarded_headers() {

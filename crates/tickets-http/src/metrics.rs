@@ -179,6 +179,50 @@ fn request_handles<'a>(
     &handles[at]
 }
 
+thread_local! {
+    /// Each thread's handles of the store and ticket metrics, by name and `op` label
+    /// (empty for none): as for the request metrics, a registry lookup per use costs more
+    /// than the measure. Both are bounded by the code's names.
+    static COUNTERS: std::cell::RefCell<Vec<(&'static str, &'static str, metrics::Counter)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+    static HISTOGRAMS: std::cell::RefCell<Vec<(&'static str, &'static str, metrics::Histogram)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Adds one to counter `name` (no labels).
+fn count(name: &'static str) {
+    COUNTERS.with(|c| {
+        let mut c = c.borrow_mut();
+        match c.iter().find(|(n, _, _)| *n == name) {
+            Some((_, _, counter)) => counter.increment(1),
+            None => {
+                let counter = metrics::counter!(name);
+                counter.increment(1);
+                c.push((name, "", counter));
+            }
+        }
+    });
+}
+
+/// Records `value` in histogram `name`, with label `op` when it is not empty.
+fn record(name: &'static str, op: &'static str, value: f64) {
+    HISTOGRAMS.with(|h| {
+        let mut h = h.borrow_mut();
+        match h.iter().find(|(n, o, _)| *n == name && *o == op) {
+            Some((_, _, histogram)) => histogram.record(value),
+            None => {
+                let histogram = if op.is_empty() {
+                    metrics::histogram!(name)
+                } else {
+                    metrics::histogram!(name, "op" => op)
+                };
+                histogram.record(value);
+                h.push((name, op, histogram));
+            }
+        }
+    });
+}
+
 /// A backend that measures each operation of the one it wraps, and counts tickets.
 #[derive(Debug, Clone)]
 pub struct Instrumented<B>(pub B);
@@ -188,17 +232,20 @@ fn seconds_between(from: chrono::DateTime<chrono::Utc>, to: chrono::DateTime<chr
 }
 
 fn served(t: &Ticket) {
-    metrics::counter!("tickets_served_total").increment(1);
+    count("tickets_served_total");
     if let (Some(c), Some(f)) = (t.called_at, t.finished_at) {
-        metrics::histogram!("ticket_service_seconds").record(seconds_between(c, f));
+        record("ticket_service_seconds", "", seconds_between(c, f));
     }
 }
 
 async fn timed<T>(op: &'static str, fut: impl Future<Output = Result<T>>) -> Result<T> {
     let start = Instant::now();
     let out = fut.await;
-    metrics::histogram!("store_operation_duration_seconds", "op" => op)
-        .record(start.elapsed().as_secs_f64());
+    record(
+        "store_operation_duration_seconds",
+        op,
+        start.elapsed().as_secs_f64(),
+    );
     if let Err(e) = &out {
         let kind = match e.kind() {
             ErrorKind::Unavailable => "unavailable",
@@ -223,7 +270,7 @@ impl<B: QueueBackend> QueueBackend for Instrumented<B> {
     async fn take(&self, at: &Moment, req: &TakeRequest) -> Result<Taken> {
         let taken = timed("take", self.0.take(at, req)).await?;
         if !taken.replayed {
-            metrics::counter!("tickets_taken_total").increment(1);
+            count("tickets_taken_total");
         }
         Ok(taken)
     }
@@ -233,9 +280,9 @@ impl<B: QueueBackend> QueueBackend for Instrumented<B> {
             served(t);
         }
         if let Some(t) = &called.called {
-            metrics::counter!("tickets_called_total").increment(1);
+            count("tickets_called_total");
             if let Some(c) = t.called_at {
-                metrics::histogram!("ticket_wait_seconds").record(seconds_between(t.taken_at, c));
+                record("ticket_wait_seconds", "", seconds_between(t.taken_at, c));
             }
         }
         Ok(called)
@@ -246,9 +293,9 @@ impl<B: QueueBackend> QueueBackend for Instrumented<B> {
             served(t);
         }
         if let Some(t) = &called.called {
-            metrics::counter!("tickets_called_total").increment(1);
+            count("tickets_called_total");
             if let Some(c) = t.called_at {
-                metrics::histogram!("ticket_wait_seconds").record(seconds_between(t.taken_at, c));
+                record("ticket_wait_seconds", "", seconds_between(t.taken_at, c));
             }
         }
         Ok(called)
@@ -297,7 +344,7 @@ impl<B: QueueBackend> QueueBackend for Instrumented<B> {
     async fn no_show(&self, at: &Moment, desk: &DeskId) -> Result<Option<Ticket>> {
         let t = timed("no_show", self.0.no_show(at, desk)).await?;
         if t.is_some() {
-            metrics::counter!("tickets_no_show_total").increment(1);
+            count("tickets_no_show_total");
         }
         Ok(t)
     }

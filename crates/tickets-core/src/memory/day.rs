@@ -142,8 +142,13 @@ impl DayData {
     /// Puts waiting ticket `n` in queue `key` with `score`.
     pub(super) fn enqueue(&mut self, key: QueueKey, score: f64, n: TicketNumber) {
         let q = self.queues.entry(key).or_default();
-        let at = q.partition_point(|(s, m)| (*s, *m) < (score, n));
-        q.insert(at, (score, n));
+        // Mostly the newest ticket (a take), which goes last.
+        if q.back().is_none_or(|(s, m)| (*s, *m) < (score, n)) {
+            q.push_back((score, n));
+        } else {
+            let at = q.partition_point(|(s, m)| (*s, *m) < (score, n));
+            q.insert(at, (score, n));
+        }
         self.waiting.insert(n);
     }
 

@@ -67,8 +67,8 @@ fn epoch_seconds(t: DateTime<Utc>) -> f64 {
 /// Serialized with the original field names (`ticket_number`, `creation_time` as epoch
 /// seconds, `service_type`, `status`, `creation_time_iso`) plus the call and finish times
 /// and the desk.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(into = "TicketJson", try_from = "TicketJson")]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(try_from = "TicketJson")]
 pub struct Ticket {
     /// Its number.
     pub number: TicketNumber,
@@ -179,6 +179,52 @@ pub(crate) struct TicketJson {
     transfers: u32,
 }
 
+/// [`TicketJson`] borrowed from a ticket: what serializing a ticket writes (the same
+/// fields in the same order), without copying its text first.
+#[derive(Serialize)]
+struct TicketJsonRef<'a> {
+    ticket_number: TicketNumber,
+    creation_time: f64,
+    service_type: &'a Service,
+    status: TicketStatus,
+    #[serde(with = "iso_format")]
+    creation_time_iso: DateTime<Utc>,
+    called_time: Option<f64>,
+    #[serde(with = "iso_format::option")]
+    called_time_iso: Option<DateTime<Utc>>,
+    finish_time: Option<f64>,
+    #[serde(with = "iso_format::option")]
+    finish_time_iso: Option<DateTime<Utc>>,
+    desk: Option<&'a DeskId>,
+    recalls: u32,
+    label: &'a str,
+    priority: Option<&'a PriorityCode>,
+    transfers: u32,
+}
+
+impl Serialize for Ticket {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        TicketJsonRef {
+            ticket_number: self.number,
+            creation_time: epoch_seconds(self.taken_at),
+            service_type: &self.service,
+            status: self.status,
+            creation_time_iso: self.taken_at,
+            called_time: self.called_at.map(epoch_seconds),
+            called_time_iso: self.called_at,
+            finish_time: self.finished_at.map(epoch_seconds),
+            finish_time_iso: self.finished_at,
+            desk: self.desk.as_ref(),
+            recalls: self.recalls,
+            label: &self.label,
+            priority: self.priority.as_ref(),
+            transfers: self.transfers,
+        }
+        .serialize(s)
+    }
+}
+
+#[cfg(test)]
 impl From<Ticket> for TicketJson {
     fn from(t: Ticket) -> Self {
         TicketJson {
@@ -220,5 +266,46 @@ impl TryFrom<TicketJson> for Ticket {
             priority: j.priority,
             transfers: j.transfers,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn a_ticket_is_written_as_its_json_shape_and_read_back() {
+        let at = Utc.with_ymd_and_hms(2026, 12, 2, 9, 30, 0).unwrap();
+        let mut whole = Ticket::waiting(
+            TicketNumber::new(42).unwrap(),
+            Service::parse("colis").unwrap(),
+            "B007".into(),
+            Some(PriorityCode::parse("prioritaire").unwrap()),
+            at,
+        );
+        whole.status = TicketStatus::Completed;
+        whole.called_at = Some(at + chrono::Duration::milliseconds(61_250));
+        whole.finished_at = Some(at + chrono::Duration::seconds(300));
+        whole.desk = Some(DeskId::parse("guichet-3").unwrap());
+        whole.recalls = 2;
+        whole.transfers = 1;
+        let fresh = Ticket::waiting(
+            TicketNumber::new(7).unwrap(),
+            Service::default(),
+            "7".into(),
+            None,
+            at,
+        );
+        for t in [whole, fresh] {
+            let written = serde_json::to_string(&t).unwrap();
+            // The same bytes as the owned shape the schema describes, field for field.
+            assert_eq!(
+                written,
+                serde_json::to_string(&TicketJson::from(t.clone())).unwrap()
+            );
+            let back: Ticket = serde_json::from_str(&written).unwrap();
+            assert_eq!(back, t);
+        }
     }
 }

@@ -164,6 +164,7 @@ async fn run<B: QueueBackend>(state: &web::Data<AppState<B>>) {
     keep_alive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut last_state: Option<Bytes> = None;
     let mut labels = Labels::default();
+    let mut feed = FeedMetrics::default();
     // The event frames of a burst, sent with the state read after it.
     let mut burst = Vec::new();
     loop {
@@ -174,7 +175,7 @@ async fn run<B: QueueBackend>(state: &web::Data<AppState<B>>) {
                 while let Some(received) = next {
                     match received {
                         Ok(event) => {
-                            observe(&event);
+                            feed.observe(&event);
                             labels.learn(&event);
                             // A frame only for clients to send it to.
                             if hub.clients() > 0 {
@@ -217,10 +218,27 @@ async fn run<B: QueueBackend>(state: &web::Data<AppState<B>>) {
     }
 }
 
-/// Metrics of the shared event feed.
-fn observe(e: &QueueEvent) {
-    metrics::gauge!("queue_length").set(e.queue_length as f64);
-    metrics::counter!("queue_events_total", "action" => e.action.as_str()).increment(1);
+/// Metrics of the shared event feed, with their handles (looked up once, not per event).
+#[derive(Default)]
+struct FeedMetrics {
+    queue_length: Option<metrics::Gauge>,
+    events: Vec<(tickets_core::Action, metrics::Counter)>,
+}
+
+impl FeedMetrics {
+    fn observe(&mut self, e: &QueueEvent) {
+        self.queue_length
+            .get_or_insert_with(|| metrics::gauge!("queue_length"))
+            .set(e.queue_length as f64);
+        match self.events.iter().find(|(a, _)| *a == e.action) {
+            Some((_, c)) => c.increment(1),
+            None => {
+                let c = metrics::counter!("queue_events_total", "action" => e.action.as_str());
+                c.increment(1);
+                self.events.push((e.action, c));
+            }
+        }
+    }
 }
 
 /// Reads the state and publishes it after the burst's events (always after events; on the
