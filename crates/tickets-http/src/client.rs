@@ -11,6 +11,7 @@ use std::net::{IpAddr, Ipv4Addr};
 
 use actix_web::HttpRequest;
 use actix_web::cookie::{Cookie, SameSite};
+use hmac::digest::CtOutput;
 use hmac::{Hmac, Mac};
 pub use ipnet::IpNet;
 use sha2::Sha256;
@@ -29,13 +30,21 @@ pub fn parse_net(s: &str) -> Result<IpNet, String> {
 }
 
 /// The trusted proxies, and the kiosk secrets: what identifying a client needs.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 pub struct Clients {
     proxies: Vec<IpNet>,
     /// `TICKETS_KIOSK_TOKEN`, when set: the link's secret and the cookie's key.
     kiosk_token: Option<Vec<u8>>,
-    /// The cookie's key without a token (kiosks enrolled by staff): a server secret.
-    kiosk_fallback: Vec<u8>,
+    /// An enrolled kiosk's cookie (a MAC under the token, or the server secret without
+    /// one), made once: every take checks it.
+    kiosk_cookie: CtOutput<Hmac<Sha256>>,
+}
+
+impl Default for Clients {
+    /// No trusted proxy, no token, an empty server secret.
+    fn default() -> Self {
+        Self::new(Vec::new(), None, &[])
+    }
 }
 
 impl std::fmt::Debug for Clients {
@@ -51,17 +60,16 @@ impl Clients {
     /// From `TICKETS_TRUSTED_PROXIES` and `TICKETS_KIOSK_TOKEN`; `fallback` keys the kiosk
     /// cookie when no token is set (a secret every server sharing the store derives alike).
     pub fn new(proxies: Vec<IpNet>, kiosk_token: Option<&str>, fallback: &[u8]) -> Self {
+        let kiosk_token = kiosk_token
+            .filter(|t| !t.is_empty())
+            .map(|t| t.as_bytes().to_vec());
+        let mut cookie = mac(kiosk_token.as_deref().unwrap_or(fallback));
+        cookie.update(b"tickets kiosk v1");
         Self {
             proxies,
-            kiosk_token: kiosk_token
-                .filter(|t| !t.is_empty())
-                .map(|t| t.as_bytes().to_vec()),
-            kiosk_fallback: fallback.to_vec(),
+            kiosk_token,
+            kiosk_cookie: cookie.finalize(),
         }
-    }
-
-    fn kiosk_key(&self) -> &[u8] {
-        self.kiosk_token.as_deref().unwrap_or(&self.kiosk_fallback)
     }
 
     fn trusted(&self, ip: IpAddr) -> bool {
@@ -124,16 +132,9 @@ impl Clients {
         digest(token.as_bytes()).verify(&expected).is_ok()
     }
 
-    /// The value of an enrolled kiosk's cookie.
-    fn kiosk_mac(&self) -> Hmac<Sha256> {
-        let mut m = mac(self.kiosk_key());
-        m.update(b"tickets kiosk v1");
-        m
-    }
-
     /// The cookie that enrolls a kiosk.
     pub fn kiosk_cookie(&self, secure: bool) -> Cookie<'static> {
-        let value = hex::encode(self.kiosk_mac().finalize().into_bytes());
+        let value = hex::encode(self.kiosk_cookie.clone().into_bytes());
         Cookie::build(KIOSK_COOKIE, value)
             .path("/")
             .http_only(true)
@@ -148,10 +149,12 @@ impl Clients {
         let Some(cookie) = req.cookie(KIOSK_COOKIE) else {
             return false;
         };
-        let Ok(given) = hex::decode(cookie.value()) else {
+        let mut given = [0u8; 32];
+        if hex::decode_to_slice(cookie.value(), &mut given).is_err() {
             return false;
-        };
-        self.kiosk_mac().verify_slice(&given).is_ok()
+        }
+        // Compared in constant time.
+        CtOutput::new(given.into()) == self.kiosk_cookie
     }
 }
 

@@ -89,10 +89,16 @@ impl<B: QueueBackend> AppState<B> {
     }
 
     /// The limits a take of this request obeys: the cap on waiting tickets always; the
-    /// per-address limit unless the request comes from staff or an enrolled kiosk.
-    pub fn take_limits(&self, req: &HttpRequest, staff: bool) -> TakeLimits {
+    /// per-address limit unless the request comes from an enrolled kiosk or from staff
+    /// (`staff` says whether it does: awaited only when it matters, when such a limit is
+    /// set and the request is not a kiosk's).
+    pub async fn take_limits(
+        &self,
+        req: &HttpRequest,
+        staff: impl Future<Output = bool>,
+    ) -> TakeLimits {
         let per_client = match self.take_limit {
-            Some(limit) if !staff && !self.clients.is_kiosk(req) => {
+            Some(limit) if !self.clients.is_kiosk(req) && !staff.await => {
                 Some((ClientKey::of_ip(self.clients.address(req)), limit))
             }
             _ => None,

@@ -228,11 +228,7 @@ pub async fn take<B: QueueBackend>(
         service: body_service(&obj)?,
         idempotency_key: idempotency_key(&req)?,
         priority: body_priority(&obj)?,
-        // Who asks matters only to the per-address limit (staff are exempt).
-        limits: state.take_limits(
-            &req,
-            state.take_limit.is_some() && auth.is_staff(&req).await,
-        ),
+        limits: state.take_limits(&req, auth.is_staff(&req)).await,
     };
     let taken = state
         .queue

@@ -430,7 +430,7 @@ pub async fn take<B: QueueBackend>(
             service: service.clone(),
             idempotency_key,
             priority,
-            limits: state.take_limits(&req, auth.is_staff(&req).await),
+            limits: state.take_limits(&req, auth.is_staff(&req)).await,
         })
         .await
     {
