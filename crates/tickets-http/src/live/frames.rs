@@ -18,8 +18,9 @@ use super::{LABELS_KEPT, RECENT_CALLS};
 pub(super) struct Frame {
     pub(super) public: Bytes,
     pub(super) staff: Bytes,
-    /// Where the `state` frame starts in `public` and in `staff`, when there is one.
-    state_at: Option<(usize, usize)>,
+    /// Where the `state` frame starts (in both forms: the events are the same), when
+    /// there is one.
+    state_at: Option<usize>,
     /// A comment, not an event: sent even to a client that waits for its first state.
     comment: bool,
 }
@@ -34,29 +35,25 @@ pub(super) struct StateFrame {
 impl Frame {
     /// The frames of `events` (the same for everyone), then `state` when there is one.
     pub(super) fn burst(events: &[Bytes], state: Option<&StateFrame>) -> Frame {
-        let joined = |state: Option<&Bytes>| -> (Bytes, usize) {
-            let events_len: usize = events.iter().map(Bytes::len).sum();
-            match (events, state) {
-                ([], Some(state)) => (state.clone(), 0),
-                ([one], None) => (one.clone(), events_len),
-                _ => {
-                    let mut all = Vec::with_capacity(events_len + state.map_or(0, Bytes::len));
-                    for e in events {
-                        all.extend_from_slice(e);
-                    }
-                    if let Some(state) = state {
-                        all.extend_from_slice(state);
-                    }
-                    (Bytes::from(all), events_len)
+        let events_len: usize = events.iter().map(Bytes::len).sum();
+        let joined = |state: Option<&Bytes>| match (events, state) {
+            ([], Some(state)) => state.clone(),
+            ([one], None) => one.clone(),
+            _ => {
+                let mut all = Vec::with_capacity(events_len + state.map_or(0, Bytes::len));
+                for e in events {
+                    all.extend_from_slice(e);
                 }
+                if let Some(state) = state {
+                    all.extend_from_slice(state);
+                }
+                Bytes::from(all)
             }
         };
-        let (public, at) = joined(state.map(|s| &s.public));
-        let (staff, staff_at) = joined(state.map(|s| &s.staff));
         Frame {
-            public,
-            staff,
-            state_at: state.map(|_| (at, staff_at)),
+            public: joined(state.map(|s| &s.public)),
+            staff: joined(state.map(|s| &s.staff)),
+            state_at: state.map(|_| events_len),
             comment: false,
         }
     }
@@ -92,12 +89,8 @@ impl Frame {
         if self.comment {
             return Some(self.bytes(staff));
         }
-        let (public_at, staff_at) = self.state_at?;
-        Some(if staff {
-            self.staff.slice(staff_at..)
-        } else {
-            self.public.slice(public_at..)
-        })
+        let at = self.state_at?;
+        Some(self.bytes(staff).slice(at..))
     }
 }
 
