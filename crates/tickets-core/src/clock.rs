@@ -93,7 +93,10 @@ pub struct BusinessDay(NaiveDate);
 /// Written as its text (`2026-11-24`), straight into the output.
 impl Serialize for BusinessDay {
     fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
-        s.collect_str(self)
+        match crate::model::date_text(self.0) {
+            Some(b) => s.serialize_str(crate::model::ascii(&b)),
+            None => s.collect_str(self),
+        }
     }
 }
 
@@ -112,13 +115,16 @@ impl BusinessDay {
 impl fmt::Display for BusinessDay {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use chrono::Datelike;
-        write!(
-            f,
-            "{:04}-{:02}-{:02}",
-            self.0.year(),
-            self.0.month(),
-            self.0.day()
-        )
+        match crate::model::date_text(self.0) {
+            Some(b) => f.write_str(crate::model::ascii(&b)),
+            None => write!(
+                f,
+                "{:04}-{:02}-{:02}",
+                self.0.year(),
+                self.0.month(),
+                self.0.day()
+            ),
+        }
     }
 }
 

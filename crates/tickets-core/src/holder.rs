@@ -77,16 +77,33 @@ impl fmt::Debug for HolderSecret {
     }
 }
 
+/// The MAC of `holder|<day>|<number>|<taken at, µs>`, its parts given one by one (no
+/// text made for it).
 fn mac(secret: &HolderSecret, day: BusinessDay, ticket: &Ticket) -> Hmac<Sha256> {
     let mut m = secret.0.clone();
-    m.update(format!("holder|{day}|{}|{}", ticket.number, micros(ticket.taken_at)).as_bytes());
+    m.update(b"holder|");
+    match crate::model::date_text(day.date()) {
+        Some(b) => m.update(&b),
+        None => m.update(day.to_string().as_bytes()),
+    }
+    m.update(b"|");
+    m.update(itoa::Buffer::new().format(ticket.number.get()).as_bytes());
+    m.update(b"|");
+    m.update(
+        itoa::Buffer::new()
+            .format(micros(ticket.taken_at))
+            .as_bytes(),
+    );
     m
 }
 
 /// The key of `ticket` of `day` under `secret`.
 pub(crate) fn key_of(secret: &HolderSecret, day: BusinessDay, ticket: &Ticket) -> HolderKey {
     let full = mac(secret, day, ticket).finalize().into_bytes();
-    HolderKey(hex::encode(&full[..KEY_BYTES]))
+    let mut text = [0u8; KEY_BYTES * 2];
+    hex::encode_to_slice(&full[..KEY_BYTES], &mut text)
+        .unwrap_or_else(|_| unreachable!("two hex digits a byte"));
+    HolderKey(crate::model::ascii(&text).to_owned())
 }
 
 /// Whether `candidate` is the key of `ticket` of `day` (in constant time).
@@ -118,6 +135,20 @@ mod tests {
             None,
             Utc.with_ymd_and_hms(2026, 11, 30, 9, 0, second).unwrap(),
         )
+    }
+
+    #[test]
+    fn a_key_is_the_mac_of_its_ticket_written_out() {
+        let day: BusinessDay = "2026-11-30".parse().unwrap();
+        let t = ticket(7, 0);
+        let text = format!("holder|{day}|7|{}", micros(t.taken_at));
+        let mut m = <Hmac<Sha256> as Mac>::new_from_slice(b"secret").unwrap();
+        m.update(text.as_bytes());
+        let expected = hex::encode(&m.finalize().into_bytes()[..KEY_BYTES]);
+        assert_eq!(
+            key_of(&HolderSecret::new(b"secret"), day, &t).as_str(),
+            expected
+        );
     }
 
     #[test]

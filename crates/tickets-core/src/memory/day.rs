@@ -18,6 +18,7 @@ use crate::model::{
 use crate::office::OfficeConfig;
 
 use super::expiring::Expiring;
+use super::tickets::Tickets;
 
 /// A queue: one service, one priority class (`None`: people without priority).
 pub(super) type QueueKey = (Service, Option<PriorityCode>);
@@ -36,7 +37,7 @@ pub(super) struct DayData {
     pub(super) numbers: BTreeMap<Service, u64>,
     /// Each desk's priority calls in a row.
     pub(super) streaks: BTreeMap<DeskId, u32>,
-    pub(super) tickets: BTreeMap<TicketNumber, Ticket>,
+    pub(super) tickets: Tickets,
     /// Every desk that held a ticket today, with its current one.
     pub(super) desks: BTreeMap<DeskId, Option<TicketNumber>>,
     pub(super) logs: VecDeque<LogEntry>,
@@ -72,7 +73,7 @@ impl DayData {
             queues: BTreeMap::new(),
             numbers: BTreeMap::new(),
             streaks: BTreeMap::new(),
-            tickets: BTreeMap::new(),
+            tickets: Tickets::default(),
             desks: BTreeMap::new(),
             logs: VecDeque::new(),
             stats: DayStats::default(),

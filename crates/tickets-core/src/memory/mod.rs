@@ -30,6 +30,7 @@ use crate::office::{OfficeConfig, label};
 mod day;
 mod expiring;
 mod history;
+mod tickets;
 
 use day::{DayData, QueueKey, queue_key};
 
@@ -252,8 +253,6 @@ impl QueueBackend for MemoryBackend {
             let next = d.counter.unwrap_or(0) + 1;
             let n = TicketNumber::new(next)
                 .map_err(|_| Error::corrupt("counter", "the day ran out of ticket numbers"))?;
-            d.counter = Some(next);
-            d.numbers.insert(service.code.clone(), given + 1);
             let ticket = Ticket::waiting(
                 n,
                 service.code.clone(),
@@ -262,7 +261,10 @@ impl QueueBackend for MemoryBackend {
                 at.now,
             );
             let key = queue_key(&ticket);
-            d.tickets.insert(n, ticket.clone());
+            // First, so that a number out of order changes nothing.
+            d.tickets.push(ticket.clone())?;
+            d.counter = Some(next);
+            d.numbers.insert(service.code.clone(), given + 1);
             d.enqueue(key, next as f64, n);
             if let Some(key) = &req.idempotency_key {
                 let until = at.now + Duration::seconds(IDEMPOTENCY_WINDOW_SECONDS as i64);

@@ -15,7 +15,7 @@ pub use figures::*;
 pub use ids::*;
 pub use log::*;
 pub use ticket::*;
-pub(crate) use time::iso_format;
+pub(crate) use time::{ascii, date_text, iso_format};
 pub use time::{from_micros, iso, micros, parse_seconds_text, seconds_text};
 
 /// How many waiting tickets and log lines a snapshot lists at most.
