@@ -1,60 +1,74 @@
 //! Entries that expire after a time, as Redis keys with a TTL do: the idempotency keys and
 //! the per-client take counters of the memory backend.
 
-use std::collections::{HashMap, VecDeque};
-use std::hash::Hash;
+use std::collections::VecDeque;
+use std::hash::{BuildHasher, Hash, RandomState};
 
 use chrono::{DateTime, Utc};
+use hashbrown::HashTable;
 
-/// A map whose entries expire; expired entries are dropped as time goes on, so that their
-/// number stays bounded by the rate of insertions.
+/// Keys with a value and an expiry, dropped once expired as time goes on.
 #[derive(Debug)]
 pub(super) struct Expiring<K, V> {
-    entries: HashMap<K, (V, DateTime<Utc>)>,
-    /// Insertions in time order, to drop the expired ones from the front.
-    order: VecDeque<(DateTime<Utc>, K)>,
+    /// SipHash with a random key: the keys come from clients.
+    hasher: RandomState,
+    entries: HashTable<(K, V, DateTime<Utc>)>,
+    /// Each insert's expiry and its key's hash (not a copy of the key), in insert order,
+    /// which is mostly expiry order (a window from each insert); an item behind a later one
+    /// is dropped a little late, and `get` ignores its entry once expired.
+    order: VecDeque<(DateTime<Utc>, u64)>,
 }
 
 impl<K, V> Default for Expiring<K, V> {
     fn default() -> Self {
         Self {
-            entries: HashMap::new(),
+            hasher: RandomState::new(),
+            entries: HashTable::new(),
             order: VecDeque::new(),
         }
     }
 }
 
-impl<K: Clone + Eq + Hash, V> Expiring<K, V> {
-    /// The value of `key` with its expiry, while it lives at `now`.
+impl<K: Eq + Hash, V> Expiring<K, V> {
+    /// The value of `key` and its expiry, if it has not expired at `now`.
     pub(super) fn get(&self, key: &K, now: DateTime<Utc>) -> Option<(&V, DateTime<Utc>)> {
         self.entries
-            .get(key)
-            .filter(|(_, until)| *until > now)
-            .map(|(v, until)| (v, *until))
+            .find(self.hasher.hash_one(key), |(k, _, _)| k == key)
+            .filter(|(_, _, until)| *until > now)
+            .map(|(_, v, until)| (v, *until))
     }
 
-    /// Sets `key` to `value` until `until`, dropping what expired by `now`.
+    /// Sets `key` to `value` until `until`, dropping what expired at `now` first.
     pub(super) fn insert(&mut self, key: K, value: V, until: DateTime<Utc>, now: DateTime<Utc>) {
         self.prune(now);
-        self.order.push_back((until, key.clone()));
-        self.entries.insert(key, (value, until));
-    }
-
-    /// Drops the entries expired at `now`.
-    fn prune(&mut self, now: DateTime<Utc>) {
-        while let Some((until, _)) = self.order.front() {
-            if *until > now {
-                break;
-            }
-            if let Some((_, key)) = self.order.pop_front()
-                && self.entries.get(&key).is_some_and(|(_, u)| *u <= now)
-            {
-                self.entries.remove(&key);
+        let hash = self.hasher.hash_one(&key);
+        self.order.push_back((until, hash));
+        match self.entries.find_mut(hash, |(k, _, _)| *k == key) {
+            Some(entry) => *entry = (key, value, until),
+            None => {
+                let hasher = &self.hasher;
+                self.entries
+                    .insert_unique(hash, (key, value, until), |(k, _, _)| hasher.hash_one(k));
             }
         }
     }
 
-    /// How many entries are kept (expired ones not yet dropped included).
+    /// Drops the entries whose expiry passed. An order item whose key was set again later
+    /// finds its entry not expired and leaves it; an expired entry with the same hash (another
+    /// key) is dropped in its place, which is as right: it is expired too, and its own item
+    /// later finds nothing.
+    fn prune(&mut self, now: DateTime<Utc>) {
+        while let Some(&(until, hash)) = self.order.front() {
+            if until > now {
+                break;
+            }
+            self.order.pop_front();
+            if let Ok(entry) = self.entries.find_entry(hash, |(_, _, u)| *u <= now) {
+                entry.remove();
+            }
+        }
+    }
+
     #[cfg(test)]
     pub(super) fn kept(&self) -> usize {
         self.entries.len()

@@ -264,7 +264,12 @@ impl QueueBackend for MemoryBackend {
             // First, so that a number out of order changes nothing.
             d.tickets.push(ticket.clone())?;
             d.counter = Some(next);
-            d.numbers.insert(service.code.clone(), given + 1);
+            match d.numbers.get_mut(&service.code) {
+                Some(given) => *given += 1,
+                None => {
+                    d.numbers.insert(service.code.clone(), 1);
+                }
+            }
             d.enqueue(key, next as f64, n);
             if let Some(key) = &req.idempotency_key {
                 let until = at.now + Duration::seconds(IDEMPOTENCY_WINDOW_SECONDS as i64);

@@ -1,6 +1,7 @@
 //! The public ticket endpoints: take, status, snapshot and one ticket. Handlers parse,
 //! call the core, and shape the answer; no rule of the queue lives here.
 
+use actix_web::http::header::ContentType;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::{Deserialize, Serialize};
 use tickets_core::{
@@ -185,6 +186,29 @@ impl<'a> TakenBody<'a> {
             ticket_url: holder_path(&t.day, t.ticket.number, key),
         }
     }
+
+    /// The JSON of the body, the same bytes as serde's, its ticket written by
+    /// [`Ticket::write_json`] (the kiosk's every take answers one).
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(512);
+        out.extend_from_slice(b"{\"day\":");
+        let written = serde_json::to_writer(&mut out, &self.day);
+        out.extend_from_slice(b",\"ticket\":");
+        self.ticket.write_json(&mut out);
+        out.extend_from_slice(b",\"waiting_before\":");
+        out.extend_from_slice(itoa::Buffer::new().format(self.waiting_before).as_bytes());
+        out.extend_from_slice(if self.replayed {
+            b",\"replayed\":true,\"ticket_url\":"
+        } else {
+            b",\"replayed\":false,\"ticket_url\":"
+        });
+        let written = written.and_then(|()| serde_json::to_writer(&mut out, &self.ticket_url));
+        if written.is_err() {
+            unreachable!("a day and a path always serialize");
+        }
+        out.push(b'}');
+        out
+    }
 }
 
 /// Takes a ticket.
@@ -241,7 +265,9 @@ pub async fn take<B: QueueBackend>(
         HttpResponse::Created()
     };
     let key = holder_key_of(&state, &taken).await;
-    Ok(res.json(TakenBody::new(&taken, key.as_ref())))
+    Ok(res
+        .content_type(ContentType::json())
+        .body(TakenBody::new(&taken, key.as_ref()).to_json()))
 }
 /// Parses a ticket number from a path segment (404-free: a bad number is a 422).
 pub fn parse_number(s: &str) -> Result<TicketNumber, ApiError> {
@@ -374,4 +400,35 @@ pub async fn ticket<B: QueueBackend>(
     let n = parse_number(&path)?;
     let info = state.queue.ticket(n).await?;
     Ok(HttpResponse::Ok().json(TicketBody::new(&info, auth.is_staff(&req).await)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tickets_core::{Service, TicketNumber};
+
+    #[test]
+    fn a_take_answer_is_written_as_serde_writes_it() {
+        let at = chrono::DateTime::from_timestamp_micros(1_796_189_888_965_050).unwrap();
+        let mut ticket = Ticket::waiting(
+            TicketNumber::new(12).unwrap(),
+            Service::default(),
+            "A012".into(),
+            None,
+            at,
+        );
+        for replayed in [false, true] {
+            let taken = Taken {
+                day: "2026-12-02".parse().unwrap(),
+                ticket: ticket.clone(),
+                waiting_before: 41,
+                replayed,
+            };
+            let body = TakenBody::new(&taken, None);
+            let fast = String::from_utf8(body.to_json()).unwrap();
+            assert_eq!(fast, serde_json::to_string(&body).unwrap());
+            assert!(fast.contains("\"ticket_url\":\"/api/tickets/follow/2026-12-02/12\""));
+            ticket.label = "B\"7\\".into();
+        }
+    }
 }
