@@ -95,6 +95,17 @@ impl RedisBackend {
         at: &Moment,
         args: Vec<String>,
     ) -> Result<T> {
+        let text = self.run_batched_text(op, at, args).await?;
+        serde_json::from_str(&text).map_err(unreadable)
+    }
+
+    /// [`Self::run_batched`]'s reply as the script wrote it.
+    pub(super) async fn run_batched_text(
+        &self,
+        op: Batched,
+        at: &Moment,
+        args: Vec<String>,
+    ) -> Result<String> {
         let argv = self.argv(at, args);
         let waiting = self.inner.batches.threads.get_or_default().clone();
         let queued = {
@@ -114,8 +125,8 @@ impl RedisBackend {
                 Err(argv)
             }
         };
-        let text = match queued {
-            Ok(queued) => queued.await.unwrap_or_else(|_| Err(unsent()))?,
+        match queued {
+            Ok(queued) => queued.await.unwrap_or_else(|_| Err(unsent())),
             Err(argv) => {
                 // Alone: this call goes now, then whoever came meanwhile, even when this
                 // request goes away before its answer (see HandOff).
@@ -125,10 +136,9 @@ impl RedisBackend {
                 };
                 let keys = self.day_keys(at.day);
                 self.eval(op.script(self), &keys[..], &argv, Retry::Never)
-                    .await?
+                    .await
             }
-        };
-        serde_json::from_str(&text).map_err(unreadable)
+        }
     }
 
     /// Sends the waiting calls of `stop`'s thread, a batch at a time, until none is left.

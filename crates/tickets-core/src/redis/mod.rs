@@ -288,7 +288,11 @@ impl QueueBackend for RedisBackend {
         ];
         args::take_limits(&req.limits, &mut args);
         args::weights(&office, &mut args);
-        let r: TakeReply = self.run_batched(Batched::Take, at, args).await?;
+        let text = self.run_batched_text(Batched::Take, at, args).await?;
+        if let Some(new) = text.strip_prefix('=') {
+            return replies::new_ticket(at, req, new);
+        }
+        let r: TakeReply = serde_json::from_str(&text).map_err(call::unreadable)?;
         if r.refused {
             return Err(
                 refusal.unwrap_or_else(|| Error::corrupt("take", "refused with nothing to refuse"))

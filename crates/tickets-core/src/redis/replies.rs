@@ -5,9 +5,12 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
+use crate::backend::TakeRequest;
+use crate::clock::Moment;
 use crate::error::{Error, Result};
 use crate::model::{
-    DayStats, DeskId, PriorityCode, Service, Ticket, TicketNumber, TicketStatus, parse_seconds_text,
+    DayStats, DeskId, PriorityCode, Service, Taken, Ticket, TicketNumber, TicketStatus,
+    parse_seconds_text,
 };
 
 /// Reads a ticket hash as the scripts write it.
@@ -51,6 +54,33 @@ pub(super) fn ticket_from_hash(h: &HashMap<String, String>) -> std::result::Resu
             .map(|v| v.parse().map_err(|_| format!("transfers holds {v:?}")))
             .transpose()?
             .unwrap_or(0),
+    })
+}
+
+/// The new ticket of a take whose script answered `=<number> <waiting before> <label>`:
+/// the rest of its hash is the take's own arguments (its service and class, and its time,
+/// `at.now`, which is to the microsecond, as the script wrote it).
+pub(super) fn new_ticket(at: &Moment, req: &TakeRequest, reply: &str) -> Result<Taken> {
+    let bad = || Error::corrupt("take", format!("unreadable reply: ={reply}"));
+    let mut parts = reply.split(' ');
+    let (Some(n), Some(ahead), Some(label), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    let number: TicketNumber = n.parse().map_err(|_| bad())?;
+    let waiting_before: u64 = ahead.parse().map_err(|_| bad())?;
+    Ok(Taken {
+        day: at.day,
+        ticket: Ticket::waiting(
+            number,
+            req.service.clone(),
+            label.to_owned(),
+            req.priority.clone(),
+            at.now,
+        ),
+        waiting_before,
+        replayed: false,
     })
 }
 
@@ -264,6 +294,46 @@ pub(super) fn stats_of(h: &Hash) -> Result<DayStats> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_new_ticket_reads_from_its_short_reply_and_nothing_else_does() {
+        let calendar = crate::clock::BusinessCalendar::default();
+        let at = calendar.moment(chrono::Utc::now());
+        let req = TakeRequest {
+            service: Service::parse("colis").unwrap(),
+            priority: Some(PriorityCode::parse("prioritaire").unwrap()),
+            ..Default::default()
+        };
+        let taken = new_ticket(&at, &req, "42 3 B007").unwrap();
+        assert_eq!(
+            taken.ticket,
+            Ticket::waiting(
+                TicketNumber::new(42).unwrap(),
+                req.service.clone(),
+                "B007".into(),
+                req.priority.clone(),
+                at.now
+            )
+        );
+        assert_eq!(
+            (taken.day, taken.waiting_before, taken.replayed),
+            (at.day, 3, false)
+        );
+        for bad in [
+            "",
+            "42",
+            "42 3",
+            "42 3 B007 x",
+            "0 3 B007",
+            "x 3 B007",
+            "42 -1 B007",
+        ] {
+            assert!(
+                matches!(new_ticket(&at, &req, bad), Err(Error::Corrupt { .. })),
+                "{bad:?}"
+            );
+        }
+    }
     use crate::model::micros;
 
     fn hash(pairs: &[(&str, &str)]) -> Hash {

@@ -13,7 +13,8 @@
 -- ARGV[19..] the office's priority classes: count, then code and weight of each, by code.
 -- Returns: JSON {"refused": true} | {"closed": true} | {"limit": true} | {"full": true}
 --        | {"client_limit": true, "retry_after_us": n}
---        | {"ticket": {hash}, "waiting_before": n, "replayed": bool}
+--        | {"ticket": {hash}, "waiting_before": n, "replayed": true} (a key's ticket)
+--        | "=<number> <waiting before> <label>" (a new ticket; see the end)
 -- Windows are judged by ARGV[1] (the caller's clock), the TTLs only clean up.
 -- (Numbers are read from their text only where they are used: each costs a strtod.)
 local service, idem, refused, prefix = ARGV[8], ARGV[9], ARGV[10], ARGV[11]
@@ -178,15 +179,7 @@ end
 -- The new hash is `t`, field for field.
 CURRENT[n] = t
 commit()
--- The answer joined by hand, as cjson.encode({ticket = t, waiting_before = ahead,
--- replayed = false}) would write it: every field of the new ticket is plain text (numbers,
--- times, a service and class code, a label of capitals and digits), which cjson would
--- check character by character (docs/benchmarks.md, item 16).
-local class_field = ''
-if priority ~= '' then
-  class_field = '","priority":"' .. priority
-end
-return '{"ticket":{"ticket_number":"' .. n .. '","creation_time":"' .. NOW ..
-  '","service_type":"' .. service .. '","status":"waiting","creation_time_iso":"' .. NOW_ISO ..
-  '","label":"' .. label .. class_field .. '"},"waiting_before":' .. text(ahead) ..
-  ',"replayed":false}'
+-- The answer: "=<number> <waiting before> <label>". The caller knows the rest of the new
+-- ticket, field for field as written above (its service, class and time are its own
+-- arguments): no JSON to write here and to read there.
+return '=' .. n .. ' ' .. text(ahead) .. ' ' .. label
