@@ -86,9 +86,29 @@ local TTL_SET, TTL_SECOND = {}, nil
 -- The text of a whole number: Lua's own (sprintf "%.14g", which writes 1e+14 for 10^14)
 -- below 10^14, "%.0f" above. Numbers go to Redis as text where they already are: each
 -- number turned into text costs about 2,500 instructions (docs/benchmarks.md, item 16).
--- (Keeping the texts made in the library's state was tried: a table of 65,536 texts made
--- every take slower under load, the garbage collector walking it.)
+-- Below 10^9 the text is made of the texts of its groups of three digits, each made once
+-- and kept (at most 2,000 texts: keeping every text made was tried, and a table of 65,536
+-- made every take slower under load, the garbage collector walking it).
+local SMALL, THREE = {}, {}
 local function text(v)
+  if v >= 0 and v < 1e9 and v % 1 == 0 then
+    if v < 1000 then
+      local s = SMALL[v]
+      if not s then
+        s = tostring(v)
+        SMALL[v] = s
+      end
+      return s
+    end
+    local q = math.floor(v / 1000)
+    local r = v - q * 1000
+    local t = THREE[r]
+    if not t then
+      t = string.format('%03d', r)
+      THREE[r] = t
+    end
+    return text(q) .. t
+  end
   if v < 1e14 then
     return tostring(v)
   end
@@ -109,11 +129,19 @@ local SIZE_OF = {string = 'STRLEN', list = 'LLEN', hash = 'HLEN', zset = 'ZCARD'
 -- writes them once, at its end: commit() does nothing in a call of a batch. What a call
 -- of the batch learnt that the next ones need not ask Redis again, as nothing but the
 -- batch writes the day's keys while it runs:
---   checked  key -> true for the keys whose type was checked
+--   checked  key -> true for the keys whose type was checked; `take` -> true once the
+--            keys every take writes were (take.lua)
 --   open     the day is open (its marker was read)
 --   counter  the day's counter after the last take (text)
 --   waiting  after a take, the waiting set as the event reports it: {len, head}; any
 --            other call forgets it (run_batch)
+--   numbers  service -> the last number given in the service (the batch's takes add
+--            theirs to the day's counters at its end, with the others: see add)
+-- and what its takes keep back until its end, or until a call that is not a take
+-- (flush_takes), as only takes would read it meanwhile:
+--   taken    how many tickets its takes numbered (the counter moves by that many)
+--   entries  queue name -> its index entry as the batch's takes left it; `dirty` lists
+--            (in order, and as a set) those not written yet; any other call forgets them
 local BATCH
 
 -- Fails unless each key holds nothing or the type given: check_types(key, type, …). In a
@@ -195,6 +223,34 @@ local function touch(key)
   if not TOUCH[key] then
     TOUCH[key] = true
     TOUCH[#TOUCH + 1] = key
+  end
+end
+
+-- Keeps a queue's index entry, as a take of a batch changed it, to write later.
+local function keep_entry(name, entry)
+  BATCH.entries[name] = entry
+  local dirty = BATCH.dirty
+  if not dirty[name] then
+    dirty[name] = true
+    dirty[#dirty + 1] = name
+  end
+end
+
+-- Writes what a batch's takes kept back (see BATCH): the queue index entries they
+-- changed, in one HSET, and the day's counter, moved by the tickets they numbered.
+local function flush_takes()
+  local dirty = BATCH.dirty
+  if #dirty > 0 then
+    local args = {}
+    for i, name in ipairs(dirty) do
+      args[2 * i - 1], args[2 * i] = name, BATCH.entries[name]
+    end
+    redis.call('HSET', K_QUEUES, unpack(args))
+    BATCH.dirty = {}
+  end
+  if BATCH.taken > 0 then
+    redis.call('INCRBY', K_COUNTER, BATCH.taken)
+    BATCH.taken = 0
   end
 end
 
@@ -589,18 +645,27 @@ end
 local function run_batch(keys, argv, bodies)
   TOUCH, COUNTERS, LINES, EVENTS, SETTLED = {}, {}, {}, {}, 0
   CHANGED, CURRENT = {}, {}
-  BATCH = {checked = {}}
-  local out, i = {}, 1
+  -- (Every call is checked to be there before the first runs: a batch fails whole only
+  -- before anything is written.)
+  local i = 1
+  while i <= #argv do
+    local count = tonumber(argv[i + 1])
+    if not bodies[argv[i]] or not count or count < 0 or i + 1 + count > #argv then
+      error({err = 'ERR batch: no call ' .. tostring(argv[i]) .. ' with ' ..
+        tostring(argv[i + 1]) .. ' arguments'})
+    end
+    i = i + 2 + count
+  end
+  BATCH = {checked = {}, numbers = {}, taken = 0, entries = {}, dirty = {}}
+  local out = {}
+  i = 1
   while i <= #argv do
     local name = argv[i]
     local body, count = bodies[name], tonumber(argv[i + 1])
     if name ~= 'take' then
       BATCH.waiting = nil
-    end
-    if not body or not count or count < 0 or i + 1 + count > #argv then
-      BATCH = nil
-      error({err = 'ERR batch: no call ' .. tostring(argv[i]) .. ' with ' ..
-        tostring(argv[i + 1]) .. ' arguments'})
+      flush_takes()
+      BATCH.entries = {}
     end
     local ok, answer = pcall(run_one, body, keys, {unpack(argv, i + 2, i + 1 + count)})
     if not ok and type(answer) == 'table' and type(answer.err) == 'string'
@@ -617,6 +682,7 @@ local function run_batch(keys, argv, bodies)
     end
     i = i + 2 + count
   end
+  flush_takes()
   BATCH = nil
   commit()
   return table.concat(out, '\n')

@@ -58,17 +58,24 @@ local function resized(name, v, size)
 end
 
 -- How many tickets wait in the queues of `service` for the classes heavier than `weight`.
+-- (In a batch, an entry its takes changed is read where they keep it: see BATCH.)
 local function heavier(service, weight, weights)
-  local names = {}
+  local names, total = {}, 0
+  local kept = BATCH and BATCH.entries
   for c, w in pairs(weights) do
     if w > weight then
-      names[#names + 1] = service .. ':' .. c
+      local name = service .. ':' .. c
+      local entry = kept and kept[name]
+      if entry then
+        total = total + entry_size(name, entry)
+      else
+        names[#names + 1] = name
+      end
     end
   end
   if #names == 0 then
-    return 0
+    return total
   end
-  local total = 0
   local entries = redis.call('HMGET', K_QUEUES, unpack(names))
   for i = 1, #names do
     if entries[i] then

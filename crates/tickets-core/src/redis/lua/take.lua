@@ -47,7 +47,10 @@ if not (BATCH and BATCH.open) then
     BATCH.open = true
   end
 end
-local given = count(redis.call('HGET', K_NUMBERS, service), 'numbers', service)
+local given = BATCH and BATCH.numbers[service]
+if not given then
+  given = count(redis.call('HGET', K_NUMBERS, service), 'numbers', service)
+end
 if limit ~= '0' and given >= tonumber(limit) then
   return cjson.encode({limit = true})
 end
@@ -77,7 +80,7 @@ end
 -- Where it stands: after everyone in its queue, and after the heavier classes of its
 -- service (a new ticket is always the last of its queue).
 local name = queue_name(service, priority)
-local entry = redis.call('HGET', K_QUEUES, name)
+local entry = BATCH and BATCH.entries[name] or redis.call('HGET', K_QUEUES, name)
 local size = 0
 if entry then
   size = entry_size(name, entry)
@@ -96,11 +99,15 @@ if client_key and client_taken >= client_count then
   return cjson.encode({client_limit = true, retry_after_us = window_end - NOW_US})
 end
 local head_set = heads_key(priority)
-if entry then
+-- (In a batch, the keys every take writes are checked by its first take.)
+if not (BATCH and BATCH.checked.take) then
   check_types(K_LOGS, 'list', K_ACTIVITY, 'hash', K_STATS, 'hash', K_HISTORY, 'hash')
-else
-  check_types(K_LOGS, 'list', K_ACTIVITY, 'hash', K_STATS, 'hash', K_HISTORY, 'hash',
-    head_set, 'zset', K_HEAD_TIMES, 'zset', K_CLASSES, 'hash')
+  if BATCH then
+    BATCH.checked.take = true
+  end
+end
+if not entry then
+  check_types(head_set, 'zset', K_HEAD_TIMES, 'zset', K_CLASSES, 'hash')
 end
 -- The queue is the first write: foreign data there fails the take (WRONGTYPE) before
 -- anything is written; every other key written was read or checked above. The TTL goes on
@@ -110,11 +117,21 @@ if BATCH then
   BATCH.waiting = nil
 end
 redis.call('ZADD', K_QUEUE .. name, n, member(n))
-redis.call('INCR', K_COUNTER)
+-- The counter and the service's number: in a batch, written once at its end (flush_takes,
+-- and the day's counters at commit).
+local own
 if BATCH then
-  BATCH.counter = n
+  own = given + 1
+  BATCH.counter, BATCH.taken = n, BATCH.taken + 1
+  BATCH.numbers[service] = own
+  add(K_NUMBERS, service, 1)
+else
+  redis.call('INCR', K_COUNTER)
+  own = redis.call('HINCRBY', K_NUMBERS, service, '1')
+  if own == 1 then
+    touch(K_NUMBERS)
+  end
 end
-local own = redis.call('HINCRBY', K_NUMBERS, service, '1')
 local label
 if prefix ~= '' then
   label = prefix .. string.format('%03d', own)
@@ -134,10 +151,20 @@ end
 touch(key)
 redis.call('ZADD', K_WAITING, n, n)
 if entry then
-  redis.call('HSET', K_QUEUES, name, resized(name, entry, size + 1))
+  entry = resized(name, entry, size + 1)
+  if BATCH then
+    -- (Written at the batch's end, or before its next call that is not a take.)
+    keep_entry(name, entry)
+  else
+    redis.call('HSET', K_QUEUES, name, entry)
+  end
 else
   -- An empty queue: the new ticket is its head.
-  redis.call('HSET', K_QUEUES, name, '1 ' .. n .. ' ' .. label)
+  entry = '1 ' .. n .. ' ' .. label
+  redis.call('HSET', K_QUEUES, name, entry)
+  if BATCH then
+    BATCH.entries[name] = entry
+  end
   redis.call('ZADD', head_set, n, service)
   redis.call('ZADD', K_HEAD_TIMES, NOW_US_TEXT, name)
   touch(K_QUEUE .. name)
@@ -153,9 +180,6 @@ if len == 0 then
 end
 if not raw_counter then
   touch(K_COUNTER)
-end
-if own == 1 then
-  touch(K_NUMBERS)
 end
 if idem ~= '' then
   local idem_window = tonumber(ARGV[18])
