@@ -5,22 +5,37 @@
 //! reads it: each receives, after its own arguments, the few figures it needs, in the
 //! groups `lib.lua` reads back (`read_weights`, `read_plan`), each group led by its count.
 
+use chrono::{DateTime, Utc};
+
 use crate::limits::{IDEMPOTENCY_WINDOW_SECONDS, TakeLimits};
+use crate::model::micros;
 use crate::office::{DeskPlan, OfficeConfig};
 
 /// The limits of a take: the client ("" for none), its tickets per window and the window
-/// in seconds, the cap on waiting tickets (0: none), then the idempotency window.
-pub(super) fn take_limits(limits: &TakeLimits, out: &mut Vec<String>) {
-    match &limits.per_client {
-        Some((client, limit)) => out.extend([
-            client.as_str().to_owned(),
-            limit.count.to_string(),
-            limit.window_seconds.to_string(),
-        ]),
-        None => out.extend([String::new(), "0".into(), "0".into()]),
-    }
+/// in seconds, the cap on waiting tickets (0: none), the idempotency window in seconds,
+/// then, in microseconds since the epoch, when a key taken now stops counting and when a
+/// window of the client's that starts now ends (0 without a client): the script writes
+/// them as they are (a number it would make into text costs it a printf).
+pub(super) fn take_limits(limits: &TakeLimits, now: DateTime<Utc>, out: &mut Vec<String>) {
+    let now = micros(now);
+    let window_end = match &limits.per_client {
+        Some((client, limit)) => {
+            out.extend([
+                client.as_str().to_owned(),
+                limit.count.to_string(),
+                limit.window_seconds.to_string(),
+            ]);
+            now + i64::from(limit.window_seconds) * 1_000_000
+        }
+        None => {
+            out.extend([String::new(), "0".into(), "0".into()]);
+            0
+        }
+    };
     out.push(limits.max_waiting.to_string());
     out.push(IDEMPOTENCY_WINDOW_SECONDS.to_string());
+    out.push((now + IDEMPOTENCY_WINDOW_SECONDS as i64 * 1_000_000).to_string());
+    out.push(window_end.to_string());
 }
 
 /// The priority classes: count, then code and weight of each, in byte order of the
@@ -77,7 +92,39 @@ pub(super) fn service_codes(office: &OfficeConfig, out: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::limits::{ClientKey, RateLimit};
     use crate::model::DeskId;
+
+    #[test]
+    fn a_takes_limits_carry_when_its_key_and_its_clients_window_end() {
+        let now = DateTime::parse_from_rfc3339("2026-12-02T10:00:00.123456Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let us = micros(now);
+        let mut out = Vec::new();
+        take_limits(&TakeLimits::default(), now, &mut out);
+        let key_until = (us + 600_000_000).to_string();
+        assert_eq!(out, ["", "0", "0", "0", "600", key_until.as_str(), "0"]);
+        let limits = TakeLimits {
+            per_client: Some((ClientKey::parse("kiosk-1").unwrap(), RateLimit::new(3, 60))),
+            max_waiting: 40,
+        };
+        out.clear();
+        take_limits(&limits, now, &mut out);
+        let window_end = (us + 60_000_000).to_string();
+        assert_eq!(
+            out,
+            [
+                "kiosk-1",
+                "3",
+                "60",
+                "40",
+                "600",
+                key_until.as_str(),
+                window_end.as_str()
+            ]
+        );
+    }
 
     #[test]
     fn groups_lead_with_their_count() {

@@ -286,7 +286,7 @@ impl QueueBackend for RedisBackend {
                 .as_ref()
                 .map_or_else(String::new, |p| p.to_string()),
         ];
-        args::take_limits(&req.limits, &mut args);
+        args::take_limits(&req.limits, at.now, &mut args);
         args::weights(&office, &mut args);
         let text = self.run_batched_text(Batched::Take, at, args).await?;
         if let Some(new) = text.strip_prefix('=') {

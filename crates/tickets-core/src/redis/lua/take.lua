@@ -10,7 +10,9 @@
 -- ARGV[14] the client for the per-client limit ("" for none), ARGV[15] its tickets per
 --          window, ARGV[16] the window in seconds,
 -- ARGV[17] the cap on waiting tickets (0: none), ARGV[18] the idempotency window in seconds,
--- ARGV[19..] the office's priority classes: count, then code and weight of each, by code.
+-- ARGV[19] when a key taken now stops counting (µs), ARGV[20] when a window of the client's
+--          that starts now ends (µs; 0 without a client),
+-- ARGV[21..] the office's priority classes: count, then code and weight of each, by code.
 -- Returns: JSON {"refused": true} | {"closed": true} | {"limit": true} | {"full": true}
 --        | {"client_limit": true, "retry_after_us": n}
 --        | {"ticket": {hash}, "waiting_before": n, "replayed": true} (a key's ticket)
@@ -19,7 +21,7 @@
 -- (Numbers are read from their text only where they are used: each costs a strtod.)
 local service, idem, refused, prefix = ARGV[8], ARGV[9], ARGV[10], ARGV[11]
 local limit, priority, client, max_waiting = ARGV[12], ARGV[13], ARGV[14], ARGV[17]
-local weights = read_weights(19)
+local weights = read_weights(21)
 -- A key still in its window whose ticket is the one it named (not a ticket of the same
 -- number made after a reset) gives that ticket back.
 if idem ~= '' then
@@ -55,9 +57,9 @@ if limit ~= '0' and given >= tonumber(limit) then
   return cjson.encode({limit = true})
 end
 -- The client's counter: "<taken> <window end, µs>"; a window that ended counts nothing.
-local client_key, client_taken, window_end, client_count, client_window = nil, 0, 0, 0, 0
+local client_key, client_taken, window_end, client_count = nil, 0, 0, 0
 if client ~= '' then
-  client_count, client_window = tonumber(ARGV[15]), tonumber(ARGV[16])
+  client_count = tonumber(ARGV[15])
   client_key = K_LIMIT .. client
   local held = redis.call('GET', client_key)
   if held then
@@ -182,14 +184,11 @@ if not raw_counter then
   touch(K_COUNTER)
 end
 if idem ~= '' then
-  local idem_window = tonumber(ARGV[18])
-  redis.call('SET', K_IDEM .. idem, n .. ' ' .. NOW .. ' ' ..
-    string.format('%.0f', NOW_US + idem_window * 1000000), 'EX', ARGV[18])
+  redis.call('SET', K_IDEM .. idem, n .. ' ' .. NOW .. ' ' .. ARGV[19], 'EX', ARGV[18])
 end
 if client_key then
   if client_taken == 0 then
-    redis.call('SET', client_key, '1 ' .. string.format('%.0f', NOW_US + client_window * 1000000),
-      'EX', client_window)
+    redis.call('SET', client_key, '1 ' .. ARGV[20], 'EX', ARGV[16])
   else
     redis.call('SET', client_key, (client_taken + 1) .. ' ' .. string.format('%.0f', window_end),
       'PX', math.max(1, math.ceil((window_end - NOW_US) / 1000)))
