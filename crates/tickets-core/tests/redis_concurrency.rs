@@ -519,3 +519,107 @@ async fn take_failing_in_a_batch(extra: &[&str], call: &str) {
         "a log line for the day's start and each ticket taken"
     );
 }
+
+/// How many times Redis ran `command` so far (`INFO commandstats`, which counts the
+/// commands of scripts too).
+async fn command_calls(conn: &mut redis::aio::MultiplexedConnection, command: &str) -> u64 {
+    let info: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query_async(conn)
+        .await
+        .expect("INFO commandstats");
+    let stat = format!("cmdstat_{command}:calls=");
+    info.lines()
+        .find_map(|l| l.strip_prefix(stat.as_str()))
+        .and_then(|rest| rest.split(',').next()?.parse::<u64>().ok())
+        .unwrap_or(0)
+}
+
+/// Call-nexts and finishes made at once on one server go to Redis in one batch (after the
+/// first, which goes alone). The batch reads the waiting set once: each call after the
+/// first knows it from the calls before it. Every event still reports the waiting set as
+/// that call alone would have, down to an empty queue.
+#[tokio::test(flavor = "current_thread")]
+async fn calls_made_at_once_read_the_waiting_set_once_and_report_it_as_alone() {
+    let server = RedisServer::start();
+    let (q, _) = two_servers(&server).await;
+    let mut stream = q.events();
+    q.open_day().await.unwrap();
+    for _ in 0..6 {
+        q.take(TakeRequest::default()).await.unwrap();
+    }
+    let mut conn = redis::Client::open(server.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .expect("a connection to the test redis-server");
+    let desks = ["d1", "d2", "d3", "d4"].map(desk);
+    let seen = |e: &QueueEvent| {
+        (
+            e.action,
+            e.ticket.map(|n| n.get()),
+            e.queue_length,
+            e.next_ticket.map(|n| n.get()),
+        )
+    };
+
+    // Four call-nexts: 1 alone, then 2, 3 and 4 in one batch.
+    let (fcalls, zcards) = (
+        command_calls(&mut conn, "fcall").await,
+        command_calls(&mut conn, "zcard").await,
+    );
+    let called = futures_util::future::join_all(desks.iter().map(|d| q.call_next(d))).await;
+    let called: Vec<Option<u64>> = called
+        .into_iter()
+        .map(|c| c.unwrap().called.map(|t| t.number.get()))
+        .collect();
+    assert_eq!(called, [Some(1), Some(2), Some(3), Some(4)]);
+    assert_eq!(command_calls(&mut conn, "fcall").await - fcalls, 2);
+    assert_eq!(
+        command_calls(&mut conn, "zcard").await - zcards,
+        4,
+        "the call alone and the batch each read the waiting set once (ZCARD), and check \
+         the type of the head times once (ZCARD too)"
+    );
+
+    // Four finishes at once: the waiting set did not move.
+    let zcards = command_calls(&mut conn, "zcard").await;
+    for f in futures_util::future::join_all(desks.iter().map(|d| q.finish(d))).await {
+        assert!(f.unwrap().is_some(), "each desk had its ticket");
+    }
+    assert_eq!(
+        command_calls(&mut conn, "zcard").await - zcards,
+        2,
+        "the finish alone and the batch each read the waiting set once"
+    );
+
+    // Three call-nexts for two tickets: 5 alone, then 6 and none in one batch (the batch
+    // knows the whole waiting set, one ticket, and that none is left after it).
+    let called = futures_util::future::join_all(desks[..3].iter().map(|d| q.call_next(d))).await;
+    let called: Vec<Option<u64>> = called
+        .into_iter()
+        .map(|c| c.unwrap().called.map(|t| t.number.get()))
+        .collect();
+    assert_eq!(called, [Some(5), Some(6), None]);
+    let st = q.status(&desk("d3")).await.unwrap();
+    assert_eq!(st.queue_length, 0);
+
+    // The day's start, six takes, then the calls' and finishes' events.
+    let events = events_up_to(&mut stream, 17).await;
+    let calls: Vec<_> = events[7..].iter().map(seen).collect();
+    assert_eq!(
+        calls,
+        [
+            (Action::CallNext, Some(1), 5, Some(2)),
+            (Action::CallNext, Some(2), 4, Some(3)),
+            (Action::CallNext, Some(3), 3, Some(4)),
+            (Action::CallNext, Some(4), 2, Some(5)),
+            (Action::FinishCurrent, Some(1), 2, Some(5)),
+            (Action::FinishCurrent, Some(2), 2, Some(5)),
+            (Action::FinishCurrent, Some(3), 2, Some(5)),
+            (Action::FinishCurrent, Some(4), 2, Some(5)),
+            (Action::CallNext, Some(5), 1, Some(6)),
+            (Action::CallNext, Some(6), 0, None),
+        ]
+    );
+}

@@ -37,19 +37,17 @@ local len, heads = waiting_state(2)
 -- The keys written below that no read above has checked (choose reads the classes, the
 -- set of heads of the class called, and the head times when a service has a maximum wait,
 -- except when a late head is called).
+check_commit_keys()
 if min_maxw == 0 then
-  check_types(K_LOGS, 'list', K_ACTIVITY, 'hash', K_STATS, 'hash', K_HISTORY, 'hash',
-    K_HEAD_TIMES, 'zset')
+  check_types(K_HEAD_TIMES, 'zset')
 elseif h and h.late then
-  check_types(K_LOGS, 'list', K_ACTIVITY, 'hash', K_STATS, 'hash', K_HISTORY, 'hash',
-    heads_key(h.class), 'zset', K_CLASSES, 'hash')
-else
-  check_types(K_LOGS, 'list', K_ACTIVITY, 'hash', K_STATS, 'hash', K_HISTORY, 'hash')
+  check_types(heads_key(h.class), 'zset', K_CLASSES, 'hash')
 end
 if not h then
   local finished = nil
   if prev then
     finished = end_ticket(desk, prev, pt, 'completed', false, len, heads[1])
+    keep_waiting(len, heads)
     commit()
   end
   return cjson.encode({finished = finished, waiting = len})
@@ -57,7 +55,7 @@ end
 -- The queue first (call_ticket), then the desk's ticket it finishes, whose event comes
 -- first.
 local after = heads[1]
-if after == tonumber(n) then
+if after == n then
   after = heads[2]
 end
 local _, target = waits_of(waits, h.rank)
@@ -67,6 +65,16 @@ local finished = nil
 if prev then
   finished = end_ticket(desk, prev, pt, 'completed', true, len, heads[1])
   swap_last_records()
+end
+if BATCH then
+  -- (The ticket called leaves the heads known, when it is among them: mostly the first.)
+  for i, head in ipairs(heads) do
+    if head == n then
+      table.remove(heads, i)
+      break
+    end
+  end
+  keep_waiting(len - 1, heads)
 end
 commit()
 return cjson.encode({finished = finished, called = called, waiting = len - 1})

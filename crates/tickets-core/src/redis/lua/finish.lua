@@ -18,10 +18,11 @@ end
 -- its type); then the keys written below that no read above has checked (the desks and
 -- the ticket were read; the default desk's current ticket is set or deleted).
 local len, heads = waiting_state(1)
-check_types(K_LOGS, 'list', K_ACTIVITY, 'hash', K_STATS, 'hash', K_HISTORY, 'hash')
+check_commit_keys()
 if desk == DEFAULT_DESK then
   check_types(K_CURRENT, 'string')
 end
 t = end_ticket(desk, n, t, status, false, len, heads[1])
+keep_waiting(len, heads)
 commit()
 return cjson.encode({ticket = t})

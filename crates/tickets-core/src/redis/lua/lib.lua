@@ -88,26 +88,31 @@ local TTL_SET, TTL_SECOND = {}, nil
 -- number turned into text costs about 2,500 instructions (docs/benchmarks.md, item 16).
 -- Below 10^9 the text is made of the texts of its groups of three digits, each made once
 -- and kept (at most 2,000 texts: keeping every text made was tried, and a table of 65,536
--- made every take slower under load, the garbage collector walking it).
+-- made every take slower under load, the garbage collector walking it); below 10^6, two
+-- of them joined (no call again, no math.floor: item 22).
 local SMALL, THREE = {}, {}
+local function small(v)
+  local s = tostring(v)
+  SMALL[v] = s
+  return s
+end
+local function three(r)
+  local t = string.format('%03d', r)
+  THREE[r] = t
+  return t
+end
 local function text(v)
-  if v >= 0 and v < 1e9 and v % 1 == 0 then
+  if v >= 0 and v < 1e6 and v % 1 == 0 then
     if v < 1000 then
-      local s = SMALL[v]
-      if not s then
-        s = tostring(v)
-        SMALL[v] = s
-      end
-      return s
+      return SMALL[v] or small(v)
     end
-    local q = math.floor(v / 1000)
-    local r = v - q * 1000
-    local t = THREE[r]
-    if not t then
-      t = string.format('%03d', r)
-      THREE[r] = t
-    end
-    return text(q) .. t
+    local r = v % 1000
+    local q = (v - r) / 1000
+    return (SMALL[q] or small(q)) .. (THREE[r] or three(r))
+  end
+  if v >= 0 and v < 1e9 and v % 1 == 0 then
+    local r = v % 1000
+    return text((v - r) / 1000) .. (THREE[r] or three(r))
   end
   if v < 1e14 then
     return tostring(v)
@@ -133,8 +138,11 @@ local SIZE_OF = {string = 'STRLEN', list = 'LLEN', hash = 'HLEN', zset = 'ZCARD'
 --            keys every take writes were (take.lua)
 --   open     the day is open (its marker was read)
 --   counter  the day's counter after the last take (text)
---   waiting  after a take, the waiting set as the event reports it: {len, head}; any
---            other call forgets it (run_batch)
+--   waiting  the waiting set as the calls before left it: {len = how many wait, heads =
+--            the first numbers, in order (all of them when #heads >= len)}; read once,
+--            with as many heads as the batch's call-nexts will need (`nexts`: those not
+--            run yet), then kept by each take, call-next and finish (keep_waiting); a call
+--            that fails forgets it (run_batch)
 --   numbers  service -> the last number given in the service (the batch's takes add
 --            theirs to the day's counters at its end, with the others: see add)
 -- and what its takes keep back until its end, or until a call that is not a take
@@ -157,6 +165,17 @@ local function check_types(...)
       if BATCH then
         BATCH.checked[key] = true
       end
+    end
+  end
+end
+
+-- The keys every change writes at commit and may not have read (the log, the chart's
+-- counts, the day's counters, the history); in a batch, checked by its first call.
+local function check_commit_keys()
+  if not (BATCH and BATCH.checked.commit) then
+    check_types(K_LOGS, 'list', K_ACTIVITY, 'hash', K_STATS, 'hash', K_HISTORY, 'hash')
+    if BATCH then
+      BATCH.checked.commit = true
     end
   end
 end
@@ -275,7 +294,7 @@ end
 -- A ticket number read from one of our keys, or an error if it is not one.
 local function number(v, where)
   local n = tonumber(v)
-  if not n or n < 1 or n ~= math.floor(n) then
+  if not n or n < 1 or n % 1 ~= 0 then
     fail(where .. ' holds ' .. tostring(v) .. ', not a ticket number')
   end
   return n
@@ -288,7 +307,7 @@ local function count(v, where, field)
     return 0
   end
   local n = tonumber(v)
-  if not n or n < 0 or n ~= math.floor(n) then
+  if not n or n < 0 or n % 1 ~= 0 then
     if field then
       where = where .. '[' .. field .. ']'
     end
@@ -375,17 +394,35 @@ local function streak_of(desk)
   return count(v, 'streaks', desk), v ~= false
 end
 
--- The waiting set as events report it: how many wait, and the first `first` (1 or 2)
--- numbers. The range's ends go as text: a Lua number costs Redis a printf to turn into
--- an argument.
+-- The waiting set as events report it: how many wait, and at least the first `first`
+-- (1 or 2) numbers (as text), in order (fewer when fewer wait). In a batch, as its calls before
+-- left it (BATCH.waiting), read when it does not know enough, with one more head for each
+-- call-next of the batch still to run. The range's end goes as text: a Lua number costs
+-- Redis a printf to turn into an argument.
 local LAST_RANK = {'0', '1'}
 local function waiting_state(first)
+  local w = BATCH and BATCH.waiting
+  if w and (#w.heads >= first or #w.heads >= w.len) then
+    return w.len, w.heads
+  end
+  local last = LAST_RANK[first]
+  if BATCH and BATCH.nexts > 0 then
+    last = text(first - 1 + BATCH.nexts)
+  end
   local len = redis.call('ZCARD', K_WAITING)
-  local heads = redis.call('ZRANGE', K_WAITING, '0', LAST_RANK[first])
+  local heads = redis.call('ZRANGE', K_WAITING, '0', last)
   for i = 1, #heads do
-    heads[i] = number(heads[i], 'waiting')
+    number(heads[i], 'waiting')
   end
   return len, heads
+end
+
+-- In a batch, the waiting set as this call leaves it: `len` tickets, `heads` the first of
+-- them in order (see waiting_state), for the calls after it.
+local function keep_waiting(len, heads)
+  if BATCH then
+    BATCH.waiting = {len = len, heads = heads}
+  end
 end
 
 -- The priority class of a ticket table: its code, or '' for none.
@@ -647,27 +684,36 @@ local function run_batch(keys, argv, bodies)
   CHANGED, CURRENT = {}, {}
   -- (Every call is checked to be there before the first runs: a batch fails whole only
   -- before anything is written.)
-  local i = 1
+  local i, nexts = 1, 0
   while i <= #argv do
     local count = tonumber(argv[i + 1])
     if not bodies[argv[i]] or not count or count < 0 or i + 1 + count > #argv then
       error({err = 'ERR batch: no call ' .. tostring(argv[i]) .. ' with ' ..
         tostring(argv[i + 1]) .. ' arguments'})
     end
+    if argv[i] == 'call_next' then
+      nexts = nexts + 1
+    end
     i = i + 2 + count
   end
-  BATCH = {checked = {}, numbers = {}, taken = 0, entries = {}, dirty = {}}
+  BATCH = {checked = {}, numbers = {}, taken = 0, entries = {}, dirty = {}, nexts = nexts}
   local out = {}
   i = 1
   while i <= #argv do
     local name = argv[i]
     local body, count = bodies[name], tonumber(argv[i + 1])
     if name ~= 'take' then
-      BATCH.waiting = nil
       flush_takes()
       BATCH.entries = {}
+      if name == 'call_next' then
+        BATCH.nexts = BATCH.nexts - 1
+      end
     end
     local ok, answer = pcall(run_one, body, keys, {unpack(argv, i + 2, i + 1 + count)})
+    if not ok then
+      -- (It may have written part of what it would: what the batch knew may be wrong.)
+      BATCH.waiting = nil
+    end
     if not ok and type(answer) == 'table' and type(answer.err) == 'string'
         and string.sub(answer.err, 1, 8) == 'READONLY' then
       -- A replica (the server was demoted): no call of the batch wrote anything. The batch

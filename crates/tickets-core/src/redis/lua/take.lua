@@ -88,12 +88,7 @@ if entry then
   size = entry_size(name, entry)
 end
 local ahead = size + heavier(service, weights[priority] or 0, weights)
-local len, heads
-if BATCH and BATCH.waiting then
-  len, heads = BATCH.waiting[1], {BATCH.waiting[2]}
-else
-  len, heads = waiting_state(1)
-end
+local len, heads = waiting_state(1)
 if max_waiting ~= '0' and len >= tonumber(max_waiting) then
   return cjson.encode({full = true})
 end
@@ -101,23 +96,13 @@ if client_key and client_taken >= client_count then
   return cjson.encode({client_limit = true, retry_after_us = window_end - NOW_US})
 end
 local head_set = heads_key(priority)
--- (In a batch, the keys every take writes are checked by its first take.)
-if not (BATCH and BATCH.checked.take) then
-  check_types(K_LOGS, 'list', K_ACTIVITY, 'hash', K_STATS, 'hash', K_HISTORY, 'hash')
-  if BATCH then
-    BATCH.checked.take = true
-  end
-end
+check_commit_keys()
 if not entry then
   check_types(head_set, 'zset', K_HEAD_TIMES, 'zset', K_CLASSES, 'hash')
 end
 -- The queue is the first write: foreign data there fails the take (WRONGTYPE) before
 -- anything is written; every other key written was read or checked above. The TTL goes on
 -- the keys this take may create (see touch).
-if BATCH then
-  -- (Known again once this take is done: see BATCH in lib.lua.)
-  BATCH.waiting = nil
-end
 redis.call('ZADD', K_QUEUE .. name, n, member(n))
 -- The counter and the service's number: in a batch, written once at its end (flush_takes,
 -- and the day's counters at commit).
@@ -197,7 +182,11 @@ end
 local head = heads[1] or n
 record('take_ticket', n, nil, t, len + 1, head)
 if BATCH then
-  BATCH.waiting = {len + 1, head}
+  -- (The new ticket waits last: it is among the heads known only when they are all.)
+  if #heads >= len then
+    heads[#heads + 1] = n
+  end
+  keep_waiting(len + 1, heads)
 end
 -- The new hash is `t`, field for field.
 CURRENT[n] = t
