@@ -25,7 +25,7 @@ end
 local class = class_of(t)
 -- The set of heads of its class, written below, is not one check_layout knows.
 check_types(heads_key(class), 'zset')
-local wait_us = math.max(0, NOW_US - micros(t.creation_time, ticket_key(n) .. ' creation_time'))
+local wait_us = math.max(0, NOW_US - micros(t.creation_time, ticket_key(n), 'creation_time'))
 local prev, has_desk = current_of(desk)
 local pt = nil
 if prev then

@@ -31,7 +31,7 @@ if h then
   if not ct then
     fail('waiting ticket ' .. n .. ' has no record')
   end
-  wait_us = math.max(0, NOW_US - micros(ct.creation_time, ticket_key(n) .. ' creation_time'))
+  wait_us = math.max(0, NOW_US - micros(ct.creation_time, ticket_key(n), 'creation_time'))
 end
 local len, heads = waiting_state(2)
 -- The keys written below that no read above has checked (choose reads the classes, the

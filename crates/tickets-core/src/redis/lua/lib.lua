@@ -74,6 +74,9 @@ local NOW_US_TEXT, NOW, NOW_ISO, TTL, DAY, CHANNEL, DEFAULT_DESK
 local BY, HISTORY_TTL
 local NOW_US
 local MINUTE, MINUTE_TEXT
+-- The chart's counter of each action in the current minute (the activity hash's fields):
+-- action -> "<epoch minute>|<action>", made once a minute.
+local MINUTE_ACTIONS = {}
 -- The TTLs this library set in the current second: key -> the TTL. The logs get their TTL
 -- again at every change (the snapshot reports it: the day's keys live from their last
 -- change) and the history at every take (it lives its TTL after the day's last take), but
@@ -228,6 +231,7 @@ local function begin(keys, argv)
   if minute ~= MINUTE then
     -- (Kept from call to call, as the key names are: one text made per minute.)
     MINUTE, MINUTE_TEXT = minute, tostring(minute)
+    MINUTE_ACTIONS = {}
   end
   if not BATCH then
     TOUCH, COUNTERS, LINES, EVENTS, SETTLED = {}, {}, {}, {}, 0
@@ -291,10 +295,14 @@ local function ticket_key(n)
   return K_TICKET .. n
 end
 
--- A ticket number read from one of our keys, or an error if it is not one.
-local function number(v, where)
+-- A ticket number read from one of our keys, or an error if it is not one. Where it was
+-- read: `where`, or field `field` of hash `where` (the text made only for the error).
+local function number(v, where, field)
   local n = tonumber(v)
   if not n or n < 1 or n % 1 ~= 0 then
+    if field then
+      where = where .. '[' .. field .. ']'
+    end
     fail(where .. ' holds ' .. tostring(v) .. ', not a ticket number')
   end
   return n
@@ -316,25 +324,29 @@ local function count(v, where, field)
   return n
 end
 
--- "<seconds>.<6 digits>" -> its seconds and microseconds, as text.
-local function time_parts(v, where)
+-- "<seconds>.<6 digits>" -> its seconds and microseconds, as text. Where it was read:
+-- `where`, or field `field` of `where` (the text made only for the error).
+local function time_parts(v, where, field)
   local s, f = string.match(v or '', '^(%d+)%.(%d%d%d%d%d%d)$')
   if not s then
+    if field then
+      where = where .. ' ' .. field
+    end
     fail(where .. ' holds ' .. tostring(v) .. ', not a time')
   end
   return s, f
 end
 
 -- "<seconds>.<6 digits>" -> microseconds.
-local function micros(v, where)
-  local s, f = time_parts(v, where)
+local function micros(v, where, field)
+  local s, f = time_parts(v, where, field)
   return tonumber(s) * 1000000 + tonumber(f)
 end
 
 -- "<seconds>.<6 digits>" -> microseconds as text (for a score: no number made and
 -- printed again).
-local function micros_text(v, where)
-  local s, f = time_parts(v, where)
+local function micros_text(v, where, field)
+  local s, f = time_parts(v, where, field)
   return s .. f
 end
 
@@ -362,20 +374,32 @@ local function stats_table()
 end
 
 -- The current ticket of a desk: its number as text, or nil; and whether the desk has its
--- entry (then the desks key exists).
+-- entry (then the desks key exists). In a batch, as the calls before left it (BATCH.desks).
 local function current_of(desk)
-  local v = redis.call('HGET', K_DESKS, desk)
+  local v = BATCH and BATCH.desks[desk]
+  if v == nil then
+    v = redis.call('HGET', K_DESKS, desk)
+  end
   if not v or v == '0' then
     return nil, v ~= false
   end
-  number(v, 'desks[' .. desk .. ']')
+  number(v, 'desks', desk)
   return v, true
 end
 
 -- Makes ticket n (its number as text, or '0' for none) the desk's current one; `known`:
--- the desk already has its entry.
+-- the desk already has its entry. In a batch, the desks' entries are written once, at its
+-- end (flush_desks).
 local function set_current(desk, n, known)
-  redis.call('HSET', K_DESKS, desk, n)
+  if BATCH then
+    local desks = BATCH.desks
+    if not desks[desk] then
+      desks[#desks + 1] = desk
+    end
+    desks[desk] = n
+  else
+    redis.call('HSET', K_DESKS, desk, n)
+  end
   if not known then
     touch(K_DESKS)
   end
@@ -385,6 +409,20 @@ local function set_current(desk, n, known)
     else
       redis.call('SET', K_CURRENT, n, 'EX', TTL)
     end
+  end
+end
+
+-- Writes the desks' entries a batch's calls changed, in one HSET. (BATCH.desks: desk ->
+-- its current ticket as the batch's calls left it, for those it read or wrote; and, in
+-- order, those it wrote.)
+local function flush_desks()
+  local desks = BATCH.desks
+  if #desks > 0 then
+    local args = {}
+    for i, desk in ipairs(desks) do
+      args[2 * i - 1], args[2 * i] = desk, desks[desk]
+    end
+    redis.call('HSET', K_DESKS, unpack(args))
   end
 end
 
@@ -478,9 +516,17 @@ end
 -- class go in the event); `len` and `head` the waiting set after the change (nil: read at
 -- commit, when the change is the script's last).
 local function record(action, n, desk, t, len, head)
-  local line = NOW_ISO .. '|' .. action
-  if n then line = line .. ':' .. n end
-  if desk then line = line .. '@' .. desk end
+  -- (One concatenation each: no text made on the way.)
+  local line
+  if n and desk then
+    line = NOW_ISO .. '|' .. action .. ':' .. n .. '@' .. desk
+  elseif n then
+    line = NOW_ISO .. '|' .. action .. ':' .. n
+  elseif desk then
+    line = NOW_ISO .. '|' .. action .. '@' .. desk
+  else
+    line = NOW_ISO .. '|' .. action
+  end
   LINES[#LINES + 1] = line
   if n then
     -- A change made after its table was known: the hash is read again at commit.
@@ -490,18 +536,24 @@ local function record(action, n, desk, t, len, head)
       CHANGED[#CHANGED + 1] = n
     end
   end
-  add(K_ACTIVITY, MINUTE_TEXT .. '|' .. action, 1)
+  local minute_action = MINUTE_ACTIONS[action]
+  if not minute_action then
+    minute_action = MINUTE_TEXT .. '|' .. action
+    MINUTE_ACTIONS[action] = minute_action
+  end
+  add(K_ACTIVITY, minute_action, 1)
   add(K_STATS, 'seq', 1)
-  local event = {action = action, ticket = n, desk = desk, queue_length = len, next_ticket = head,
-    at = NOW_US_TEXT}
+  -- (Every field in the constructor: a table made at its size, not grown.)
+  local service, label, priority
   if t then
-    event.service = t.service_type
-    event.label = t.label or t.ticket_number
-    if t.priority and t.priority ~= '' then
-      event.priority = t.priority
+    service, label = t.service_type, t.label or t.ticket_number
+    if t.priority ~= '' then
+      priority = t.priority
     end
   end
-  EVENTS[#EVENTS + 1] = event
+  EVENTS[#EVENTS + 1] = {action = action, ticket = n, desk = desk, queue_length = len,
+    next_ticket = head, at = NOW_US_TEXT, service = service, label = label,
+    priority = priority}
 end
 
 -- The history line of a ticket hash (history.rs: HistoryRecord::from_line).
@@ -684,7 +736,7 @@ local function run_batch(keys, argv, bodies)
   CHANGED, CURRENT = {}, {}
   -- (Every call is checked to be there before the first runs: a batch fails whole only
   -- before anything is written.)
-  local i, nexts = 1, 0
+  local i, nexts, counts = 1, 0, {}
   while i <= #argv do
     local count = tonumber(argv[i + 1])
     if not bodies[argv[i]] or not count or count < 0 or i + 1 + count > #argv then
@@ -694,14 +746,16 @@ local function run_batch(keys, argv, bodies)
     if argv[i] == 'call_next' then
       nexts = nexts + 1
     end
+    counts[#counts + 1] = count
     i = i + 2 + count
   end
-  BATCH = {checked = {}, numbers = {}, taken = 0, entries = {}, dirty = {}, nexts = nexts}
+  BATCH = {checked = {}, numbers = {}, taken = 0, entries = {}, dirty = {}, nexts = nexts,
+    desks = {}}
   local out = {}
   i = 1
-  while i <= #argv do
-    local name = argv[i]
-    local body, count = bodies[name], tonumber(argv[i + 1])
+  for c = 1, #counts do
+    local name, count = argv[i], counts[c]
+    local body = bodies[name]
     if name ~= 'take' then
       flush_takes()
       BATCH.entries = {}
@@ -729,6 +783,7 @@ local function run_batch(keys, argv, bodies)
     i = i + 2 + count
   end
   flush_takes()
+  flush_desks()
   BATCH = nil
   commit()
   return table.concat(out, '\n')
@@ -742,7 +797,7 @@ local function end_ticket(desk, n, t, status, calling, len, head)
   if not t.called_time then
     fail('ticket ' .. n .. ' is current at desk ' .. desk .. ' but was never called')
   end
-  local dur = math.max(0, NOW_US - micros(t.called_time, key .. ' called_time'))
+  local dur = math.max(0, NOW_US - micros(t.called_time, key, 'called_time'))
   redis.call('HSET', key, 'status', status, 'finish_time', NOW)
   t.status, t.finish_time = status, NOW
   if status == 'completed' then

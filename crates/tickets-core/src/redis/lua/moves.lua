@@ -27,7 +27,7 @@ local function refresh(name, service, class, size, known)
   if not seen[1] then
     fail('waiting ticket ' .. n .. ' has no record')
   end
-  local taken = micros_text(seen[1], ticket_key(n) .. ' creation_time')
+  local taken = micros_text(seen[1], ticket_key(n), 'creation_time')
   size = size or redis.call('ZCARD', K_QUEUE .. name)
   redis.call('HSET', K_QUEUES, name, text(size) .. ' ' .. n .. ' ' .. (seen[2] or n))
   redis.call('ZADD', heads, head[2], service)
