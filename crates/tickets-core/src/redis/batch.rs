@@ -12,12 +12,11 @@
 
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use serde::de::DeserializeOwned;
 use thread_local::ThreadLocal;
 use tokio::sync::oneshot;
 
 use super::RedisBackend;
-use super::call::{Retry, unreadable};
+use super::call::Retry;
 use super::scripts::Lua;
 use crate::clock::{BusinessDay, Moment};
 use crate::error::{Error, Result};
@@ -88,18 +87,8 @@ fn unsent() -> Error {
 impl RedisBackend {
     /// Runs `op` for the day of `at` with `args` (as [`RedisBackend::run`] does with its
     /// script, `Retry::Never`), in a batch when other calls of this thread are on their
-    /// way, and decodes its JSON answer.
-    pub(super) async fn run_batched<T: DeserializeOwned>(
-        &self,
-        op: Batched,
-        at: &Moment,
-        args: Vec<String>,
-    ) -> Result<T> {
-        let text = self.run_batched_text(op, at, args).await?;
-        serde_json::from_str(&text).map_err(unreadable)
-    }
-
-    /// [`Self::run_batched`]'s reply as the script wrote it.
+    /// way; its reply as the script wrote it (each batched script answers a line, which
+    /// `replies.rs` reads).
     pub(super) async fn run_batched_text(
         &self,
         op: Batched,

@@ -217,6 +217,36 @@ impl RedisBackend {
         hash.map(|h| self.ticket_of(at, h)).transpose()
     }
 
+    /// A ticket line of a script's reply (`replies::ticket_from_line`).
+    fn line_ticket(&self, at: &Moment, line: &str) -> Result<Ticket> {
+        replies::ticket_from_line(line).map_err(|detail| {
+            let n = line
+                .split('\t')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            Error::corrupt(keys::ticket_key(&self.inner.prefix, at.day, n), detail)
+        })
+    }
+
+    fn line_ticket_opt(&self, at: &Moment, line: Option<&str>) -> Result<Option<Ticket>> {
+        line.map(|l| self.line_ticket(at, l)).transpose()
+    }
+
+    /// Ends the desk's current ticket with `status` (`completed` or `no_show`): the ticket,
+    /// or `None` when the desk held none.
+    async fn end_current(
+        &self,
+        at: &Moment,
+        desk: &DeskId,
+        status: &str,
+    ) -> Result<Option<Ticket>> {
+        let args = vec![desk.to_string(), status.to_owned()];
+        let text = self.run_batched_text(Batched::Finish, at, args).await?;
+        let line = replies::finish_line(&text).map_err(|e| Error::corrupt("finish", e))?;
+        self.line_ticket_opt(at, line)
+    }
+
     /// The answer of a call (next or given).
     fn called(&self, at: &Moment, desk: &DeskId, r: CallReply) -> Result<Called> {
         Ok(Called {
@@ -334,8 +364,14 @@ impl QueueBackend for RedisBackend {
         let mut args = vec![desk.to_string(), plan.priority_ratio.to_string()];
         args::weights(&office, &mut args);
         args::plan(Some(&plan), &mut args);
-        let r: CallReply = self.run_batched(Batched::CallNext, at, args).await?;
-        self.called(at, desk, r)
+        let text = self.run_batched_text(Batched::CallNext, at, args).await?;
+        let r = replies::call_line(&text).map_err(|e| Error::corrupt("call_next", e))?;
+        Ok(Called {
+            desk: desk.clone(),
+            finished: self.line_ticket_opt(at, r.finished)?,
+            called: self.line_ticket_opt(at, r.called)?,
+            waiting_tickets: r.waiting,
+        })
     }
 
     async fn call(&self, at: &Moment, desk: &DeskId, number: TicketNumber) -> Result<Called> {
@@ -507,14 +543,7 @@ impl QueueBackend for RedisBackend {
     }
 
     async fn finish(&self, at: &Moment, desk: &DeskId) -> Result<Option<Ticket>> {
-        let r: OneTicketReply = self
-            .run_batched(
-                Batched::Finish,
-                at,
-                vec![desk.to_string(), "completed".to_owned()],
-            )
-            .await?;
-        self.ticket_opt(at, r.ticket.as_ref())
+        self.end_current(at, desk, "completed").await
     }
 
     async fn recall(&self, at: &Moment, desk: &DeskId) -> Result<Option<Ticket>> {
@@ -530,14 +559,7 @@ impl QueueBackend for RedisBackend {
     }
 
     async fn no_show(&self, at: &Moment, desk: &DeskId) -> Result<Option<Ticket>> {
-        let r: OneTicketReply = self
-            .run_batched(
-                Batched::Finish,
-                at,
-                vec![desk.to_string(), "no_show".to_owned()],
-            )
-            .await?;
-        self.ticket_opt(at, r.ticket.as_ref())
+        self.end_current(at, desk, "no_show").await
     }
 
     async fn status(&self, at: &Moment, desk: &DeskId) -> Result<QueueStatus> {

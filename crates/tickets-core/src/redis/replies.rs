@@ -15,7 +15,49 @@ use crate::model::{
 
 /// Reads a ticket hash as the scripts write it.
 pub(super) fn ticket_from_hash(h: &HashMap<String, String>) -> std::result::Result<Ticket, String> {
-    let field = |name: &str| h.get(name).map(String::as_str);
+    ticket_from_fields(|name| h.get(name).map(String::as_str))
+}
+
+/// The fields of a ticket line, in their order (`ticket_line` in `lua/lib.lua`).
+const LINE_FIELDS: [&str; 11] = [
+    "ticket_number",
+    "service_type",
+    "status",
+    "creation_time",
+    "called_time",
+    "finish_time",
+    "desk",
+    "recalls",
+    "label",
+    "priority",
+    "transfers",
+];
+
+/// Reads a ticket line (`ticket_line` in `lua/lib.lua`): the values of [`LINE_FIELDS`]
+/// joined by tabs, empty for a field the hash does not have.
+pub(super) fn ticket_from_line(line: &str) -> std::result::Result<Ticket, String> {
+    let mut values = [""; LINE_FIELDS.len()];
+    let mut parts = line.split('\t');
+    for value in &mut values {
+        *value = parts
+            .next()
+            .ok_or_else(|| format!("a ticket line of too few fields: {line:?}"))?;
+    }
+    if parts.next().is_some() {
+        return Err(format!("a ticket line of too many fields: {line:?}"));
+    }
+    ticket_from_fields(|name| {
+        let at = LINE_FIELDS.iter().position(|f| *f == name)?;
+        Some(values[at]).filter(|v| !v.is_empty())
+    })
+}
+
+/// Reads a ticket from its fields as the scripts write them (`field`: a field's value, if
+/// the ticket has it).
+fn ticket_from_fields<'a>(
+    field: impl Fn(&str) -> Option<&'a str>,
+) -> std::result::Result<Ticket, String> {
+    let field = &field;
     let need = |name: &str| field(name).ok_or_else(|| format!("field {name} is missing"));
     let time = |name: &str| -> std::result::Result<Option<_>, String> {
         field(name)
@@ -54,6 +96,42 @@ pub(super) fn ticket_from_hash(h: &HashMap<String, String>) -> std::result::Resu
             .map(|v| v.parse().map_err(|_| format!("transfers holds {v:?}")))
             .transpose()?
             .unwrap_or(0),
+    })
+}
+
+/// The ticket line of a finish's reply (`=`, then the line of the ticket the desk held;
+/// `=` alone when it held none); `Err` with the reply when it is not one.
+pub(super) fn finish_line(reply: &str) -> std::result::Result<Option<&str>, String> {
+    match reply.strip_prefix('=') {
+        Some("") => Ok(None),
+        Some(line) => Ok(Some(line)),
+        None => Err(format!("unreadable reply: {reply}")),
+    }
+}
+
+/// A call-next's reply, `=<waiting>|<finished>|<called>`: how many still wait, and the
+/// lines of the ticket the desk finished and of the one it called (empty for none).
+#[derive(Debug)]
+pub(super) struct CallLine<'a> {
+    pub(super) waiting: u64,
+    pub(super) finished: Option<&'a str>,
+    pub(super) called: Option<&'a str>,
+}
+
+/// Reads a call-next's reply; `Err` with the reply when it is not one.
+pub(super) fn call_line<'a>(reply: &'a str) -> std::result::Result<CallLine<'a>, String> {
+    let bad = || format!("unreadable reply: {reply}");
+    let mut parts = reply.strip_prefix('=').ok_or_else(bad)?.split('|');
+    let (Some(waiting), Some(finished), Some(called), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(bad());
+    };
+    let line = |l: &'a str| Some(l).filter(|l| !l.is_empty());
+    Ok(CallLine {
+        waiting: waiting.parse().map_err(|_| bad())?,
+        finished: line(finished),
+        called: line(called),
     })
 }
 
@@ -359,6 +437,60 @@ mod tests {
         assert_eq!(t.status, TicketStatus::InProgress);
         assert_eq!(micros(t.called_at.unwrap()), 1_795_505_480_000_001);
         assert_eq!(t.desk.unwrap().as_str(), "A");
+    }
+
+    #[test]
+    fn a_ticket_line_reads_as_its_hash_would() {
+        let line =
+            "7\tposte\tin_progress\t1795505475.226383\t1795505480.000001\t\tA\t1\tB007\tpmr\t";
+        let t = ticket_from_line(line).unwrap();
+        let h = ticket_from_hash(&hash(&[
+            ("ticket_number", "7"),
+            ("service_type", "poste"),
+            ("status", "in_progress"),
+            ("creation_time", "1795505475.226383"),
+            ("called_time", "1795505480.000001"),
+            ("desk", "A"),
+            ("recalls", "1"),
+            ("label", "B007"),
+            ("priority", "pmr"),
+        ]))
+        .unwrap();
+        assert_eq!(t, h);
+        assert_eq!((t.label.as_str(), t.recalls, t.transfers), ("B007", 1, 0));
+        assert_eq!(
+            t.finished_at, None,
+            "an empty field is one the hash does not have"
+        );
+        // Too few or too many fields, or a field that does not read, say why.
+        let e = ticket_from_line("7\tposte").unwrap_err();
+        assert!(e.contains("too few"), "{e}");
+        let e = ticket_from_line(&format!("{line}\tmore")).unwrap_err();
+        assert!(e.contains("too many"), "{e}");
+        let e = ticket_from_line(&line.replace("in_progress", "flying")).unwrap_err();
+        assert!(e.contains("status"), "{e}");
+    }
+
+    #[test]
+    fn finish_and_call_next_replies_read_and_nothing_else_does() {
+        assert_eq!(finish_line("="), Ok(None));
+        assert_eq!(finish_line("=7\tposte"), Ok(Some("7\tposte")));
+        assert!(finish_line("{}").is_err());
+        let r = call_line("=4|1\tposte||2\tposte|").unwrap_err();
+        assert!(r.contains("unreadable"), "{r}");
+        let r = call_line("=4||2\tposte").unwrap();
+        assert_eq!(
+            (r.waiting, r.finished, r.called),
+            (4, None, Some("2\tposte"))
+        );
+        let r = call_line("=0|1\tposte|").unwrap();
+        assert_eq!(
+            (r.waiting, r.finished, r.called),
+            (0, Some("1\tposte"), None)
+        );
+        for bad in ["", "=", "=x||", "4||", "=4|"] {
+            assert!(call_line(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -6,7 +6,8 @@
 -- ARGV[10..] the office's priority classes: count, then code and weight of each, by code;
 -- then the desk's services: their smallest max wait µs (0: none), their count, their codes
 -- in the desk's order, then "<max wait µs> <target wait µs> …" for each in that order.
--- Returns: JSON {"finished": {hash}|absent, "called": {hash}|absent, "waiting": n}
+-- Returns: "=<waiting>|<finished>|<called>": how many still wait, and the lines
+-- (ticket_line) of the ticket the desk finished and of the one it called, '' for none.
 local desk, ratio = ARGV[8], tonumber(ARGV[9])
 local weights, i, place = read_weights(10)
 local rank, waits, min_maxw = read_plan(i)
@@ -50,7 +51,7 @@ if not h then
     keep_waiting(len, heads)
     commit()
   end
-  return cjson.encode({finished = finished, waiting = len})
+  return '=' .. text(len) .. '|' .. (finished and ticket_line(finished) or '') .. '|'
 end
 -- The queue first (call_ticket), then the desk's ticket it finishes, whose event comes
 -- first.
@@ -77,4 +78,5 @@ if BATCH then
   keep_waiting(len - 1, heads)
 end
 commit()
-return cjson.encode({finished = finished, called = called, waiting = len - 1})
+return '=' .. text(len - 1) .. '|' .. (finished and ticket_line(finished) or '') .. '|' ..
+  ticket_line(called)

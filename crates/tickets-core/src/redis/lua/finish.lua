@@ -1,14 +1,15 @@
 -- finish.lua: finishes the desk's current ticket ('completed') or marks it 'no_show'.
 -- KEYS, ARGV 1-7: see lib.lua.
 -- ARGV[8] desk, ARGV[9] the status to give: "completed" | "no_show"
--- Returns: JSON {"ticket": {hash}} | {} when the desk has no current ticket
+-- Returns: "=" then the ticket's line (ticket_line) | "=" when the desk has no current
+-- ticket
 local desk, status = ARGV[8], ARGV[9]
 if status ~= 'completed' and status ~= 'no_show' then
   return redis.error_reply('ERR finish.lua: unknown status ' .. tostring(status))
 end
 local n = current_of(desk)
 if not n then
-  return cjson.encode({})
+  return '='
 end
 local t = ticket_table(n)
 if not t then
@@ -25,4 +26,4 @@ end
 t = end_ticket(desk, n, t, status, false, len, heads[1])
 keep_waiting(len, heads)
 commit()
-return cjson.encode({ticket = t})
+return '=' .. ticket_line(t)
