@@ -151,8 +151,9 @@ local SIZE_OF = {string = 'STRLEN', list = 'LLEN', hash = 'HLEN', zset = 'ZCARD'
 -- and what its takes keep back until its end, or until a call that is not a take
 -- (flush_takes), as only takes would read it meanwhile:
 --   taken    how many tickets its takes numbered (the counter moves by that many)
---   entries  queue name -> its index entry as the batch's takes left it; `dirty` lists
---            (in order, and as a set) those not written yet; any other call forgets them
+--   entries  queue name -> its index entry as the batch's takes left it, as {its size,
+--            the rest of its text (" <head's number> <head's label>")}; `dirty` lists (in
+--            order, and as a set) those not written yet; any other call forgets them
 local BATCH
 
 -- Fails unless each key holds nothing or the type given: check_types(key, type, …). In a
@@ -249,7 +250,8 @@ local function touch(key)
   end
 end
 
--- Keeps a queue's index entry, as a take of a batch changed it, to write later.
+-- Keeps a queue's index entry ({size, rest}: see BATCH), as a take of a batch changed it,
+-- to write later.
 local function keep_entry(name, entry)
   BATCH.entries[name] = entry
   local dirty = BATCH.dirty
@@ -266,7 +268,8 @@ local function flush_takes()
   if #dirty > 0 then
     local args = {}
     for i, name in ipairs(dirty) do
-      args[2 * i - 1], args[2 * i] = name, BATCH.entries[name]
+      local entry = BATCH.entries[name]
+      args[2 * i - 1], args[2 * i] = name, text(entry[1]) .. entry[2]
     end
     redis.call('HSET', K_QUEUES, unpack(args))
     BATCH.dirty = {}
@@ -542,7 +545,6 @@ local function record(action, n, desk, t, len, head)
     MINUTE_ACTIONS[action] = minute_action
   end
   add(K_ACTIVITY, minute_action, 1)
-  add(K_STATS, 'seq', 1)
   -- (Every field in the constructor: a table made at its size, not grown.)
   local service, label, priority
   if t then
@@ -670,6 +672,10 @@ local function commit()
       touch(K_LOGS)
     end
   end
+  -- (The day's event counter moves by the events, counted here rather than by each.)
+  if #EVENTS > 0 then
+    add(K_STATS, 'seq', #EVENTS)
+  end
   local seq = 0
   for _, key in ipairs(COUNTERS) do
     local c = COUNTERS[key]
@@ -678,7 +684,7 @@ local function commit()
     if #c == 1 then
       local f = c[1]
       local d = c[f]
-      local v = redis.call('HINCRBY', key, f, d == 1 and '1' or d)
+      local v = redis.call('HINCRBY', key, f, text(d))
       known = v ~= d
       if f == 'seq' then seq = v end
     else

@@ -67,7 +67,7 @@ local function heavier(service, weight, weights)
       local name = service .. ':' .. c
       local entry = kept and kept[name]
       if entry then
-        total = total + entry_size(name, entry)
+        total = total + entry[1]
       else
         names[#names + 1] = name
       end

@@ -24,8 +24,9 @@ local limit, priority, client, max_waiting = ARGV[12], ARGV[13], ARGV[14], ARGV[
 local weights = read_weights(21)
 -- A key still in its window whose ticket is the one it named (not a ticket of the same
 -- number made after a reset) gives that ticket back.
-if idem ~= '' then
-  local known = redis.call('GET', K_IDEM .. idem)
+local idem_key = idem ~= '' and K_IDEM .. idem
+if idem_key then
+  local known = redis.call('GET', idem_key)
   if known then
     local n, created, until_us = string.match(known, '^(%d+) (%S+) (%d+)$')
     if not n then
@@ -82,10 +83,18 @@ end
 -- Where it stands: after everyone in its queue, and after the heavier classes of its
 -- service (a new ticket is always the last of its queue).
 local name = queue_name(service, priority)
-local entry = BATCH and BATCH.entries[name] or redis.call('HGET', K_QUEUES, name)
+-- (In a batch, the entry as its takes keep it: {size, the rest of the entry's text}.)
+local kept = BATCH and BATCH.entries[name]
+local entry = kept or redis.call('HGET', K_QUEUES, name)
 local size = 0
-if entry then
-  size = entry_size(name, entry)
+if kept then
+  size = kept[1]
+elseif entry then
+  local sp
+  size, sp = entry_size(name, entry)
+  if BATCH then
+    kept = {size, string.sub(entry, sp)}
+  end
 end
 local ahead = size + heavier(service, weights[priority] or 0, weights)
 local len, heads = waiting_state(1)
@@ -126,9 +135,9 @@ else
   label = text(own)
 end
 local t = {ticket_number = n, creation_time = NOW, service_type = service,
-  status = 'waiting', creation_time_iso = NOW_ISO, label = label}
+  status = 'waiting', creation_time_iso = NOW_ISO, label = label,
+  priority = priority ~= '' and priority or nil}
 if priority ~= '' then
-  t.priority = priority
   redis.call('HSET', key, 'ticket_number', n, 'creation_time', NOW, 'service_type', service,
     'status', 'waiting', 'creation_time_iso', NOW_ISO, 'label', label, 'priority', priority)
 else
@@ -137,20 +146,18 @@ else
 end
 touch(key)
 redis.call('ZADD', K_WAITING, n, n)
-if entry then
-  entry = resized(name, entry, size + 1)
-  if BATCH then
-    -- (Written at the batch's end, or before its next call that is not a take.)
-    keep_entry(name, entry)
-  else
-    redis.call('HSET', K_QUEUES, name, entry)
-  end
+if kept then
+  -- (Written at the batch's end, or before its next call that is not a take.)
+  kept[1] = size + 1
+  keep_entry(name, kept)
+elseif entry then
+  redis.call('HSET', K_QUEUES, name, resized(name, entry, size + 1))
 else
   -- An empty queue: the new ticket is its head.
-  entry = '1 ' .. n .. ' ' .. label
-  redis.call('HSET', K_QUEUES, name, entry)
+  local rest = ' ' .. n .. ' ' .. label
+  redis.call('HSET', K_QUEUES, name, '1' .. rest)
   if BATCH then
-    BATCH.entries[name] = entry
+    BATCH.entries[name] = {1, rest}
   end
   redis.call('ZADD', head_set, n, service)
   redis.call('ZADD', K_HEAD_TIMES, NOW_US_TEXT, name)
@@ -168,8 +175,8 @@ end
 if not raw_counter then
   touch(K_COUNTER)
 end
-if idem ~= '' then
-  redis.call('SET', K_IDEM .. idem, n .. ' ' .. NOW .. ' ' .. ARGV[19], 'EX', ARGV[18])
+if idem_key then
+  redis.call('SET', idem_key, n .. ' ' .. NOW .. ' ' .. ARGV[19], 'EX', ARGV[18])
 end
 if client_key then
   if client_taken == 0 then
