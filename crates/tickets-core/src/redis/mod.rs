@@ -55,9 +55,7 @@ use self::cluster::ClusterStore;
 pub use self::keys::KeyPrefix;
 use self::office::OfficeCache;
 use self::reads::text_of;
-use self::replies::{
-    CallReply, DayReply, OneTicketReply, PutConfigReply, TakeReply, ticket_from_hash,
-};
+use self::replies::{CallReply, DayReply, OneTicketReply, PutConfigReply, TakeReply};
 use self::role::{NotPrimary, Role};
 use self::scripts::Scripts;
 use self::wait::Wait;
@@ -199,40 +197,6 @@ impl RedisBackend {
         Ok(())
     }
 
-    fn ticket_of(&self, at: &Moment, hash: &HashMap<String, String>) -> Result<Ticket> {
-        ticket_from_hash(hash).map_err(|detail| {
-            let n = hash
-                .get("ticket_number")
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0);
-            Error::corrupt(keys::ticket_key(&self.inner.prefix, at.day, n), detail)
-        })
-    }
-
-    fn ticket_opt(
-        &self,
-        at: &Moment,
-        hash: Option<&HashMap<String, String>>,
-    ) -> Result<Option<Ticket>> {
-        hash.map(|h| self.ticket_of(at, h)).transpose()
-    }
-
-    /// A ticket line of a script's reply (`replies::ticket_from_line`).
-    fn line_ticket(&self, at: &Moment, line: &str) -> Result<Ticket> {
-        replies::ticket_from_line(line).map_err(|detail| {
-            let n = line
-                .split('\t')
-                .next()
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0);
-            Error::corrupt(keys::ticket_key(&self.inner.prefix, at.day, n), detail)
-        })
-    }
-
-    fn line_ticket_opt(&self, at: &Moment, line: Option<&str>) -> Result<Option<Ticket>> {
-        line.map(|l| self.line_ticket(at, l)).transpose()
-    }
-
     /// Ends the desk's current ticket with `status` (`completed` or `no_show`): the ticket,
     /// or `None` when the desk held none.
     async fn end_current(
@@ -245,16 +209,6 @@ impl RedisBackend {
         let text = self.run_batched_text(Batched::Finish, at, args).await?;
         let line = replies::finish_line(&text).map_err(|e| Error::corrupt("finish", e))?;
         self.line_ticket_opt(at, line)
-    }
-
-    /// The answer of a call (next or given).
-    fn called(&self, at: &Moment, desk: &DeskId, r: CallReply) -> Result<Called> {
-        Ok(Called {
-            desk: desk.clone(),
-            finished: self.ticket_opt(at, r.finished.as_ref())?,
-            called: self.ticket_opt(at, r.called.as_ref())?,
-            waiting_tickets: r.waiting,
-        })
     }
 }
 

@@ -1,15 +1,16 @@
-//! The replies of the Lua scripts: the JSON each one answers, and how its ticket hashes
-//! and day statistics read back.
+//! The replies of the Lua scripts: the JSON most answer, the lines of take, call-next and
+//! finish, and how their tickets and day statistics read back.
 
 use std::collections::HashMap;
 
 use serde::Deserialize;
 
+use super::{RedisBackend, keys};
 use crate::backend::TakeRequest;
 use crate::clock::Moment;
 use crate::error::{Error, Result};
 use crate::model::{
-    DayStats, DeskId, PriorityCode, Service, Taken, Ticket, TicketNumber, TicketStatus,
+    Called, DayStats, DeskId, PriorityCode, Service, Taken, Ticket, TicketNumber, TicketStatus,
     parse_seconds_text,
 };
 
@@ -367,6 +368,58 @@ pub(super) fn stats_of(h: &Hash) -> Result<DayStats> {
         stats.wait_us += s.wait_us;
     }
     Ok(stats)
+}
+
+/// The tickets of the scripts' answers as the model's, a ticket that does not read naming
+/// its key.
+impl RedisBackend {
+    pub(super) fn ticket_of(&self, at: &Moment, hash: &HashMap<String, String>) -> Result<Ticket> {
+        ticket_from_hash(hash).map_err(|detail| {
+            let n = hash
+                .get("ticket_number")
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            Error::corrupt(keys::ticket_key(&self.inner.prefix, at.day, n), detail)
+        })
+    }
+
+    pub(super) fn ticket_opt(
+        &self,
+        at: &Moment,
+        hash: Option<&HashMap<String, String>>,
+    ) -> Result<Option<Ticket>> {
+        hash.map(|h| self.ticket_of(at, h)).transpose()
+    }
+
+    /// A ticket line of a script's reply ([`ticket_from_line`]).
+    pub(super) fn line_ticket(&self, at: &Moment, line: &str) -> Result<Ticket> {
+        ticket_from_line(line).map_err(|detail| {
+            let n = line
+                .split('\t')
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            Error::corrupt(keys::ticket_key(&self.inner.prefix, at.day, n), detail)
+        })
+    }
+
+    pub(super) fn line_ticket_opt(
+        &self,
+        at: &Moment,
+        line: Option<&str>,
+    ) -> Result<Option<Ticket>> {
+        line.map(|l| self.line_ticket(at, l)).transpose()
+    }
+
+    /// The answer of a call (next or given).
+    pub(super) fn called(&self, at: &Moment, desk: &DeskId, r: CallReply) -> Result<Called> {
+        Ok(Called {
+            desk: desk.clone(),
+            finished: self.ticket_opt(at, r.finished.as_ref())?,
+            called: self.ticket_opt(at, r.called.as_ref())?,
+            waiting_tickets: r.waiting,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -37,7 +37,7 @@ end
 local streak, has_streak = streak_of(desk)
 local len, heads = waiting_state(2)
 local after = heads[1]
-if tonumber(after) == tonumber(n) then
+if after and tonumber(after) == tonumber(n) then
   after = heads[2]
 end
 -- The queue first (call_ticket), then the desk's ticket it finishes, whose event comes

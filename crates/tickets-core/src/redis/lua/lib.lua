@@ -104,6 +104,11 @@ local function three(r)
   THREE[r] = t
   return t
 end
+-- A whole number below 1000 on three digits ("007").
+local function three_digits(r)
+  return THREE[r] or three(r)
+end
+
 local function text(v)
   if v >= 0 and v < 1e6 and v % 1 == 0 then
     if v < 1000 then
@@ -137,8 +142,8 @@ local SIZE_OF = {string = 'STRLEN', list = 'LLEN', hash = 'HLEN', zset = 'ZCARD'
 -- writes them once, at its end: commit() does nothing in a call of a batch. What a call
 -- of the batch learnt that the next ones need not ask Redis again, as nothing but the
 -- batch writes the day's keys while it runs:
---   checked  key -> true for the keys whose type was checked; `take` -> true once the
---            keys every take writes were (take.lua)
+--   checked  key -> true for the keys whose type was checked; `commit` -> true once the
+--            keys every change writes at commit were (check_commit_keys)
 --   open     the day is open (its marker was read)
 --   counter  the day's counter after the last take (text)
 --   waiting  the waiting set as the calls before left it: {len = how many wait, heads =
@@ -148,12 +153,16 @@ local SIZE_OF = {string = 'STRLEN', list = 'LLEN', hash = 'HLEN', zset = 'ZCARD'
 --            that fails forgets it (run_batch)
 --   numbers  service -> the last number given in the service (the batch's takes add
 --            theirs to the day's counters at its end, with the others: see add)
+--   nexts    how many of its call-nexts have not run yet
+--   desks    desk -> its current ticket as the batch's calls wrote it, and (in order)
+--            the desks written: written once, at its end (flush_desks)
 -- and what its takes keep back until its end, or until a call that is not a take
 -- (flush_takes), as only takes would read it meanwhile:
 --   taken    how many tickets its takes numbered (the counter moves by that many)
---   entries  queue name -> its index entry as the batch's takes left it, as {its size,
---            the rest of its text (" <head's number> <head's label>")}; `dirty` lists (in
---            order, and as a set) those not written yet; any other call forgets them
+--   entries  queue name -> its index entry as the batch's takes read or left it, as {its
+--            size, the rest of its text (" <head's number> <head's label>")}; `dirty`
+--            lists (in order, and as a set) those changed and not written yet; any other
+--            call forgets them
 local BATCH
 
 -- Fails unless each key holds nothing or the type given: check_types(key, type, …). In a
@@ -416,8 +425,7 @@ local function set_current(desk, n, known)
 end
 
 -- Writes the desks' entries a batch's calls changed, in one HSET. (BATCH.desks: desk ->
--- its current ticket as the batch's calls left it, for those it read or wrote; and, in
--- order, those it wrote.)
+-- its current ticket as the batch's calls wrote it; and, in order, the desks written.)
 local function flush_desks()
   local desks = BATCH.desks
   if #desks > 0 then
@@ -436,9 +444,9 @@ local function streak_of(desk)
 end
 
 -- The waiting set as events report it: how many wait, and at least the first `first`
--- (1 or 2) numbers (as text), in order (fewer when fewer wait). In a batch, as its calls before
--- left it (BATCH.waiting), read when it does not know enough, with one more head for each
--- call-next of the batch still to run. The range's end goes as text: a Lua number costs
+-- (1 or 2) numbers (as text), in order (fewer when fewer wait). In a batch, as its calls
+-- before left it (BATCH.waiting), read when it does not know enough, with one more head
+-- for each call-next of the batch still to run. The range's end goes as text: a Lua number costs
 -- Redis a printf to turn into an argument.
 local LAST_RANK = {'0', '1'}
 local function waiting_state(first)

@@ -58,7 +58,8 @@ local function resized(name, v, size)
 end
 
 -- How many tickets wait in the queues of `service` for the classes heavier than `weight`.
--- (In a batch, an entry its takes changed is read where they keep it: see BATCH.)
+-- (In a batch, an entry its takes changed or read is read where they keep it, and one
+-- read here is kept there: see BATCH.)
 local function heavier(service, weight, weights)
   local names, total = {}, 0
   local kept = BATCH and BATCH.entries
@@ -79,7 +80,12 @@ local function heavier(service, weight, weights)
   local entries = redis.call('HMGET', K_QUEUES, unpack(names))
   for i = 1, #names do
     if entries[i] then
-      total = total + entry_size(names[i], entries[i])
+      local size, sp = entry_size(names[i], entries[i])
+      total = total + size
+      if kept then
+        -- (The batch's later takes of the service read it there: see BATCH.)
+        kept[names[i]] = {size, string.sub(entries[i], sp)}
+      end
     end
   end
   return total

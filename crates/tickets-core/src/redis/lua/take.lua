@@ -128,11 +128,14 @@ else
     touch(K_NUMBERS)
   end
 end
+-- The label: the service's prefix and at least three digits ("A007"), or the number.
 local label
-if prefix ~= '' then
-  label = prefix .. string.format('%03d', own)
-else
+if prefix == '' then
   label = text(own)
+elseif own < 1000 then
+  label = prefix .. three_digits(own)
+else
+  label = prefix .. text(own)
 end
 local t = {ticket_number = n, creation_time = NOW, service_type = service,
   status = 'waiting', creation_time_iso = NOW_ISO, label = label,
