@@ -374,13 +374,8 @@ pub(super) fn stats_of(h: &Hash) -> Result<DayStats> {
 /// its key.
 impl RedisBackend {
     pub(super) fn ticket_of(&self, at: &Moment, hash: &HashMap<String, String>) -> Result<Ticket> {
-        ticket_from_hash(hash).map_err(|detail| {
-            let n = hash
-                .get("ticket_number")
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0);
-            Error::corrupt(keys::ticket_key(&self.inner.prefix, at.day, n), detail)
-        })
+        ticket_from_hash(hash)
+            .map_err(|detail| self.unreadable_ticket(at, hash.get("ticket_number"), detail))
     }
 
     pub(super) fn ticket_opt(
@@ -393,14 +388,20 @@ impl RedisBackend {
 
     /// A ticket line of a script's reply ([`ticket_from_line`]).
     pub(super) fn line_ticket(&self, at: &Moment, line: &str) -> Result<Ticket> {
-        ticket_from_line(line).map_err(|detail| {
-            let n = line
-                .split('\t')
-                .next()
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0);
-            Error::corrupt(keys::ticket_key(&self.inner.prefix, at.day, n), detail)
-        })
+        ticket_from_line(line)
+            .map_err(|detail| self.unreadable_ticket(at, line.split('\t').next(), detail))
+    }
+
+    /// The error of a ticket that does not read, naming its key (by its number, when that
+    /// reads).
+    fn unreadable_ticket(
+        &self,
+        at: &Moment,
+        number: Option<impl AsRef<str>>,
+        detail: String,
+    ) -> Error {
+        let n = number.and_then(|n| n.as_ref().parse().ok()).unwrap_or(0);
+        Error::corrupt(keys::ticket_key(&self.inner.prefix, at.day, n), detail)
     }
 
     pub(super) fn line_ticket_opt(
