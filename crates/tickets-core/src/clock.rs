@@ -131,9 +131,28 @@ impl fmt::Display for BusinessDay {
 impl FromStr for BusinessDay {
     type Err = ValidationError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        NaiveDate::parse_from_str(s, "%Y-%m-%d")
-            .map(Self)
-            .map_err(|_| ValidationError::new("day", "a day is written YYYY-MM-DD"))
+        // `YYYY-MM-DD` read digit by digit (every event from Redis carries its day);
+        // anything else as chrono reads it, which gives the same day for those.
+        let fast = match s.as_bytes() {
+            [y0, y1, y2, y3, b'-', m0, m1, b'-', d0, d1] => {
+                let digits = [*y0, *y1, *y2, *y3, *m0, *m1, *d0, *d1];
+                digits.iter().all(u8::is_ascii_digit).then(|| {
+                    let n = |i: usize, len: usize| {
+                        digits[i..i + len]
+                            .iter()
+                            .fold(0u32, |acc, d| acc * 10 + u32::from(d - b'0'))
+                    };
+                    NaiveDate::from_ymd_opt(n(0, 4) as i32, n(4, 2), n(6, 2))
+                })
+            }
+            _ => None,
+        };
+        match fast {
+            Some(day) => day.ok_or(()),
+            None => NaiveDate::parse_from_str(s, "%Y-%m-%d").map_err(|_| ()),
+        }
+        .map(Self)
+        .map_err(|_| ValidationError::new("day", "a day is written YYYY-MM-DD"))
     }
 }
 
@@ -313,6 +332,44 @@ mod tests {
 
     fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).unwrap()
+    }
+
+    #[test]
+    fn a_day_reads_as_chrono_reads_it() {
+        let chrono = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        let ours = |s: &str| s.parse::<BusinessDay>().ok().map(|d| d.0);
+        // Every day of years 0 to 10,000 and the invalid days of each month around them.
+        let mut day = NaiveDate::from_ymd_opt(0, 1, 1).unwrap();
+        let last = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap();
+        while day <= last {
+            let text = day.to_string();
+            assert_eq!(ours(&text), Some(day), "{text}");
+            day = day.succ_opt().unwrap();
+        }
+        for text in [
+            "2026-02-29",
+            "2024-02-30",
+            "2026-04-31",
+            "2026-13-01",
+            "2026-00-10",
+            "2026-01-00",
+            "2026-01-32",
+            "0000-00-00",
+            "2026-1-02",
+            "2026-01-2",
+            "+2026-01-02",
+            "2026/01/02",
+            "2026-01-02 ",
+            " 2026-01-02",
+            "20260102",
+            "2026-0a-02",
+            "２０２６-01-02",
+            "",
+            "12026-01-02",
+            "2026-01-02T00",
+        ] {
+            assert_eq!(ours(text), chrono(text), "{text:?}");
+        }
     }
 
     #[test]
