@@ -338,7 +338,7 @@ mod tests {
     fn a_day_reads_as_chrono_reads_it() {
         let chrono = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
         let ours = |s: &str| s.parse::<BusinessDay>().ok().map(|d| d.0);
-        // Every day of years 0 to 10,000 and the invalid days of each month around them.
+        // Every day of years 0 to 9,999, then impossible days and malformed texts.
         let mut day = NaiveDate::from_ymd_opt(0, 1, 1).unwrap();
         let last = NaiveDate::from_ymd_opt(9999, 12, 31).unwrap();
         while day <= last {
