@@ -159,7 +159,8 @@ office_scenarios() {
 
 # The kiosk's take with the limits on (limits=1): from an enrolled kiosk (its cookie
 # checked, then the cap on waiting tickets in the script) and from a plain address (its
-# take counter read and written in the script too). Compared with `take`, limits off.
+# take counter read and written in the script too). Compared with takes with the limits
+# off just before and after (beside_references).
 limit_scenarios() {
   local cookie
   cookie="$(curl -sS -D - -o /dev/null \
@@ -174,31 +175,60 @@ limit_scenarios() {
   add_note "$store:take_limited" "$(queue_length) tickets taken, all from one address"
 }
 
-# A take with the limits off on a fresh server of store $1, as take_ref_$2.
-take_ref() {
+# A single-queue reference on a fresh server of store $1, limits off: a take, as
+# take_ref_$2, and with $3 = call a call-next after it, as call_ref_$2.
+queue_ref() {
   start_server "$1"
   new_day
   wrk_run "take_ref_$2" take.lua /api/tickets/take
+  if [ "${3:-}" = call ]; then
+    wrk_run "call_ref_$2" call.lua /api/tickets/call-next staff
+  fi
   stop_server
 }
 
-# The limits' scenarios on a server of their own, between two takes with the limits off,
-# each on a fresh server too, one just before and one just after: the limits' ratios
-# compare with the mean of those two, measured within a minute of them. (Against the
-# take of `scenarios`, measured minutes before, they read this shared machine's drift:
-# the same binary's CPU per take moved by half within minutes, docs/benchmarks.md.)
-limits_compared() {
+# mean_of KEY A B: KEY's req/s, CPU and Redis time per request, the mean of A's and B's.
+mean_of() {
+  local k="$1" a="$2" b="$3"
+  rps[$k]="$(calc '%.1f' "(${rps[$a]} + ${rps[$b]}) / 2")"
+  cpu[$k]="$(calc '%.2f' "(${cpu[$a]} + ${cpu[$b]}) / 2")"
+  if [ -n "${redis_us[$a]:-}" ] && [ -n "${redis_us[$b]:-}" ]; then
+    redis_us[$k]="$(calc '%.2f' "(${redis_us[$a]} + ${redis_us[$b]}) / 2")"
+  fi
+}
+
+# The office's and the limits' scenarios on store $1, each between two single-queue
+# references on fresh servers, within a minute of them: reference 1, the office,
+# reference 2, the limits, reference 3. The office's ratios compare with the mean of
+# references 1 and 2 (take_office_ref, call_office_ref), the limits' with that of 2 and 3
+# (take_limits_ref). Against
+# the scenarios of `scenarios`, minutes before, they read this shared machine's drift: the
+# same binary's CPU per take moved by half within minutes (docs/benchmarks.md, item 23).
+beside_references() {
   local kind="$1"
-  take_ref "$kind" before
+  queue_ref "$kind" 1 call
+  if [ "$kind" = redis ]; then
+    rcli FLUSHALL >/dev/null # the office's services replace the built-in one: start empty
+  fi
+  write_office
+  start_server "$kind"
+  office_scenarios
+  if [ "$kind" = redis ]; then
+    office_round_trips
+  fi
+  stop_server
+  office_file=""
+  if [ "$kind" = redis ]; then
+    rcli DEL tickets:config >/dev/null
+  fi
+  queue_ref "$kind" 2 call
   limits=1
   start_server "$kind"
   limit_scenarios
   stop_server
   limits=""
-  take_ref "$kind" after
-  rps[$kind:take_ref]="$(calc '%.1f' "(${rps[$kind:take_ref_before]} + ${rps[$kind:take_ref_after]}) / 2")"
-  cpu[$kind:take_ref]="$(calc '%.2f' "(${cpu[$kind:take_ref_before]} + ${cpu[$kind:take_ref_after]}) / 2")"
-  if [ -n "${redis_us[$kind:take_ref_before]:-}" ] && [ -n "${redis_us[$kind:take_ref_after]:-}" ]; then
-    redis_us[$kind:take_ref]="$(calc '%.2f' "(${redis_us[$kind:take_ref_before]} + ${redis_us[$kind:take_ref_after]}) / 2")"
-  fi
+  queue_ref "$kind" 3
+  mean_of "$kind:take_office_ref" "$kind:take_ref_1" "$kind:take_ref_2"
+  mean_of "$kind:call_office_ref" "$kind:call_ref_1" "$kind:call_ref_2"
+  mean_of "$kind:take_limits_ref" "$kind:take_ref_2" "$kind:take_ref_3"
 }

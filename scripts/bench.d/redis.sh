@@ -43,7 +43,8 @@ monitor_start() {
 # The staff audit's writes (a script on the `{accounts}` keys, sent after the answers, in
 # batches) are counted apart: they are not on the answer's path. So are the reads of the
 # server's background tasks, which come with time, not with requests: the webhooks list
-# (read again at most every 2 s while events flow) and the day's push subscriptions.
+# (read again at most every 2 s while events flow), the webhook deliveries' claim (every
+# second) and the day's push subscriptions.
 monitor_stop() {
   local name="$1" calls="$2" file="$work/monitor-$1.txt" n audit background detail
   nap 0.3
@@ -56,7 +57,8 @@ monitor_stop() {
   } < <(awk 'NR > 1 && $3 != "lua]" && $4 != "" {
       cmd = toupper($4); gsub(/"/, "", cmd)
       if ($7 ~ /[{]accounts[}]/) { audit++; next }
-      if (cmd == "HGETALL" && ($5 ~ /[{]webhooks[}]:hooks"$/ || $5 ~ /[}]:push"$/)) {
+      if ((cmd == "HGETALL" && ($5 ~ /[{]webhooks[}]:hooks"$/ || $5 ~ /[}]:push"$/)) ||
+          (cmd == "EVALSHA" && $7 ~ /^"[^"]*[{]webhooks[}]:"$/)) {
         background++; next
       }
       n++; c[cmd]++
@@ -72,7 +74,7 @@ monitor_stop() {
     rt_detail[$name]+="; after the answers, the audit lines in $audit calls"
   fi
   if [ "$background" -gt 0 ]; then
-    rt_detail[$name]+="; besides, $background reads of the background tasks (webhooks list, push subscriptions)"
+    rt_detail[$name]+="; besides, $background commands of the background tasks (webhooks list and deliveries, push subscriptions)"
   fi
 }
 
