@@ -140,12 +140,13 @@ async fn a_missing_ticket_is_reported_as_not_found() {
 
 #[tokio::test]
 async fn the_first_operation_of_a_day_closes_the_days_before_down_to_a_closed_one() {
-    // Today is the 25th in Paris: the 24th and 23rd are open, the 22nd is closed.
+    // Today is the 25th in Paris: the 24th and 23rd are open, the 22nd is closed. The days
+    // go in rounds, two then four at once: the round that meets a closed day is the last.
     let mut mock = MockQueueBackend::new();
     let closed = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = closed.clone();
     mock.expect_close_history()
-        .times(3)
+        .times(6)
         .returning(move |_, day: BusinessDay| {
             seen.lock().unwrap().push(day.to_string());
             let already = day.to_string() == "2026-11-22";
@@ -166,15 +167,23 @@ async fn the_first_operation_of_a_day_closes_the_days_before_down_to_a_closed_on
     assert!(q.open_day().await.is_err());
     assert_eq!(
         *closed.lock().unwrap(),
-        ["2026-11-24", "2026-11-23", "2026-11-22"]
+        [
+            "2026-11-24",
+            "2026-11-23",
+            "2026-11-22",
+            "2026-11-21",
+            "2026-11-20",
+            "2026-11-19"
+        ]
     );
 }
 
 #[tokio::test]
 async fn a_failure_while_closing_past_days_does_not_stop_the_operation() {
     let mut mock = MockQueueBackend::new();
+    // The first round's two days fail; no other round is tried.
     mock.expect_close_history()
-        .times(1)
+        .times(2)
         .returning(|_, _| Box::pin(async { Err(Error::corrupt("history", "not a hash")) }));
     mock.expect_close_day()
         .times(2)
@@ -188,8 +197,9 @@ async fn a_failure_while_closing_past_days_does_not_stop_the_operation() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_first_operations_of_a_day_close_the_days_before_once() {
     let mut mock = MockQueueBackend::new();
+    // Two rounds (two days, then four), once for all ten operations.
     mock.expect_close_history()
-        .times(3)
+        .times(6)
         .returning(|_, day: BusinessDay| {
             let already = day.to_string() == "2026-11-22";
             Box::pin(async move {

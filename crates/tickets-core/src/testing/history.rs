@@ -145,6 +145,34 @@ pub(super) async fn a_day_that_is_over_leaves_its_open_tickets_unserved<B: Queue
     assert!(q.history(empty).await.unwrap().is_empty());
 }
 
+/// A day left open weeks ago is closed by the first operation after them: the days back
+/// to it are closed in rounds (two, four, eight, … at once), and a day far past the first
+/// rounds is reached all the same (the days between have nothing to close).
+pub(super) async fn the_first_operation_after_weeks_closes_the_day_left_open<
+    B: QueueBackend + Clone,
+>(
+    f: Fixture<B>,
+) {
+    configured(&f).await;
+    let q = &f.queue;
+    let day = q.moment().day;
+    take_for(&f, "colis", None).await;
+    take_for(&f, "colis", None).await;
+    q.call_next(&desk("2")).await.unwrap(); // 1 at the desk, 2 waiting
+    // Forty days without an operation: more than the first four rounds (2 + 4 + 8 + 16).
+    f.clock.advance(Duration::days(41));
+    q.status(&desk("2")).await.unwrap();
+    let raw = q
+        .backend()
+        .history(&q.moment(), day)
+        .await
+        .expect("the stored history");
+    let outcomes: Vec<Outcome> = raw.iter().map(|r| r.outcome).collect();
+    assert_eq!(outcomes, [Outcome::Unserved, Outcome::Unserved]);
+    let again = q.backend().close_history(&q.moment(), day).await.unwrap();
+    assert!(again.already, "closed once, in the store: {again:?}");
+}
+
 /// The rule of the store, whoever closes a day and when: closing turns the records open
 /// at that moment into unserved ones, and a ticket that changes afterwards (here, on a
 /// day closed while it still runs) has its record rewritten as it then is.

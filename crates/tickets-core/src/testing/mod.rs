@@ -723,6 +723,7 @@ cases!(
     an_idempotency_key_gives_back_no_ticket_made_after_a_reset,
     every_change_of_a_ticket_is_in_its_days_history,
     a_day_that_is_over_leaves_its_open_tickets_unserved,
+    the_first_operation_after_weeks_closes_the_day_left_open,
     changes_after_a_day_is_closed_show_over_its_closed_records,
     a_reset_keeps_the_history_and_leaves_open_tickets_unserved,
     a_report_counts_every_ticket_once_with_exact_figures,
