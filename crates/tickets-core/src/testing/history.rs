@@ -8,6 +8,7 @@ use super::services::{configured, req, take_for};
 use super::{Fixture, desk, n};
 use crate::accounts::Username;
 use crate::backend::QueueBackend;
+use crate::clock::BusinessDay;
 use crate::history::{HistoryRecord, Outcome};
 use crate::model::{Transfer, TransferPosition};
 use crate::reports::ReportQuery;
@@ -103,6 +104,15 @@ pub(super) async fn every_change_of_a_ticket_is_in_its_days_history<B: QueueBack
     );
 }
 
+/// The history of `day` as the store keeps it (past days not closed on reading).
+async fn stored<B: QueueBackend + Clone>(f: &Fixture<B>, day: BusinessDay) -> Vec<HistoryRecord> {
+    let q = &f.queue;
+    q.backend()
+        .history(&q.moment(), day)
+        .await
+        .expect("the stored history")
+}
+
 pub(super) async fn a_day_that_is_over_leaves_its_open_tickets_unserved<B: QueueBackend + Clone>(
     f: Fixture<B>,
 ) {
@@ -117,11 +127,7 @@ pub(super) async fn a_day_that_is_over_leaves_its_open_tickets_unserved<B: Queue
     // The next day: its first operation closes the day before.
     f.clock.advance(Duration::days(1));
     q.status(&desk("2")).await.unwrap();
-    let raw = q
-        .backend()
-        .history(&q.moment(), day)
-        .await
-        .expect("the stored history");
+    let raw = stored(&f, day).await;
     let outcomes: Vec<Outcome> = raw.iter().map(|r| r.outcome).collect();
     assert_eq!(
         outcomes,
@@ -162,11 +168,7 @@ pub(super) async fn the_first_operation_after_weeks_closes_the_day_left_open<
     // Forty days without an operation: more than the first four rounds (2 + 4 + 8 + 16).
     f.clock.advance(Duration::days(41));
     q.status(&desk("2")).await.unwrap();
-    let raw = q
-        .backend()
-        .history(&q.moment(), day)
-        .await
-        .expect("the stored history");
+    let raw = stored(&f, day).await;
     let outcomes: Vec<Outcome> = raw.iter().map(|r| r.outcome).collect();
     assert_eq!(outcomes, [Outcome::Unserved, Outcome::Unserved]);
     let again = q.backend().close_history(&q.moment(), day).await.unwrap();
