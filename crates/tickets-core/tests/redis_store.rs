@@ -1585,9 +1585,9 @@ async fn one_round_trip_per_operation(extra: &[&str], call: &str) {
 
     // The exception, measured apart: the first operation of a day in a process (here a
     // new facade, which knows of no day closed) first closes the history of the days
-    // before, one call of history_close per day, back to the first one already closed
-    // or `history_days` (400) days. Before the test's day there is no history at all, so
-    // none of the 400 is already closed.
+    // before, one call of history_close per day, in rounds of 2, 4, … days at once, back
+    // to the first one already closed or `history_days` (400) days. Before the test's day
+    // there is no history at all, so none of the 400 is already closed.
     async fn calls_during(
         conn: &mut MultiplexedConnection,
         call: &str,
@@ -1629,13 +1629,14 @@ async fn one_round_trip_per_operation(extra: &[&str], call: &str) {
         "the next ones on the same day do not"
     );
     // The next day: the first operation closes the day before (the days before that are
-    // known closed), and so does the first one of another process, which stops at the day
-    // already closed.
+    // known closed). The first one of another process, which knows of no day closed,
+    // sends its first round (the day before and the one before it, at once) and stops
+    // there, at the day already closed.
     clock.set(start_time() + chrono::Duration::days(1));
     assert_eq!(calls_during(&mut conn, call, status(&fresh)).await, 2);
     assert_eq!(calls_during(&mut conn, call, status(&fresh)).await, 1);
     let other = TicketQueue::with_clock(q.backend().clone(), clock.clone(), utc_config());
-    assert_eq!(calls_during(&mut conn, call, status(&other)).await, 2);
+    assert_eq!(calls_during(&mut conn, call, status(&other)).await, 3);
     assert_eq!(calls_during(&mut conn, call, status(&other)).await, 1);
 }
 
