@@ -209,8 +209,9 @@ impl<B: QueueBackend, C: Clock> TicketQueue<B, C> {
         let mut left = self.shared.config.history_days;
         let mut round = 2_u32;
         'walk: while left > 0 {
-            let mut days = Vec::with_capacity(round.min(left) as usize);
-            while days.len() < round.min(left) as usize && known.is_none_or(|d| day > d) {
+            let size = round.min(left) as usize;
+            let mut days = Vec::with_capacity(size);
+            while days.len() < size && known.is_none_or(|d| day > d) {
                 days.push(day);
                 day = day_before(day);
             }
