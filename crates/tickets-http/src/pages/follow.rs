@@ -262,8 +262,9 @@ fn leave_form(l: Lang, path: &str, key: &str) -> Markup {
 }
 
 /// The form of "I'm leaving".
-#[derive(Debug, serde::Deserialize)]
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 pub struct LeaveForm {
+    /// The key of the ticket's holder (from the link given with the ticket).
     k: Option<String>,
 }
 
@@ -282,7 +283,7 @@ pub struct LeaveForm {
         ("day" = tickets_core::BusinessDay, Path, description = "The ticket's business day."),
         ("n" = tickets_core::TicketNumber, Path, description = "The ticket number."),
     ),
-    request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "`k`: the key of the ticket's holder."),
+    request_body(content = LeaveForm, content_type = "application/x-www-form-urlencoded"),
     responses(
         (status = 303, description = "Left: back to the ticket's page."),
         (status = 403, description = "The key is not the holder's.", content_type = "text/html", body = String),
