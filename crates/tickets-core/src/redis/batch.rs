@@ -1,5 +1,5 @@
 //! The calls of take, call-next and finish made at once on one thread go to Redis as one
-//! (`run_batch` in `lua/lib.lua`): each runs as it would alone, in the order they came,
+//! (`run_batch` in `lua/batch.lua`): each runs as it would alone, in the order they came,
 //! and sees what the ones before it wrote; the batch then writes what they gathered (log
 //! lines, counters, TTLs, history lines, events) once, events in one `PUBLISH`. Under load
 //! this saves Redis the work each call repeated: the call itself, the type checks, and the

@@ -159,9 +159,10 @@ impl Library {
     }
 }
 
-/// One script per operation, each made of `lib.lua`, the parts it needs (`queues.lua`:
-/// reading the queue index; `moves.lua`: moving tickets between queues; `desks.lua`: the
-/// calling rule) and its own file; on a server with functions the day's scripts go as
+/// One script per operation, each made of `lib.lua` and `commit.lua` (what a change
+/// writes at its end), the parts it needs (`queues.lua`: reading the queue index;
+/// `moves.lua`: moving tickets between queues; `desks.lua`: the calling rule) and its own
+/// file; on a server with functions the day's scripts go as
 /// functions of one [`Library`] (`FCALL`), loaded when a call finds its function missing.
 /// Otherwise calls send `EVALSHA`; when Redis answers `NOSCRIPT` (after a restart or
 /// `SCRIPT FLUSH`), the text goes with `EVAL`, which loads it for the next calls: `call.rs`
@@ -211,7 +212,7 @@ pub(crate) struct Scripts {
     /// Replaces the office configuration (its own key, without the day's).
     pub(crate) config_put: Lua,
     /// Runs calls of take, call-next and finish as one (`batch.rs`, `run_batch` in
-    /// `lib.lua`).
+    /// `batch.lua`).
     pub(crate) batch: Lua,
 }
 
@@ -220,9 +221,12 @@ pub(crate) struct Scripts {
 pub(crate) const BATCHED: [&str; 3] = ["take", "call_next", "finish"];
 
 /// The batch's whole text, for `EVAL` (a server without functions, a cluster): the
-/// prelude, every part, the bodies of the [`BATCHED`] scripts, then the batch.
+/// prelude, every part, the bodies of the [`BATCHED`] scripts, then the batch
+/// (`batch.lua`).
 const BATCH_WHOLE: &str = concat!(
     include_str!("lua/lib.lua"),
+    "\n",
+    include_str!("lua/commit.lua"),
     "\n",
     include_str!("lua/queues.lua"),
     "\n",
@@ -235,7 +239,9 @@ const BATCH_WHOLE: &str = concat!(
     include_str!("lua/call_next.lua"),
     "\nend\nBODIES['finish'] = function(KEYS, ARGV)\nbegin(KEYS, ARGV)\n",
     include_str!("lua/finish.lua"),
-    "\nend\nreturn run_batch(KEYS, ARGV, BODIES)\n",
+    "\nend\n",
+    include_str!("lua/batch.lua"),
+    "\nreturn run_batch(KEYS, ARGV, BODIES)\n",
 );
 
 /// A day's script: its file alone (a function of the library) and, for `EVAL`, its
@@ -257,6 +263,8 @@ macro_rules! script {
             whole: concat!(
                 include_str!("lua/lib.lua"),
                 "\n",
+                include_str!("lua/commit.lua"),
+                "\n",
                 $(include_str!(concat!("lua/", $part)), "\n",)*
                 "begin(KEYS, ARGV)\n",
                 include_str!(concat!("lua/", $file))
@@ -267,8 +275,9 @@ macro_rules! script {
 }
 
 /// The prelude and every part, in the order the scripts' texts have them.
-const PRELUDE: [&str; 4] = [
+const PRELUDE: [&str; 5] = [
     include_str!("lua/lib.lua"),
+    include_str!("lua/commit.lua"),
     include_str!("lua/queues.lua"),
     include_str!("lua/moves.lua"),
     include_str!("lua/desks.lua"),
@@ -378,6 +387,8 @@ fn library(day: &[DayScript], functions: bool) -> (Arc<Library>, String) {
             ));
         }
     }
+    body.push('\n');
+    body.push_str(include_str!("lua/batch.lua"));
     body.push_str(
         "\nredis.register_function{function_name = 'batch_@HASH@', callback = \
          function(KEYS, ARGV)\nreturn run_batch(KEYS, ARGV, BODIES)\nend}\n",

@@ -1,6 +1,6 @@
--- desks.lua: the calling rule; part of the function library, and prepended (after lib.lua
--- and queues.lua) to the scripts that call a desk's next ticket or say which it is when
--- they go by EVALSHA.
+-- desks.lua: the calling rule; part of the function library, and prepended (after lib.lua,
+-- commit.lua and queues.lua) to the scripts that call a desk's next ticket or say which
+-- it is when they go by EVALSHA.
 
 -- A desk's services from ARGV[i]: the smallest maximum wait among them (µs, 0 for none),
 -- their count, their codes in the desk's order, then one argument with the maximum wait

@@ -1,6 +1,7 @@
 -- moves.lua: moving tickets into and out of queues, keeping the index, and calling a
--- ticket to a desk; part of the function library, and prepended (after lib.lua and
--- queues.lua) to the scripts that do when they go by EVALSHA. See lib.lua for the layout.
+-- ticket to a desk; part of the function library, and prepended (after lib.lua,
+-- commit.lua and queues.lua) to the scripts that do when they go by EVALSHA. See lib.lua
+-- for the layout.
 
 -- Writes the index entries of queue `name` (of `service` and `class`) from the queue
 -- itself, whose size is `size` (nil: counted here); none once it is empty. `known`: the

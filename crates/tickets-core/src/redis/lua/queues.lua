@@ -1,6 +1,6 @@
 -- queues.lua: reading the queue index; part of the function library, and prepended (after
--- lib.lua) to the scripts that read queues when they go by EVALSHA. See lib.lua for the
--- layout.
+-- lib.lua and commit.lua) to the scripts that read queues when they go by EVALSHA. See
+-- lib.lua for the layout.
 
 -- Whether a < b, byte by byte (Lua's own string order follows the server's locale).
 local function bytes_less(a, b)
