@@ -24,8 +24,9 @@ const MAX_RECONNECT_PAUSE: Duration = Duration::from_secs(5);
 /// The most cluster nodes the event listener remembers.
 const MAX_KNOWN_NODES: usize = 64;
 
-/// An event as a script publishes it: one line of fields joined by `|` (`event_line` in
-/// lib.lua), which costs Redis less to make than JSON, and this crate less to read.
+/// An event as a script publishes it: one line of fields joined by `|` (`record` and
+/// `commit` in commit.lua), which costs Redis less to make than JSON, and this crate less
+/// to read.
 ///
 /// `seq|day|at|action|ticket|desk|queue_length|next_ticket|service|label|priority`, with
 /// `at` in microseconds since the epoch and an empty field for none. A message holds the

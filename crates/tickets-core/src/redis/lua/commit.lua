@@ -5,6 +5,22 @@
 -- Part of the function library, and prepended (after lib.lua) to every day script when
 -- it goes by EVALSHA. See lib.lua for the layout.
 
+-- EVENT LINES. An event goes to the servers (listener.rs: parse_event) as its fields
+-- joined by '|', '' for none, numbers in decimal. No field holds a '|': they are numbers,
+-- times, codes and labels, made of letters, digits, '-' and '_'.
+--   seq | day | at (µs) | action | ticket | desk | queue_length | next_ticket | service |
+--   label | priority
+-- record keeps each event's line from its first '|' (EVENTS); commit puts its number, from
+-- the day's event counter, before it.
+
+-- A number (or its text) as text; nil as ''.
+local function as_text(v)
+  if type(v) == 'number' then
+    return text(v)
+  end
+  return v or ''
+end
+
 -- Records a change: its log line, its count for the chart and its event (numbered at
 -- commit). `n` is the ticket's number as text, `t` its table (its service, label and
 -- class go in the event); `len` and `head` the waiting set after the change (nil: read at
@@ -36,17 +52,21 @@ local function record(action, n, desk, t, len, head)
     MINUTE_ACTIONS[action] = minute_action
   end
   add(K_ACTIVITY, minute_action, 1)
-  -- (Every field in the constructor: a table made at its size, not grown.)
-  local service, label, priority
+  -- The event's line but its number, given at commit (see EVENT LINES): one text, or,
+  -- while the waiting set's state is not known, the texts before and after it (settle).
+  local service, label, priority = '', '', ''
   if t then
-    service, label = t.service_type, t.label or t.ticket_number
-    if t.priority ~= '' then
-      priority = t.priority
-    end
+    service, label = t.service_type or '', t.label or t.ticket_number or ''
+    priority = t.priority or ''
   end
-  EVENTS[#EVENTS + 1] = {action = action, ticket = n, desk = desk, queue_length = len,
-    next_ticket = head, at = NOW_US_TEXT, service = service, label = label,
-    priority = priority}
+  if len then
+    EVENTS[#EVENTS + 1] = '|' .. DAY .. '|' .. NOW_US_TEXT .. '|' .. action .. '|' ..
+      (n or '') .. '|' .. (desk or '') .. '|' .. text(len) .. '|' .. as_text(head) .. '|' ..
+      service .. '|' .. label .. '|' .. priority
+  else
+    EVENTS[#EVENTS + 1] = {'|' .. DAY .. '|' .. NOW_US_TEXT .. '|' .. action .. '|' ..
+      (n or '') .. '|' .. (desk or '') .. '|', '|' .. service .. '|' .. label .. '|' .. priority}
+  end
 end
 
 -- The history line of a ticket hash (history.rs: HistoryRecord::from_line).
@@ -97,37 +117,17 @@ local function history_unserved()
   return #args / 2
 end
 
--- A number (or its text) as text; nil as ''.
-local function as_text(v)
-  if type(v) == 'number' then
-    return text(v)
-  end
-  return v or ''
-end
-
--- An event as the servers read it (listener.rs: parse_event): its fields joined by '|',
--- '' for none, numbers in decimal. No field holds a '|': they are numbers, times, codes and
--- labels, made of letters, digits, '-' and '_'.
---   seq | day | at (µs) | action | ticket | desk | queue_length | next_ticket | service |
---   label | priority
-local function event_line(e)
-  return text(e.seq) .. '|' .. DAY .. '|' .. e.at .. '|' .. e.action .. '|' ..
-    (e.ticket or '') .. '|' .. (e.desk or '') .. '|' .. text(e.queue_length) .. '|' ..
-    as_text(e.next_ticket) .. '|' .. (e.service or '') .. '|' .. (e.label or '') .. '|' ..
-    (e.priority or '')
-end
-
 -- Gives the events recorded without the waiting set's state (a call's last change) that
 -- state as it is now: at commit, and after each call of a batch.
 local function settle()
   local len, heads
   for i = SETTLED + 1, #EVENTS do
     local event = EVENTS[i]
-    if event.queue_length == nil then
+    if type(event) == 'table' then
       if not len then
         len, heads = waiting_state(1)
       end
-      event.queue_length, event.next_ticket = len, heads[1]
+      EVENTS[i] = event[1] .. text(len) .. '|' .. as_text(heads[1]) .. event[2]
     end
   end
   SETTLED = #EVENTS
@@ -193,15 +193,19 @@ local function commit()
   settle()
   local count = #EVENTS
   if count == 1 then
-    EVENTS[1].seq = seq
-    redis.call('PUBLISH', CHANNEL, event_line(EVENTS[1]))
+    redis.call('PUBLISH', CHANNEL, text(seq) .. EVENTS[1])
   elseif count > 1 then
-    local lines = {}
-    for i, event in ipairs(EVENTS) do
-      event.seq = seq - count + i
-      lines[i] = event_line(event)
+    -- (Each number and line once into the message: no line made again with its number.)
+    local parts, k = {}, 0
+    for i, line in ipairs(EVENTS) do
+      if i > 1 then
+        k = k + 1
+        parts[k] = '\n'
+      end
+      parts[k + 1], parts[k + 2] = text(seq - count + i), line
+      k = k + 2
     end
-    redis.call('PUBLISH', CHANNEL, table.concat(lines, '\n'))
+    redis.call('PUBLISH', CHANNEL, table.concat(parts))
   end
 end
 
