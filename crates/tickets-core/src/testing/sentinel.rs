@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{INSTALL_HINT, free_port, launch, ping, query};
+use super::servers::{INSTALL_HINT, free_port, launch, ping, query};
 
 /// The name the sentinels of a [`RedisSentinels`] monitor the primary under.
 pub const SENTINEL_PRIMARY_NAME: &str = "tickets-primary";
