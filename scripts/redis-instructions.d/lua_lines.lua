@@ -176,6 +176,14 @@ function C.LPUSH(k, ...)
   for _, v in ipairs({...}) do table.insert(e.l, 1, v) end
   return #e.l
 end
+function C.LRANGE(k, from, to)
+  local e, r = get(k, 'list'), {}
+  if e then
+    for i = tonumber(from) + 1, math.min(tonumber(to) + 1, #e.l) do r[#r + 1] = e.l[i] end
+  end
+  return r
+end
+function C.PTTL(k) return store[k] and 36000000 or -2 end
 function C.LTRIM(k, from, to)
   local e, l = get(k, 'list'), {}
   for i = tonumber(from) + 1, tonumber(to) + 1 do l[#l + 1] = e.l[i] end

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::call::Retry;
-use super::replies::{Hash, SnapshotReply, StatusReply, TicketReply, stats_of};
+use super::replies::{SnapshotReply, StatusReply, TicketReply, stats_of};
 use super::{RedisBackend, args, keys};
 use crate::backend::{QueueBackend, QueueParts, SnapshotParts, TicketLookup, figures};
 use crate::clock::{BusinessDay, Moment};
@@ -81,7 +81,7 @@ impl RedisBackend {
         let waiting = r
             .waiting
             .iter()
-            .map(|h| self.ticket_of(at, h))
+            .map(|line| self.line_ticket(at, line))
             .collect::<Result<Vec<_>>>()?;
         let logs = r
             .logs
@@ -92,11 +92,7 @@ impl RedisBackend {
         for (desk, cur) in &r.desks {
             let desk = DeskId::parse(desk.as_str()).map_err(|e| Error::corrupt("desks", e))?;
             let current = match cur {
-                serde_json::Value::Object(_) => {
-                    let h: Hash = serde_json::from_value(cur.clone())
-                        .map_err(|e| Error::corrupt("desks", e))?;
-                    Some(self.ticket_of(at, &h)?)
-                }
+                serde_json::Value::String(line) => Some(self.line_ticket(at, line)?),
                 _ => None,
             };
             desks.push((desk, current));

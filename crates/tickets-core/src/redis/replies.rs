@@ -328,10 +328,12 @@ pub(super) struct SnapshotReply {
     pub(super) counter: u64,
     pub(super) queue_length: u64,
     pub(super) next: Option<TicketNumber>,
+    /// Ticket lines ([`ticket_from_line`]).
     #[serde(deserialize_with = "lua_list")]
-    pub(super) waiting: Vec<Hash>,
+    pub(super) waiting: Vec<String>,
     #[serde(deserialize_with = "lua_list")]
     pub(super) logs: Vec<String>,
+    /// Each desk and its ticket's line, or `false`.
     #[serde(deserialize_with = "lua_list")]
     pub(super) desks: Vec<(String, serde_json::Value)>,
     pub(super) stats: Hash,

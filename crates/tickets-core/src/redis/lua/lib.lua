@@ -538,4 +538,36 @@ local function refuse(what, t)
   return cjson.encode({error = what, status = t and t.status or nil})
 end
 
+-- The chart's fields ("<epoch minute>|<action>") of the last `minutes` minutes, minute by
+-- minute, for the action names ARGS[from..to], and those names: made again only when the
+-- minute, the number of minutes or the names change (part of the library's state, as the
+-- key names are: a dashboard asks again within the minute, and each field made costs a
+-- string and, for its minute, a number printed).
+local CHART = {}
+local function chart_fields(minutes, from, to)
+  local c = CHART
+  local same = c.minute == MINUTE and c.minutes == minutes and #c.names == to - from + 1
+  for i = from, to do
+    if not same then
+      break
+    end
+    same = c.names[i - from + 1] == ARGS[i]
+  end
+  if not same then
+    local names, fields = {}, {}
+    for i = from, to do
+      names[#names + 1] = ARGS[i]
+    end
+    for m = MINUTE - minutes + 1, MINUTE do
+      local minute = text(m) .. '|'
+      for _, name in ipairs(names) do
+        fields[#fields + 1] = minute .. name
+      end
+    end
+    c = {minute = MINUTE, minutes = minutes, names = names, fields = fields}
+    CHART = c
+  end
+  return c.fields, c.names
+end
+
 -- (commit.lua, the parts a script needs, then the script, follow)

@@ -2,8 +2,8 @@
 -- KEYS, ARGV 1-7: see lib.lua.
 -- ARGV[8] waiting tickets to list, ARGV[9] log lines to list, ARGV[10] minutes of activity,
 -- ARGV[11..] the action names, for the activity fields.
--- Returns: JSON {"open", "counter", "queue_length", "next", "waiting": [{hash}],
---   "logs": [line], "desks": [[desk, {hash}|false]], "stats": {field: value},
+-- Returns: JSON {"open", "counter", "queue_length", "next", "waiting": [ticket line],
+--   "logs": [line], "desks": [[desk, ticket line|false]], "stats": {field: value},
 --   "activity": [[minute, action, count]], "queues": [{"name", "len", "first": [number]}],
 --   "key_count", "pttl"}
 local n_waiting, n_logs, minutes = tonumber(ARGV[8]), tonumber(ARGV[9]), tonumber(ARGV[10])
@@ -15,7 +15,7 @@ if n_waiting > 0 then
     if not t then
       fail('waiting ticket ' .. n .. ' has no record')
     end
-    waiting[#waiting + 1] = t
+    waiting[#waiting + 1] = ticket_line(t)
   end
 end
 local logs = {}
@@ -26,29 +26,24 @@ local desks = {}
 local flat = redis.call('HGETALL', K_DESKS)
 for i = 1, #flat, 2 do
   local cur = current_of(flat[i])
-  desks[#desks + 1] = {flat[i], cur and (ticket_table(cur) or false) or false}
+  local t = cur and ticket_table(cur)
+  desks[#desks + 1] = {flat[i], t and ticket_line(t) or false}
 end
 local activity = {}
 if minutes > 0 then
-  local fields, index = {}, {}
-  for m = MINUTE - minutes + 1, MINUTE do
-    for a = 11, #ARGV - 2 do
-      fields[#fields + 1] = m .. '|' .. ARGV[a]
-      index[#index + 1] = {m, ARGV[a]}
-    end
-  end
-  -- HMGET in slices: Lua's unpack has a limit on its argument count.
+  -- Read in slices of 1,000 (Lua's unpack has a limit on its argument count); field i
+  -- (from 0) is minute i // #names, action i % #names.
+  local fields, names = chart_fields(minutes, 11, #ARGV - 2)
+  local first = MINUTE - minutes + 1
   for start = 1, #fields, 1000 do
-    local slice = {}
-    for i = start, math.min(start + 999, #fields) do
-      slice[#slice + 1] = fields[i]
-    end
-    local counts = redis.call('HMGET', K_ACTIVITY, unpack(slice))
-    for j = 1, #slice do
+    local last = math.min(start + 999, #fields)
+    local counts = redis.call('HMGET', K_ACTIVITY, unpack(fields, start, last))
+    for j = 1, last - start + 1 do
       local c = counts[j]
       if c then
-        local at = index[start + j - 1]
-        activity[#activity + 1] = {at[1], at[2], tonumber(c)}
+        local i = start + j - 2
+        local a = i % #names
+        activity[#activity + 1] = {first + (i - a) / #names, names[a + 1], tonumber(c)}
       end
     end
   end
