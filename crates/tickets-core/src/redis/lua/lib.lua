@@ -373,11 +373,19 @@ local function hash_table(key)
   return t, #flat
 end
 
--- A ticket hash as a table, or nil.
+-- A ticket hash as a table, or nil. The table is made with a place for each field a ticket
+-- may have (a field set to nil in a constructor takes its place and stays invisible):
+-- filled from empty, it would grow four times on the way, each time moved whole.
 local function ticket_table(n)
-  local t, size = hash_table(ticket_key(n))
-  if size == 0 then
+  local flat = redis.call('HGETALL', ticket_key(n))
+  if #flat == 0 then
     return nil
+  end
+  local t = {ticket_number = nil, creation_time = nil, creation_time_iso = nil,
+    service_type = nil, status = nil, label = nil, priority = nil, called_time = nil,
+    desk = nil, account = nil, finish_time = nil, recalls = nil, transfers = nil}
+  for i = 1, #flat, 2 do
+    t[flat[i]] = flat[i + 1]
   end
   return t
 end
