@@ -375,7 +375,7 @@ end
 
 -- A ticket hash as a table, or nil. The table is made with a place for each field a ticket
 -- may have (a field set to nil in a constructor takes its place and stays invisible):
--- filled from empty, it would grow four times on the way, each time moved whole.
+-- filled from empty, it would grow four or five times on the way, each time moved whole.
 local function ticket_table(n)
   local flat = redis.call('HGETALL', ticket_key(n))
   if #flat == 0 then
