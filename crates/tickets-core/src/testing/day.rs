@@ -570,6 +570,26 @@ pub(super) async fn activity_is_counted_per_minute_and_action<B: QueueBackend + 
         .await
         .unwrap();
     assert_eq!(last.activity.len(), 1);
+    // The whole window again within the minute; then, a minute later, the window moves.
+    let again = q.snapshot(SnapshotOptions::default()).await.unwrap();
+    assert_eq!(again.activity, snap.activity);
+    f.clock.advance(Duration::minutes(1));
+    let later = q
+        .snapshot(SnapshotOptions {
+            activity_minutes: 1,
+            ..SnapshotOptions::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        later.activity.is_empty(),
+        "nothing happened in the new minute"
+    );
+    let wide = q.snapshot(SnapshotOptions::default()).await.unwrap();
+    assert_eq!(
+        wide.activity, snap.activity,
+        "the two minutes before are still in the hour's window"
+    );
 }
 
 pub(super) async fn the_business_day_follows_the_time_zone_and_rollover_hour<
