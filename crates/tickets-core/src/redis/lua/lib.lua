@@ -363,10 +363,10 @@ local function micros_text(v, where, field)
   return s .. f
 end
 
--- A hash as a table (empty when the key does not exist).
-local function hash_table(key)
+-- A hash as a table (empty when the key does not exist), filled into `t` when given.
+local function hash_table(key, t)
   local flat = redis.call('HGETALL', key)
-  local t = {}
+  t = t or {}
   for i = 1, #flat, 2 do
     t[flat[i]] = flat[i + 1]
   end
@@ -377,15 +377,12 @@ end
 -- may have (a field set to nil in a constructor takes its place and stays invisible):
 -- filled from empty, it would grow four or five times on the way, each time moved whole.
 local function ticket_table(n)
-  local flat = redis.call('HGETALL', ticket_key(n))
-  if #flat == 0 then
+  local t, size = hash_table(ticket_key(n), {ticket_number = nil, creation_time = nil,
+    creation_time_iso = nil, service_type = nil, status = nil, label = nil, priority = nil,
+    called_time = nil, desk = nil, account = nil, finish_time = nil, recalls = nil,
+    transfers = nil})
+  if size == 0 then
     return nil
-  end
-  local t = {ticket_number = nil, creation_time = nil, creation_time_iso = nil,
-    service_type = nil, status = nil, label = nil, priority = nil, called_time = nil,
-    desk = nil, account = nil, finish_time = nil, recalls = nil, transfers = nil}
-  for i = 1, #flat, 2 do
-    t[flat[i]] = flat[i + 1]
   end
   return t
 end
