@@ -136,8 +136,8 @@ async fn steady_operations_write_nothing_that_is_already_there() {
     assert_eq!(
         named(&take, "expire"),
         [
-            format!("{prefix}:{{{day}}}:history"),
             format!("{prefix}:{{{day}}}:ticket:5"),
+            format!("{prefix}:{{{day}}}:history"),
             format!("{prefix}:{{{day}}}:logs"),
         ],
         "a take sets the TTL of the ticket it creates, of the history it extends and of the \

@@ -28,7 +28,7 @@ end
 -- the call's answer (JSON), or '!' and its error.
 local function run_batch(keys, argv, bodies)
   TOUCH, COUNTERS, LINES, EVENTS, SETTLED = {}, {}, {}, {}, 0
-  CHANGED, CURRENT = {}, {}
+  CHANGED, CURRENT, TAKEN = {}, {}, {}
   -- (Every call is checked to be there before the first runs: a batch fails whole only
   -- before anything is written.)
   local i, nexts, counts = 1, 0, {}

@@ -21,11 +21,10 @@ local function as_text(v)
   return v or ''
 end
 
--- Records a change: its log line, its count for the chart and its event (numbered at
--- commit). `n` is the ticket's number as text, `t` its table (its service, label and
--- class go in the event); `len` and `head` the waiting set after the change (nil: read at
--- commit, when the change is the script's last).
-local function record(action, n, desk, t, len, head)
+-- Records a change's log line, its count for the chart and its event (numbered at
+-- commit): record's, for a ticket `n` (its number as text, or nil) of `service`, `label`
+-- and class `priority` ('' for none of each).
+local function record_event(action, n, desk, service, label, priority, len, head)
   -- (One concatenation each: no text made on the way.)
   local line
   if n and desk then
@@ -38,14 +37,6 @@ local function record(action, n, desk, t, len, head)
     line = NOW_ISO .. '|' .. action
   end
   LINES[#LINES + 1] = line
-  if n then
-    -- A change made after its table was known: the hash is read again at commit.
-    CURRENT[n] = nil
-    if not CHANGED[n] then
-      CHANGED[n] = true
-      CHANGED[#CHANGED + 1] = n
-    end
-  end
   local minute_action = MINUTE_ACTIONS[action]
   if not minute_action then
     minute_action = MINUTE_TEXT .. '|' .. action
@@ -54,11 +45,6 @@ local function record(action, n, desk, t, len, head)
   add(K_ACTIVITY, minute_action, 1)
   -- The event's line but its number, given at commit (see EVENT LINES): one text, or,
   -- while the waiting set's state is not known, the texts before and after it (settle).
-  local service, label, priority = '', '', ''
-  if t then
-    service, label = t.service_type or '', t.label or t.ticket_number or ''
-    priority = t.priority or ''
-  end
   if len then
     EVENTS[#EVENTS + 1] = '|' .. DAY .. '|' .. NOW_US_TEXT .. '|' .. action .. '|' ..
       (n or '') .. '|' .. (desk or '') .. '|' .. text(len) .. '|' .. as_text(head) .. '|' ..
@@ -67,6 +53,27 @@ local function record(action, n, desk, t, len, head)
     EVENTS[#EVENTS + 1] = {'|' .. DAY .. '|' .. NOW_US_TEXT .. '|' .. action .. '|' ..
       (n or '') .. '|' .. (desk or '') .. '|', '|' .. service .. '|' .. label .. '|' .. priority}
   end
+end
+
+-- Records a change: its log line, its count for the chart, its event (numbered at commit)
+-- and, for a ticket, its history line (at commit). `n` is the ticket's number as text, `t`
+-- its table (its service, label and class go in the event); `len` and `head` the waiting
+-- set after the change (nil: read at commit, when the change is the script's last).
+local function record(action, n, desk, t, len, head)
+  if n then
+    -- A change made after its table was known: the hash is read again at commit.
+    CURRENT[n] = nil
+    if not CHANGED[n] then
+      CHANGED[n] = true
+      CHANGED[#CHANGED + 1] = n
+    end
+  end
+  local service, label, priority = '', '', ''
+  if t then
+    service, label = t.service_type or '', t.label or t.ticket_number or ''
+    priority = t.priority or ''
+  end
+  record_event(action, n, desk, service, label, priority, len, head)
 end
 
 -- The history line of a ticket hash (history.rs: HistoryRecord::from_line).
@@ -85,7 +92,8 @@ local function write_history()
   if HISTORY_TTL == '0' then
     return
   end
-  local args = {}
+  -- (The takes' lines first: see TAKEN.)
+  local args = TAKEN
   for _, n in ipairs(CHANGED) do
     local h = CURRENT[n] or ticket_table(n)
     if h then

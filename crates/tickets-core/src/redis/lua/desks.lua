@@ -15,9 +15,16 @@ local function read_plan(i)
   return rank, ARGS[i + 2 + c], tonumber(ARGS[i]), i + 3 + c
 end
 
--- The maximum wait and the target wait (µs) of the desk's service of rank r.
+-- The maximum wait and the target wait (µs) of the desk's service of rank r. (The
+-- pattern of each rank is made once, and kept with the library's state.)
+local WAIT_PATTERNS = {}
 local function waits_of(waits, r)
-  local maxw, target = string.match(waits, '^' .. string.rep('%d+ ', 2 * r) .. '(%d+) (%d+)')
+  local pattern = WAIT_PATTERNS[r]
+  if not pattern then
+    pattern = '^' .. string.rep('%d+ ', 2 * r) .. '(%d+) (%d+)'
+    WAIT_PATTERNS[r] = pattern
+  end
+  local maxw, target = string.match(waits, pattern)
   return tonumber(maxw), tonumber(target)
 end
 

@@ -208,8 +208,10 @@ end
 -- they report: see settle).
 local TOUCH, COUNTERS, LINES, EVENTS, SETTLED
 -- The tickets changed, whose history lines commit() writes (numbers as text, in order),
--- and, for some, their table when it is known to be the hash as it now is (CURRENT[n]).
-local CHANGED, CURRENT
+-- and, for some, their table when it is known to be the hash as it now is (CURRENT[n]);
+-- and the history of the tickets taken, field and line after field and line, written
+-- before the others' (a ticket changed after its take gets its later line after it).
+local CHANGED, CURRENT, TAKEN
 
 -- Starts a call: its keys and arguments, and nothing gathered yet (in a batch, what the
 -- calls before it gathered). The keys' names are made when the day key is not the one of
@@ -246,7 +248,7 @@ local function begin(keys, argv)
   end
   if not BATCH then
     TOUCH, COUNTERS, LINES, EVENTS, SETTLED = {}, {}, {}, {}, 0
-    CHANGED, CURRENT = {}, {}
+    CHANGED, CURRENT, TAKEN = {}, {}, {}
   end
 end
 
@@ -476,7 +478,13 @@ end
 -- them in order (see waiting_state), for the calls after it.
 local function keep_waiting(len, heads)
   if BATCH then
-    BATCH.waiting = {len = len, heads = heads}
+    -- (The batch's table, kept from call to call: none made per call.)
+    local w = BATCH.waiting
+    if w then
+      w.len, w.heads = len, heads
+    else
+      BATCH.waiting = {len = len, heads = heads}
+    end
   end
 end
 
@@ -502,10 +510,12 @@ local function queue_name(service, class)
 end
 
 -- A ticket number as a queue member: nine digits, so that members sort as numbers. Text
--- gets its zeros put in front; a number is printed (see waiting_state).
+-- gets its zeros put in front (ZEROS[#n]: written out, as the library's own code runs
+-- without `string` when it loads); a number is printed (see waiting_state).
+local ZEROS = {'00000000', '0000000', '000000', '00000', '0000', '000', '00', '0', ''}
 local function member(n)
   if type(n) == 'string' then
-    return string.rep('0', 9 - #n) .. n
+    return (ZEROS[#n] or '') .. n
   end
   return string.format('%09d', n)
 end
@@ -514,11 +524,13 @@ end
 -- weight of each, in byte order of their codes. Returns code -> weight (people without
 -- priority, and classes no longer configured, weigh 0), the index after them, and code ->
 -- place in that order (1, 2, …).
+-- (No class: the same two empty tables every time, which nothing writes.)
+local NO_WEIGHTS, NO_PLACES = {}, {}
 local function read_weights(i)
-  local w, place = {}, {}
   if ARGS[i] == '0' then
-    return w, i + 1, place
+    return NO_WEIGHTS, i + 1, NO_PLACES
   end
+  local w, place = {}, {}
   local c = tonumber(ARGS[i])
   for j = 1, c do
     local code = ARGS[i + 2 * j - 1]

@@ -61,7 +61,7 @@ end
 -- (In a batch, an entry its takes changed or read is read where they keep it, and one
 -- read here is kept there: see BATCH.)
 local function heavier(service, weight, weights)
-  local names, total = {}, 0
+  local names, total = nil, 0
   local kept = BATCH and BATCH.entries
   for c, w in pairs(weights) do
     if w > weight then
@@ -70,11 +70,13 @@ local function heavier(service, weight, weights)
       if entry then
         total = total + entry[1]
       else
+        -- (A table made only when an entry is to be read.)
+        names = names or {}
         names[#names + 1] = name
       end
     end
   end
-  if #names == 0 then
+  if not names then
     return total
   end
   local entries = redis.call('HMGET', K_QUEUES, unpack(names))

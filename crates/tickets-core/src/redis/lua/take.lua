@@ -137,9 +137,6 @@ elseif own < 1000 then
 else
   label = prefix .. text(own)
 end
-local t = {ticket_number = n, creation_time = NOW, service_type = service,
-  status = 'waiting', creation_time_iso = NOW_ISO, label = label,
-  priority = priority ~= '' and priority or nil}
 if priority ~= '' then
   redis.call('HSET', key, 'ticket_number', n, 'creation_time', NOW, 'service_type', service,
     'status', 'waiting', 'creation_time_iso', NOW_ISO, 'label', label, 'priority', priority)
@@ -147,7 +144,9 @@ else
   redis.call('HSET', key, 'ticket_number', n, 'creation_time', NOW, 'service_type', service,
     'status', 'waiting', 'creation_time_iso', NOW_ISO, 'label', label)
 end
-touch(key)
+-- (Its TTL at once: the hash is written whole, and a take's many keys would each cost a
+-- place in TOUCH.)
+redis.call('EXPIRE', key, TTL)
 redis.call('ZADD', K_WAITING, n, n)
 if kept then
   -- (Written at the batch's end, or before its next call that is not a take.)
@@ -190,7 +189,14 @@ if client_key then
   end
 end
 local head = heads[1] or n
-record('take_ticket', n, nil, t, len + 1, head)
+record_event('take_ticket', n, nil, service, label, priority, len + 1, head)
+-- Its history line (history_line of the hash just written), written at commit before
+-- those of the tickets changed (see TAKEN).
+if HISTORY_TTL ~= '0' then
+  TAKEN[#TAKEN + 1] = n .. '@' .. NOW
+  TAKEN[#TAKEN + 1] = 'waiting|' .. service .. '|' .. priority .. '|||' .. label .. '|' ..
+    NOW .. '|||0|0'
+end
 if BATCH then
   -- (The new ticket waits last: it is among the heads known only when they are all.)
   if #heads >= len then
@@ -198,8 +204,6 @@ if BATCH then
   end
   keep_waiting(len + 1, heads)
 end
--- The new hash is `t`, field for field.
-CURRENT[n] = t
 commit()
 -- The answer: "=<number> <waiting before> <label>". The caller knows the rest of the new
 -- ticket, field for field as written above (its service, class and time are its own
