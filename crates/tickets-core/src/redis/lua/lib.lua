@@ -146,7 +146,7 @@ local SIZE_OF = {string = 'STRLEN', list = 'LLEN', hash = 'HLEN', zset = 'ZCARD'
 --   checked  key -> true for the keys whose type was checked; `commit` -> true once the
 --            keys every change writes at commit were (check_commit_keys)
 --   open     the day is open (its marker was read)
---   counter  the day's counter after the last take (text)
+--   counter  the day's counter after the last take (a number)
 --   waiting  the waiting set as the calls before left it: {len = how many wait, heads =
 --            the first numbers, in order (all of them when #heads >= len)}; read once,
 --            with as many heads as the batch's call-nexts will need (`nexts`: those not
@@ -236,11 +236,12 @@ local function begin(keys, argv)
     argv[1], argv[2], argv[3], argv[4], argv[5], argv[6], argv[7]
   BY, HISTORY_TTL = argv[#argv - 1], argv[#argv]
   NOW_US = tonumber(NOW_US_TEXT)
-  local second = math.floor(NOW_US / 1000000)
+  -- (Whole numbers of µs, below 2^53: exact without math.floor, a global and a C call.)
+  local second = (NOW_US - NOW_US % 1000000) / 1000000
   if second ~= TTL_SECOND then
     TTL_SET, TTL_SECOND = {}, second
   end
-  local minute = math.floor(NOW_US / 60000000)
+  local minute = (NOW_US - NOW_US % 60000000) / 60000000
   if minute ~= MINUTE then
     -- (Kept from call to call, as the key names are: one text made per minute.)
     MINUTE, MINUTE_TEXT = minute, tostring(minute)

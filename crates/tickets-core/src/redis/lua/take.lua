@@ -74,8 +74,14 @@ if client ~= '' then
   end
 end
 -- The new ticket's key must be free before the counter moves.
-local raw_counter = BATCH and BATCH.counter or redis.call('GET', K_COUNTER)
-local n = text(count(raw_counter, 'counter') + 1)
+-- (In a batch after its first take, the counter as the takes before left it: no text to
+-- read again.)
+local last, counter_read = BATCH and BATCH.counter, nil
+if not last then
+  counter_read = redis.call('GET', K_COUNTER)
+  last = count(counter_read, 'counter')
+end
+local n = text(last + 1)
 local key = ticket_key(n)
 if redis.call('EXISTS', key) == 1 then
   fail(key .. ' already exists')
@@ -118,7 +124,7 @@ redis.call('ZADD', K_QUEUE .. name, n, member(n))
 local own
 if BATCH then
   own = given + 1
-  BATCH.counter, BATCH.taken = n, BATCH.taken + 1
+  BATCH.counter, BATCH.taken = last + 1, BATCH.taken + 1
   BATCH.numbers[service] = own
   add(K_NUMBERS, service, 1)
 else
@@ -174,7 +180,7 @@ end
 if len == 0 then
   touch(K_WAITING)
 end
-if not raw_counter then
+if counter_read == false then
   touch(K_COUNTER)
 end
 if idem_key then
