@@ -61,7 +61,8 @@
 -- fails it with nothing written: a read of a key of the wrong type fails (WRONGTYPE), and
 -- the keys it would write without reading them first get their type checked
 -- (check_types; check_layout checks every fixed key). The log lines, counters, TTLs and
--- events of a change are written together at the end (commit).
+-- events of a change are written together at the end (commit); a take sets the TTL of its
+-- new ticket's hash right after writing it.
 
 -- The call's state, set by begin() (below) at the start of every call: its arguments
 -- (ARGS: the call's ARGV, for the functions of the prelude), keys and common arguments.
