@@ -76,7 +76,8 @@ local function record(action, n, desk, t, len, head)
   record_event(action, n, desk, service, label, priority, len, head)
 end
 
--- The history line of a ticket hash (history.rs: HistoryRecord::from_line).
+-- The history line of a ticket hash (history.rs: HistoryRecord::from_line). A take writes
+-- its new ticket's line itself (take.lua, into TAKEN): the two stay in step.
 local function history_line(h)
   -- (One concatenation: no table to make, as table.concat needs.)
   return h.status .. '|' .. h.service_type .. '|' .. (h.priority or '') .. '|' ..
