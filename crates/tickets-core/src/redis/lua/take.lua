@@ -150,8 +150,8 @@ else
   redis.call('HSET', key, 'ticket_number', n, 'creation_time', NOW, 'service_type', service,
     'status', 'waiting', 'creation_time_iso', NOW_ISO, 'label', label)
 end
--- (Its TTL at once: the hash is written whole, and a take's many keys would each cost a
--- place in TOUCH.)
+-- (Its TTL right after its hash, rather than at commit: in a batch, each ticket would
+-- take two places in TOUCH, which grows with them.)
 redis.call('EXPIRE', key, TTL)
 redis.call('ZADD', K_WAITING, n, n)
 if kept then
