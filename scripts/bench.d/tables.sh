@@ -83,7 +83,7 @@ combined="$(calc '%.1f' "1 / (1 / ${rps[redis:healthz]} + 1 / ${plain[rps]})")"
 for sc in take cycle; do
   what="take"
   [ "$sc" = cycle ] && what="call-next + finish (staff cycle)"
-  echo "| $what on Redis, % of the combined limit 1/(1/H + 1/L) = $(calc '%.0f' "$combined") req/s (H healthz $(calc '%.0f' "${rps[redis:healthz]}"), L the plain take script $(calc '%.0f' "${plain[rps]}") calls/s, ${plain[us]} µs in Redis each) | $(pct "${rps[redis:$sc]}" "$combined") | ≥ 75 % | $(yn "${rps[redis:$sc]} >= 0.75 * $combined") |"
+  echo "| $what on Redis, % of the combined limit 1/(1/H + 1/L) = $(calc '%.0f' "$combined") req/s (H healthz $(calc '%.0f' "${rps[redis:healthz]}"), L the plain take script $(calc '%.0f' "${plain[rps]}") calls/s, the mean of a run before the Redis scenarios ($(calc '%.0f' "${plain[rps_first]}")) and one after them ($(calc '%.0f' "${plain[rps_last]}")), ${plain[us]} µs in Redis each) | $(pct "${rps[redis:$sc]}" "$combined") | ≥ 75 % | $(yn "${rps[redis:$sc]} >= 0.75 * $combined") |"
 done
 # Live updates: every event at every client, p99 delay and RSS (memory store).
 sse_received="$(sse_value 'events received')"
