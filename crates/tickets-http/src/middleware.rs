@@ -1,5 +1,5 @@
-//! The middleware every response passes through: security headers and the shaping of
-//! error answers into JSON.
+//! The middleware every response passes through: security headers, the shaping of
+//! error answers into JSON (and the log line of a server's failure), and the request span.
 
 use actix_web::Error;
 use actix_web::HttpResponse;
@@ -54,6 +54,9 @@ pub(crate) async fn json_errors(
     if !status.is_client_error() && !status.is_server_error() {
         return Ok(res);
     }
+    if status.is_server_error() {
+        log_server_error(&res);
+    }
     let api_error = res
         .response()
         .error()
@@ -81,6 +84,38 @@ pub(crate) async fn json_errors(
     Ok(ServiceResponse::new(req, new))
 }
 
+/// Logs an answer of the server's failing (5xx) with its request's method, route and path
+/// (the request span that would carry them is made only at the debug level: see
+/// [`RequestSpans`]): a warning for 503 (the store unavailable, the server stopping), an
+/// error otherwise.
+fn log_server_error(res: &ServiceResponse<BoxBody>) {
+    let req = res.request();
+    let route = req.match_pattern();
+    let route = route.as_deref().unwrap_or("unmatched");
+    let (method, target) = (req.method().as_str(), req.path());
+    let status = res.status().as_u16();
+    let detail = res.response().error().map(|e| e.to_string());
+    // (A level of `tracing` is a constant of its call site: one call site each.)
+    macro_rules! failed {
+        ($level:expr, $message:literal) => {
+            tracing::event!(
+                $level,
+                http.method = method,
+                http.route = route,
+                http.target = target,
+                http.status_code = status,
+                ?detail,
+                $message
+            )
+        };
+    }
+    if res.status() == StatusCode::SERVICE_UNAVAILABLE {
+        failed!(tracing::Level::WARN, "request not served");
+    } else {
+        failed!(tracing::Level::ERROR, "server error");
+    }
+}
+
 /// An [`ApiError`] for an error response that was not one.
 fn generic_error(status: StatusCode, res: &ServiceResponse<BoxBody>) -> ApiError {
     match status {
@@ -92,11 +127,7 @@ fn generic_error(status: StatusCode, res: &ServiceResponse<BoxBody>) -> ApiError
             "Méthode non autorisée ici.",
             "Method not allowed here.",
         ),
-        s if s.is_server_error() => {
-            let detail = res.response().error().map(|e| e.to_string());
-            tracing::error!(status = s.as_u16(), ?detail, "server error");
-            ApiError::internal()
-        }
+        s if s.is_server_error() => ApiError::internal(),
         s => {
             let detail = res
                 .response()
@@ -117,12 +148,19 @@ fn generic_error(status: StatusCode, res: &ServiceResponse<BoxBody>) -> ApiError
 /// carry a secret such as the kiosk enrollment token), status and errors. The default of
 /// tracing-actix-web logs the query, the `Host` and the client address as forwarded headers
 /// tell them, all written by the client.
+///
+/// It is made at the debug level (`RUST_LOG=info,tickets_http::middleware=debug` shows it
+/// around every line a request logs): at the default level it is not made at all. Made, its
+/// fields are formatted at once, whether a line is ever logged in it or not: about 12,000
+/// instructions a request, a quarter of a `GET /healthz` (docs/benchmarks.md, item 32). A
+/// server's failure is logged with the request's route and path all the same
+/// ([`json_errors`]).
 pub(crate) struct RequestSpans;
 
 impl tracing_actix_web::RootSpanBuilder for RequestSpans {
     fn on_request_start(request: &ServiceRequest) -> tracing::Span {
         let route = request.match_pattern();
-        tracing::info_span!(
+        tracing::debug_span!(
             "HTTP request",
             http.method = %request.method(),
             http.route = route.as_deref().unwrap_or("unmatched"),

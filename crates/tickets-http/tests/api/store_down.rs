@@ -245,3 +245,88 @@ async fn a_client_mistake_never_reaches_the_store() {
         .await
         .json_error(401, "unauthorized");
 }
+
+/// What the logs got, as text, from a subscriber set on this thread (the app runs on it).
+#[derive(Clone, Default)]
+struct Captured(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    /// Logs with `filter` on this thread while `f`'s future runs; what they wrote.
+    async fn logs<F: std::future::Future<Output = ()>>(filter: &str, f: F) -> String {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        let guard = tracing::subscriber::set_default(subscriber);
+        f.await;
+        drop(guard);
+        let bytes = captured.0.lock().map(|b| b.clone()).unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+#[actix_web::test]
+async fn a_failure_is_logged_with_its_route_without_a_request_span() {
+    let logs = Captured::logs("info", async {
+        let app = spawn_mock_app(failing(down)).await;
+        app.post_take().await.json_error(503, "store_unavailable");
+        let app = spawn_mock_app(failing(corrupt)).await;
+        app.get_ticket("2").await.json_error(500, "internal_error");
+    })
+    .await;
+    let unavailable = logs
+        .lines()
+        .find(|l| l.contains("request not served"))
+        .unwrap_or_else(|| panic!("no warning for the 503: {logs}"));
+    assert!(unavailable.contains("WARN"), "{unavailable}");
+    for part in ["POST", "/api/tickets/take", "503"] {
+        assert!(unavailable.contains(part), "{part} missing: {unavailable}");
+    }
+    let failure = logs
+        .lines()
+        .find(|l| l.contains("server error"))
+        .unwrap_or_else(|| panic!("no error for the 500: {logs}"));
+    assert!(failure.contains("ERROR"), "{failure}");
+    for part in [
+        "GET",
+        "/api/tickets/ticket/{n}",
+        "/api/tickets/ticket/2",
+        "500",
+    ] {
+        assert!(failure.contains(part), "{part} missing: {failure}");
+    }
+    // At the default level the request span is not made (item 32 of docs/benchmarks.md).
+    assert!(!logs.contains("HTTP request"), "{logs}");
+}
+
+#[actix_web::test]
+async fn the_request_span_comes_at_the_debug_level() {
+    let logs = Captured::logs("info,tickets_http::middleware=debug", async {
+        let app = spawn_mock_app(failing(down)).await;
+        app.post_take().await.json_error(503, "store_unavailable");
+    })
+    .await;
+    let line = logs
+        .lines()
+        .find(|l| l.contains("store unavailable"))
+        .unwrap_or_else(|| panic!("no warning from the store: {logs}"));
+    assert!(line.contains("HTTP request"), "no span around it: {line}");
+    assert!(line.contains("/api/tickets/take"), "{line}");
+}
