@@ -85,12 +85,23 @@ fill_queue() {
 }
 
 # Every scenario on the server now running (store $store).
+# On the Redis store, the yardstick L of the combined limit (redis.sh: redis_plain) just
+# $2 (before, after) scenario $1, which the targets hold to it.
+yardstick() {
+  [ "$store" = redis ] || return 0
+  redis_plain "$1_$2"
+  [ "$2" = after ] && plain_mean "$1"
+  return 0
+}
+
 scenarios() {
   wrk_run healthz get.lua /healthz
   local h1="${rps[$store:healthz]}" c_h1="${cpu[$store:healthz]}" q
 
   new_day
+  yardstick take before
   wrk_run take take.lua /api/tickets/take
+  yardstick take after
   q="$(queue_length)"
   add_note "$store:take" "day opened first; $q tickets taken"
 
@@ -104,7 +115,9 @@ scenarios() {
   # The cycle calls and finishes what waits: fill the queue first, so that it does not
   # run empty half-way (a call that finds nobody costs less and would flatter it).
   fill_queue
+  yardstick cycle before
   wrk_run cycle cycle.lua /api/tickets/call-next staff
+  yardstick cycle after
   q="$(queue_length)"
   add_note "$store:cycle" "$((threads * 8)) desks; $q still waiting after"
   [ "$q" -gt 0 ] || add_note "$store:cycle" "**the queue ran empty**"

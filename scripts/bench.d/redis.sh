@@ -169,10 +169,12 @@ PY
 declare -A plain
 # The yardstick L: a plain atomic take script (bench.d/plain_take.lua: INCR, HSET, RPUSH,
 # three EXPIREs, LPUSH and LTRIM, PUBLISH) under redis-benchmark, with the same 16 clients,
-# under keys of its own; its rate and Redis's own time per call. Measured twice, `first`
-# before the Redis store's scenarios and `last` after them, as healthz is: L is the mean of
-# the two (a slowdown of this shared machine during one of them alone showed as a ratio
-# no take had earned).
+# under keys of its own; its rate and Redis's own time per call. Measured just before and
+# just after each scenario it judges (`take_before`, `take_after`, …; load.sh: scenarios):
+# L for that scenario is the mean of the two (plain_mean). This shared machine's speed
+# moves by a third within minutes: a yardstick read at the start and the end of the Redis
+# scenarios once fell in a slowdown the takes between them did not see, and gave a ratio
+# no take had earned.
 redis_plain() {
   local which="$1" sha out line
   sha="$(rcli SCRIPT LOAD "$(cat "$lua_dir/plain_take.lua")")"
@@ -189,9 +191,17 @@ redis_plain() {
   plain[us_$which]="$(rcli INFO commandstats | sed -n 's/^cmdstat_evalsha:.*usec_per_call=\([0-9.]*\).*/\1/p' | tr -d '\r')"
   [ -n "${plain[rps_$which]}" ] || die "no result from redis-benchmark (plain take): $(cat "$out")"
   [ -n "${plain[us_$which]}" ] || die "no time per call in INFO commandstats (plain take)"
+  # Its tickets go too: the scenarios after it run on the keyspace they would have
+  # without it.
+  rcli EVAL "for n = 1, tonumber(redis.call('GET', KEYS[1]) or '0') do
+      redis.call('UNLINK', KEYS[2] .. n) end" 2 'plain:{bench}:counter' 'plain:{bench}:ticket:' \
+    >/dev/null
   rcli DEL 'plain:{bench}:counter' 'plain:{bench}:queue' 'plain:{bench}:logs' >/dev/null
-  if [ "$which" = last ]; then
-    plain[rps]="$(calc '%.1f' "(${plain[rps_first]} + ${plain[rps_last]}) / 2")"
-    plain[us]="$(calc '%.2f' "(${plain[us_first]} + ${plain[us_last]}) / 2")"
-  fi
+}
+
+# L of scenario $1: the mean of the yardstick just before it and just after it.
+plain_mean() {
+  local sc="$1"
+  plain[rps_$sc]="$(calc '%.1f' "(${plain[rps_${sc}_before]} + ${plain[rps_${sc}_after]}) / 2")"
+  plain[us_$sc]="$(calc '%.2f' "(${plain[us_${sc}_before]} + ${plain[us_${sc}_after]}) / 2")"
 }
