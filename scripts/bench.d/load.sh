@@ -84,7 +84,6 @@ fill_queue() {
     die "wrk failed filling the queue: $(tail -n 5 "$out")"
 }
 
-# Every scenario on the server now running (store $store).
 # On the Redis store, the yardstick L of the combined limit (redis.sh: redis_plain) just
 # $2 (before, after) scenario $1, which the targets hold to it.
 yardstick() {
@@ -94,6 +93,7 @@ yardstick() {
   return 0
 }
 
+# Every scenario on the server now running (store $store).
 scenarios() {
   wrk_run healthz get.lua /healthz
   local h1="${rps[$store:healthz]}" c_h1="${cpu[$store:healthz]}" q
