@@ -359,6 +359,24 @@ impl DayData {
             + classes.len() as u64
     }
 
+    /// Whether the day holds nothing Redis would keep a key for ([`Self::key_count`] is
+    /// 0), answered without counting (every operation asks, and an open day answers at its
+    /// first field).
+    pub(super) fn holds_nothing(&self) -> bool {
+        !self.open
+            && self.counter.is_none()
+            && self.tickets.is_empty()
+            && self.waiting.is_empty()
+            && self.queues.is_empty()
+            && self.desks.is_empty()
+            && self.logs.is_empty()
+            && self.stats.seq == 0
+            && self.activity.is_empty()
+            && self.numbers.is_empty()
+            && self.streaks.is_empty()
+            && self.current_of(&DeskId::default()).is_none()
+    }
+
     pub(super) fn waiting_in(&self, service: &Service) -> u64 {
         self.queues
             .iter()
