@@ -332,6 +332,9 @@ impl DayData {
         Some(ahead)
     }
 
+    /// How many keys Redis would keep for the day (the snapshot's `key_count`). A field
+    /// counted here is one [`Self::holds_nothing`] asks about too (a `debug_assert` in
+    /// `with_day` checks the two agree).
     pub(super) fn key_count(&self) -> u64 {
         let default_current = self.current_of(&DeskId::default()).is_some();
         let flags = [
