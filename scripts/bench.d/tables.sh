@@ -70,12 +70,8 @@ done
 
 take_limit_pct="$(pct "${rps[redis:take]}" "${rb[rps]}")"
 # The million keys' scenarios against the mean of their references before and after.
-beside_keys() { # rps|cpu scenario
-  local -n of="$1"
-  calc '%.2f' "(${of[redis:${2}_0]} + ${of[redis:${2}_0b]}) / 2"
-}
-snap_ratio="$(calc '%.2f' "$(beside_keys rps snapshot) / ${rps[redis:snapshot_1m]}")"
-take_ratio="$(calc '%.2f' "$(beside_keys rps take) / ${rps[redis:take_1m]}")"
+snap_ratio="$(calc '%.2f' "${rps[redis:snapshot_keys_ref]} / ${rps[redis:snapshot_1m]}")"
+take_ratio="$(calc '%.2f' "${rps[redis:take_keys_ref]} / ${rps[redis:take_1m]}")"
 yn() { awk "BEGIN {print ($1) ? \"yes\" : \"**no**\"}"; }
 echo
 echo "### Against the targets"
@@ -103,8 +99,8 @@ sse_all=0
 [ -n "$sse_received" ] && [ "${sse_received%% of *}" = "${sse_received##* of }" ] && sse_all=1
 echo "| $sse_clients SSE clients on one server: events received; delay p99; RSS with every client | $sse_received; ${sse_p99:-?} ms; ${sse_rss:-?} MiB | all; < 100 ms; < 150 MiB | $(yn "$sse_all == 1 && ${sse_p99:-1e9} < 100 && ${sse_rss:-1e9} < 150") |"
 echo "| HTTP take on Redis, % of the take script under redis-benchmark ($(calc '%.0f' "${rb[rps]}") calls/s, p50 ${rb[p50]} ms, p99 ${rb[p99]} ms) | $take_limit_pct | shown | — |"
-snap_cpu_ratio="$(calc '%.2f' "${cpu[redis:snapshot_1m]} / $(beside_keys cpu snapshot)")"
-take_cpu_ratio="$(calc '%.2f' "${cpu[redis:take_1m]} / $(beside_keys cpu take)")"
+snap_cpu_ratio="$(calc '%.2f' "${cpu[redis:snapshot_1m]} / ${cpu[redis:snapshot_keys_ref]}")"
+take_cpu_ratio="$(calc '%.2f' "${cpu[redis:take_1m]} / ${cpu[redis:take_keys_ref]}")"
 echo "| snapshot, $dbsize keys in Redis vs $dbsize_0 just before and $dbsize_0b just after: CPU per request (time per request) | ${snap_cpu_ratio}× (${snap_ratio}×) | ≤ 1.2× | $(yn "$snap_cpu_ratio <= 1.2") |"
 echo "| take, $dbsize keys in Redis vs $dbsize_0 just before and $dbsize_0b just after: CPU per request (time per request) | ${take_cpu_ratio}× (${take_ratio}×) | ≤ 1.2× | $(yn "$take_cpu_ratio <= 1.2") |"
 for op in take call finish status take_office call_office; do
