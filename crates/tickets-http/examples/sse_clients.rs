@@ -13,7 +13,7 @@
 //! takes the tickets it calls. Loopback only; every loop is bounded.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -132,13 +132,13 @@ async fn read_events(
             head_done = true;
             from = end + 4;
         }
-        // Whole chunks: `<size in hex>\r\n<bytes>\r\n`.
-        while let Some(line) = find(&raw[from..], b"\r\n") {
+        // Whole chunks: `<size in hex>\r\n<bytes>\r\n` (the size's line ends at its `\n`).
+        while let Some(line) = memchr::memchr(b'\n', &raw[from..]) {
             let size = std::str::from_utf8(&raw[from..from + line])
                 .ok()
                 .and_then(|h| usize::from_str_radix(h.trim(), 16).ok())
                 .unwrap_or(0);
-            let start = from + line + 2;
+            let start = from + line + 1;
             if raw.len() < start + size + 2 {
                 break;
             }
@@ -162,10 +162,16 @@ async fn read_events(
     }
 }
 
-/// Where `needle` first starts in `hay`.
+/// Where `needle` first starts in `hay` (`memchr`'s vectorized search: every byte of
+/// every event passes the tool's searches, which compared windows of bytes one position
+/// at a time for three quarters of its own instructions per event).
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(hay, needle)
 }
+
+/// The end of a frame (`\n\n`), its searcher made once.
+static FRAME_END: LazyLock<memchr::memmem::Finder<'static>> =
+    LazyLock::new(|| memchr::memmem::Finder::new(b"\n\n"));
 
 /// What the tool needs to know of a frame.
 #[derive(Debug, PartialEq)]
@@ -180,34 +186,35 @@ impl Frame {
     /// A frame's kind from its first lines: `id: <day>:<seq>`, `event: <kind>`, then
     /// `data: {"action":"<action>",…` for queue events.
     fn of(frame: &[u8]) -> Frame {
-        let mut lines = frame.split(|b| *b == b'\n');
-        let (Some(id), Some(event)) = (lines.next(), lines.next()) else {
+        let Some((id, rest)) = first_line(frame) else {
+            return Frame::Other;
+        };
+        let Some((event, data)) = first_line(rest) else {
             return Frame::Other;
         };
         match event {
             b"event: state" => Frame::State,
-            b"event: queue" => {
-                let is_call = lines
-                    .next()
-                    .is_some_and(|d| d.starts_with(b"data: {\"action\":\"call_next\""));
-                let seq = id
-                    .rsplit(|b| *b == b':')
-                    .next()
-                    .and_then(|s| std::str::from_utf8(s).ok())
-                    .and_then(|s| s.parse().ok());
-                match (is_call, seq) {
-                    (true, Some(seq)) => Frame::CallNext(seq),
-                    _ => Frame::Other,
-                }
-            }
+            // (The data line's start only: it runs to the end of the frame.)
+            b"event: queue" if data.starts_with(b"data: {\"action\":\"call_next\"") => id
+                .rsplit(|b| *b == b':')
+                .next()
+                .and_then(|s| std::str::from_utf8(s).ok())
+                .and_then(|s| s.parse().ok())
+                .map_or(Frame::Other, Frame::CallNext),
             _ => Frame::Other,
         }
     }
 }
 
+/// The first line of `text` and what follows it.
+fn first_line(text: &[u8]) -> Option<(&[u8], &[u8])> {
+    let end = memchr::memchr(b'\n', text)?;
+    Some((&text[..end], &text[end + 1..]))
+}
+
 /// Where the first blank line (the end of a frame) starts in `hay`.
 fn frame_end(hay: &[u8]) -> Option<usize> {
-    find(hay, b"\n\n")
+    FRAME_END.find(hay)
 }
 
 /// The CPU time a process used so far (user and system), in clock ticks.
