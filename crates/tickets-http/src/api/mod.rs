@@ -70,6 +70,19 @@ pub async fn read_body(
     Ok(body.freeze())
 }
 
+/// A query parameter given and not empty (a form's empty field means "any"), as written:
+/// a value with spaces or control characters around it breaks its pattern like any other.
+pub fn given_param(v: &Option<String>) -> Option<&str> {
+    v.as_deref().filter(|v| !v.is_empty())
+}
+
+/// A day written exactly `YYYY-MM-DD`, as the parameters' pattern says (the date parser
+/// alone would also take spaces around it).
+pub fn written_day(v: &str) -> Option<BusinessDay> {
+    let shaped = v.len() == 10 && v.bytes().all(|b| b.is_ascii_digit() || b == b'-');
+    shaped.then(|| v.parse().ok()).flatten()
+}
+
 /// Parses an optional JSON object body: empty (or whitespace) is `{}`; anything else must
 /// be UTF-8 JSON holding an object.
 pub fn json_object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {

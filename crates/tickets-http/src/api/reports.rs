@@ -13,6 +13,7 @@ use utoipa::IntoParams;
 
 use super::account_ops::FieldError;
 use super::error::ApiError;
+use super::{given_param, written_day};
 use crate::auth::Staff;
 use crate::export;
 use crate::openapi::{ErrorBody, Unavailable};
@@ -39,12 +40,8 @@ pub struct ReportParams {
     pub desk: Option<String>,
 }
 
-fn given(v: &Option<String>) -> Option<&str> {
-    v.as_deref().map(str::trim).filter(|v| !v.is_empty())
-}
-
 fn day_field(field: &str, v: &str) -> Result<BusinessDay, FieldError> {
-    v.parse::<BusinessDay>().map_err(|_| {
+    written_day(v).ok_or_else(|| {
         FieldError::new(
             field,
             format!("« {field} » est un jour écrit AAAA-MM-JJ (ex. 2026-11-30)."),
@@ -64,7 +61,9 @@ impl ReportParams {
         ];
         fields
             .iter()
-            .filter_map(|(k, v)| given(v).map(|v| format!("{k}={}", crate::auth::url_encode(v))))
+            .filter_map(|(k, v)| {
+                given_param(v).map(|v| format!("{k}={}", crate::auth::url_encode(v)))
+            })
             .collect::<Vec<_>>()
             .join("&")
     }
@@ -72,11 +71,11 @@ impl ReportParams {
     /// Checks the parameters against `today`: a missing `to` is today, a missing `from`
     /// six days before `to`.
     pub fn check(&self, today: BusinessDay) -> Result<ReportQuery, FieldError> {
-        let to = given(&self.to)
+        let to = given_param(&self.to)
             .map(|v| day_field("to", v))
             .transpose()?
             .unwrap_or(today);
-        let from = given(&self.from)
+        let from = given_param(&self.from)
             .map(|v| day_field("from", v))
             .transpose()?
             .unwrap_or_else(|| BusinessDay::new(to.date() - Duration::days(6)));
@@ -95,7 +94,7 @@ impl ReportParams {
                 )
             }
         })?;
-        if let Some(s) = given(&self.service) {
+        if let Some(s) = given_param(&self.service) {
             query.service = Some(Service::parse(s).map_err(|_| {
                 FieldError::new(
                     "service",
@@ -104,7 +103,7 @@ impl ReportParams {
                 )
             })?);
         }
-        if let Some(d) = given(&self.desk) {
+        if let Some(d) = given_param(&self.desk) {
             query.desk = Some(DeskId::parse(d).map_err(|_| {
                 FieldError::new(
                     "desk",
@@ -234,7 +233,7 @@ mod tests {
         assert_eq!((q.from, q.to), (day("2026-11-24"), day("2026-11-30")));
         let q = ReportParams {
             to: Some("2026-03-01".into()),
-            service: Some(" ".into()),
+            service: Some(String::new()),
             ..ReportParams::default()
         }
         .check(day("2026-11-30"))
@@ -270,5 +269,17 @@ mod tests {
             }),
             "service"
         );
+        // Whitespace around a value is not trimmed away: the value breaks its pattern.
+        for desk in ["M\u{b}", " 3", "3\t", " "] {
+            assert_eq!(
+                bad(ReportParams {
+                    desk: Some(desk.into()),
+                    ..ReportParams::default()
+                }),
+                "desk",
+                "{desk:?}"
+            );
+        }
+        assert_eq!(bad(p(" 2026-11-01", "2026-11-30")), "from");
     }
 }

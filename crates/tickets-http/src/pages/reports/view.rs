@@ -118,8 +118,8 @@ impl View<'_> {
         };
         let from = shown(&p.from, self.report.map(|r| r.query.from));
         let to = shown(&p.to, self.report.map(|r| r.query.to));
-        let chosen_service = p.service.as_deref().map(str::trim).unwrap_or_default();
-        let chosen_desk = p.desk.as_deref().map(str::trim).unwrap_or_default();
+        let chosen_service = p.service.as_deref().unwrap_or_default();
+        let chosen_desk = p.desk.as_deref().unwrap_or_default();
         let bad = |field: &str| error.is_some_and(|e| e.field == field);
         let described = |field: &str| bad(field).then(|| format!("filter-{field}-error"));
         let unlisted_service = !chosen_service.is_empty()
