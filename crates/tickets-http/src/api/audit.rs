@@ -21,6 +21,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::account_ops::FieldError;
 use super::accounts::{AccountRole, TAG_ACCOUNTS};
 use super::error::ApiError;
+use super::{given_param, written_day};
 use crate::auth::{Auth, Staff};
 use crate::export::{csv_field, inert};
 use crate::openapi::{ErrorBody, Unavailable};
@@ -85,11 +86,14 @@ pub struct AuditRequest {
     pub day: Option<BusinessDay>,
 }
 
+/// A free-text filter (account, desk, action): a blank value is no filter.
 fn given(v: &Option<String>) -> Option<&str> {
     v.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 
-/// Checks `q` (an empty value is no filter); a day becomes its span in `calendar`.
+/// Checks `q` (an empty value is no filter, and so is a blank account, desk or action);
+/// a day becomes its span in `calendar`. The day and the limit are taken as written, as
+/// their patterns say: `YYYY-MM-DD`, and 1 to 4 digits.
 pub fn check(
     q: &AuditQuery,
     calendar: &BusinessCalendar,
@@ -127,9 +131,9 @@ pub fn check(
         }
         filter.action = Some(a.to_owned());
     }
-    let day = match given(&q.day) {
+    let day = match given_param(&q.day) {
         None => None,
-        Some(d) => Some(d.parse::<BusinessDay>().map_err(|_| {
+        Some(d) => Some(written_day(d).ok_or_else(|| {
             FieldError::new(
                 "day",
                 "Un jour s'écrit AAAA-MM-JJ (ex. 2026-05-04).",
@@ -141,11 +145,11 @@ pub fn check(
         filter.from = Some(calendar.start_of(day));
         filter.until = Some(calendar.end_of(day));
     }
-    let limit = match given(&q.limit) {
+    let limit = match given_param(&q.limit) {
         None => default_limit,
-        Some(l) => l
-            .parse::<usize>()
-            .ok()
+        Some(l) => (l.len() <= 4 && l.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| l.parse::<usize>().ok())
+            .flatten()
             .filter(|n| (1..=AUDIT_READ_MAX).contains(n))
             .ok_or_else(|| {
                 FieldError::new(
@@ -364,13 +368,40 @@ mod tests {
             }),
             "day"
         );
-        assert_eq!(
-            bad(AuditQuery {
-                limit: Some("0".into()),
+        // The day and the limit as their patterns say: no spaces, no sign.
+        for day in [
+            " 2026-05-04",
+            "2026-05-04 ",
+            "2026-05-04\u{b}",
+            " ",
+            "2026-5-4",
+        ] {
+            let q = AuditQuery {
+                day: Some(day.into()),
                 ..AuditQuery::default()
-            }),
-            "limit"
+            };
+            assert_eq!(bad(q), "day", "{day:?}");
+        }
+        for limit in ["0", "+5", " 5", "5 ", "01000", "1001", " "] {
+            let q = AuditQuery {
+                limit: Some(limit.into()),
+                ..AuditQuery::default()
+            };
+            assert_eq!(bad(q), "limit", "{limit:?}");
+        }
+        let written = |limit: &str, day: &str| AuditQuery {
+            limit: Some(limit.into()),
+            day: Some(day.into()),
+            ..AuditQuery::default()
+        };
+        assert_eq!(
+            check(&written("0005", "2026-05-04"), &cal, 10)
+                .unwrap()
+                .limit,
+            5
         );
+        assert_eq!(check(&written("", ""), &cal, 10).unwrap().limit, 10);
+        assert_eq!(check(&written("", ""), &cal, 10).unwrap().day, None);
         assert_eq!(
             bad(AuditQuery {
                 action: Some("Bad".into()),
