@@ -118,9 +118,10 @@ pub fn no_account() -> ApiError {
     )
 }
 
-/// A username: 1 to 32 characters among lowercase letters, digits, `.`, `_` and `-`.
+/// A username: 1 to 32 characters among lowercase letters, digits, `.`, `_` and `-`,
+/// taken as written (its pattern has no spaces).
 pub fn username(text: &str) -> Result<Username, FieldError> {
-    Username::parse(text.trim()).map_err(|_| {
+    Username::parse(text).map_err(|_| {
         FieldError::new(
             "username",
             "Un nom de compte fait 1 à 32 caractères parmi minuscules, chiffres, « . », « _ » et « - » (ex. « marie.dupont »).",
@@ -148,9 +149,9 @@ pub fn display_name(text: &str) -> Result<String, FieldError> {
     Ok(name.to_owned())
 }
 
-/// A role: `agent`, `manager` or `admin`.
+/// A role: `agent`, `manager` or `admin`, as written.
 pub fn role(text: &str) -> Result<Role, FieldError> {
-    text.trim().parse().map_err(|_| {
+    text.parse().map_err(|_| {
         FieldError::new(
             "role",
             "Le rôle vaut « agent », « manager » (responsable) ou « admin » (administrateur).",
@@ -386,6 +387,18 @@ mod tests {
                 .expect("created");
         }
         store
+    }
+
+    #[test]
+    fn usernames_and_roles_are_taken_as_written() {
+        assert_eq!(username("marie.dupont").unwrap().as_str(), "marie.dupont");
+        for bad in [" marie", "marie ", "marie\u{b}", "\tmarie", "Marie", ""] {
+            assert_eq!(username(bad).unwrap_err().field, "username", "{bad:?}");
+        }
+        assert_eq!(role("manager").unwrap(), Role::Manager);
+        for bad in [" agent", "agent ", "agent\u{b}", "Agent", ""] {
+            assert_eq!(role(bad).unwrap_err().field, "role", "{bad:?}");
+        }
     }
 
     fn demote() -> Change {
