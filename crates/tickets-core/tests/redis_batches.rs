@@ -222,3 +222,51 @@ async fn calls_made_at_once_read_the_waiting_set_once_and_report_it_as_alone() {
         ]
     );
 }
+
+/// Call-nexts and finishes of different desks interleaved in one batch: each does what it
+/// would alone, in the order they came.
+#[tokio::test(flavor = "current_thread")]
+async fn interleaved_call_nexts_and_finishes_of_a_batch_each_do_what_they_would_alone() {
+    let server = RedisServer::start();
+    let (q, _) = two_servers(&server).await;
+    q.open_day().await.unwrap();
+    for _ in 0..6 {
+        q.take(TakeRequest::default()).await.unwrap();
+    }
+    let desks = ["d1", "d2", "d3", "d4", "d5"].map(desk);
+    // d2 and d4 hold tickets 1 and 2.
+    q.call_next(&desks[1]).await.unwrap();
+    q.call_next(&desks[3]).await.unwrap();
+    let mut conn = redis::Client::open(server.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .expect("a connection to the test redis-server");
+    let fcalls = command_calls(&mut conn, "fcall").await;
+    // d1 alone, then d2's finish, d3's call-next, d4's finish and d5's call-next at once.
+    let (first, finish_2, next_3, finish_4, next_5) = tokio::join!(
+        q.call_next(&desks[0]),
+        q.finish(&desks[1]),
+        q.call_next(&desks[2]),
+        q.finish(&desks[3]),
+        q.call_next(&desks[4]),
+    );
+    let called =
+        |c: tickets_core::Result<tickets_core::Called>| c.unwrap().called.map(|t| t.number.get());
+    let finished = |f: tickets_core::Result<Option<tickets_core::Ticket>>| {
+        f.unwrap()
+            .map(|t| (t.number.get(), t.desk.map(|d| d.to_string())))
+    };
+    assert_eq!(called(first), Some(3));
+    assert_eq!(finished(finish_2), Some((1, Some("d2".into()))));
+    assert_eq!(called(next_3), Some(4));
+    assert_eq!(finished(finish_4), Some((2, Some("d4".into()))));
+    assert_eq!(called(next_5), Some(5));
+    assert_eq!(
+        command_calls(&mut conn, "fcall").await - fcalls,
+        2,
+        "d1's call-next alone, the four others in one batch"
+    );
+    let st = q.status(&desks[4]).await.unwrap();
+    assert_eq!(st.queue_length, 1, "ticket 6 still waits");
+}
