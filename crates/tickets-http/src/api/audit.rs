@@ -147,9 +147,9 @@ pub fn check(
     }
     let limit = match given_param(&q.limit) {
         None => default_limit,
-        Some(l) => (l.len() <= 4 && l.bytes().all(|b| b.is_ascii_digit()))
-            .then(|| l.parse::<usize>().ok())
-            .flatten()
+        Some(l) => Some(l)
+            .filter(|l| l.len() <= 4 && l.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|l| l.parse::<usize>().ok())
             .filter(|n| (1..=AUDIT_READ_MAX).contains(n))
             .ok_or_else(|| {
                 FieldError::new(
