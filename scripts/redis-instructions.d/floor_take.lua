@@ -1,9 +1,10 @@
 -- floor_take.lua: a measure of scripts/redis-instructions, not the server's: the writes
 -- that takes in a batch make (take.lua and commit.lua), for takes with idempotency keys
--- in one service, written for nothing else: none of the rules' reads and checks (the
--- replay of a known key, the open day, the limits, the cap, the classes, the type
--- checks), none of the batch's shared code (batch.lua), the times given once for the
--- whole call. What Redis spends on it bounds from below what a script that makes these
+-- in one service, written for nothing else: the reads those writes need (the key, the
+-- new ticket's key, the counter, the service's number, the queue's entry, the waiting
+-- set) and none of the rules' checks (the replay of a known key, the open day, the
+-- limits, the cap, the classes, the type checks), none of the batch's shared code
+-- (batch.lua), the times given once for the whole call. What Redis spends on it bounds from below what a script that makes these
 -- writes can cost; scripts/redis-instructions prints it beside the server's take in a
 -- batch and the yardstick's plain take script.
 -- KEYS[1] the base of the keys ("<prefix>:{<tag>}:"; every key below starts with it)
