@@ -3,7 +3,7 @@
 
 # --- load scenarios ------------------------------------------------------------------------
 
-declare -A rps p50 p99 note cpu redis_us
+declare -A rps p50 p99 note cpu redis_us wrk_cpu
 run_id=0
 clk_tck="$(getconf CLK_TCK)"
 # CPU time (user + system) a process used so far, in clock ticks.
@@ -25,9 +25,11 @@ wrk_run() {
   [ "$store" = redis ] && rcli CONFIG RESETSTAT >/dev/null
   local c0 c1
   c0="$(store_ticks)"
-  BENCH_LUA_DIR="$lua_dir" BENCH_RUN="$run_id" BENCH_TOKEN="${staff:+$token}" \
+  # (bash's `time` keeps wrk's own CPU, user and system, in $out.cpu.)
+  local TIMEFORMAT='%3U %3S'
+  { time BENCH_LUA_DIR="$lua_dir" BENCH_RUN="$run_id" BENCH_TOKEN="${staff:+$token}" \
     wrk -t"$threads" -c"$connections" -d"${duration}s" --timeout 5s --latency \
-    -s "$lua_dir/$lua" "http://127.0.0.1:$port$path" >"$out" 2>&1 ||
+    -s "$lua_dir/$lua" "http://127.0.0.1:$port$path" >"$out" 2>&1; } 2>"$out.cpu" ||
     die "wrk failed for $name: $(tail -n 5 "$out")"
   c1="$(store_ticks)"
   line="$(grep '^BENCH ' "$out")" || die "wrk printed no result for $name: $(tail -n 5 "$out")"
@@ -42,6 +44,11 @@ wrk_run() {
   # CPU the server and redis-server used per request: unlike req/s, it hardly depends
   # on what else runs on the machine (including wrk).
   cpu[$key]="$(calc '%.1f' "($c1 - $c0) * 1000000 / $clk_tck / ($requests > 0 ? $requests : 1)")"
+  # wrk's own CPU per request: it shares the cores, and what it spends on a request (more
+  # for a request its script builds, and for a longer answer) is not the server's to use.
+  local wrk_user wrk_sys
+  read -r wrk_user wrk_sys <"$out.cpu" || die "no CPU time of wrk for $name: $(cat "$out.cpu")"
+  wrk_cpu[$key]="$(calc '%.1f' "($wrk_user + $wrk_sys) * 1000000 / ($requests > 0 ? $requests : 1)")"
   p50[$key]="$l50"
   p99[$key]="$l99"
   note[$key]=""
@@ -96,7 +103,7 @@ yardstick() {
 # Every scenario on the server now running (store $store).
 scenarios() {
   wrk_run healthz get.lua /healthz
-  local h1="${rps[$store:healthz]}" c_h1="${cpu[$store:healthz]}" q
+  local h1="${rps[$store:healthz]}" c_h1="${cpu[$store:healthz]}" w_h1="${wrk_cpu[$store:healthz]}" q
 
   new_day
   yardstick take before
@@ -132,6 +139,7 @@ scenarios() {
   local h2="${rps[$store:healthz]}"
   rps[$store:healthz]="$(calc '%.1f' "($h1 + $h2) / 2")"
   cpu[$store:healthz]="$(calc '%.1f' "($c_h1 + ${cpu[$store:healthz]}) / 2")"
+  wrk_cpu[$store:healthz]="$(calc '%.1f' "($w_h1 + ${wrk_cpu[$store:healthz]}) / 2")"
   note[$store:healthz]="mean of a run first ($(calc '%.0f' "$h1")) and last ($(calc '%.0f' "$h2"))"
 }
 
@@ -205,6 +213,7 @@ mean_of() {
   local k="$1" a="$2" b="$3"
   rps[$k]="$(calc '%.1f' "(${rps[$a]} + ${rps[$b]}) / 2")"
   cpu[$k]="$(calc '%.2f' "(${cpu[$a]} + ${cpu[$b]}) / 2")"
+  wrk_cpu[$k]="$(calc '%.2f' "(${wrk_cpu[$a]} + ${wrk_cpu[$b]}) / 2")"
   if [ -n "${redis_us[$a]:-}" ] && [ -n "${redis_us[$b]:-}" ]; then
     redis_us[$k]="$(calc '%.2f' "(${redis_us[$a]} + ${redis_us[$b]}) / 2")"
   fi
